@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// WaferMap: maps large language models onto wafer-scale accelerators.
+// The target list is the pipeline: YAML -> frontend -> IR -> passes -> driver -> CLI.
+import PackageDescription
+
+let package = Package(
+    name: "WaferMap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wafermap", targets: ["wafermap"]),
+        .library(name: "WaferMap", targets: ["WaferMap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Debian's libyaml-dev, found through pkg-config (yaml-0.1). Module map only.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // Source locations, diagnostics, units, number formats, checked arithmetic, atomic files.
+        .target(name: "WaferSupport"),
+        // libyaml events -> a located YAML node tree, with bounded aliases and merge keys.
+        .target(name: "WaferYAML", dependencies: ["CYAML", "WaferSupport"]),
+        // The typed IR: graph, ops, tensors, printer, verifier, parameter/byte accounting.
+        .target(name: "WaferIR", dependencies: ["WaferSupport"]),
+        // Model description (YAML) -> ModelSpec -> IR.
+        .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
+        // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
+        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferSupport"]),
+        // The driver: assembles pipelines, returns result values; reports (table, JSON).
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferIR", "WaferSupport"]),
+        // The thin command-line front.
+        .executableTarget(
+            name: "wafermap",
+            dependencies: [
+                "WaferMap",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Paths to fixtures and examples, and a runner for the built CLI; used by tests only.
+        .target(name: "WaferTestSupport", path: "Tests/WaferTestSupport"),
+        .testTarget(name: "WaferSupportTests", dependencies: ["WaferSupport"]),
+        .testTarget(name: "WaferYAMLTests", dependencies: ["WaferYAML", "WaferTestSupport"]),
+        .testTarget(name: "WaferIRTests", dependencies: ["WaferIR"]),
+        .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferTestSupport"]),
+        .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferTestSupport"]),
+        // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
+        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "wafermap", "WaferTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

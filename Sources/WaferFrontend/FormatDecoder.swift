@@ -1,0 +1,99 @@
+import WaferIR
+import WaferSupport
+import WaferYAML
+
+/// Reads a storage format from YAML: a name (`bf16`, `fp8`, `int4`, `mxfp4`) or a mapping
+/// (`{type: fp8_e4m3, block: [128, 128], scale: fp32}`, `{type: int4, group_size: 32}`,
+/// `{type: int8, per_channel: true}`).
+///
+/// Defaults for names, documented in docs/model-format.md: `fp8` is `fp8_e4m3` without scales;
+/// `int8` has one bf16 scale per output channel; `int4` has one bf16 scale per 32 values;
+/// `mxfp4` always has one e8m0 scale per 32 values. Mapping scales default to fp32 for fp8
+/// blocks and bf16 otherwise.
+public enum FormatDecoder {
+    public static let names = ["fp32", "bf16", "fp16", "fp8", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "mxfp4"]
+
+    /// A format from its name alone, or nil when the name is unknown.
+    public static func named(_ name: String) -> NumberFormat? {
+        switch name {
+        case "fp32": return .fp32
+        case "bf16": return .bf16
+        case "fp16": return .fp16
+        case "fp8", "fp8_e4m3": return NumberFormat(.fp8_e4m3)
+        case "fp8_e5m2": return NumberFormat(.fp8_e5m2)
+        case "int8": return NumberFormat(.int8, scaling: .channel(scale: .bf16))
+        case "int4": return NumberFormat(.int4, scaling: .group(size: 32, scale: .bf16))
+        case "mxfp4": return .mxfp4
+        default: return nil
+        }
+    }
+
+    public static func decode(_ node: YAMLNode, what: String) throws(DiagnosticError) -> NumberFormat {
+        if case .scalar = node.kind {
+            let name = try node.string(what)
+            guard let format = named(name) else { throw unknown(name, at: node.location) }
+            return format
+        }
+        var map = try MappingReader(node, context: what)
+        let typeNode = try map.required("type")
+        let typeName = try typeNode.string("the format type")
+        guard let base = named(typeName) else { throw unknown(typeName, at: typeNode.location) }
+        let blockNode = map.optional("block")
+        let groupNode = map.optional("group_size")
+        let channelNode = map.optional("per_channel")
+        let scaleNode = map.optional("scale")
+        try map.finish()
+
+        let given = [blockNode, groupNode, channelNode].compactMap { $0 }
+        if given.count > 1 {
+            throw .error("give at most one of 'block', 'group_size' and 'per_channel'", at: given[1].location)
+        }
+        var scale: ScaleType?
+        if let scaleNode {
+            let text = try scaleNode.string("the scale type")
+            guard let parsed = ScaleType(rawValue: text) else {
+                throw .error("unknown scale type '\(text)'", at: scaleNode.location,
+                             notes: [.note("scale types: \(ScaleType.allCases.map(\.rawValue).joined(separator: ", "))")])
+            }
+            scale = parsed
+        }
+        var format = base
+        if let blockNode {
+            let dims = try blockNode.list("'block'")
+            guard dims.count == 2 else {
+                throw .error("'block' takes two sizes, [rows, cols], found \(dims.count)", at: blockNode.location)
+            }
+            let rows = try dims[0].integer("block rows", in: 1...ModelLimits.blockSize)
+            let cols = try dims[1].integer("block columns", in: 1...ModelLimits.blockSize)
+            format.scaling = .block(rows: rows, cols: cols, scale: scale ?? .fp32)
+        } else if let groupNode {
+            let size = try groupNode.integer("'group_size'", in: 1...ModelLimits.blockSize)
+            format.scaling = .group(size: size, scale: scale ?? .bf16)
+        } else if let channelNode {
+            guard try channelNode.bool("'per_channel'") else {
+                throw .error("'per_channel: false' says nothing; give 'group_size' or 'block' instead", at: channelNode.location)
+            }
+            format.scaling = .channel(scale: scale ?? .bf16)
+        } else if let scale {
+            switch format.scaling {
+            case let .group(size, _): format.scaling = .group(size: size, scale: scale)
+            case .channel: format.scaling = .channel(scale: scale)
+            default:
+                throw .error("'scale' needs a scale layout: give 'block', 'group_size' or 'per_channel'", at: scaleNode?.location ?? node.location)
+            }
+        }
+        if let problem = format.validationProblem() {
+            throw .error("invalid format: \(problem)", at: node.location)
+        }
+        return format
+    }
+
+    static func unknown(_ name: String, at location: SourceLocation) -> DiagnosticError {
+        var notes: [Diagnostic] = []
+        if let suggestion = Suggest.closest(to: name, in: names) {
+            notes.append(.note("did you mean '\(suggestion)'?", at: location))
+        }
+        notes.append(.note("precisions: \(names.joined(separator: ", "))"))
+        return .error("unknown precision '\(name)'", at: location, notes: notes)
+    }
+}

@@ -1,0 +1,18 @@
+/// Upper bounds on model dimensions. Anything larger is a typo or a hostile file; the
+/// limits are far above every published model (the largest hidden size is 25,600 for
+/// PaLM-class models, vocabularies stay under 1M, MoE models under 1K experts).
+public enum ModelLimits {
+    public static let hidden = 1 << 20
+    public static let vocab = 1 << 24
+    public static let heads = 1 << 16
+    public static let headDim = 1 << 16
+    public static let intermediate = 1 << 24
+    public static let experts = 1 << 16
+    public static let loraRank = 1 << 20
+    public static let slidingWindow = 1 << 30
+    public static let repeatCount = 1 << 16
+    /// Decoder layers after every repeat is expanded.
+    public static let decoderLayers = 100_000
+    public static let blockSize = 1 << 20
+    public static let formatVersion = 1
+}

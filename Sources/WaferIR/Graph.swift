@@ -1,0 +1,47 @@
+import WaferSupport
+
+/// The whole model for one decode step: values, ops in execution order, and model facts.
+///
+/// A value type: passes take it `inout` and the pass manager keeps copies only where a dump
+/// asks for one. Ops are stored flat in execution order; per-layer structure is the `layer`
+/// field, and the printer summarises identical layers.
+public struct Graph: Hashable, Sendable {
+    public var name: String
+    /// The model file it came from, for messages.
+    public var sourceFile: String
+    public var hidden: Int
+    public var vocab: Int
+    /// Element type of activations (and, until a pass decides otherwise, of the KV cache).
+    public var activation: ElementType
+    public var precision: PrecisionPolicy
+    public var values: [Value]
+    public var ops: [Op]
+    public var input: ValueID
+    public var output: ValueID
+    /// Number of decoder layers (layer indices run 0..<layerCount).
+    public var layerCount: Int
+    /// Passes that have run, in order. Verifier checks depend on it (formats after assign-precision).
+    public var appliedPasses: [String]
+
+    public init(name: String, sourceFile: String, hidden: Int, vocab: Int, activation: ElementType,
+                precision: PrecisionPolicy, values: [Value], ops: [Op], input: ValueID, output: ValueID,
+                layerCount: Int, appliedPasses: [String] = []) {
+        self.name = name; self.sourceFile = sourceFile; self.hidden = hidden; self.vocab = vocab
+        self.activation = activation; self.precision = precision; self.values = values; self.ops = ops
+        self.input = input; self.output = output; self.layerCount = layerCount; self.appliedPasses = appliedPasses
+    }
+
+    public func value(_ id: ValueID) -> Value? {
+        values.indices.contains(id.index) ? values[id.index] : nil
+    }
+
+    /// Finds a tensor by its full dotted name. O(ops x weights).
+    public func tensor(named fullName: String) -> (op: Op, tensor: Tensor)? {
+        for op in ops where fullName.hasPrefix(op.name + ".") {
+            for tensor in op.weights where op.fullName(tensor) == fullName {
+                return (op, tensor)
+            }
+        }
+        return nil
+    }
+}

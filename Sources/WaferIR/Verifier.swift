@@ -1,0 +1,150 @@
+import WaferSupport
+
+/// Checks the IR's invariants. Runs after the front end and after every pass.
+///
+/// Checks (O(ops x weights)):
+/// - values: ids match their index; every op input is defined before use; every result is
+///   defined once; the graph output is defined;
+/// - types: ops consume and produce vectors of the widths their kind requires;
+/// - attributes: positive dimensions, heads divisible by kv heads, top-k within the experts;
+/// - weights: exactly the names, shapes and roles `OpKind.weightSpecs` gives, with stored
+///   parameter counts and byte sizes equal to a recomputation, and valid formats;
+/// - precision: once `assign-precision` has run, every tensor's format is the one the policy
+///   resolves; ties name an existing tensor of the right shape.
+public enum Verifier {
+    public static func verify(_ graph: Graph, after stage: String) throws(DiagnosticError) {
+        var problems: [Diagnostic] = []
+        func fail(_ message: String, _ op: Op? = nil) {
+            let subject = op.map { "op '\($0.name)': " } ?? ""
+            problems.append(.error("IR verification failed after \(stage): \(subject)\(message)", at: op?.location))
+        }
+
+        for (index, value) in graph.values.enumerated() where value.id.index != index {
+            fail("value \(value.id) is stored at index \(index)")
+        }
+        var defined = Set<ValueID>()
+        if graph.value(graph.input)?.type == .tokens {
+            defined.insert(graph.input)
+        } else {
+            fail("graph input \(graph.input) is not a tokens value")
+        }
+        var names = Set<String>()
+        let precisionAssigned = graph.appliedPasses.contains("assign-precision")
+
+        for op in graph.ops {
+            if !names.insert(op.name).inserted { fail("duplicate op name", op) }
+            for input in op.inputs where !defined.contains(input) {
+                fail("uses \(input) before it is defined", op)
+            }
+            if defined.contains(op.result) || graph.value(op.result) == nil {
+                fail("result \(op.result) is defined twice or does not exist", op)
+            }
+            defined.insert(op.result)
+            if let layer = op.layer, !(0..<graph.layerCount).contains(layer) {
+                fail("layer index \(layer) outside 0..<\(graph.layerCount)", op)
+            }
+            let inputTypes = op.inputs.compactMap { graph.value($0)?.type }
+            let resultType = graph.value(op.result)?.type
+            if let problem = typeProblem(op.kind, inputs: inputTypes, result: resultType, graph: graph) {
+                fail(problem, op)
+            }
+            if let problem = attributeProblem(op.kind) { fail(problem, op) }
+            guard let specs = op.kind.weightSpecs(hidden: graph.hidden) else {
+                fail("weight shapes overflow 64-bit integers", op)
+                continue
+            }
+            if specs.count != op.weights.count {
+                fail("has \(op.weights.count) weights, its kind requires \(specs.count)", op)
+            }
+            for (spec, tensor) in zip(specs, op.weights) {
+                if spec.name != tensor.name || spec.shape != tensor.shape || spec.role != tensor.role
+                    || spec.expertStacked != tensor.expertStacked {
+                    fail("weight '\(tensor.name)' [\(tensor.shapeText)] should be '\(spec.name)' [\(spec.shape.map(String.init).joined(separator: "x"))] with role \(spec.role.rawValue)", op)
+                }
+                if Checked.product(tensor.shape) != tensor.parameterCount
+                    || tensor.format.storage(shape: tensor.shape) != tensor.storage {
+                    fail("weight '\(tensor.name)' has stale size bookkeeping", op)
+                }
+                if let problem = tensor.format.validationProblem() {
+                    fail("weight '\(tensor.name)': \(problem)", op)
+                }
+                if tensor.role.isVector && !tensor.format.element.isPlainFloat {
+                    fail("vector weight '\(tensor.name)' is stored as \(tensor.format); vectors are never quantized", op)
+                }
+                if precisionAssigned {
+                    let expected = graph.precision.format(for: tensor.role, opOverride: op.precisionOverride)
+                    if tensor.format != expected {
+                        fail("weight '\(tensor.name)' is \(tensor.format) but the precision policy gives \(expected)", op)
+                    }
+                }
+            }
+            if case let .lmHead(a) = op.kind {
+                if a.tied {
+                    if let tied = op.tiedWeight, let target = graph.tensor(named: tied) {
+                        if target.tensor.shape != [a.vocab, a.hidden] {
+                            fail("tied weight '\(tied)' has shape [\(target.tensor.shapeText)], expected [\(a.vocab)x\(a.hidden)]", op)
+                        }
+                    } else {
+                        fail("is tied but names no existing weight", op)
+                    }
+                } else if op.tiedWeight != nil {
+                    fail("is untied but names a tied weight", op)
+                }
+            }
+        }
+        if !defined.contains(graph.output) { fail("graph output \(graph.output) is never defined") }
+        if !problems.isEmpty { throw DiagnosticError(problems) }
+    }
+
+    static func typeProblem(_ kind: OpKind, inputs: [ValueType], result: ValueType?, graph: Graph) -> String? {
+        let hiddenVector = ValueType.vector(width: graph.hidden, element: graph.activation)
+        switch kind {
+        case .embedding:
+            if inputs != [.tokens] { return "embedding takes the token input" }
+            if result != hiddenVector { return "embedding must produce \(hiddenVector)" }
+        case let .norm(a):
+            if inputs.count != 1 || inputs.first?.width != a.width { return "norm of width \(a.width) takes one vector of that width" }
+            if result != inputs.first { return "norm must keep its input type" }
+        case .attention, .mla, .mlp, .moe:
+            if inputs != [hiddenVector] || result != hiddenVector { return "\(kind.mnemonic) maps \(hiddenVector) to \(hiddenVector)" }
+        case .residualAdd:
+            if inputs.count != 2 || inputs.first != inputs.last || result != inputs.first { return "add takes two vectors of one type and returns that type" }
+        case let .lmHead(a):
+            if inputs != [hiddenVector] { return "lm_head takes \(hiddenVector)" }
+            if result != .vector(width: a.vocab, element: graph.activation) { return "lm_head must produce \(graph.activation.rawValue)[\(a.vocab)]" }
+            if a.vocab != graph.vocab || a.hidden != graph.hidden { return "lm_head dimensions differ from the model's" }
+        }
+        return nil
+    }
+
+    static func attributeProblem(_ kind: OpKind) -> String? {
+        switch kind {
+        case let .embedding(a):
+            return a.vocab > 0 && a.hidden > 0 ? nil : "dimensions must be positive"
+        case let .norm(a):
+            return a.width > 0 ? nil : "width must be positive"
+        case let .attention(a):
+            if a.heads <= 0 || a.kvHeads <= 0 || a.headDim <= 0 { return "heads, kv_heads and head_dim must be positive" }
+            if a.heads % a.kvHeads != 0 { return "heads (\(a.heads)) must be a multiple of kv_heads (\(a.kvHeads))" }
+            if let w = a.slidingWindow, w <= 0 { return "sliding_window must be positive" }
+            return nil
+        case let .mla(a):
+            if a.heads <= 0 || a.kvLoraRank <= 0 || a.qkNopeHeadDim < 0 || a.qkRopeHeadDim <= 0 || a.vHeadDim <= 0 {
+                return "MLA dimensions must be positive"
+            }
+            if let r = a.qLoraRank, r <= 0 { return "q_lora_rank must be positive" }
+            return nil
+        case let .mlp(a):
+            return a.intermediate > 0 ? nil : "intermediate size must be positive"
+        case let .moe(a):
+            if a.experts <= 0 || a.expertIntermediate <= 0 { return "experts and expert intermediate size must be positive" }
+            if a.topK < 1 || a.topK > a.experts { return "top_k (\(a.topK)) must be between 1 and the expert count (\(a.experts))" }
+            if a.sharedExperts < 0 || (a.sharedExperts > 0 && a.sharedIntermediate <= 0) { return "shared experts are malformed" }
+            return nil
+        case .residualAdd:
+            return nil
+        case let .lmHead(a):
+            return a.vocab > 0 && a.hidden > 0 ? nil : "dimensions must be positive"
+        }
+    }
+}

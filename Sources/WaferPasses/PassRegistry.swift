@@ -1,0 +1,25 @@
+import WaferSupport
+
+/// Every pass WaferMap has, in pipeline order. The one explicit list: the driver builds
+/// pipelines from it, the CLI validates pass names against it, and a test enumerates it.
+public enum PassRegistry {
+    public static let all: [any Pass] = [
+        AssignPrecision(),
+    ]
+
+    /// The passes of the front-half pipeline (`ir`, `stats`), in order.
+    public static var frontHalf: [any Pass] { all }
+
+    public static func pass(named name: String) -> (any Pass)? {
+        all.first { $0.name == name }
+    }
+
+    /// Checks a user-given pass name, with a did-you-mean for near misses.
+    public static func validate(_ name: String, flag: String) throws(DiagnosticError) {
+        guard pass(named: name) == nil else { return }
+        var notes: [Diagnostic] = []
+        if let s = Suggest.closest(to: name, in: all.map(\.name)) { notes.append(.note("did you mean '\(s)'?")) }
+        notes.append(.note("passes: \(all.map(\.name).joined(separator: ", "))"))
+        throw .error("\(flag): unknown pass '\(name)'", at: nil, notes: notes)
+    }
+}
