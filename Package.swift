@@ -24,14 +24,16 @@ let package = Package(
         .target(name: "WaferSupport"),
         // libyaml events -> a located YAML node tree, with bounded aliases and merge keys.
         .target(name: "WaferYAML", dependencies: ["CYAML", "WaferSupport"]),
+        // Target descriptions (wse3, wse2, small test fabrics) and defect maps.
+        .target(name: "WaferTarget", dependencies: ["WaferYAML", "WaferSupport"]),
         // The typed IR: graph, ops, tensors, printer, verifier, parameter/byte accounting.
         .target(name: "WaferIR", dependencies: ["WaferSupport"]),
         // Model description (YAML) -> ModelSpec -> IR.
         .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
         // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
-        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferSupport"]),
+        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferSupport"]),
         // The driver: assembles pipelines, returns result values; reports (table, JSON).
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferIR", "WaferSupport"]),
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "WaferSupportTests", dependencies: ["WaferSupport"]),
         .testTarget(name: "WaferYAMLTests", dependencies: ["WaferYAML", "WaferTestSupport"]),
         .testTarget(name: "WaferIRTests", dependencies: ["WaferIR"]),
+        .testTarget(name: "WaferTargetTests", dependencies: ["WaferTarget", "WaferTestSupport"]),
         .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferTestSupport"]),
         .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).

@@ -88,6 +88,45 @@ public enum FormatDecoder {
         return format
     }
 
+    /// Parses a format from the command line: a name (`fp8`) or the canonical text the IR prints
+    /// (`fp8_e4m3[block=128x128,scale=fp32]`, `int4[group=32,scale=bf16]`, `int8[channel,scale=fp32]`).
+    public static func parse(_ text: String) -> NumberFormat? {
+        guard let open = text.firstIndex(of: "[") else { return named(text) }
+        guard text.hasSuffix("]"), var format = named(String(text[..<open])) else { return nil }
+        let body = text[text.index(after: open)..<text.index(before: text.endIndex)]
+        var scale: ScaleType?
+        var layout: Scaling?
+        for item in body.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (pair.first, pair.count == 2 ? pair[1] : nil) {
+            case ("scale", let value?):
+                guard let s = ScaleType(rawValue: value) else { return nil }
+                scale = s
+            case ("group", let value?):
+                guard let n = Int(value), n > 0 else { return nil }
+                layout = .group(size: n, scale: .bf16)
+            case ("block", let value?):
+                let dims = value.split(separator: "x").compactMap { Int($0) }
+                guard dims.count == 2, dims[0] > 0, dims[1] > 0 else { return nil }
+                layout = .block(rows: dims[0], cols: dims[1], scale: .fp32)
+            case ("channel", nil):
+                layout = .channel(scale: .bf16)
+            default:
+                return nil
+            }
+        }
+        if let layout { format.scaling = layout }
+        if let scale {
+            switch format.scaling {
+            case let .group(size, _): format.scaling = .group(size: size, scale: scale)
+            case let .block(r, c, _): format.scaling = .block(rows: r, cols: c, scale: scale)
+            case .channel: format.scaling = .channel(scale: scale)
+            case .none: return nil
+            }
+        }
+        return format.validationProblem() == nil ? format : nil
+    }
+
     static func unknown(_ name: String, at location: SourceLocation) -> DiagnosticError {
         var notes: [Diagnostic] = []
         if let suggestion = Suggest.closest(to: name, in: names) {

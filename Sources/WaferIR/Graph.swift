@@ -22,6 +22,8 @@ public struct Graph: Hashable, Sendable {
     public var layerCount: Int
     /// Passes that have run, in order. Verifier checks depend on it (formats after assign-precision).
     public var appliedPasses: [String]
+    /// Pipeline stages across wafers, once the partition pass has run.
+    public var partition: Partition?
 
     public init(name: String, sourceFile: String, hidden: Int, vocab: Int, activation: ElementType,
                 precision: PrecisionPolicy, values: [Value], ops: [Op], input: ValueID, output: ValueID,

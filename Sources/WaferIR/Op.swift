@@ -16,6 +16,8 @@ public struct Op: Hashable, Sendable {
     public var precisionOverride: NumberFormat?
     /// Where the op was described (the model file's layer entry).
     public var location: SourceLocation?
+    /// The wafer (and expert ranges) the partition pass gave it; nil before partitioning.
+    public var placement: OpPlacement?
 
     public init(name: String, kind: OpKind, layer: Int?, inputs: [ValueID], result: ValueID, weights: [Tensor],
                 tiedWeight: String? = nil, precisionOverride: NumberFormat? = nil, location: SourceLocation? = nil) {

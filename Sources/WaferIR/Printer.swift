@@ -23,6 +23,15 @@ public struct IRPrinter: Sendable {
         out.append("  activations = \(graph.activation.rawValue)")
         out.append("  precision = \(graph.precision.description)")
         out.append("  passes = [\(graph.appliedPasses.joined(separator: ", "))]")
+        if let partition = graph.partition {
+            let kv = partition.kvCache
+            out.append("  partition = \(partition.stages.count) wafers of \(partition.targetName) (lower bound \(partition.lowerBoundWafers); context \(kv.contextTokens), batch \(kv.batch), kv \(kv.element.rawValue)) {")
+            let holdings = graph.holdings()
+            for stage in partition.stages {
+                out.append("    wafer \(stage.wafer): \(holdings[stage.wafer] ?? "-")  // \(Units.grouped(stage.weightBytes)) weight B, \(Units.grouped(stage.kvBytes)) KV B of \(Units.grouped(stage.usableBytes)) usable")
+            }
+            out.append("  }")
+        }
         out.append("  input \(graph.input) : tokens")
 
         // Group ops: runs outside layers print as they come; each layer is a block.
@@ -86,6 +95,12 @@ public struct IRPrinter: Sendable {
         let attributes = IRPrinter.attributes(op)
         if !attributes.isEmpty { line += " {\(attributes.joined(separator: ", "))}" }
         line += " : \(type)"
+        if let placement = op.placement {
+            line += " @w\(placement.wafer)"
+            if !placement.expertSlices.isEmpty {
+                line += " experts{" + placement.expertSlices.map { "\($0.first)..\($0.first + $0.count - 1) @w\($0.wafer)" }.joined(separator: ", ") + "}"
+            }
+        }
         var lines = [line]
         for tensor in op.weights {
             lines.append("\(indent)    \(tensor.name) : \(tensor.shapeText) \(tensor.format)  // \(Units.grouped(tensor.parameterCount)) params, \(Units.grouped(tensor.bytes)) B")
@@ -148,6 +163,7 @@ public struct IRPrinter: Sendable {
             let inputs = op.inputs.map { $0.index >= base ? "r\($0.index - base)" : "in" }
             copy.inputs = []
             copy.result = ValueID(0)
+            copy.placement = nil
             parts.append(render(copy, graph: graph, indent: "").joined(separator: "\n") + " <- " + inputs.joined(separator: ","))
             parts.append("result r\(op.result.index - base) : \(graph.value(op.result)?.type.description ?? "?")")
         }

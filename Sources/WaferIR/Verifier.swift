@@ -93,7 +93,61 @@ public enum Verifier {
             }
         }
         if !defined.contains(graph.output) { fail("graph output \(graph.output) is never defined") }
+        if let partition = graph.partition {
+            for problem in partitionProblems(graph, partition) { fail(problem.message, problem.op) }
+        }
         if !problems.isEmpty { throw DiagnosticError(problems) }
+    }
+
+    /// Partition invariants: every op placed, wafers in pipeline order, experts covered once,
+    /// and each stage's weight and KV bytes equal to a recomputation and within its capacity.
+    static func partitionProblems(_ graph: Graph, _ partition: Partition) -> [(message: String, op: Op?)] {
+        var problems: [(String, Op?)] = []
+        let count = partition.stages.count
+        for (index, stage) in partition.stages.enumerated() where stage.wafer != index {
+            problems.append(("stage \(index) is labelled wafer \(stage.wafer)", nil))
+        }
+        var weights = Array(repeating: 0, count: count)
+        var kv = Array(repeating: 0, count: count)
+        var previous = 0
+        for op in graph.ops {
+            guard let placement = op.placement else {
+                problems.append(("is not placed on a wafer", op))
+                continue
+            }
+            guard (0..<count).contains(placement.wafer) else {
+                problems.append(("is placed on wafer \(placement.wafer), outside 0..<\(count)", op))
+                continue
+            }
+            if placement.wafer < previous { problems.append(("goes back from wafer \(previous) to \(placement.wafer): stages must follow model order", op)) }
+            previous = placement.wafer
+            kv[placement.wafer] += op.kind.kvCacheBytes(partition.kvCache) ?? 0
+            if case let .moe(a) = op.kind {
+                weights[placement.wafer] += op.nonExpert.bytes
+                var next = 0
+                var sliceWafer = placement.wafer
+                for slice in placement.expertSlices {
+                    if slice.first != next || slice.count <= 0 { problems.append(("expert slices must cover 0..<\(a.experts) in order", op)); break }
+                    if slice.wafer < sliceWafer || slice.wafer >= count { problems.append(("expert slice on wafer \(slice.wafer) is out of pipeline order", op)); break }
+                    sliceWafer = slice.wafer
+                    weights[slice.wafer] += slice.count * op.perExpert.bytes
+                    next += slice.count
+                }
+                if next != a.experts { problems.append(("expert slices cover \(next) of \(a.experts) experts", op)) }
+            } else {
+                if !placement.expertSlices.isEmpty { problems.append(("has expert slices but no experts", op)) }
+                weights[placement.wafer] += op.weights.reduce(0) { $0 + $1.bytes }
+            }
+        }
+        for stage in partition.stages where stage.wafer < count {
+            if stage.weightBytes != weights[stage.wafer] || stage.kvBytes != kv[stage.wafer] {
+                problems.append(("wafer \(stage.wafer) records \(stage.weightBytes) weight and \(stage.kvBytes) KV bytes; its ops hold \(weights[stage.wafer]) and \(kv[stage.wafer])", nil))
+            }
+            if stage.weightBytes + stage.kvBytes > stage.usableBytes {
+                problems.append(("wafer \(stage.wafer) holds \(stage.weightBytes + stage.kvBytes) bytes, more than its usable \(stage.usableBytes)", nil))
+            }
+        }
+        return problems
     }
 
     static func typeProblem(_ kind: OpKind, inputs: [ValueType], result: ValueType?, graph: Graph) -> String? {

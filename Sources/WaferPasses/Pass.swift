@@ -1,5 +1,6 @@
 import WaferIR
 import WaferSupport
+import WaferTarget
 
 /// A compiler pass: a small value with a name, a one-line summary and a run function.
 /// Passes keep no global state and report failure as located diagnostics, never by crashing.
@@ -12,7 +13,47 @@ public protocol Pass: Sendable {
     func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError)
 }
 
-/// What passes may read besides the graph. Later passes add the target, defect map and seed.
+/// How many wafers to use: as few as fit (`auto`) or exactly N.
+public enum WaferCount: Sendable, Hashable, CustomStringConvertible {
+    case auto
+    case exactly(Int)
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case let .exactly(n): return "\(n)"
+        }
+    }
+}
+
+/// What a deployment asks of the compiled model. Every knob of the partition pass.
+public struct DeploymentOptions: Sendable, Hashable {
+    /// Tokens each sequence keeps in its KV cache (prompt plus generated). Default 8,192.
+    public var contextTokens: Int
+    /// Sequences decoded together, each with its own KV cache. Default 1.
+    public var batch: Int
+    /// Element type of the KV cache. Default bf16.
+    public var kvElement: ElementType
+    /// Wafer count: `auto` (the fewest that fit) or a fixed number. Default auto.
+    public var wafers: WaferCount
+
+    public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto) {
+        self.contextTokens = contextTokens
+        self.batch = batch
+        self.kvElement = kvElement
+        self.wafers = wafers
+    }
+}
+
+/// What passes may read besides the graph: the target, its defects and the deployment.
 public struct PassContext: Sendable {
-    public init() {}
+    /// The accelerator; passes that need one fail with a clear error when it is nil.
+    public var target: Target?
+    public var defects: DefectSource
+    public var deployment: DeploymentOptions
+
+    public init(target: Target? = nil, defects: DefectSource = .none, deployment: DeploymentOptions = DeploymentOptions()) {
+        self.target = target
+        self.defects = defects
+        self.deployment = deployment
+    }
 }

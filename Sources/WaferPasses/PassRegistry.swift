@@ -5,10 +5,11 @@ import WaferSupport
 public enum PassRegistry {
     public static let all: [any Pass] = [
         AssignPrecision(),
+        PartitionPass(),
     ]
 
-    /// The passes of the front-half pipeline (`ir`, `stats`), in order.
-    public static var frontHalf: [any Pass] { all }
+    /// The passes `stats` runs: everything before the target matters.
+    public static var frontHalf: [any Pass] { [AssignPrecision()] }
 
     public static func pass(named name: String) -> (any Pass)? {
         all.first { $0.name == name }

@@ -45,6 +45,21 @@ extension YAMLNode {
         return value
     }
 
+    /// The node as a finite decimal number in `range` (`1100`, `0.001`, `1.5e-3`).
+    public func number(_ what: String, in range: ClosedRange<Double>) throws(DiagnosticError) -> Double {
+        guard case let .scalar(raw, style) = kind, !isNull, style == .plain else {
+            throw .error("expected a number for \(what), found \(summary)", at: location)
+        }
+        let text = raw.filter { $0 != "_" }
+        guard let value = Double(text), value.isFinite, text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else {
+            throw .error("expected a number for \(what), found \(summary)", at: location)
+        }
+        guard range.contains(value) else {
+            throw .error("\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)", at: location)
+        }
+        return value
+    }
+
     /// The node as a boolean: `true` or `false` (any capitalisation WaferMap documents:
     /// true/True/TRUE, false/False/FALSE). YAML 1.1's yes/no/on/off are refused as ambiguous.
     public func bool(_ what: String) throws(DiagnosticError) -> Bool {

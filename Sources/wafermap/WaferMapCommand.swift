@@ -18,7 +18,7 @@ struct WaferMapCommand: ParsableCommand {
         commandName: "wafermap",
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
-        subcommands: [IRCommand.self, StatsCommand.self, PassesCommand.self]
+        subcommands: [IRCommand.self, StatsCommand.self, CountCommand.self, DefectsCommand.self, TargetsCommand.self, PassesCommand.self]
     )
 }
 
@@ -72,20 +72,23 @@ func writeStderr(_ text: String) {
 struct IRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ir",
-        abstract: "Print a model's IR after the front-half pipeline.")
+        abstract: "Print a model's IR after the pipeline (front end, assign-precision, partition).")
 
     @Argument(help: "The model description (YAML).")
     var model: String
 
+    @OptionGroup var deployment: DeploymentFlags
     @OptionGroup var pipeline: PipelineFlags
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let result = try Driver.frontHalf(modelPath: model, instrumentation: pipeline.instrumentation) { dump in
-                writeStderr(dump.rendered)
+            var request = try deployment.request(model: model)
+            request.instrumentation = pipeline.instrumentation
+            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            for result in report.results {
+                writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
+                if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
             }
-            writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
-            if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
         }
     }
 }

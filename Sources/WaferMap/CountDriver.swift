@@ -1,0 +1,112 @@
+import WaferFrontend
+import WaferIR
+import WaferPasses
+import WaferSupport
+import WaferTarget
+
+/// Where `count` and `compile` take defects from.
+public enum DefectRequest: Sendable {
+    case none
+    case file(String)
+    case generate(rate: Double, seed: UInt64, clustered: Bool)
+}
+
+/// Everything `wafermap count` needs besides the model.
+public struct CountRequest: Sendable {
+    public var modelPath: String
+    /// A built-in target name or a target YAML file.
+    public var target: String = BuiltinTargets.defaultName
+    /// Storage formats to size the model at; empty means the model file's own precision.
+    public var precisions: [NumberFormat] = []
+    public var deployment = DeploymentOptions()
+    public var defects: DefectRequest = .none
+    public var instrumentation = PassInstrumentation()
+
+    public init(modelPath: String) { self.modelPath = modelPath }
+}
+
+/// One precision's outcome.
+public struct CountResult: Sendable {
+    /// The precision label: the model's own policy, or the `--precision` value.
+    public var precisionLabel: String
+    public var graph: Graph
+    public var statistics: ModelStatistics
+    public var partition: Partition
+    public var timings: [StepTiming]
+}
+
+/// The outcome of a `count` run over one or more precisions.
+public struct CountReport: Sendable {
+    public var target: Target
+    public var defectSummary: String
+    public var deployment: DeploymentOptions
+    public var results: [CountResult]
+}
+
+extension Driver {
+    /// Runs the front end, assign-precision and partition for each requested precision.
+    public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> CountReport {
+        for name in request.instrumentation.printBefore.sorted() { try PassRegistry.validate(name, flag: "--print-ir-before") }
+        for name in request.instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
+        let deployment = request.deployment
+        if deployment.contextTokens < 1 || deployment.contextTokens > 1 << 30 {
+            throw .error("--context must be between 1 and \(Units.grouped(1 << 30)) tokens", at: nil)
+        }
+        if deployment.batch < 1 || deployment.batch > 1 << 20 {
+            throw .error("--batch must be between 1 and \(Units.grouped(1 << 20))", at: nil)
+        }
+        if case let .exactly(n) = deployment.wafers, n < 1 || n > DefectMapIO.maxWafers {
+            throw .error("--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
+        }
+        let target = try BuiltinTargets.resolve(request.target)
+        let (defects, summary) = try defectSource(request.defects, target: target)
+        let context = PassContext(target: target, defects: defects, deployment: deployment)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let base = try ModelLoader.load(path: request.modelPath)
+        let frontEnd = StepTiming(name: "front end (parse, lower, verify)", seconds: (clock.now - start).seconds)
+
+        var results: [CountResult] = []
+        let variants: [NumberFormat?] = request.precisions.isEmpty ? [nil] : request.precisions
+        for variant in variants {
+            var graph = base
+            var label = "as in the model: \(graph.precision.description)"
+            if let format = variant {
+                graph.precision = PrecisionPolicy(matrixDefault: format)
+                for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
+                label = format.description
+            }
+            let manager = PassManager(passes: PassRegistry.all, instrumentation: request.instrumentation)
+            var timings = [frontEnd]
+            timings += try manager.run(&graph, context: context, dump: dump)
+            let statistics: ModelStatistics
+            do {
+                statistics = try graph.statistics()
+            } catch {
+                throw .error("the model's total \(error.what) overflow 64-bit integers", at: .startOf(request.modelPath))
+            }
+            guard let partition = graph.partition else {
+                throw .error("internal: the partition pass left no partition", at: nil)
+            }
+            results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition, timings: timings))
+        }
+        return CountReport(target: target, defectSummary: summary, deployment: deployment, results: results)
+    }
+
+    /// Builds the defect source a request names, with a one-line description for reports.
+    public static func defectSource(_ request: DefectRequest, target: Target) throws(DiagnosticError) -> (DefectSource, String) {
+        switch request {
+        case .none:
+            return (.none, "none")
+        case let .file(path):
+            let map = try DefectMapIO.load(path: path, target: target)
+            return (.map(map), "\(path): \(map.waferCount) wafers, \(Units.grouped(map.totalDeadPEs)) dead PEs, \(Units.grouped(map.totalDeadLinks)) dead links")
+        case let .generate(rate, seed, clustered):
+            guard rate >= 0, rate <= DefectGenerator.maxRate else {
+                throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
+            }
+            let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
+            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(rate) per PE, seed \(seed)")
+        }
+    }
+}

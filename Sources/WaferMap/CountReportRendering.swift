@@ -1,0 +1,129 @@
+import Foundation
+import WaferIR
+import WaferPasses
+import WaferSupport
+import WaferTarget
+
+extension CountReport {
+    /// The KV cache as a sum of terms: one per (kind, values per token, tokens kept) group.
+    static func kvTerms(_ graph: Graph, _ kv: KVCacheShape) -> [(text: String, bytes: Int)] {
+        var order: [String] = []
+        var groups: [String: (count: Int, bytesEach: Int, text: String)] = [:]
+        for op in graph.ops {
+            let values = op.kind.kvValuesPerToken()
+            guard values > 0 else { continue }
+            let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
+            let kind: String
+            switch op.kind {
+            case let .attention(a): kind = "attention (2 x \(a.kvHeads) kv heads x \(a.headDim))"
+            case let .mla(a): kind = "MLA (\(a.kvLoraRank) latent + \(a.qkRopeHeadDim) rope)"
+            default: kind = op.kind.mnemonic
+            }
+            let key = "\(kind)|\(values)|\(tokens)"
+            let bytes = op.kind.kvCacheBytes(kv) ?? 0
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = (0, bytes, "\(kind) = \(values) values x \(Units.grouped(tokens)) tokens x \(kv.batch) seq x \(kv.element.bits / 8) B")
+            }
+            groups[key]?.count += 1
+        }
+        return order.compactMap { key in
+            groups[key].map { ("\($0.count) layers x \($0.text)", $0.count * $0.bytesEach) }
+        }
+    }
+
+    public func table() -> String {
+        guard let first = results.first else { return "" }
+        let t = target
+        var out = ""
+        out += "model       \(first.graph.name) (\(first.graph.sourceFile))\n"
+        out += "target      \(t.name): \(t.fabricWidth)x\(t.fabricHeight) PEs, program area \(t.programWidth)x\(t.programHeight) = \(Units.grouped(t.programPEs)) PEs\n"
+        out += "per PE      \(Units.grouped(t.sramBytesPerPE)) B SRAM - \(Units.grouped(t.runtimeReserveBytesPerPE)) B runtime reserve - \(Units.grouped(t.bufferBytesPerPE)) B buffers = \(Units.grouped(t.dataBytesPerPE)) B for weights and KV cache\n"
+        out += "per wafer   \(Units.grouped(t.programPEs * t.dataBytesPerPE)) B usable without defects (\(Units.gigabytes(t.programPEs * t.dataBytesPerPE)))\n"
+        out += "deployment  context \(Units.grouped(deployment.contextTokens)) tokens x batch \(deployment.batch), KV cache \(deployment.kvElement.rawValue), wafers \(deployment.wafers)\n"
+        out += "defects     \(defectSummary)\n"
+        if results.count > 1 {
+            out += "\n"
+            var table = TextTable([("precision", .left), ("weight bytes", .right), ("KV bytes", .right), ("total GB", .right),
+                                   ("wafers", .right), ("lower bound", .right)])
+            for r in results {
+                let total = r.statistics.weightBytes + r.partition.stages.reduce(0) { $0 + $1.kvBytes }
+                table.add([r.precisionLabel, Units.grouped(r.statistics.weightBytes), Units.grouped(total - r.statistics.weightBytes),
+                           Units.fixed(Double(total) / Units.bytesPerGB, digits: 2), "\(r.partition.stages.count)", "\(r.partition.lowerBoundWafers)"])
+            }
+            out += table.render(indent: "")
+            return out
+        }
+        let r = first
+        let kvBytes = r.partition.stages.reduce(0) { $0 + $1.kvBytes }
+        let total = r.statistics.weightBytes + kvBytes
+        out += "precision   \(r.precisionLabel)\n"
+        out += "weights     \(Units.grouped(r.statistics.weightBytes)) B (\(Units.gigabytes(r.statistics.weightBytes)))\n"
+        out += "KV cache    \(Units.grouped(kvBytes)) B (\(Units.gigabytes(kvBytes)))\n"
+        for term in Self.kvTerms(r.graph, r.partition.kvCache) {
+            out += "              \(term.text) = \(Units.grouped(term.bytes)) B\n"
+        }
+        out += "total       \(Units.grouped(total)) B (\(Units.gigabytes(total)))\n"
+        let used = r.partition.stages.count
+        out += "wafers      \(used) (lower bound \(r.partition.lowerBoundWafers): the fewest wafers whose usable bytes add up to the total)\n\n"
+        var table = TextTable([("wafer", .right), ("holds", .left), ("weight bytes", .right), ("KV bytes", .right),
+                               ("buffer bytes", .right), ("dead PEs", .right), ("SRAM used", .right)])
+        let holdings = r.graph.holdings()
+        for stage in r.partition.stages {
+            table.add(["\(stage.wafer)", holdings[stage.wafer] ?? "-", Units.grouped(stage.weightBytes), Units.grouped(stage.kvBytes),
+                       Units.grouped(stage.bufferBytes), Units.grouped(stage.deadPEs), Units.fixed(stage.sramUsedFraction * 100, digits: 1) + "%"])
+        }
+        out += table.render(indent: "")
+        return out
+    }
+
+    public func json() -> String {
+        struct StageJSON: Encodable {
+            var wafer: Int; var holds: String; var weightBytes: Int; var kvBytes: Int; var bufferBytes: Int
+            var reserveBytes: Int; var usableBytes: Int; var livePes: Int; var deadPes: Int; var sramUsedPercent: Double
+            var macsPerStep: Int; var outgoingBytesPerStep: Int
+        }
+        struct ResultJSON: Encodable {
+            var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
+            var totalParams: Int; var perWafer: [StageJSON]
+        }
+        struct TargetJSON: Encodable {
+            var name: String; var fabricWidth: Int; var fabricHeight: Int; var programPes: Int
+            var sramBytesPerPe: Int; var runtimeReserveBytesPerPe: Int; var bufferBytesPerPe: Int; var dataBytesPerPe: Int
+        }
+        struct Report: Encodable {
+            var model: String; var source: String; var target: TargetJSON
+            var contextTokens: Int; var batch: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
+            var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
+            var perWafer: [StageJSON]; var byPrecision: [ResultJSON]
+        }
+        let encoded: [ResultJSON] = results.map { r in
+            let holdings = r.graph.holdings()
+            let stages = r.partition.stages.map { s in
+                StageJSON(wafer: s.wafer, holds: holdings[s.wafer] ?? "", weightBytes: s.weightBytes, kvBytes: s.kvBytes,
+                          bufferBytes: s.bufferBytes, reserveBytes: s.reserveBytes, usableBytes: s.usableBytes,
+                          livePes: s.livePEs, deadPes: s.deadPEs, sramUsedPercent: (s.sramUsedFraction * 10000).rounded() / 100,
+                          macsPerStep: s.macsPerStep, outgoingBytesPerStep: s.outgoingBytesPerStep)
+            }
+            return ResultJSON(precision: r.precisionLabel, wafers: r.partition.stages.count, lowerBoundWafers: r.partition.lowerBoundWafers,
+                              weightBytes: r.statistics.weightBytes, kvBytes: r.partition.stages.reduce(0) { $0 + $1.kvBytes },
+                              totalParams: r.statistics.totalParameters, perWafer: stages)
+        }
+        guard let first = results.first, let head = encoded.first else { return "{}\n" }
+        let t = target
+        let report = Report(
+            model: first.graph.name, source: first.graph.sourceFile,
+            target: TargetJSON(name: t.name, fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight, programPes: t.programPEs,
+                               sramBytesPerPe: t.sramBytesPerPE, runtimeReserveBytesPerPe: t.runtimeReserveBytesPerPE,
+                               bufferBytesPerPe: t.bufferBytesPerPE, dataBytesPerPe: t.dataBytesPerPE),
+            contextTokens: deployment.contextTokens, batch: deployment.batch, kvPrecision: deployment.kvElement.rawValue,
+            wafersRequested: deployment.wafers.description, defects: defectSummary,
+            precision: head.precision, wafers: head.wafers, lowerBoundWafers: head.lowerBoundWafers,
+            weightBytes: head.weightBytes, kvBytes: head.kvBytes, perWafer: head.perWafer, byPrecision: encoded)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else { return "{}\n" }
+        return text + "\n"
+    }
+}

@@ -1,0 +1,307 @@
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// Assigns the model to wafers as pipeline stages, in model order.
+///
+/// Units are the embedding, each decoder layer and each op after the layer stack; a decoder
+/// layer with routed experts may be split between its experts. Each unit costs its weight bytes
+/// plus its KV cache (`OpKind.kvCacheBytes`) and does an expected amount of work per decode step
+/// (weight MACs, attention over the cache, and `top_k / experts` of each expert).
+///
+/// 1. **Fewest wafers.** Greedy next-fit in model order, filling each wafer to its usable bytes
+///    (live program-area PEs x data bytes per PE, so defects shrink it). For contiguous
+///    segments with fixed capacities this is optimal: by exchange, no partition can end its
+///    k-th segment later than greedy does.
+/// 2. **Balance.** At that count (or the user's fixed count), binary search the smallest cap on
+///    per-stage work for which the same greedy, bounded by both bytes and work, still fits —
+///    the classic linear-partition bottleneck problem. Experts are split across wafers only
+///    where a whole layer does not fit under the caps, which keeps inter-wafer traffic to one
+///    activation hand-off per boundary plus expert dispatch at split layers.
+/// Cost: O(units x 64) greedy runs of O(units) each.
+public struct PartitionPass: Pass {
+    public let name = "partition"
+    public let summary = "assign layers (and experts) to wafers as balanced pipeline stages"
+
+    public init() {}
+
+    public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
+        guard let target = context.target else {
+            throw .error("the partition pass needs a target (--target)", at: nil)
+        }
+        let deployment = context.deployment
+        let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
+        let units = try Self.units(graph, shape: shape)
+        var capacities = CapacityTable(target: target, defects: context.defects)
+
+        let limit: Int?
+        switch deployment.wafers {
+        case .auto: limit = context.defects.waferLimit
+        case let .exactly(n):
+            if let mapLimit = context.defects.waferLimit, n > mapLimit {
+                throw .error("--wafers \(n) asks for more wafers than the defect map describes (\(mapLimit))", at: nil)
+            }
+            limit = n
+        }
+        let total = units.reduce(0) { $0 + $1.bytes }
+        let lowerBound = try capacities.lowerBound(total: total, file: graph.sourceFile)
+
+        // 1. The fewest wafers, ignoring work.
+        let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: nil)
+        guard let minimum = unlimited else {
+            throw .error("internal: unbounded greedy partition failed", at: nil)
+        }
+        let needed = minimum.count
+        if let limit, needed > limit {
+            let reason = deployment.wafers == .auto ? "the defect map describes \(limit) wafers" : "--wafers \(limit) was given"
+            throw .error("\(graph.name) needs \(needed) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (lower bound \(lowerBound)), but \(reason)", at: nil)
+        }
+        let count: Int
+        if case let .exactly(n) = deployment.wafers { count = n } else { count = needed }
+
+        // 2. Balance work at that count.
+        var low = units.map(\.largestPieceWork).max() ?? 0
+        var high = units.reduce(0.0) { $0 + $1.work }
+        var best = minimum
+        if high > 0 {
+            if let fit = try Self.greedy(units, workCap: high, capacities: &capacities, limit: count) { best = fit }
+            for _ in 0..<64 where high - low > high * 1e-9 {
+                let middle = (low + high) / 2
+                if let fit = try Self.greedy(units, workCap: middle, capacities: &capacities, limit: count) {
+                    best = fit
+                    high = middle
+                } else {
+                    low = middle
+                }
+            }
+        }
+        try Self.apply(best, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,
+                       lowerBound: lowerBound, fixed: deployment.wafers != .auto)
+    }
+
+    // MARK: - Units
+
+    /// A piece of the model that moves to a wafer whole, except its routed experts.
+    struct Unit {
+        var name: String
+        var ops: Range<Int>
+        /// Weights outside routed experts plus the KV cache.
+        var baseBytes: Int
+        var baseWork: Double
+        /// The op whose routed experts may be split, their count and per-expert cost.
+        var moeOp: Int?
+        var experts: Int
+        var expertBytes: Int
+        var expertWork: Double
+
+        var bytes: Int { baseBytes + experts * expertBytes }
+        var work: Double { baseWork + Double(experts) * expertWork }
+        var largestPieceWork: Double { max(baseWork, expertWork) }
+    }
+
+    static func units(_ graph: Graph, shape: KVCacheShape) throws(DiagnosticError) -> [Unit] {
+        var units: [Unit] = []
+        var index = 0
+        let ops = graph.ops
+        while index < ops.count {
+            var end = index + 1
+            if let layer = ops[index].layer {
+                while end < ops.count, ops[end].layer == layer { end += 1 }
+            }
+            var unit = Unit(name: ops[index].layer.map { "layer \($0)" } ?? ops[index].name, ops: index..<end,
+                            baseBytes: 0, baseWork: 0, moeOp: nil, experts: 0, expertBytes: 0, expertWork: 0)
+            for opIndex in index..<end {
+                let op = ops[opIndex]
+                guard let kv = op.kind.kvCacheBytes(shape), let attention = op.kind.attentionMACs(context: shape.contextTokens) else {
+                    throw .error("the KV cache of '\(op.name)' overflows 64-bit integers", at: op.location)
+                }
+                let batch = Double(shape.batch)
+                if case let .moe(a) = op.kind, unit.moeOp == nil {
+                    let perExpert = op.perExpert
+                    unit.moeOp = opIndex
+                    unit.experts = a.experts
+                    unit.expertBytes = perExpert.bytes
+                    unit.expertWork = Double(perExpert.parameters) * Double(a.topK) / Double(a.experts) * batch
+                    unit.baseBytes += op.nonExpert.bytes + kv
+                } else {
+                    unit.baseBytes += op.weights.reduce(0) { $0 + $1.bytes } + kv
+                    if case .moe(let a) = op.kind {
+                        unit.baseWork += Double(op.perExpert.parameters) * Double(a.topK) * batch
+                    }
+                }
+                unit.baseWork += (Double(op.denseMACsPerToken) + Double(attention)) * batch
+            }
+            units.append(unit)
+            index = end
+        }
+        return units
+    }
+
+    // MARK: - Greedy packing
+
+    /// One wafer's contents during packing.
+    struct Bin {
+        var wafer: Int
+        var bytes = 0
+        var work = 0.0
+        var isEmpty = true
+    }
+
+    /// Where each unit went: the wafer of its base and its expert slices.
+    struct Assignment {
+        var count: Int
+        var baseWafer: [Int]
+        var slices: [[ExpertSlice]]
+    }
+
+    /// Packs units in order under both caps; nil when more than `limit` wafers would be needed.
+    /// Throws when a single piece exceeds an empty wafer.
+    static func greedy(_ units: [Unit], workCap: Double, capacities: inout CapacityTable, limit: Int?) throws(DiagnosticError) -> Assignment? {
+        var bin = Bin(wafer: 0)
+        var baseWafer: [Int] = []
+        var slices: [[ExpertSlice]] = []
+        baseWafer.reserveCapacity(units.count)
+        let slack = 1e-9 * max(workCap.isFinite ? workCap : 0, 1)
+
+        func fits(_ bytes: Int, _ work: Double, _ bin: Bin, _ capacity: Int) -> Bool {
+            bin.bytes + bytes <= capacity && bin.work + work <= workCap + slack
+        }
+        for unit in units {
+            var capacity = try capacities.capacity(bin.wafer)
+            if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
+                if bin.isEmpty {
+                    if unit.baseBytes > capacity {
+                        throw .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
+                    }
+                    return nil
+                }
+                bin = Bin(wafer: bin.wafer + 1)
+                if let limit, bin.wafer >= limit { return nil }
+                capacity = try capacities.capacity(bin.wafer)
+                if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
+                    if unit.baseBytes > capacity {
+                        throw .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
+                    }
+                    return nil
+                }
+            }
+            bin.bytes += unit.baseBytes
+            bin.work += unit.baseWork
+            bin.isEmpty = false
+            baseWafer.append(bin.wafer)
+            var unitSlices: [ExpertSlice] = []
+            var next = 0
+            while next < unit.experts {
+                let remaining = unit.experts - next
+                var n = remaining
+                if unit.expertBytes > 0 { n = min(n, max(0, capacity - bin.bytes) / unit.expertBytes) }
+                if unit.expertWork > 0 {
+                    let room = ((workCap + slack - bin.work) / unit.expertWork).rounded(.down)
+                    n = min(n, room.isFinite ? Int(max(0, min(room, Double(remaining)))) : remaining)
+                }
+                if n == 0 {
+                    if bin.isEmpty {
+                        if unit.expertBytes > capacity {
+                            throw .error("one expert of \(unit.name) needs \(Units.grouped(unit.expertBytes)) bytes, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes", at: nil)
+                        }
+                        return nil
+                    }
+                    bin = Bin(wafer: bin.wafer + 1)
+                    if let limit, bin.wafer >= limit { return nil }
+                    capacity = try capacities.capacity(bin.wafer)
+                    continue
+                }
+                unitSlices.append(ExpertSlice(wafer: bin.wafer, first: next, count: n))
+                bin.bytes += n * unit.expertBytes
+                bin.work += Double(n) * unit.expertWork
+                bin.isEmpty = false
+                next += n
+            }
+            slices.append(unitSlices)
+        }
+        return Assignment(count: bin.wafer + 1, baseWafer: baseWafer, slices: slices)
+    }
+
+    // MARK: - Writing the result into the IR
+
+    static func apply(_ assignment: Assignment, units: [Unit], to graph: inout Graph, target: Target, shape: KVCacheShape,
+                      capacities: inout CapacityTable, lowerBound: Int, fixed: Bool) throws(DiagnosticError) {
+        var stages: [Stage] = []
+        for wafer in 0..<assignment.count {
+            let live = try capacities.livePEs(wafer)
+            stages.append(Stage(wafer: wafer, livePEs: live, deadPEs: target.programPEs - live,
+                                usableBytes: live * target.dataBytesPerPE,
+                                reserveBytes: live * target.runtimeReserveBytesPerPE,
+                                bufferBytes: live * target.bufferBytesPerPE,
+                                sramBytes: live * target.sramBytesPerPE))
+        }
+        let activationBytes = graph.hidden * (graph.activation.bits / 8) * shape.batch
+        for (unitIndex, unit) in units.enumerated() {
+            let wafer = assignment.baseWafer[unitIndex]
+            for opIndex in unit.ops {
+                graph.ops[opIndex].placement = OpPlacement(wafer: wafer)
+                let op = graph.ops[opIndex]
+                let kv = op.kind.kvCacheBytes(shape) ?? 0
+                let bytes = opIndex == unit.moeOp ? op.nonExpert.bytes : op.weights.reduce(0) { $0 + $1.bytes }
+                stages[wafer].weightBytes += bytes
+                stages[wafer].kvBytes += kv
+            }
+            stages[wafer].macsPerStep += Int(unit.baseWork.rounded())
+            if let moe = unit.moeOp {
+                graph.ops[moe].placement?.expertSlices = assignment.slices[unitIndex]
+                for slice in assignment.slices[unitIndex] {
+                    stages[slice.wafer].weightBytes += slice.count * unit.expertBytes
+                    stages[slice.wafer].macsPerStep += Int((Double(slice.count) * unit.expertWork).rounded())
+                    if slice.wafer != wafer {
+                        // The token goes to the experts' wafer and a partial sum comes back.
+                        stages[wafer].outgoingBytesPerStep += activationBytes
+                        stages[slice.wafer].outgoingBytesPerStep += activationBytes
+                    }
+                }
+            }
+        }
+        for index in stages.indices.dropLast() {
+            stages[index].outgoingBytesPerStep += activationBytes
+        }
+        graph.partition = Partition(targetName: target.name, kvCache: shape, stages: stages,
+                                    lowerBoundWafers: lowerBound, waferCountFixed: fixed)
+    }
+}
+
+/// Usable bytes per wafer, computed on first use from the defect source. O(dead PEs) per wafer.
+struct CapacityTable {
+    let target: Target
+    let defects: DefectSource
+    private var live: [Int] = []
+
+    init(target: Target, defects: DefectSource) {
+        self.target = target
+        self.defects = defects
+    }
+
+    /// Live program-area PEs of `wafer`. Wafers beyond a defect map count as defect-free: they
+    /// only serve to say how many wafers a model would need; the pass never places on them.
+    mutating func livePEs(_ wafer: Int) throws(DiagnosticError) -> Int {
+        while live.count <= wafer {
+            let waferDefects = defects.defects(forWafer: live.count) ?? .none
+            live.append(target.programPEs - waferDefects.deadPEsInProgramArea(of: target))
+        }
+        return live[wafer]
+    }
+
+    mutating func capacity(_ wafer: Int) throws(DiagnosticError) -> Int {
+        try livePEs(wafer) * target.dataBytesPerPE
+    }
+
+    /// The smallest k whose first k capacities sum to at least `total`.
+    mutating func lowerBound(total: Int, file: String) throws(DiagnosticError) -> Int {
+        var sum = 0, k = 0
+        while sum < total {
+            let c = try capacity(k)
+            guard c > 0 else { throw .error("wafer \(k) has no usable PEs", at: nil) }
+            sum += c
+            k += 1
+        }
+        return max(k, 1)
+    }
+}

@@ -1,0 +1,177 @@
+import WaferSupport
+
+/// The built-in targets, compiled into the binary so `--target wse3` works anywhere.
+///
+/// The texts are byte-identical to examples/targets/NAME.yaml (a test checks it): edit both.
+/// They go through the same decoder and validation as a user's target file.
+public enum BuiltinTargets {
+    /// Names in the order `wafermap targets` lists them; `wse3` is the default.
+    public static let names = ["wse3", "wse2", "small32", "small64"]
+
+    public static let defaultName = "wse3"
+
+    /// The YAML text of a built-in target.
+    public static func text(_ name: String) -> String? {
+        switch name {
+        case "wse3": return wse3
+        case "wse2": return wse2
+        case "small32": return small32
+        case "small64": return small64
+        default: return nil
+        }
+    }
+
+    /// Loads a target by built-in name or, when `nameOrPath` is not one, from a YAML file.
+    public static func resolve(_ nameOrPath: String) throws(DiagnosticError) -> Target {
+        if let text = text(nameOrPath) {
+            return try TargetDecoder.decode(bytes: Array(text.utf8), file: "<builtin \(nameOrPath)>")
+        }
+        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
+            return try TargetDecoder.load(path: nameOrPath)
+        }
+        var notes: [Diagnostic] = []
+        if let s = Suggest.closest(to: nameOrPath, in: names) { notes.append(.note("did you mean '\(s)'?")) }
+        notes.append(.note("built-in targets: \(names.joined(separator: ", ")); or give a target YAML file"))
+        throw .error("unknown target '\(nameOrPath)'", at: nil, notes: notes)
+    }
+
+    static let wse3 = #"""
+# Cerebras WSE-3 (CS-3). Sources for every value: docs/target-format.md.
+version: 1
+name: wse3
+description: Cerebras WSE-3 (CS-3 system), the default target
+fabric:
+  width: 762              # Cerebras SDK 2.10 gemv-01 tutorial: "Most CS-3s ... 762 x 1172"
+  height: 1172
+halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
+  west: 4
+  east: 3
+  north: 1
+  south: 1
+pe:
+  sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
+  runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
+  buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
+    fp32: 1
+    fp16: 2
+    bf16: 2
+colors:
+  routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
+  reserved: 3             # the memcpy/IO runtime takes colors 21-23
+clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
+latency:
+  hop_cycles: 1           # ~1 cycle per router hop (SDK)
+  ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
+  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
+wafer_link:
+  bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
+  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
+"""#
+
+    static let wse2 = #"""
+# Cerebras WSE-2 (CS-2), the wafer WaferLLM measured. Sources: docs/target-format.md.
+version: 1
+name: wse2
+description: Cerebras WSE-2 (CS-2 system)
+fabric:
+  width: 757              # Cerebras SDK 2.10 gemv-01 tutorial: CS-2 757 x 996
+  height: 996
+halo:                     # SDK memcpy runtime halo, as on WSE-3
+  west: 4
+  east: 3
+  north: 1
+  south: 1
+pe:
+  sram_bytes: 49152       # 48 KB per PE
+  runtime_reserve_bytes: 8192
+  buffer_bytes: 2048
+  macs_per_cycle:         # ~1 cycle per fp16 MAC per PE, fitted to WaferLLM's measured decode
+    fp32: 1
+    fp16: 1
+    bf16: 1
+colors:
+  routable: 24
+  reserved: 3
+clock_mhz: 1100           # WaferLLM: "up to 1.1 GHz" (another source says 850 MHz for CS-2)
+latency:
+  hop_cycles: 1
+  ramp_cycles: 2
+  relay_cycles: 22
+wavelet_bits: 32
+wafer_link:
+  bandwidth_gbps: 923     # derived: CS-3 has ~30% more ingress/egress than CS-2 (1200 / 1.3)
+  latency_ns: 2000        # UNPUBLISHED: assumed, as for WSE-3
+"""#
+
+    static let small32 = #"""
+# A small test fabric: WSE-3's PE, router and halo on 32x32 PEs.
+version: 1
+name: small32
+description: a 32x32-PE test fabric with WSE-3 PEs (tests, numeric executor)
+fabric:
+  width: 32
+  height: 32
+halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
+  west: 4
+  east: 3
+  north: 1
+  south: 1
+pe:
+  sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
+  runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
+  buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
+    fp32: 1
+    fp16: 2
+    bf16: 2
+colors:
+  routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
+  reserved: 3             # the memcpy/IO runtime takes colors 21-23
+clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
+latency:
+  hop_cycles: 1           # ~1 cycle per router hop (SDK)
+  ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
+  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
+wafer_link:
+  bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
+  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
+"""#
+
+    static let small64 = #"""
+# A small test fabric: WSE-3's PE, router and halo on 64x64 PEs.
+version: 1
+name: small64
+description: a 64x64-PE test fabric with WSE-3 PEs (tests, numeric executor)
+fabric:
+  width: 64
+  height: 64
+halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
+  west: 4
+  east: 3
+  north: 1
+  south: 1
+pe:
+  sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
+  runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
+  buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
+    fp32: 1
+    fp16: 2
+    bf16: 2
+colors:
+  routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
+  reserved: 3             # the memcpy/IO runtime takes colors 21-23
+clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
+latency:
+  hop_cycles: 1           # ~1 cycle per router hop (SDK)
+  ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
+  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
+wafer_link:
+  bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
+  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
+"""#
+}

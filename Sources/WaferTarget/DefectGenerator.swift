@@ -1,0 +1,103 @@
+import WaferSupport
+
+/// Draws reproducible defect maps: the same target, rates and seed give the same dead PEs on
+/// every machine. Wafer `i` uses its own random stream, so a wafer's defects do not depend on
+/// how many wafers were asked for.
+///
+/// Two models (docs/defect-format.md):
+/// - **uniform**: every PE is dead independently with probability `rate` (Bernoulli), drawn by
+///   geometric skipping, O(dead PEs) per wafer;
+/// - **clustered**: a Neyman–Scott cluster process. Cluster centres fall uniformly with density
+///   `rate / meanClusterSize` per PE; each cluster holds `1 + Poisson(meanClusterSize - 1)` dead
+///   PEs scattered around its centre with a Gaussian of `clusterRadius` PEs. Counts per area are
+///   overdispersed as in the negative-binomial yield model of Stapper (IBM J. R&D 1983);
+///   the expected dead fraction is `rate`, a little less where defects overlap or fall off the
+///   fabric. O(dead PEs) per wafer.
+/// Dead links are uniform in both models, with probability `linkRate` per link.
+public struct DefectGenerator: Sendable, Hashable {
+    public struct Clustering: Sendable, Hashable {
+        public var meanClusterSize: Double
+        public var clusterRadius: Double
+        public init(meanClusterSize: Double = 8, clusterRadius: Double = 1.5) {
+            self.meanClusterSize = meanClusterSize
+            self.clusterRadius = clusterRadius
+        }
+    }
+
+    public var targetName: String
+    public var width: Int
+    public var height: Int
+    public var rate: Double
+    public var linkRate: Double
+    public var clustering: Clustering?
+    public var seed: UInt64
+
+    public init(target: Target, rate: Double, linkRate: Double? = nil, clustering: Clustering? = nil, seed: UInt64) {
+        self.targetName = target.name
+        self.width = target.fabricWidth
+        self.height = target.fabricHeight
+        self.rate = rate
+        self.linkRate = linkRate ?? rate / 10
+        self.clustering = clustering
+        self.seed = seed
+    }
+
+    /// Largest accepted rate: beyond half the PEs dead, a "wafer" is not a useful model.
+    public static let maxRate = 0.5
+
+    public func wafer(_ index: Int) -> WaferDefects {
+        var rng = SeededRNG(seed: seed, stream: UInt64(index) &+ 1)
+        let pes = clustering.map { clustered(&rng, $0) } ?? bernoulli(&rng, count: width * height, p: rate)
+        let linkSlots = 2 * width * height
+        var links: [Int32] = []
+        for slot in bernoulli(&rng, count: linkSlots, p: linkRate) {
+            let pe = Int(slot) / 2
+            let (x, y) = (pe % width, pe / width)
+            // Keep only links that exist (the east link of the last column, the south link of the last row do not).
+            if slot % 2 == 0 ? x + 1 < width : y + 1 < height { links.append(slot) }
+        }
+        return WaferDefects(deadPEs: pes, deadLinks: links)
+    }
+
+    /// Indices in 0..<count chosen independently with probability p, by geometric gaps.
+    func bernoulli(_ rng: inout SeededRNG, count: Int, p: Double) -> [Int32] {
+        guard p > 0 else { return [] }
+        var chosen: [Int32] = []
+        let logQ = log(1 - min(p, 0.999_999))
+        var index = -1
+        while true {
+            let u = max(rng.unit(), 0x1.0p-60)
+            let gapValue = floor(log(u) / logQ)
+            // Compare as Double first: for tiny p the gap is huge or infinite and must not reach Int().
+            guard gapValue.isFinite, gapValue < Double(count) else { break }
+            let gap = Int(gapValue)
+            guard index + gap + 1 < count else { break }
+            index += gap + 1
+            chosen.append(Int32(index))
+        }
+        return chosen
+    }
+
+    func clustered(_ rng: inout SeededRNG, _ c: Clustering) -> [Int32] {
+        let pes = Double(width * height)
+        let clusters = rng.poisson(rate * pes / max(c.meanClusterSize, 1))
+        var dead: [Int32] = []
+        for _ in 0..<clusters {
+            let cx = rng.below(width), cy = rng.below(height)
+            let size = 1 + rng.poisson(max(c.meanClusterSize - 1, 0))
+            for member in 0..<size {
+                let dx = member == 0 ? 0 : Int((rng.normal() * c.clusterRadius).rounded())
+                let dy = member == 0 ? 0 : Int((rng.normal() * c.clusterRadius).rounded())
+                let x = cx + dx, y = cy + dy
+                if x >= 0, x < width, y >= 0, y < height { dead.append(Int32(y * width + x)) }
+            }
+        }
+        return dead
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

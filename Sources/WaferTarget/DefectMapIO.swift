@@ -1,0 +1,138 @@
+import WaferSupport
+import WaferYAML
+
+/// Reads and writes defect-map files (docs/defect-format.md).
+public enum DefectMapIO {
+    public static let formatVersion = 1
+    /// Defect maps list many coordinates: larger limits than model files.
+    public static let limits = YAMLLimits(maxFileBytes: 512 << 20, maxDepth: 16, maxNodes: 50_000_000)
+    public static let maxWafers = 4096
+
+    /// Reads a defect map and checks it against `target`: same name and fabric size, every
+    /// coordinate inside the fabric, no duplicates, wafer indices below the declared count.
+    public static func load(path: String, target: Target) throws(DiagnosticError) -> DefectMap {
+        try decode(YAMLReader.load(path: path, limits: limits), target: target)
+    }
+
+    public static func decode(bytes: [UInt8], file: String, target: Target) throws(DiagnosticError) -> DefectMap {
+        try decode(YAMLReader.parse(bytes: bytes, file: file, limits: limits), target: target)
+    }
+
+    public static func decode(_ root: YAMLNode, target: Target) throws(DiagnosticError) -> DefectMap {
+        var map = try MappingReader(root, context: "the defect map")
+        let versionNode = try map.required("version")
+        let version = try versionNode.integer("'version'", in: 0...Int.max)
+        if version != formatVersion {
+            throw .error("unsupported defect map version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+        }
+        let targetNode = try map.required("target")
+        let targetName = try targetNode.string("'target'")
+        if targetName != target.name {
+            throw .error("this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
+        }
+        let fabricNode = try map.required("fabric")
+        var fabric = try MappingReader(fabricNode, context: "'fabric'")
+        let width = try fabric.required("width").integer("'fabric.width'", in: 1...100_000)
+        let height = try fabric.required("height").integer("'fabric.height'", in: 1...100_000)
+        try fabric.finish()
+        if width != target.fabricWidth || height != target.fabricHeight {
+            throw .error("the map's fabric is \(width)x\(height) PEs but \(target.name)'s is \(target.fabricWidth)x\(target.fabricHeight)", at: fabricNode.location)
+        }
+        let countNode = try map.required("wafers")
+        let count = try countNode.integer("'wafers'", in: 1...maxWafers)
+        let entries = try map.optional("defects")?.list("'defects'") ?? []
+        try map.finish()
+
+        var wafers = Array(repeating: WaferDefects.none, count: count)
+        var seen: [Int: SourceLocation] = [:]
+        for entry in entries {
+            var wafer = try MappingReader(entry, context: "a wafer's defects")
+            let indexNode = try wafer.required("wafer")
+            let index = try indexNode.integer("'wafer'", in: 0...Int.max)
+            guard index < count else {
+                throw .error("wafer \(index) is outside the map's \(count) wafers (0..<\(count))", at: indexNode.location)
+            }
+            if let previous = seen[index] {
+                throw .error("wafer \(index) is listed twice", at: indexNode.location, notes: [.note("first listed here", at: previous)])
+            }
+            seen[index] = indexNode.location
+            var pes: [(Int32, SourceLocation)] = []
+            for item in try wafer.optional("dead_pes")?.list("'dead_pes'") ?? [] {
+                let (x, y) = try coordinate(item, width: width, height: height, extra: 0)
+                pes.append((Int32(y * width + x), item.location))
+            }
+            var links: [(Int32, SourceLocation)] = []
+            for item in try wafer.optional("dead_links")?.list("'dead_links'") ?? [] {
+                let (x, y) = try coordinate(item, width: width, height: height, extra: 1)
+                let parts = try item.list("a dead link")
+                let text = try parts[2].string("the link direction")
+                guard let direction = Direction(rawValue: text) else {
+                    throw .error("link direction must be N, E, S or W, found '\(text)'", at: parts[2].location)
+                }
+                guard let id = WaferDefects.linkID(x: x, y: y, direction, width: width, height: height) else {
+                    throw .error("the \(direction.rawValue) link of PE (\(x), \(y)) leaves the fabric", at: item.location)
+                }
+                links.append((id, item.location))
+            }
+            try wafer.finish()
+            try checkDuplicates(pes, what: "dead PE")
+            try checkDuplicates(links, what: "dead link")
+            wafers[index] = WaferDefects(deadPEs: pes.map(\.0), deadLinks: links.map(\.0))
+        }
+        return DefectMap(targetName: targetName, fabricWidth: width, fabricHeight: height, wafers: wafers)
+    }
+
+    /// `[x, y]` (or `[x, y, D]` when `extra` is 1), inside the fabric.
+    static func coordinate(_ node: YAMLNode, width: Int, height: Int, extra: Int) throws(DiagnosticError) -> (Int, Int) {
+        let parts = try node.list(extra == 0 ? "a dead PE [x, y]" : "a dead link [x, y, direction]")
+        guard parts.count == 2 + extra else {
+            throw .error(extra == 0 ? "a dead PE is [x, y], found \(parts.count) values" : "a dead link is [x, y, N|E|S|W], found \(parts.count) values", at: node.location)
+        }
+        let x = try parts[0].integer("x", in: 0...Int.max)
+        let y = try parts[1].integer("y", in: 0...Int.max)
+        guard x < width, y < height else {
+            throw .error("(\(x), \(y)) is outside the \(width)x\(height) fabric", at: node.location)
+        }
+        return (x, y)
+    }
+
+    static func checkDuplicates(_ items: [(Int32, SourceLocation)], what: String) throws(DiagnosticError) {
+        let sorted = items.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.0 == b.0 {
+            let (first, second) = a.1 < b.1 ? (a.1, b.1) : (b.1, a.1)
+            throw .error("\(what) listed twice", at: second, notes: [.note("first listed here", at: first)])
+        }
+    }
+
+    /// The YAML text of a defect map. Deterministic: wafers in order, coordinates sorted,
+    /// eight entries per line. `header` lines become comments at the top.
+    public static func render(_ map: DefectMap, header: [String] = []) -> String {
+        var out = header.map { "# \($0)\n" }.joined()
+        out += "version: \(formatVersion)\n"
+        out += "target: \(map.targetName)\n"
+        out += "fabric: {width: \(map.fabricWidth), height: \(map.fabricHeight)}\n"
+        out += "wafers: \(map.waferCount)\n"
+        out += "defects:\n"
+        let w = map.fabricWidth
+        for (index, wafer) in map.wafers.enumerated() {
+            out += "  - wafer: \(index)\n"
+            out += "    dead_pes: " + list(wafer.deadPEs.map { "[\(Int($0) % w), \(Int($0) / w)]" })
+            out += "    dead_links: " + list(wafer.deadLinks.map { id in
+                let pe = Int(id) / 2
+                return "[\(pe % w), \(pe / w), \(id % 2 == 0 ? "E" : "S")]"
+            })
+        }
+        return out
+    }
+
+    static func list(_ items: [String]) -> String {
+        guard !items.isEmpty else { return "[]\n" }
+        var lines: [String] = []
+        var index = 0
+        while index < items.count {
+            lines.append(items[index..<min(index + 8, items.count)].joined(separator: ", "))
+            index += 8
+        }
+        return "[" + lines.joined(separator: ",\n      ") + "]\n"
+    }
+}

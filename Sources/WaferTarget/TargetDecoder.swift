@@ -1,0 +1,100 @@
+import WaferSupport
+import WaferYAML
+
+/// YAML -> `Target`, every key checked with a located error. docs/target-format.md documents the keys.
+public enum TargetDecoder {
+    public static let formatVersion = 1
+
+    public static func load(path: String) throws(DiagnosticError) -> Target {
+        try decode(YAMLReader.load(path: path))
+    }
+
+    public static func decode(bytes: [UInt8], file: String) throws(DiagnosticError) -> Target {
+        try decode(YAMLReader.parse(bytes: bytes, file: file))
+    }
+
+    public static func decode(_ root: YAMLNode) throws(DiagnosticError) -> Target {
+        var map = try MappingReader(root, context: "the target")
+        let versionNode = try map.required("version")
+        let version = try versionNode.integer("'version'", in: 0...Int.max)
+        if version != formatVersion {
+            throw .error("unsupported target format version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+        }
+        let name = try map.required("name").string("'name'")
+        let description = try map.optional("description")?.string("'description'") ?? ""
+
+        let fabricNode = try map.required("fabric")
+        var fabric = try MappingReader(fabricNode, context: "'fabric'")
+        let width = try fabric.required("width").integer("'fabric.width'", in: 1...100_000)
+        let height = try fabric.required("height").integer("'fabric.height'", in: 1...100_000)
+        try fabric.finish()
+
+        let haloNode = try map.required("halo")
+        var haloMap = try MappingReader(haloNode, context: "'halo'")
+        let halo = Halo(west: try haloMap.required("west").integer("'halo.west'", in: 0...width),
+                        east: try haloMap.required("east").integer("'halo.east'", in: 0...width),
+                        north: try haloMap.required("north").integer("'halo.north'", in: 0...height),
+                        south: try haloMap.required("south").integer("'halo.south'", in: 0...height))
+        try haloMap.finish()
+        if halo.west + halo.east >= width || halo.north + halo.south >= height {
+            throw .error("the halo leaves no program area on a \(width)x\(height) fabric", at: haloNode.location)
+        }
+
+        let peNode = try map.required("pe")
+        var pe = try MappingReader(peNode, context: "'pe'")
+        let sram = try pe.required("sram_bytes").integer("'pe.sram_bytes'", in: 1...(1 << 30))
+        let reserveNode = try pe.required("runtime_reserve_bytes")
+        let reserve = try reserveNode.integer("'pe.runtime_reserve_bytes'", in: 0...(1 << 30))
+        let buffersNode = try pe.required("buffer_bytes")
+        let buffers = try buffersNode.integer("'pe.buffer_bytes'", in: 0...(1 << 30))
+        if reserve + buffers >= sram {
+            throw .error("runtime reserve (\(reserve) B) plus buffers (\(buffers) B) leave no SRAM for data out of \(sram) B", at: buffersNode.location)
+        }
+        let macsNode = try pe.required("macs_per_cycle")
+        var macsMap = try MappingReader(macsNode, context: "'pe.macs_per_cycle'")
+        var macs: [ElementType: Int] = [:]
+        for element in ElementType.allCases {
+            if let node = macsMap.optional(element.rawValue) {
+                macs[element] = try node.integer("'macs_per_cycle.\(element.rawValue)'", in: 1...1_000_000)
+            }
+        }
+        try macsMap.finish()
+        if macs[.fp16] == nil {
+            throw .error("'macs_per_cycle' needs at least 'fp16' (quantized types compute at the fp16 rate unless listed)", at: macsNode.location)
+        }
+        try pe.finish()
+
+        let colorsNode = try map.required("colors")
+        var colors = try MappingReader(colorsNode, context: "'colors'")
+        let routable = try colors.required("routable").integer("'colors.routable'", in: 1...4096)
+        let reservedNode = try colors.required("reserved")
+        let reserved = try reservedNode.integer("'colors.reserved'", in: 0...4096)
+        if reserved >= routable {
+            throw .error("the runtime reserves \(reserved) of \(routable) colors, leaving none for the program", at: reservedNode.location)
+        }
+        try colors.finish()
+
+        let clock = try map.required("clock_mhz").number("'clock_mhz'", in: 1...1_000_000)
+
+        var latency = try MappingReader(try map.required("latency"), context: "'latency'")
+        let hop = try latency.required("hop_cycles").integer("'latency.hop_cycles'", in: 0...1_000_000)
+        let ramp = try latency.required("ramp_cycles").integer("'latency.ramp_cycles'", in: 0...1_000_000)
+        let relay = try latency.required("relay_cycles").integer("'latency.relay_cycles'", in: 0...1_000_000)
+        try latency.finish()
+
+        let wavelet = try map.required("wavelet_bits").integer("'wavelet_bits'", in: 1...4096)
+
+        var link = try MappingReader(try map.required("wafer_link"), context: "'wafer_link'")
+        let gbps = try link.required("bandwidth_gbps").number("'wafer_link.bandwidth_gbps'", in: 0.001...1e9)
+        let linkLatency = try link.required("latency_ns").number("'wafer_link.latency_ns'", in: 0...1e12)
+        try link.finish()
+        map.allow(["sources"])
+        try map.finish()
+
+        return Target(name: name, description: description, fabricWidth: width, fabricHeight: height, halo: halo,
+                      sramBytesPerPE: sram, runtimeReserveBytesPerPE: reserve, bufferBytesPerPE: buffers,
+                      macsPerCycle: macs, routableColors: routable, reservedColors: reserved, clockMHz: clock,
+                      hopLatencyCycles: hop, rampLatencyCycles: ramp, relayLatencyCycles: relay,
+                      waveletBits: wavelet, waferLinkGbps: gbps, waferLinkLatencyNs: linkLatency)
+    }
+}

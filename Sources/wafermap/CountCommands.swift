@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import WaferFrontend
+import WaferMap
+import WaferPasses
+import WaferSupport
+import WaferTarget
+
+/// Target, deployment and defect flags shared by `ir` and `count`.
+struct DeploymentFlags: ParsableArguments {
+    @Option(help: "Target: a built-in name (wse3, wse2, small32, small64) or a target YAML file.")
+    var target: String = BuiltinTargets.defaultName
+
+    @Option(help: ArgumentHelp("Storage precision(s) replacing the model's policy, comma-separated: fp32, bf16, fp16, fp8, int8, int4, mxfp4, or canonical text such as 'fp8_e4m3[block=128x128,scale=fp32]'.", valueName: "list"))
+    var precision: String?
+
+    @Option(help: "Tokens of context per sequence kept in the KV cache.")
+    var context: Int = 8192
+
+    @Option(help: "Sequences decoded together, each with its own KV cache.")
+    var batch: Int = 1
+
+    @Option(name: .customLong("kv-precision"), help: "Element type of the KV cache: fp32, bf16, fp16, fp8_e4m3, fp8_e5m2.")
+    var kvPrecision: String = "bf16"
+
+    @Option(help: "Wafer count: 'auto' (the fewest that fit) or a number.")
+    var wafers: String = "auto"
+
+    @Option(help: "A defect-map YAML file (see docs/defect-format.md).")
+    var defects: String?
+
+    @Option(name: .customLong("defect-rate"), help: "Generate defects: the probability a PE is dead (e.g. 0.001).")
+    var defectRate: Double?
+
+    @Option(help: "Seed for generated defects.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
+    var clustered = false
+
+    func request(model: String) throws(DiagnosticError) -> CountRequest {
+        var request = CountRequest(modelPath: model)
+        request.target = target
+        if let precision {
+            var formats: [NumberFormat] = []
+            for item in precision.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let format = FormatDecoder.parse(item) else {
+                    var notes: [Diagnostic] = []
+                    if let s = Suggest.closest(to: item, in: FormatDecoder.names) { notes.append(.note("did you mean '\(s)'?")) }
+                    notes.append(.note("precisions: \(FormatDecoder.names.joined(separator: ", "))"))
+                    throw .error("--precision: unknown precision '\(item)'", at: nil, notes: notes)
+                }
+                formats.append(format)
+            }
+            request.precisions = formats
+        }
+        guard let kv = ElementType(rawValue: kvPrecision == "fp8" ? "fp8_e4m3" : kvPrecision), kv.bits >= 8, kv != .int8 else {
+            throw .error("--kv-precision must be fp32, bf16, fp16, fp8_e4m3 or fp8_e5m2, not '\(kvPrecision)'", at: nil)
+        }
+        var count = WaferCount.auto
+        if wafers != "auto" {
+            guard let n = Int(wafers) else { throw .error("--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
+            count = .exactly(n)
+        }
+        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count)
+        if defects != nil && defectRate != nil {
+            throw .error("give either --defects FILE or --defect-rate R, not both", at: nil)
+        }
+        if let defects { request.defects = .file(defects) }
+        if let defectRate { request.defects = .generate(rate: defectRate, seed: seed, clustered: clustered) }
+        return request
+    }
+}
+
+struct CountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "count",
+        abstract: "How many wafers a model needs, and what each one holds.")
+
+    @Argument(help: "The model description (YAML).")
+    var model: String
+
+    @OptionGroup var deployment: DeploymentFlags
+
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
+    @OptionGroup var pipeline: PipelineFlags
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            var request = try deployment.request(model: model)
+            request.instrumentation = pipeline.instrumentation
+            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            writeStdout(format == .json ? report.json() : report.table())
+            if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
+        }
+    }
+}
+
+struct DefectsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "defects",
+        abstract: "Generate and check defect maps.",
+        subcommands: [Generate.self, Check.self])
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Draw a reproducible defect map.")
+
+        @Option(help: "Target: a built-in name or a target YAML file.")
+        var target: String = BuiltinTargets.defaultName
+        @Option(help: "Wafers in the system.")
+        var wafers: Int
+        @Option(help: "Probability that a PE is dead.")
+        var rate: Double
+        @Option(name: .customLong("link-rate"), help: "Probability that a link is dead (default: rate / 10).")
+        var linkRate: Double?
+        @Option(help: "Random seed; the same seed gives the same map.")
+        var seed: UInt64 = 1
+        @Flag(help: "Clustered defects (Neyman-Scott cluster process) instead of uniform ones.")
+        var clustered = false
+        @Option(name: .customLong("cluster-size"), help: "Mean dead PEs per cluster (with --clustered).")
+        var clusterSize: Double = 8
+        @Option(name: .customLong("cluster-radius"), help: "Standard deviation of a cluster's spread, in PEs (with --clustered).")
+        var clusterRadius: Double = 1.5
+        @Option(name: .shortAndLong, help: "Output file.")
+        var output: String
+
+        func run() throws {
+            try runReportingErrors { () throws(DiagnosticError) in
+                let text = try Driver.generateDefects(target: target, wafers: wafers, rate: rate, linkRate: linkRate, seed: seed,
+                                                      clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil)
+                do throws(AtomicFile.WriteError) {
+                    try AtomicFile.write(text.yaml, to: output)
+                } catch {
+                    throw .error(error.description, at: nil)
+                }
+                writeStdout("wrote \(output): \(text.summary)\n")
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a defect map and summarise it per wafer.")
+
+        @Argument(help: "The defect map (YAML).")
+        var file: String
+        @Option(help: "Target: a built-in name or a target YAML file.")
+        var target: String = BuiltinTargets.defaultName
+
+        func run() throws {
+            try runReportingErrors { () throws(DiagnosticError) in
+                writeStdout(try Driver.checkDefects(path: file, target: target))
+            }
+        }
+    }
+}
+
+struct TargetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "targets",
+        abstract: "List the built-in targets, or print one as YAML.")
+
+    @Argument(help: "A built-in target to print in full.")
+    var name: String?
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            writeStdout(try Driver.describeTargets(name))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import WaferTestSupport
+
+@Suite struct CountCLITests {
+    @Test func kimiAtFP8With128KContext() throws {
+        let out = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--context", "131072", "--format", "json"])
+        #expect(out.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(json["wafers"] as? Int == 31)
+        #expect(json["lower_bound_wafers"] as? Int == 31)
+        #expect(json["kv_bytes"] as? Int == 9_210_691_584)
+        let perWafer = try #require(json["per_wafer"] as? [[String: Any]])
+        #expect(perWafer.count == 31)
+        #expect(perWafer.compactMap { $0["weight_bytes"] as? Int }.reduce(0, +) == 1_029_173_249_888)
+    }
+
+    @Test func precisionSweep() throws {
+        let out = try CLI.run(["count", "examples/models/llama-3.1-70b.yaml", "--precision", "bf16,fp8,int4"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("precision"))
+        #expect(out.stdout.contains("int4[group=32,scale=bf16]"))
+        let bad = try CLI.run(["count", "examples/models/llama-3.1-70b.yaml", "--precision", "fp7"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("unknown precision 'fp7'"))
+    }
+
+    @Test func tooFewWafersExitsOne() throws {
+        let out = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--wafers", "10"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("needs 30 wse3 wafers"))
+    }
+
+    @Test func generatedDefectsAreReproducibleAndCheckable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let a = directory.appendingPathComponent("a.yaml").path, b = directory.appendingPathComponent("b.yaml").path
+        let c = directory.appendingPathComponent("c.yaml").path
+        let args = ["defects", "generate", "--target", "wse3", "--wafers", "3", "--rate", "0.001", "--clustered"]
+        #expect(try CLI.run(args + ["--seed", "4", "-o", a]).status == 0)
+        #expect(try CLI.run(args + ["--seed", "4", "-o", b]).status == 0)
+        #expect(try CLI.run(args + ["--seed", "5", "-o", c]).status == 0)
+        let textA = try String(contentsOfFile: a, encoding: .utf8)
+        #expect(textA == (try String(contentsOfFile: b, encoding: .utf8)))
+        #expect(textA != (try String(contentsOfFile: c, encoding: .utf8)))
+        let check = try CLI.run(["defects", "check", a])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("valid for wse3, 3 wafers"))
+        let count = try CLI.run(["count", "examples/models/llama-3.1-8b.yaml", "--defects", a])
+        #expect(count.status == 0)
+        let wrongTarget = try CLI.run(["count", "examples/models/llama-3.1-70b.yaml", "--defects", a, "--target", "wse2"])
+        #expect(wrongTarget.status == 1)
+        // Three header comment lines come first, so `target:` is on line 5.
+        #expect(wrongTarget.stderr.contains("\(a):5:9: error: this defect map is for target 'wse3', but the target is 'wse2'"))
+        let tooMany = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--defects", a])
+        #expect(tooMany.status == 1)
+        #expect(tooMany.stderr.contains("the defect map describes 3 wafers"))
+    }
+
+    @Test func irShowsThePartition() throws {
+        let out = try CLI.run(["ir", "examples/models/mixtral-8x7b.yaml", "--wafers", "3", "--print-ir-after=partition"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("partition = 3 wafers of wse3"))
+        #expect(out.stdout.contains(" @w2"))
+        #expect(out.stderr.contains("IR Dump After partition"))
+    }
+
+    @Test func targetsList() throws {
+        let out = try CLI.run(["targets"])
+        #expect(out.stdout.contains("wse3     762x1172      755x1170"))
+        let one = try CLI.run(["targets", "wse2"])
+        #expect(one.stdout.contains("width: 757"))
+    }
+}
