@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on built-in defaults: build WaferMap (release) and show what it knows about
-# Kimi K2: the IR after the front-half pipeline, then the exact size table.
+# Kimi K2: the IR after the pipeline, the exact size table, and the WSE-3 wafer count at a
+# 131,072-token context.
 # With arguments, runs `wafermap ARGS...` instead (e.g. scripts/run.sh stats examples/models/tiny.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,5 @@ fi
 "$bin" ir examples/models/kimi-k2.yaml
 echo
 "$bin" stats examples/models/kimi-k2.yaml
+echo
+"$bin" count examples/models/kimi-k2.yaml --context 131072
