@@ -24,6 +24,8 @@ public struct Graph: Hashable, Sendable {
     public var appliedPasses: [String]
     /// Pipeline stages across wafers, once the partition pass has run.
     public var partition: Partition?
+    /// Slots, tiles and their positions, once the tile (and place) passes have run.
+    public var layout: Layout?
 
     public init(name: String, sourceFile: String, hidden: Int, vocab: Int, activation: ElementType,
                 precision: PrecisionPolicy, values: [Value], ops: [Op], input: ValueID, output: ValueID,

@@ -32,6 +32,31 @@ public struct IRPrinter: Sendable {
             }
             out.append("  }")
         }
+        if let layout = graph.layout {
+            out.append("  layout {")
+            for tiling in layout.wafers {
+                var line = "    wafer \(tiling.wafer): \(tiling.gridColumns)x\(tiling.gridRows) slots of \(tiling.slotWidth)x\(tiling.slotHeight) PEs"
+                line += " (+\(tiling.spareColumns) spare columns), \(tiling.usableSlots.filter { $0 }.count) usable, \(tiling.groupCount) groups"
+                if let hops = tiling.handoffHops, let bound = tiling.handoffLowerBound {
+                    line += "  // hand-off \(hops) hops, lower bound \(bound)"
+                }
+                out.append(line)
+                for unit in layout.units where unit.wafer == tiling.wafer {
+                    var text = "      \(unit.name): group \(unit.group)"
+                    if let slot = tiling.groupSlot?[unit.group] {
+                        text += " @ slot \(slot) [\(tiling.rect(ofSlot: slot))]"
+                    }
+                    text += "  \(unit.bytesPerPE) B/PE = dense \(unit.denseBytesPerPE) + experts \(unit.expertBytesPerPE) + kv \(unit.kvBytesPerPE)"
+                    if let cells = unit.cells {
+                        text += "; experts \(unit.experts.lowerBound)..\(unit.experts.upperBound - 1) in \(cells.columns)x\(cells.rows) cells of \(cells.cellWidth)x\(cells.cellHeight)"
+                        if cells.expertsPerCell > 1 { text += " (\(cells.expertsPerCell) per cell)" }
+                    }
+                    text += "; ~\(unit.modeledCycles) cycles"
+                    out.append(text)
+                }
+            }
+            out.append("  }")
+        }
         out.append("  input \(graph.input) : tokens")
 
         // Group ops: runs outside layers print as they come; each layer is a block.

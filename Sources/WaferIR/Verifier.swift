@@ -95,6 +95,9 @@ public enum Verifier {
         if !defined.contains(graph.output) { fail("graph output \(graph.output) is never defined") }
         if let partition = graph.partition {
             for problem in partitionProblems(graph, partition) { fail(problem.message, problem.op) }
+            if let layout = graph.layout {
+                for problem in layoutProblems(graph, partition, layout) { fail(problem, nil) }
+            }
         }
         if !problems.isEmpty { throw DiagnosticError(problems) }
     }
@@ -145,6 +148,99 @@ public enum Verifier {
             }
             if stage.weightBytes + stage.kvBytes > stage.usableBytes {
                 problems.append(("wafer \(stage.wafer) holds \(stage.weightBytes + stage.kvBytes) bytes, more than its usable \(stage.usableBytes)", nil))
+            }
+        }
+        return problems
+    }
+
+    /// Layout invariants: every op's weights tiled exactly once (each base op by one unit on its
+    /// wafer, each expert by one unit on the wafer its slice names); per-PE bytes equal to a
+    /// recomputation from the tiles and, summed over a slot's group, within the PE's data bytes;
+    /// placed groups on distinct usable slots inside the program rectangle.
+    static func layoutProblems(_ graph: Graph, _ partition: Partition, _ layout: Layout) -> [String] {
+        var problems: [String] = []
+        var baseCount = Array(repeating: 0, count: graph.ops.count)
+        var expertSeen: [Int: [Range<Int>]] = [:]
+        var groupBytes: [Int: [Int: Int]] = [:]
+        for unit in layout.units {
+            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else {
+                problems.append("unit '\(unit.name)' is on wafer \(unit.wafer), which has no tiling")
+                continue
+            }
+            let isBase = !(unit.name.contains(" experts "))
+            var dense = 0, kv = 0
+            if isBase {
+                for opIndex in unit.ops where graph.ops.indices.contains(opIndex) {
+                    let op = graph.ops[opIndex]
+                    baseCount[opIndex] += 1
+                    if op.placement?.wafer != unit.wafer { problems.append("op '\(op.name)' is tiled on wafer \(unit.wafer) but placed on \(op.placement?.wafer ?? -1)") }
+                    for tensor in op.weights where !tensor.expertStacked {
+                        dense += tileBytes(of: tensor, width: tiling.slotWidth, height: tiling.slotHeight)
+                    }
+                    let values = op.kind.kvValuesPerToken()
+                    if values > 0 {
+                        let tokens = op.kind.kvTokensKept(context: partition.kvCache.contextTokens)
+                        kv += Checked.ceilDiv(tokens, tiling.slotHeight) * Checked.ceilDiv(values, tiling.slotWidth)
+                            * partition.kvCache.batch * (partition.kvCache.element.bits / 8)
+                    }
+                }
+            }
+            var experts = 0
+            if let moe = unit.expertOp, !unit.experts.isEmpty, graph.ops.indices.contains(moe) {
+                expertSeen[moe, default: []].append(unit.experts)
+                let slices = graph.ops[moe].placement?.expertSlices ?? []
+                if !slices.contains(where: { $0.wafer == unit.wafer && $0.range.lowerBound <= unit.experts.lowerBound && unit.experts.upperBound <= $0.range.upperBound }) {
+                    problems.append("unit '\(unit.name)' tiles experts \(unit.experts) that the partition did not put on wafer \(unit.wafer)")
+                }
+                if let cells = unit.cells {
+                    if cells.columns * cells.cellWidth > tiling.slotWidth || cells.rows * cells.cellHeight > tiling.slotHeight
+                        || cells.cells * cells.expertsPerCell < unit.experts.count {
+                        problems.append("unit '\(unit.name)': its expert cells do not fit the slot or hold too few experts")
+                    }
+                    for tensor in graph.ops[moe].weights where tensor.expertStacked {
+                        experts += tileBytes(of: tensor, width: cells.cellWidth, height: cells.cellHeight)
+                    }
+                    experts *= cells.expertsPerCell
+                } else {
+                    problems.append("unit '\(unit.name)' holds experts but no expert cells")
+                }
+            }
+            if dense != unit.denseBytesPerPE || kv != unit.kvBytesPerPE || experts != unit.expertBytesPerPE {
+                problems.append("unit '\(unit.name)' records \(unit.denseBytesPerPE)/\(unit.expertBytesPerPE)/\(unit.kvBytesPerPE) dense/expert/KV bytes per PE; its tiles need \(dense)/\(experts)/\(kv)")
+            }
+            groupBytes[unit.wafer, default: [:]][unit.group, default: 0] += dense + experts + kv
+        }
+        for (index, count) in baseCount.enumerated() where count != 1 {
+            problems.append("op '\(graph.ops[index].name)' is tiled \(count) times")
+        }
+        for (index, op) in graph.ops.enumerated() {
+            guard case let .moe(a) = op.kind else { continue }
+            let ranges = (expertSeen[index] ?? []).sorted { $0.lowerBound < $1.lowerBound }
+            var next = 0
+            for range in ranges where range.lowerBound == next { next = range.upperBound }
+            if next != a.experts || ranges.reduce(0, { $0 + $1.count }) != a.experts {
+                problems.append("the experts of '\(op.name)' are not each tiled exactly once")
+            }
+        }
+        for tiling in layout.wafers {
+            let bytes = groupBytes[tiling.wafer] ?? [:]
+            for group in 0..<tiling.groupCount {
+                let sum = bytes[group] ?? 0
+                if sum > layout.dataBytesPerPE { problems.append("wafer \(tiling.wafer) group \(group) needs \(sum) bytes per PE, more than \(layout.dataBytesPerPE)") }
+                if tiling.groupBytesPerPE.indices.contains(group) && tiling.groupBytesPerPE[group] != sum {
+                    problems.append("wafer \(tiling.wafer) group \(group) records \(tiling.groupBytesPerPE[group]) bytes per PE; its units need \(sum)")
+                }
+            }
+            if (tiling.slotWidth + tiling.spareColumns) * tiling.gridColumns > tiling.programWidth || tiling.slotHeight * tiling.gridRows > tiling.programHeight {
+                problems.append("wafer \(tiling.wafer)'s slot grid overflows its program rectangle")
+            }
+            if let slots = tiling.groupSlot {
+                if slots.count != tiling.groupCount || Set(slots).count != slots.count {
+                    problems.append("wafer \(tiling.wafer): groups must sit on distinct slots")
+                }
+                for slot in slots where !(tiling.usableSlots.indices.contains(slot) && tiling.usableSlots[slot]) {
+                    problems.append("wafer \(tiling.wafer): slot \(slot) is not usable")
+                }
             }
         }
         return problems

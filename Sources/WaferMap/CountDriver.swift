@@ -33,6 +33,11 @@ public struct CountResult: Sendable {
     public var statistics: ModelStatistics
     public var partition: Partition
     public var timings: [StepTiming]
+    /// The share of each wafer's usable bytes the partition was allowed to fill (1.0 unless tile
+    /// padding forced the driver to leave headroom).
+    public var fillLimit: Double
+    /// Partition attempts before every wafer tiled.
+    public var attempts: Int
 }
 
 /// The outcome of a `count` run over one or more precisions.
@@ -44,7 +49,11 @@ public struct CountReport: Sendable {
 }
 
 extension Driver {
-    /// Runs the front end, assign-precision and partition for each requested precision.
+    /// The lowest fill limit the driver tries before reporting that a wafer does not tile.
+    public static let minimumFillLimit = 0.80
+
+    /// Runs the front end and every pass (assign-precision, partition, tile, place) for each
+    /// requested precision.
     public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> CountReport {
         for name in request.instrumentation.printBefore.sorted() { try PassRegistry.validate(name, flag: "--print-ir-before") }
         for name in request.instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
@@ -78,7 +87,26 @@ extension Driver {
             }
             let manager = PassManager(passes: PassRegistry.all, instrumentation: request.instrumentation)
             var timings = [frontEnd]
-            timings += try manager.run(&graph, context: context, dump: dump)
+            // The partition packs bytes; tiling pads them to whole tiles. When a wafer does not
+            // tile, re-partition with one percent less fill, down to `minimumFillLimit`.
+            var fill = deployment.fillLimit
+            var attempts = 0
+            let unpartitioned = graph
+            while true {
+                attempts += 1
+                var attemptContext = context
+                attemptContext.deployment.fillLimit = fill
+                var dumps: [IRDump] = []
+                graph = unpartitioned
+                do {
+                    timings += try manager.run(&graph, context: attemptContext) { dumps.append($0) }
+                    dumps.forEach(dump)
+                    break
+                } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
+                    fill = ((fill - 0.01) * 100).rounded() / 100
+                    timings = [frontEnd]
+                }
+            }
             let statistics: ModelStatistics
             do {
                 statistics = try graph.statistics()
@@ -88,7 +116,8 @@ extension Driver {
             guard let partition = graph.partition else {
                 throw .error("internal: the partition pass left no partition", at: nil)
             }
-            results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition, timings: timings))
+            results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition,
+                                       timings: timings, fillLimit: fill, attempts: attempts))
         }
         return CountReport(target: target, defectSummary: summary, deployment: deployment, results: results)
     }

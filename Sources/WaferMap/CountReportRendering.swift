@@ -65,7 +65,11 @@ extension CountReport {
         }
         out += "total       \(Units.grouped(total)) B (\(Units.gigabytes(total)))\n"
         let used = r.partition.stages.count
-        out += "wafers      \(used) (lower bound \(r.partition.lowerBoundWafers): the fewest wafers whose usable bytes add up to the total)\n\n"
+        out += "wafers      \(used) (lower bound \(r.partition.lowerBoundWafers): the fewest wafers whose usable bytes add up to the total)\n"
+        if r.fillLimit < 1 {
+            out += "            partition filled wafers to at most \(Units.fixed(r.fillLimit * 100, digits: 0))% of their usable bytes (\(r.attempts) attempts): at 100% the tiles' padding did not fit\n"
+        }
+        out += "\n"
         var table = TextTable([("wafer", .right), ("holds", .left), ("weight bytes", .right), ("KV bytes", .right),
                                ("buffer bytes", .right), ("dead PEs", .right), ("SRAM used", .right)])
         let holdings = r.graph.holdings()
@@ -85,7 +89,7 @@ extension CountReport {
         }
         struct ResultJSON: Encodable {
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
-            var totalParams: Int; var perWafer: [StageJSON]
+            var totalParams: Int; var fillLimit: Double; var perWafer: [StageJSON]
         }
         struct TargetJSON: Encodable {
             var name: String; var fabricWidth: Int; var fabricHeight: Int; var programPes: Int
@@ -95,7 +99,7 @@ extension CountReport {
             var model: String; var source: String; var target: TargetJSON
             var contextTokens: Int; var batch: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
-            var perWafer: [StageJSON]; var byPrecision: [ResultJSON]
+            var fillLimit: Double; var perWafer: [StageJSON]; var byPrecision: [ResultJSON]
         }
         let encoded: [ResultJSON] = results.map { r in
             let holdings = r.graph.holdings()
@@ -107,7 +111,7 @@ extension CountReport {
             }
             return ResultJSON(precision: r.precisionLabel, wafers: r.partition.stages.count, lowerBoundWafers: r.partition.lowerBoundWafers,
                               weightBytes: r.statistics.weightBytes, kvBytes: r.partition.stages.reduce(0) { $0 + $1.kvBytes },
-                              totalParams: r.statistics.totalParameters, perWafer: stages)
+                              totalParams: r.statistics.totalParameters, fillLimit: r.fillLimit, perWafer: stages)
         }
         guard let first = results.first, let head = encoded.first else { return "{}\n" }
         let t = target
@@ -119,7 +123,7 @@ extension CountReport {
             contextTokens: deployment.contextTokens, batch: deployment.batch, kvPrecision: deployment.kvElement.rawValue,
             wafersRequested: deployment.wafers.description, defects: defectSummary,
             precision: head.precision, wafers: head.wafers, lowerBoundWafers: head.lowerBoundWafers,
-            weightBytes: head.weightBytes, kvBytes: head.kvBytes, perWafer: head.perWafer, byPrecision: encoded)
+            weightBytes: head.weightBytes, kvBytes: head.kvBytes, fillLimit: head.fillLimit, perWafer: head.perWafer, byPrecision: encoded)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -32,7 +32,7 @@ public struct PartitionPass: Pass {
         let deployment = context.deployment
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
         let units = try Self.units(graph, shape: shape)
-        var capacities = CapacityTable(target: target, defects: context.defects)
+        var capacities = CapacityTable(target: target, defects: context.defects, fillLimit: deployment.fillLimit)
 
         let limit: Int?
         switch deployment.wafers {
@@ -272,11 +272,14 @@ public struct PartitionPass: Pass {
 struct CapacityTable {
     let target: Target
     let defects: DefectSource
+    /// Share of the usable bytes packing may fill (the lower bound always uses all of them).
+    let fillLimit: Double
     private var live: [Int] = []
 
-    init(target: Target, defects: DefectSource) {
+    init(target: Target, defects: DefectSource, fillLimit: Double = 1.0) {
         self.target = target
         self.defects = defects
+        self.fillLimit = min(max(fillLimit, 0.01), 1.0)
     }
 
     /// Live program-area PEs of `wafer`. Wafers beyond a defect map count as defect-free: they
@@ -289,7 +292,13 @@ struct CapacityTable {
         return live[wafer]
     }
 
+    /// Bytes packing may place on `wafer`: usable bytes times the fill limit.
     mutating func capacity(_ wafer: Int) throws(DiagnosticError) -> Int {
+        let usable = try livePEs(wafer) * target.dataBytesPerPE
+        return fillLimit >= 1 ? usable : Int((Double(usable) * fillLimit).rounded(.down))
+    }
+
+    mutating func usable(_ wafer: Int) throws(DiagnosticError) -> Int {
         try livePEs(wafer) * target.dataBytesPerPE
     }
 
@@ -297,7 +306,7 @@ struct CapacityTable {
     mutating func lowerBound(total: Int, file: String) throws(DiagnosticError) -> Int {
         var sum = 0, k = 0
         while sum < total {
-            let c = try capacity(k)
+            let c = try usable(k)
             guard c > 0 else { throw .error("wafer \(k) has no usable PEs", at: nil) }
             sum += c
             k += 1

@@ -35,12 +35,20 @@ public struct DeploymentOptions: Sendable, Hashable {
     public var kvElement: ElementType
     /// Wafer count: `auto` (the fewest that fit) or a fixed number. Default auto.
     public var wafers: WaferCount
+    /// Share of each wafer's usable bytes the partition may fill, leaving the rest for tile
+    /// padding and spare columns. Default 1.0; the driver lowers it when a wafer does not tile.
+    public var fillLimit: Double
+    /// Seed of the placement optimiser. Default 1.
+    public var seed: UInt64
 
-    public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto) {
+    public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto,
+                fillLimit: Double = 1.0, seed: UInt64 = 1) {
         self.contextTokens = contextTokens
         self.batch = batch
         self.kvElement = kvElement
         self.wafers = wafers
+        self.fillLimit = fillLimit
+        self.seed = seed
     }
 }
 

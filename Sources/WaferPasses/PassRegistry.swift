@@ -6,10 +6,18 @@ public enum PassRegistry {
     public static let all: [any Pass] = [
         AssignPrecision(),
         PartitionPass(),
+        TilePass(),
+        PlacePass(),
     ]
 
     /// The passes `stats` runs: everything before the target matters.
     public static var frontHalf: [any Pass] { [AssignPrecision()] }
+
+    /// The pipeline from the first pass through `name` (all of it when `name` is unknown).
+    public static func pipeline(through name: String) -> [any Pass] {
+        guard let index = all.firstIndex(where: { $0.name == name }) else { return all }
+        return Array(all[...index])
+    }
 
     public static func pass(named name: String) -> (any Pass)? {
         all.first { $0.name == name }

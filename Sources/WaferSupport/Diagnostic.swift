@@ -15,12 +15,15 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
     public var notes: [Diagnostic]
+    /// A stable identifier for diagnostics a caller may act on (e.g. `tile.capacity`); nil for most.
+    public var code: String?
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) {
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = [], code: String? = nil) {
         self.severity = severity
         self.location = location
         self.message = message
         self.notes = notes
+        self.code = code
     }
 
     public static func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> Diagnostic {

@@ -125,18 +125,19 @@ public struct NumberFormat: Sendable, Hashable, CustomStringConvertible {
     /// Exact storage of a tensor of `shape` in this format, split into value and scale bytes.
     /// Returns nil when a size overflows `Int`. O(rank).
     public func storage(shape: [Int]) -> StorageSize? {
-        let rows: Int, cols: Int, matrices: Int
         switch shape.count {
         case 0:
-            rows = 1; cols = 1; matrices = 1
+            return storage(rows: 1, cols: 1, matrices: 1)
         case 1:
-            rows = 1; cols = shape[0]; matrices = 1
+            return storage(rows: 1, cols: shape[0], matrices: 1)
         default:
-            rows = shape[shape.count - 2]
-            cols = shape[shape.count - 1]
             guard let m = Checked.product(Array(shape.dropLast(2))) else { return nil }
-            matrices = m
+            return storage(rows: shape[shape.count - 2], cols: shape[shape.count - 1], matrices: m)
         }
+    }
+
+    /// Exact storage of `matrices` matrices of `rows x cols` (a vector is one row). Allocation-free.
+    public func storage(rows: Int, cols: Int, matrices: Int = 1) -> StorageSize? {
         let rowValueBytes: Int
         switch element {
         case .int4:

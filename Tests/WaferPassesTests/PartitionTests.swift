@@ -49,7 +49,7 @@ import WaferTestSupport
                    defects: DefectSource = .none) throws -> Graph {
         var graph = try ModelLoader.load(path: TestPaths.example(model))
         let context = PassContext(target: try BuiltinTargets.resolve(target), defects: defects, deployment: deployment)
-        _ = try PassManager(passes: PassRegistry.all).run(&graph, context: context)
+        _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
         return graph
     }
 

@@ -1,0 +1,193 @@
+import WaferSupport
+
+/// How a matrix is laid over a region (after WaferLLM's GEMV mapping): `rowsIn` puts the input
+/// dimension along the region's rows and the output along its columns, so the input vector is
+/// broadcast along each row... and partial sums are reduced along each column; `columnsIn` is
+/// the transpose (o_proj, down_proj), so a layer ends in the layout it began with.
+public enum TileOrientation: String, Hashable, Sendable {
+    case rowsIn = "in-rows"
+    case columnsIn = "in-cols"
+
+    /// The orientation a weight of this name takes.
+    public static func of(_ tensorName: String) -> TileOrientation {
+        tensorName.hasPrefix("o_proj") || tensorName.hasSuffix("down_proj.weight") || tensorName.hasSuffix("down_proj.bias") ? .columnsIn : .rowsIn
+    }
+}
+
+/// Per-PE tile of a tensor on a `width x height` region: the block each PE holds (padded up),
+/// and its exact storage in the tensor's format. A stacked expert tensor tiles one expert's
+/// slice; a vector is split along the region's rows and replicated along its columns.
+public func tileShape(of tensor: Tensor, width: Int, height: Int) -> [Int] {
+    let shape = tensor.expertStacked ? Array(tensor.shape.dropFirst()) : tensor.shape
+    if shape.count == 1 { return [Checked.ceilDiv(shape[0], max(height, 1))] }
+    let out = shape[shape.count - 2], input = shape[shape.count - 1]
+    switch TileOrientation.of(tensor.name) {
+    case .rowsIn: return [Checked.ceilDiv(out, max(width, 1)), Checked.ceilDiv(input, max(height, 1))]
+    case .columnsIn: return [Checked.ceilDiv(out, max(height, 1)), Checked.ceilDiv(input, max(width, 1))]
+    }
+}
+
+/// The per-PE block of `tensor` on a `width x height` region as (rows, cols); a vector is one row.
+/// Allocation-free twin of `tileShape`.
+@inlinable
+public func tileBlock(of tensor: Tensor, width: Int, height: Int) -> (rows: Int, cols: Int) {
+    let rank = tensor.shape.count - (tensor.expertStacked ? 1 : 0)
+    let w = max(width, 1), h = max(height, 1)
+    if rank <= 1 { return (1, Checked.ceilDiv(tensor.shape[tensor.shape.count - 1], h)) }
+    let out = tensor.shape[tensor.shape.count - 2], input = tensor.shape[tensor.shape.count - 1]
+    switch TileOrientation.of(tensor.name) {
+    case .rowsIn: return (Checked.ceilDiv(out, w), Checked.ceilDiv(input, h))
+    case .columnsIn: return (Checked.ceilDiv(out, h), Checked.ceilDiv(input, w))
+    }
+}
+
+/// Bytes one PE holds of `tensor` tiled over a `width x height` region (scales included).
+@inlinable
+public func tileBytes(of tensor: Tensor, width: Int, height: Int) -> Int {
+    let block = tileBlock(of: tensor, width: width, height: height)
+    return tensor.format.storage(rows: block.rows, cols: block.cols)?.totalBytes ?? Int.max / 4
+}
+
+/// A grid of expert cells inside a slot: each routed expert of a unit gets one cell (several
+/// stack in a cell when there are more experts than cells).
+public struct ExpertCells: Hashable, Sendable {
+    public var columns: Int
+    public var rows: Int
+    public var cellWidth: Int
+    public var cellHeight: Int
+    public var expertsPerCell: Int
+    public init(columns: Int, rows: Int, cellWidth: Int, cellHeight: Int, expertsPerCell: Int) {
+        self.columns = columns; self.rows = rows; self.cellWidth = cellWidth; self.cellHeight = cellHeight
+        self.expertsPerCell = expertsPerCell
+    }
+    public var cells: Int { columns * rows }
+}
+
+/// One unit (a decoder layer or a top-level op) tiled on a slot of its wafer.
+public struct UnitTiling: Hashable, Sendable {
+    /// `layer 5`, `embed_tokens`, `lm_head`.
+    public var name: String
+    public var ops: Range<Int>
+    public var wafer: Int
+    /// The stacking group on its wafer: units of one group share a slot's PEs memory-wise and
+    /// run at different times.
+    public var group: Int
+    /// The MoE op whose routed experts this wafer holds, and which of them.
+    public var expertOp: Int?
+    public var experts: Range<Int>
+    public var cells: ExpertCells?
+    /// Largest per-PE bytes of the unit's dense weights, routed experts and KV cache.
+    public var denseBytesPerPE: Int
+    public var expertBytesPerPE: Int
+    public var kvBytesPerPE: Int
+    /// Modelled cycles for one decode step of this unit (docs/tiling-and-placement.md).
+    public var modeledCycles: Int
+    /// Longest reduction the unit does, in PEs along one line.
+    public var longestReduction: Int
+
+    public init(name: String, ops: Range<Int>, wafer: Int, group: Int, expertOp: Int?, experts: Range<Int>, cells: ExpertCells?,
+                denseBytesPerPE: Int, expertBytesPerPE: Int, kvBytesPerPE: Int, modeledCycles: Int, longestReduction: Int) {
+        self.name = name; self.ops = ops; self.wafer = wafer; self.group = group; self.expertOp = expertOp
+        self.experts = experts; self.cells = cells; self.denseBytesPerPE = denseBytesPerPE
+        self.expertBytesPerPE = expertBytesPerPE; self.kvBytesPerPE = kvBytesPerPE
+        self.modeledCycles = modeledCycles; self.longestReduction = longestReduction
+    }
+
+    public var bytesPerPE: Int { denseBytesPerPE + expertBytesPerPE + kvBytesPerPE }
+}
+
+/// A physical rectangle of PEs on a wafer, in fabric coordinates.
+public struct PERect: Hashable, Sendable, CustomStringConvertible {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    public init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
+    public var description: String { "x \(x)..\(x + width - 1), y \(y)..\(y + height - 1)" }
+    public var centerX: Int { x + width / 2 }
+    public var centerY: Int { y + height / 2 }
+    public func overlaps(_ o: PERect) -> Bool {
+        x < o.x + o.width && o.x < x + width && y < o.y + o.height && o.y < y + height
+    }
+}
+
+/// The slot grid of one wafer and what occupies it.
+public struct WaferTiling: Hashable, Sendable {
+    public var wafer: Int
+    public var gridColumns: Int
+    public var gridRows: Int
+    /// Logical tiles per slot: each slot has `slotWidth x slotHeight` tile positions...
+    public var slotWidth: Int
+    public var slotHeight: Int
+    /// ...on `slotWidth + spareColumns` physical columns, so a row may skip up to that many dead PEs.
+    public var spareColumns: Int
+    /// Fabric coordinates of the grid's top-left PE (the program rectangle's corner).
+    public var originX: Int
+    public var originY: Int
+    /// Slots whose every row has at most `spareColumns` dead PEs (row-major, `gridColumns x gridRows`).
+    public var usableSlots: [Bool]
+    /// Stacking groups in pipeline order; `groupSlot[g]` is the slot the placement pass chose
+    /// (nil before placement).
+    public var groupCount: Int
+    public var groupSlot: [Int]?
+    /// Bytes per PE of each group (sum over its units), for the quality report.
+    public var groupBytesPerPE: [Int]
+    /// The program rectangle's size, so checks need no target.
+    public var programWidth: Int
+    public var programHeight: Int
+    /// Manhattan hops between the centres of consecutive groups' slots, and a lower bound
+    /// (`(groups - 1) x` the smallest slot pitch), once placed.
+    public var handoffHops: Int?
+    public var handoffLowerBound: Int?
+
+    public init(wafer: Int, gridColumns: Int, gridRows: Int, slotWidth: Int, slotHeight: Int, spareColumns: Int,
+                originX: Int, originY: Int, programWidth: Int, programHeight: Int, usableSlots: [Bool], groupCount: Int,
+                groupBytesPerPE: [Int]) {
+        self.wafer = wafer; self.gridColumns = gridColumns; self.gridRows = gridRows; self.slotWidth = slotWidth
+        self.slotHeight = slotHeight; self.spareColumns = spareColumns; self.originX = originX; self.originY = originY
+        self.programWidth = programWidth; self.programHeight = programHeight
+        self.usableSlots = usableSlots; self.groupCount = groupCount; self.groupSlot = nil; self.groupBytesPerPE = groupBytesPerPE
+    }
+
+    /// Manhattan distance between the centres of two slots. O(1).
+    public func distance(_ a: Int, _ b: Int) -> Int {
+        let ra = rect(ofSlot: a), rb = rect(ofSlot: b)
+        return abs(ra.centerX - rb.centerX) + abs(ra.centerY - rb.centerY)
+    }
+
+    /// Total hand-off hops of an assignment of groups to slots.
+    public func handoff(_ slots: [Int]) -> Int {
+        zip(slots, slots.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
+    }
+
+    /// The fabric column holding logical column `column` of row `y` of slot `slot`: tiles fill the
+    /// row's live PEs from the left, skipping the dead ones in `deadColumnsInRow` (sorted fabric
+    /// columns). Returns nil when the row has too few live PEs. O(dead PEs in the row).
+    public func physicalColumn(slot: Int, logicalColumn column: Int, deadColumnsInRow: [Int]) -> Int? {
+        let r = rect(ofSlot: slot)
+        var x = r.x + column
+        for dead in deadColumnsInRow where dead >= r.x && dead <= x { x += 1 }
+        return x < r.x + r.width ? x : nil
+    }
+
+    public var slotCount: Int { gridColumns * gridRows }
+
+    /// The physical rectangle of slot `index` (spare columns included).
+    public func rect(ofSlot index: Int) -> PERect {
+        PERect(x: originX + (index % gridColumns) * (slotWidth + spareColumns), y: originY + (index / gridColumns) * slotHeight,
+               width: slotWidth + spareColumns, height: slotHeight)
+    }
+}
+
+/// The tiling and placement of the whole model.
+public struct Layout: Hashable, Sendable {
+    public var wafers: [WaferTiling]
+    public var units: [UnitTiling]
+    /// Per-PE bytes available to weights and KV cache (the target's data bytes per PE).
+    public var dataBytesPerPE: Int
+    /// Seed of the placement optimiser.
+    public var seed: UInt64?
+    public init(wafers: [WaferTiling], units: [UnitTiling], dataBytesPerPE: Int) {
+        self.wafers = wafers; self.units = units; self.dataBytesPerPE = dataBytesPerPE
+    }
+}

@@ -1,0 +1,47 @@
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// The first-order decode-time model the tiling pass uses to choose region shapes.
+///
+/// Per op, cycles = compute + reductions: compute is the largest per-PE tile's MACs (one per
+/// weight value and sequence) at the target's MACs per cycle, plus attention over the cached
+/// tokens spread over the region; each reduction of a line of P PEs uses WaferLLM's two-level
+/// tree (G ~ sqrt(P) groups of g = P / G): `hop x (P + g/2) + relay x (g/2 + G/2)` cycles.
+/// A decoder layer adds `elementwiseCyclesPerLayer` for norms, softmax, activations and
+/// synchronisation. The constants follow the calibration fit in docs/tiling-and-placement.md;
+/// the performance-model issue replaces this with a calibrated model.
+public struct CostModel: Sendable {
+    public let target: Target
+    /// Elementwise work and synchronisation per decoder layer (fit to WaferLLM's Table 4: ~2,400).
+    public static let elementwiseCyclesPerLayer = 2400
+
+    public init(target: Target) { self.target = target }
+
+    /// Cycles of one reduction (or broadcast) along a line of `length` PEs. O(1).
+    public func reduction(_ length: Int) -> Int {
+        guard length > 1 else { return 0 }
+        let groups = max(1, Int(Double(length).squareRoot().rounded()))
+        let perGroup = Checked.ceilDiv(length, groups)
+        return target.hopLatencyCycles * (length + perGroup / 2) + target.relayLatencyCycles * (perGroup / 2 + groups / 2)
+    }
+
+    /// Reductions an op does per decode step: along the region's rows (length = height) and
+    /// along its columns (length = width). Fused products that share an input count once.
+    public static func reductions(_ kind: OpKind) -> (alongRows: Int, alongColumns: Int) {
+        switch kind {
+        case .embedding, .residualAdd: return (0, 0)
+        case .norm: return (1, 0)
+        case .attention: return (4, 2)   // fused qkv, softmax max and sum, A.V; scores, o_proj
+        case .mla: return (6, 2)         // q_a+kv_a, q_b, kv_b, softmax max and sum, A.V; scores, o_proj
+        case .mlp: return (1, 1)         // gate+up; down
+        case .moe: return (2, 1)         // router, shared gate+up; shared down (experts: on their cells)
+        case .lmHead: return (1, 1)      // logits; argmax
+        }
+    }
+
+    /// Cycles of the MAC work `macsPerPE` takes on one PE.
+    public func computeCycles(macsPerPE: Int, element: ElementType) -> Int {
+        Checked.ceilDiv(macsPerPE, max(target.macs(for: element), 1))
+    }
+}

@@ -1,0 +1,122 @@
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// Puts each wafer's stacking groups onto usable slots, in pipeline order, so that every
+/// hand-off from one group to the next is short.
+///
+/// Start: the groups take usable slots in boustrophedon (snake) order over the slot grid, which
+/// on a defect-free grid already meets the lower bound. Then simulated annealing (Kirkpatrick et
+/// al. 1983, with VPR's adaptive schedule: Betz & Rose 1997) improves it: a move swaps the slots
+/// of two groups or moves a group to a free usable slot; the cost is the total Manhattan
+/// distance between consecutive groups' slot centres. A slot is usable when each of its rows has
+/// at most `spareColumns` dead PEs: tiles then shift right past dead PEs within the row
+/// (`WaferTiling.physicalColumn`), so no tile lands on a defect. Seeded by `--seed` and the
+/// wafer index: deterministic. O(moves) = O(groups^(4/3) x temperatures) per wafer.
+public struct PlacePass: Pass {
+    public let name = "place"
+    public let summary = "assign each wafer's slot groups to usable slots, minimising hand-off distance (simulated annealing)"
+
+    public init() {}
+
+    public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
+        guard var layout = graph.layout else { throw .error("the place pass needs the tile pass first", at: nil) }
+        guard let target = context.target else { throw .error("the place pass needs a target (--target)", at: nil) }
+        for index in layout.wafers.indices {
+            var tiling = layout.wafers[index]
+            let free = snake(tiling).filter { tiling.usableSlots[$0] }
+            guard free.count >= tiling.groupCount else {
+                throw .error("wafer \(tiling.wafer) has \(free.count) usable slots for \(tiling.groupCount) groups", at: nil)
+            }
+            var slots = Array(free.prefix(tiling.groupCount))
+            var rng = SeededRNG(seed: context.deployment.seed, stream: UInt64(tiling.wafer) &+ 0x5EED)
+            slots = anneal(slots, free: free, tiling: tiling, rng: &rng)
+            tiling.groupSlot = slots
+            tiling.handoffHops = tiling.handoff(slots)
+            let pitch = min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)
+            tiling.handoffLowerBound = max(0, tiling.groupCount - 1) * pitch
+            try Self.checkDefects(tiling, target: target, defects: context.defects.defects(forWafer: tiling.wafer) ?? .none)
+            layout.wafers[index] = tiling
+        }
+        layout.seed = context.deployment.seed
+        graph.layout = layout
+    }
+
+    /// Slot indices in boustrophedon order: left to right on even grid rows, right to left on odd.
+    func snake(_ tiling: WaferTiling) -> [Int] {
+        var order: [Int] = []
+        for row in 0..<tiling.gridRows {
+            let columns = Array(0..<tiling.gridColumns)
+            for column in row % 2 == 0 ? columns : columns.reversed() { order.append(row * tiling.gridColumns + column) }
+        }
+        return order
+    }
+
+    /// Simulated annealing over the slot assignment. Returns the best assignment seen.
+    func anneal(_ start: [Int], free: [Int], tiling: WaferTiling, rng: inout SeededRNG) -> [Int] {
+        let groups = start.count
+        guard groups >= 2 || free.count > groups else { return start }
+        var current = start
+        var cost = tiling.handoff(current)
+        var best = current, bestCost = cost
+        let used = Set(current)
+        var unused = free.filter { !used.contains($0) }
+        let pitch = Double(max(1, min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)))
+        var temperature = pitch * 2
+        let movesPerTemperature = max(20, Int(10 * pow(Double(groups), 4.0 / 3.0)))
+        for _ in 0..<200 {
+            var accepted = 0
+            for _ in 0..<movesPerTemperature {
+                var candidate = current
+                var newUnused = unused
+                if !unused.isEmpty && (groups < 2 || rng.below(2) == 0) {
+                    let g = rng.below(groups), u = rng.below(unused.count)
+                    (candidate[g], newUnused[u]) = (unused[u], candidate[g])
+                } else if groups >= 2 {
+                    let a = rng.below(groups), b = rng.below(groups)
+                    if a == b { continue }
+                    candidate.swapAt(a, b)
+                } else {
+                    continue
+                }
+                let newCost = tiling.handoff(candidate)
+                let delta = Double(newCost - cost)
+                if delta <= 0 || rng.unit() < exp(-delta / temperature) {
+                    current = candidate
+                    unused = newUnused
+                    cost = newCost
+                    accepted += 1
+                    if cost < bestCost { best = current; bestCost = cost }
+                }
+            }
+            // VPR-style schedule: cool slowly while about half the moves are accepted.
+            let rate = Double(accepted) / Double(movesPerTemperature)
+            temperature *= rate > 0.96 ? 0.5 : rate > 0.8 ? 0.9 : rate > 0.15 ? 0.95 : 0.8
+            if temperature < 0.005 * pitch || bestCost == 0 { break }
+        }
+        return best
+    }
+
+    /// Every used slot must leave each row enough live PEs for its tiles. O(dead PEs).
+    static func checkDefects(_ tiling: WaferTiling, target: Target, defects: WaferDefects) throws(DiagnosticError) {
+        guard let slots = tiling.groupSlot, !defects.deadPEs.isEmpty else { return }
+        var deadPerRow: [Int: Int] = [:]
+        let usedRects = slots.map { tiling.rect(ofSlot: $0) }
+        for index in defects.deadPEs {
+            let x = Int(index) % target.fabricWidth, y = Int(index) / target.fabricWidth
+            for (g, r) in usedRects.enumerated() where x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height {
+                let key = g * target.fabricHeight + y
+                deadPerRow[key, default: 0] += 1
+                if deadPerRow[key, default: 0] > tiling.spareColumns {
+                    throw .error("internal: slot \(slots[g]) of wafer \(tiling.wafer) has more dead PEs in row \(y) than spare columns", at: nil)
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,293 @@
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// Tiles every weight and KV cache onto the PEs of slots, wafer by wafer.
+///
+/// Each wafer's program rectangle is cut into a grid of equal slots (`slotWidth + spare`
+/// physical columns by `slotHeight` rows). A *unit* (a decoder layer, a top-level op, or the
+/// routed experts of a layer split across wafers) is tiled over one slot with the GEMV layout of
+/// WaferLLM: each matrix's input dimension along one axis and its output along the other
+/// (`TileOrientation`), so the input vector is broadcast along one axis and partial sums are
+/// reduced along the other. Routed experts each get a cell of a grid inside the slot, so the
+/// top-k experts of a token work in parallel on disjoint PEs. Consecutive units stack in one
+/// slot (they run at different times) while their per-PE bytes fit: WaferLLM's layer sharing.
+///
+/// The grid is chosen per wafer by exhaustive search over `columns x rows` (1...16 each) and the
+/// fewest spare columns that leave enough usable slots around the defects, minimising the
+/// modelled decode cycles of the wafer (`CostModel`) plus an estimate of hand-off hops. More,
+/// smaller slots mean more compute per PE and shorter reductions; fewer, larger ones the reverse.
+/// Cost: O(256 x spares x units x weights) per wafer.
+public struct TilePass: Pass {
+    public let name = "tile"
+    public let summary = "choose each wafer's slot grid and tile every weight and KV cache onto slot PEs"
+
+    /// Largest slot-grid dimension searched.
+    public static let maxGrid = 16
+    /// Spare-column counts tried, in order; the first that leaves enough usable slots is used.
+    public static let spareCandidates = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
+
+    public init() {}
+
+    public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
+        guard let target = context.target else { throw .error("the tile pass needs a target (--target)", at: nil) }
+        guard let partition = graph.partition else { throw .error("the tile pass needs the partition pass first", at: nil) }
+        let units = Self.units(graph)
+        let model = CostModel(target: target)
+        var memo = Memo(graph: graph)
+        var waferTilings: [WaferTiling] = []
+        var unitTilings: [UnitTiling] = []
+        for stage in partition.stages {
+            let defects = context.defects.defects(forWafer: stage.wafer) ?? .none
+            let here = units.filter { $0.wafer == stage.wafer }
+            let (tiling, tiled) = try Self.tileWafer(stage.wafer, units: here, graph: graph, target: target, model: model,
+                                                     defects: defects, kv: partition.kvCache, memo: &memo)
+            waferTilings.append(tiling)
+            unitTilings += tiled
+        }
+        graph.layout = Layout(wafers: waferTilings, units: unitTilings, dataBytesPerPE: target.dataBytesPerPE)
+    }
+
+    /// A piece of the model tiled as one: a layer or top-level op on its base wafer, or the
+    /// routed experts of a layer on another wafer.
+    struct Unit {
+        var name: String
+        var ops: Range<Int>
+        var wafer: Int
+        var base: Bool
+        var expertOp: Int?
+        var experts: Range<Int>
+    }
+
+    static func units(_ graph: Graph) -> [Unit] {
+        var result: [Unit] = []
+        var index = 0
+        let ops = graph.ops
+        while index < ops.count {
+            var end = index + 1
+            if let layer = ops[index].layer {
+                while end < ops.count, ops[end].layer == layer { end += 1 }
+            }
+            let wafer = ops[index].placement?.wafer ?? 0
+            let name = ops[index].layer.map { "layer \($0)" } ?? ops[index].name
+            var unit = Unit(name: name, ops: index..<end, wafer: wafer, base: true, expertOp: nil, experts: 0..<0)
+            var remote: [Unit] = []
+            for opIndex in index..<end {
+                guard case .moe = ops[opIndex].kind, let slices = ops[opIndex].placement?.expertSlices else { continue }
+                for slice in slices {
+                    if slice.wafer == wafer {
+                        unit.expertOp = opIndex
+                        unit.experts = unit.experts.isEmpty ? slice.range : unit.experts.lowerBound..<slice.range.upperBound
+                    } else {
+                        remote.append(Unit(name: "\(name) experts \(slice.first)..\(slice.first + slice.count - 1)",
+                                           ops: opIndex..<(opIndex + 1), wafer: slice.wafer, base: false,
+                                           expertOp: opIndex, experts: slice.range))
+                    }
+                }
+                if unit.expertOp == nil { unit.expertOp = opIndex }
+            }
+            result.append(unit)
+            result += remote
+            index = end
+        }
+        return result
+    }
+
+    /// One unit evaluated on a `width x height` slot.
+    struct Evaluation {
+        var dense: Int
+        var experts: Int
+        var kv: Int
+        var cells: ExpertCells?
+        var cycles: Int
+        var longest: Int
+        var bytes: Int { dense + experts + kv }
+    }
+
+    static func evaluate(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape) -> Evaluation {
+        var dense = 0, kvBytes = 0, cycles = 0, longest = 0
+        let batch = kv.batch
+        if unit.base {
+            for opIndex in unit.ops {
+                let op = graph.ops[opIndex]
+                var macs = 0
+                var element = graph.activation
+                for tensor in op.weights where !tensor.expertStacked {
+                    dense += tileBytes(of: tensor, width: w, height: h)
+                    if !tensor.role.isVector {
+                        let block = tileBlock(of: tensor, width: w, height: h)
+                        macs += block.rows * block.cols
+                        if !tensor.format.element.isPlainFloat { element = .fp16 }
+                    }
+                }
+                if case .embedding = op.kind { macs = 0 }
+                let values = op.kind.kvValuesPerToken()
+                if values > 0 {
+                    let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
+                    kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
+                    macs += Checked.ceilDiv(op.kind.attentionMACs(context: kv.contextTokens) ?? 0, w * h)
+                }
+                cycles += model.computeCycles(macsPerPE: macs * batch, element: element)
+                let r = CostModel.reductions(op.kind)
+                cycles += r.alongRows * model.reduction(h) + r.alongColumns * model.reduction(w)
+                if r.alongRows > 0 { longest = max(longest, h) }
+                if r.alongColumns > 0 { longest = max(longest, w) }
+            }
+            if graph.ops[unit.ops.lowerBound].layer != nil { cycles += CostModel.elementwiseCyclesPerLayer }
+        }
+        var expertBytes = 0
+        var cells: ExpertCells?
+        if let moe = unit.expertOp, !unit.experts.isEmpty {
+            let op = graph.ops[moe]
+            let stacked = op.weights.filter(\.expertStacked)
+            let n = unit.experts.count
+            let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
+            let lowColumns = max(1, Int(aspect * 0.7)), highColumns = min(w, max(1, Int(aspect * 1.4) + 1), n)
+            var best: (bytes: Int, cycles: Int, cells: ExpertCells)?
+            if lowColumns <= highColumns {
+                for columns in lowColumns...highColumns {
+                    let rows = min(h, Checked.ceilDiv(n, columns))
+                    let depth = Checked.ceilDiv(n, columns * rows)
+                    let cw = w / columns, ch = h / rows
+                    guard cw >= 1, ch >= 1 else { continue }
+                    var bytes = 0, macs = 0
+                    for tensor in stacked {
+                        bytes += tileBytes(of: tensor, width: cw, height: ch)
+                        if !tensor.role.isVector {
+                            let block = tileBlock(of: tensor, width: cw, height: ch)
+                            macs += block.rows * block.cols
+                        }
+                    }
+                    bytes *= depth
+                    let c = model.computeCycles(macsPerPE: macs * batch, element: .fp16) + 2 * model.reduction(ch) + model.reduction(cw)
+                    let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
+                    if better {
+                        best = (bytes, c, ExpertCells(columns: columns, rows: rows, cellWidth: cw, cellHeight: ch, expertsPerCell: depth))
+                    }
+                }
+            }
+            if let best {
+                expertBytes = best.bytes
+                cells = best.cells
+                cycles += best.cycles
+                longest = max(longest, best.cells.cellWidth, best.cells.cellHeight)
+            } else {
+                expertBytes = Int.max / 8
+            }
+        }
+        return Evaluation(dense: dense, experts: expertBytes, kv: kvBytes, cells: cells, cycles: cycles, longest: longest)
+    }
+
+    /// Evaluations keyed by what determines them: the unit's ops (by content, not position),
+    /// whether it holds the base, its expert count, and the slot size. Wafers of one model repeat
+    /// the same layers, so most evaluations are found here.
+    struct Memo {
+        struct Key: Hashable { var signature: Int; var base: Bool; var experts: Int; var width: Int; var height: Int }
+        let graph: Graph
+        var signatures: [[Op]: Int] = [:]
+        var values: [Key: Evaluation] = [:]
+
+        init(graph: Graph) { self.graph = graph }
+
+        mutating func signature(_ unit: Unit) -> Int {
+            let ops = graph.ops[unit.ops].map { op -> Op in
+                var copy = op
+                copy.name = ""; copy.layer = nil; copy.inputs = []; copy.result = ValueID(0)
+                copy.placement = nil; copy.location = nil; copy.tiedWeight = nil
+                return copy
+            }
+            if let id = signatures[ops] { return id }
+            let id = signatures.count
+            signatures[ops] = id
+            return id
+        }
+
+        mutating func evaluate(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Evaluation {
+            let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
+            if let hit = values[key] { return hit }
+            let value = TilePass.evaluate(unit, graph: graph, width: width, height: height, model: model, kv: kv)
+            values[key] = value
+            return value
+        }
+    }
+
+    static func tileWafer(_ wafer: Int, units: [Unit], graph: Graph, target: Target, model: CostModel,
+                          defects: WaferDefects, kv: KVCacheShape, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
+        let signatures = units.map { memo.signature($0) }
+        let programWidth = target.programWidth, programHeight = target.programHeight
+        let budget = target.dataBytesPerPE
+        // Dead PEs inside the program rectangle, as (column, row) relative to its corner.
+        let dead: [(Int, Int)] = defects.deadPEs.compactMap { index in
+            let i = Int(index), x = i % target.fabricWidth, y = i / target.fabricWidth
+            return target.inProgramArea(x: x, y: y) ? (x - target.halo.west, y - target.halo.north) : nil
+        }
+        var best: (cost: Int, tiling: WaferTiling, units: [UnitTiling])?
+        var smallestNeed = Int.max
+        for gridRows in 1...min(maxGrid, programHeight) {
+            for gridColumns in 1...min(maxGrid, programWidth) {
+                for spare in spareCandidates {
+                    let w = (programWidth - gridColumns * spare) / gridColumns
+                    let h = programHeight / gridRows
+                    guard w >= 1, h >= 1 else { break }
+                    let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
+                    let usableCount = usable.filter { $0 }.count
+                    guard usableCount > 0 else { continue }
+                    var groups: [Int] = []
+                    var tiled: [UnitTiling] = []
+                    var cycles = 0
+                    var fits = true
+                    for (unitIndex, unit) in units.enumerated() {
+                        let e = memo.evaluate(unit, signature: signatures[unitIndex], width: w, height: h, model: model, kv: kv)
+                        if e.bytes > budget { smallestNeed = min(smallestNeed, e.bytes); fits = false; break }
+                        if let last = groups.last, last + e.bytes <= budget {
+                            groups[groups.count - 1] += e.bytes
+                        } else {
+                            groups.append(e.bytes)
+                        }
+                        cycles += e.cycles
+                        tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: groups.count - 1,
+                                                expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
+                                                denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
+                                                modeledCycles: e.cycles, longestReduction: e.longest))
+                    }
+                    if !fits { break }  // more spare columns only make slots narrower
+                    if groups.count > usableCount { continue }
+                    let pitch = min(w + spare, h)
+                    let cost = cycles + max(0, groups.count - 1) * pitch * target.hopLatencyCycles
+                    if best.map({ cost < $0.cost }) ?? true {
+                        let tiling = WaferTiling(wafer: wafer, gridColumns: gridColumns, gridRows: gridRows, slotWidth: w, slotHeight: h,
+                                                 spareColumns: spare, originX: target.halo.west, originY: target.halo.north,
+                                                 programWidth: programWidth, programHeight: programHeight, usableSlots: usable, groupCount: groups.count, groupBytesPerPE: groups)
+                        best = (cost, tiling, tiled)
+                    }
+                    break  // the fewest spare columns that work for this grid
+                }
+            }
+        }
+        guard let best else {
+            let need = smallestNeed == Int.max ? "more usable slots than the defects leave" : "\(Units.grouped(smallestNeed)) bytes per PE at best"
+            throw DiagnosticError(Diagnostic(.error, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
+                                             notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")],
+                                             code: "tile.capacity"))
+        }
+        return (best.tiling, best.units)
+    }
+
+    /// Which slots have at most `spare` dead PEs in every row. O(dead PEs + slots).
+    static func usableSlots(_ dead: [(Int, Int)], columns: Int, rows: Int, width: Int, height: Int, spare: Int) -> [Bool] {
+        var usable = Array(repeating: true, count: columns * rows)
+        guard !dead.isEmpty else { return usable }
+        var perRow: [Int: Int] = [:]
+        let pitch = width + spare
+        for (x, y) in dead {
+            let column = x / pitch, row = y / height
+            guard column < columns, row < rows else { continue }
+            let slot = row * columns + column
+            let key = slot * height + (y - row * height)
+            let count = (perRow[key] ?? 0) + 1
+            perRow[key] = count
+            if count > spare { usable[slot] = false }
+        }
+        return usable
+    }
+}
