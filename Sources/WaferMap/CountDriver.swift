@@ -38,11 +38,14 @@ public struct CountResult: Sendable {
     public var fillLimit: Double
     /// Partition attempts before every wafer tiled.
     public var attempts: Int
+    /// Wall time of this precision's whole pipeline, every attempt included.
+    public var totalSeconds: Double
 }
 
 /// The outcome of a `count` run over one or more precisions.
 public struct CountReport: Sendable {
     public var target: Target
+    public var defects: DefectSource
     public var defectSummary: String
     public var deployment: DeploymentOptions
     public var results: [CountResult]
@@ -91,6 +94,7 @@ extension Driver {
             // tile, re-partition with one percent less fill, down to `minimumFillLimit`.
             var fill = deployment.fillLimit
             var attempts = 0
+            let pipelineStart = clock.now
             let unpartitioned = graph
             while true {
                 attempts += 1
@@ -117,9 +121,10 @@ extension Driver {
                 throw .error("internal: the partition pass left no partition", at: nil)
             }
             results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition,
-                                       timings: timings, fillLimit: fill, attempts: attempts))
+                                       timings: timings, fillLimit: fill, attempts: attempts,
+                                       totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
-        return CountReport(target: target, defectSummary: summary, deployment: deployment, results: results)
+        return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results)
     }
 
     /// Builds the defect source a request names, with a one-line description for reports.

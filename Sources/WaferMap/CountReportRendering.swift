@@ -78,6 +78,9 @@ extension CountReport {
                        Units.grouped(stage.bufferBytes), Units.grouped(stage.deadPEs), Units.fixed(stage.sramUsedFraction * 100, digits: 1) + "%"])
         }
         out += table.render(indent: "")
+        if let quality = PlacementQuality(graph: r.graph, target: target, defects: defects) {
+            out += "\n" + quality.summary()
+        }
         return out
     }
 

@@ -107,11 +107,12 @@ public enum StatsReport {
 public enum TimingReport {
     public static func render(_ timings: [StepTiming]) -> String {
         let total = timings.reduce(0) { $0 + $1.seconds }
-        var table = TextTable([("step", .left), ("wall ms", .right), ("share", .right)])
+        var table = TextTable([("step", .left), ("wall ms", .right), ("share", .right), ("peak RSS MiB", .right)])
         for t in timings {
-            table.add([t.name, Units.fixed(t.seconds * 1000, digits: 3), total > 0 ? Units.fixed(t.seconds / total * 100, digits: 1) + "%" : "-"])
+            table.add([t.name, Units.fixed(t.seconds * 1000, digits: 3), total > 0 ? Units.fixed(t.seconds / total * 100, digits: 1) + "%" : "-",
+                       Units.fixed(Double(t.peakResidentBytes) / 1_048_576, digits: 1)])
         }
-        table.add(["total", Units.fixed(total * 1000, digits: 3), "100.0%"])
+        table.add(["total", Units.fixed(total * 1000, digits: 3), "100.0%", Units.fixed(Double(timings.map(\.peakResidentBytes).max() ?? 0) / 1_048_576, digits: 1)])
         return "===-------------------------------------------===\n  Pass execution timing report\n===-------------------------------------------===\n" + table.render()
     }
 }

@@ -36,7 +36,11 @@ public struct IRDump: Sendable, Hashable {
 public struct StepTiming: Sendable, Hashable {
     public var name: String
     public var seconds: Double
-    public init(name: String, seconds: Double) { self.name = name; self.seconds = seconds }
+    /// The process's peak resident bytes when the step ended (a high-water mark, so it never falls).
+    public var peakResidentBytes: Int
+    public init(name: String, seconds: Double, peakResidentBytes: Int = ProcessMemory.peakResidentBytes()) {
+        self.name = name; self.seconds = seconds; self.peakResidentBytes = peakResidentBytes
+    }
 }
 
 /// Runs passes in order with instrumentation and verification after each.

@@ -32,7 +32,7 @@ struct DeploymentFlags: ParsableArguments {
     @Option(name: .customLong("defect-rate"), help: "Generate defects: the probability a PE is dead (e.g. 0.001).")
     var defectRate: Double?
 
-    @Option(help: "Seed for generated defects.")
+    @Option(help: "Seed for generated defects and the placement optimiser.")
     var seed: UInt64 = 1
 
     @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
@@ -62,7 +62,7 @@ struct DeploymentFlags: ParsableArguments {
             guard let n = Int(wafers) else { throw .error("--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
             count = .exactly(n)
         }
-        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count)
+        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed)
         if defects != nil && defectRate != nil {
             throw .error("give either --defects FILE or --defect-rate R, not both", at: nil)
         }
@@ -94,6 +94,63 @@ struct CountCommand: ParsableCommand {
             let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
             writeStdout(format == .json ? report.json() : report.table())
             if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
+        }
+    }
+}
+
+struct PlaceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "place",
+        abstract: "Tile and place a model; print the placement quality report.")
+
+    @Argument(help: "The model description (YAML).")
+    var model: String
+
+    @OptionGroup var deployment: DeploymentFlags
+
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
+    @OptionGroup var pipeline: PipelineFlags
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            var request = try deployment.request(model: model)
+            request.instrumentation = pipeline.instrumentation
+            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            for result in report.results {
+                guard let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects) else { continue }
+                writeStdout(format == .json ? quality.json() : quality.table())
+            }
+            if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
+        }
+    }
+}
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time every pipeline step and record peak memory on benchmark models (use a release build).")
+
+    @Argument(help: "Model files (default: tiny, Llama-3.1-70B and Kimi K2 from examples/models).")
+    var models: [String] = ["examples/models/tiny.yaml", "examples/models/llama-3.1-70b.yaml", "examples/models/kimi-k2.yaml"]
+
+    @OptionGroup var deployment: DeploymentFlags
+
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            var flags = deployment
+            if flags.defects == nil && flags.defectRate == nil { flags.defectRate = 0.001; flags.clustered = true }
+            var rows: [BenchmarkRow] = []
+            for model in models {
+                let request = try flags.request(model: model)
+                let report = try Driver.count(request)
+                if let result = report.results.first { rows.append(BenchmarkRow(model: model, target: report.target.name, result: result)) }
+            }
+            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\($0) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
         }
     }
 }

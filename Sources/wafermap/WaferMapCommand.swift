@@ -18,7 +18,8 @@ struct WaferMapCommand: ParsableCommand {
         commandName: "wafermap",
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
-        subcommands: [IRCommand.self, StatsCommand.self, CountCommand.self, DefectsCommand.self, TargetsCommand.self, PassesCommand.self]
+        subcommands: [IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
+                      PassesCommand.self, BenchCommand.self]
     )
 }
 

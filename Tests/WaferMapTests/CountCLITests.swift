@@ -76,3 +76,41 @@ import WaferTestSupport
         #expect(one.stdout.contains("width: 757"))
     }
 }
+
+@Suite struct PlaceCLITests {
+    @Test func qualityReport() throws {
+        let out = try CLI.run(["place", "examples/models/llama-3.1-8b.yaml", "--format", "json"])
+        #expect(out.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let used = try #require(json["pes_used"] as? Int), usable = try #require(json["pes_usable"] as? Int)
+        #expect(used > 0 && used <= usable)
+        let hops = try #require(json["handoff_hops"] as? Int), bound = try #require(json["handoff_lower_bound"] as? Int)
+        #expect(hops >= bound)
+        let units = try #require(json["units"] as? [[String: Any]])
+        #expect(units.count == 35)  // embedding, 32 layers, final norm, lm_head
+        #expect(units.allSatisfy { ($0["bytes_per_pe"] as? Int ?? .max) <= 38_912 })
+    }
+
+    @Test func placeIsDeterministicAndShowsRegions() throws {
+        let args = ["ir", "examples/models/mixtral-8x7b.yaml", "--defect-rate", "0.002", "--clustered", "--seed", "5", "--print-ir-after=place"]
+        let a = try CLI.run(args), b = try CLI.run(args)
+        #expect(a.status == 0)
+        #expect(a.stdout == b.stdout)
+        #expect(a.stderr == b.stderr)
+        #expect(a.stderr.contains("IR Dump After place"))
+        #expect(a.stdout.contains("layout {"))
+        #expect(a.stdout.contains("@ slot"))
+        // One line per region and unit, not per PE: a 33-unit model prints well under 100 layout lines.
+        let layoutLines = a.stdout.split(separator: "\n").drop { !$0.contains("layout {") }.prefix { $0 != "  }" }
+        #expect(layoutLines.count < 100)
+    }
+
+    @Test func benchPrintsStepsAndMemory() throws {
+        let out = try CLI.run(["bench", "examples/models/tiny.yaml", "--format", "json"])
+        #expect(out.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
+        let steps = try #require(rows.first?["steps"] as? [[String: Any]])
+        #expect(steps.compactMap { $0["step"] as? String }.contains("place"))
+        #expect(steps.allSatisfy { ($0["peak_rss_mib"] as? Double ?? 0) > 0 })
+    }
+}
