@@ -16,10 +16,15 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".wafermap-tmp-\(ProcessInfo.processInfo.processIdentifier)-\(url.lastPathComponent)")
+        var isDirectory: ObjCBool = false
+        let directoryPath = directory.path.isEmpty ? "." : directory.path
+        guard FileManager.default.fileExists(atPath: directoryPath, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw WriteError(path: path, reason: "the directory '\(directoryPath)' does not exist")
+        }
         do {
             try data.write(to: temporary, options: [])
         } catch {
-            throw WriteError(path: path, reason: String(describing: error))
+            throw WriteError(path: path, reason: error.localizedDescription)
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
