@@ -227,6 +227,9 @@ public enum Lowering {
                       let bytes = Checked.add(totalBytes, tensor.bytes) else {
                     throw .error("the model's total size overflows 64-bit integers at '\(name).\(w.name)'", at: spec.location)
                 }
+                if params > ModelLimits.totalParameters {
+                    throw .error("the model passes \(Units.grouped(ModelLimits.totalParameters)) parameters at '\(name).\(w.name)'; WaferMap rejects models this large", at: spec.location)
+                }
                 totalParameters = params
                 totalBytes = bytes
                 weights.append(tensor)

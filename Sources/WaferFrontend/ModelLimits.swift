@@ -11,8 +11,11 @@ public enum ModelLimits {
     public static let loraRank = 1 << 20
     public static let slidingWindow = 1 << 30
     public static let repeatCount = 1 << 16
-    /// Decoder layers after every repeat is expanded.
-    public static let decoderLayers = 100_000
+    /// Decoder layers after every repeat is expanded (the deepest published models have ~200).
+    public static let decoderLayers = 10_000
+    /// Parameters in the whole model: 10^15, about a thousand times Kimi K2. Anything larger is
+    /// a mistake or a hostile file, and is rejected at the op that crosses it.
+    public static let totalParameters = 1_000_000_000_000_000
     public static let blockSize = 1 << 20
     public static let formatVersion = 1
 }

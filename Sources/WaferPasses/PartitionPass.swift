@@ -22,6 +22,8 @@ import WaferTarget
 public struct PartitionPass: Pass {
     public let name = "partition"
     public let summary = "assign layers (and experts) to wafers as balanced pipeline stages"
+    /// The most wafers a plan may use (the defect-map format's limit too).
+    public static let maxWafers = DefectMapIO.maxWafers
 
     public init() {}
 
@@ -43,13 +45,18 @@ public struct PartitionPass: Pass {
             }
             limit = n
         }
-        let total = units.reduce(0) { $0 + $1.bytes }
+        guard let total = Checked.sum(units.map(\.bytes)) else {
+            throw .error("\(graph.name)'s weights and KV cache overflow 64-bit byte counts at context \(deployment.contextTokens) x batch \(deployment.batch)", at: nil)
+        }
         let lowerBound = try capacities.lowerBound(total: total, file: graph.sourceFile)
+        guard lowerBound <= Self.maxWafers else {
+            throw .error("\(graph.name) needs more than \(Self.maxWafers) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(Self.maxWafers)", at: nil)
+        }
 
         // 1. The fewest wafers, ignoring work.
-        let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: nil)
+        let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: Self.maxWafers)
         guard let minimum = unlimited else {
-            throw .error("internal: unbounded greedy partition failed", at: nil)
+            throw .error("\(graph.name) needs more than \(Self.maxWafers) \(target.name) wafers once layers are packed whole; WaferMap plans at most \(Self.maxWafers)", at: nil)
         }
         let needed = minimum.count
         if let limit, needed > limit {
@@ -74,6 +81,10 @@ public struct PartitionPass: Pass {
                     low = middle
                 }
             }
+        }
+        // 3. Level: at the same bottleneck, give every wafer close to an equal share of work.
+        if high > 0, let leveled = try Self.level(units, workCap: high, count: best.count, capacities: &capacities) {
+            best = leveled
         }
         try Self.apply(best, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,
                        lowerBound: lowerBound, fixed: deployment.wafers != .auto)
@@ -222,6 +233,121 @@ public struct PartitionPass: Pass {
         return Assignment(count: bin.wafer + 1, baseWafer: baseWafer, slices: slices)
     }
 
+    // MARK: - Leveling
+
+    /// A position in the unit sequence: before unit `unit`'s base (`expert == nil`) or after its
+    /// base and its first `expert` experts.
+    struct Position: Equatable {
+        var unit: Int
+        var expert: Int?
+    }
+
+    /// Packs units from `start` onto wafers `firstWafer...` under both caps, greedily; returns how
+    /// many wafers that takes, or nil when a piece fits no empty wafer. O(units).
+    static func wafersNeeded(_ units: [Unit], from start: Position, firstWafer: Int, workCap: Double,
+                             capacities: inout CapacityTable) throws(DiagnosticError) -> Int? {
+        var wafer = firstWafer, bytes = 0, work = 0.0, empty = true
+        let slack = 1e-9 * max(workCap, 1)
+        func room(_ capacity: Int) -> (Int, Double) { (capacity - bytes, workCap + slack - work) }
+        for u in start.unit..<units.count {
+            let unit = units[u]
+            var placedExperts = 0
+            if u == start.unit, let e = start.expert { placedExperts = e } else {
+                var capacity = try capacities.capacity(wafer)
+                if bytes + unit.baseBytes > capacity || work + unit.baseWork > workCap + slack {
+                    if empty { return nil }
+                    wafer += 1; bytes = 0; work = 0; empty = true
+                    capacity = try capacities.capacity(wafer)
+                    if unit.baseBytes > capacity || unit.baseWork > workCap + slack { return nil }
+                }
+                bytes += unit.baseBytes; work += unit.baseWork; empty = false
+            }
+            while placedExperts < unit.experts {
+                let (byteRoom, workRoom) = room(try capacities.capacity(wafer))
+                var n = unit.experts - placedExperts
+                if unit.expertBytes > 0 { n = min(n, max(0, byteRoom) / unit.expertBytes) }
+                if unit.expertWork > 0 { n = min(n, Int(max(0, (workRoom / unit.expertWork).rounded(.down)))) }
+                if n == 0 {
+                    if empty { return nil }
+                    wafer += 1; bytes = 0; work = 0; empty = true
+                    continue
+                }
+                placedExperts += n; bytes += n * unit.expertBytes; work += Double(n) * unit.expertWork; empty = false
+            }
+        }
+        return wafer - firstWafer + 1
+    }
+
+    /// Re-cuts a feasible partition so each wafer takes about the remaining work divided by the
+    /// remaining wafers, never exceeding `workCap` or a wafer's capacity, and only where the rest
+    /// still fits on the wafers left. Returns nil when no such cut exists (the greedy result then
+    /// stands). O(wafers x units) feasibility checks of O(units) each.
+    static func level(_ units: [Unit], workCap: Double, count: Int, capacities: inout CapacityTable) throws(DiagnosticError) -> Assignment? {
+        guard count > 1 else { return nil }
+        var baseWafer = Array(repeating: 0, count: units.count)
+        var slices = Array(repeating: [ExpertSlice](), count: units.count)
+        var position = Position(unit: 0, expert: nil)
+        var remaining = units.reduce(0.0) { $0 + $1.work }
+        let slack = 1e-9 * max(workCap, 1)
+        for wafer in 0..<count {
+            let capacity = try capacities.capacity(wafer)
+            let share = remaining / Double(count - wafer)
+            var bytes = 0, work = 0.0
+            let last = wafer == count - 1
+            // Take pieces while they fit; stop at the share unless the rest would not fit.
+            while position.unit < units.count {
+                let unit = units[position.unit]
+                if position.expert == nil {
+                    let fits = bytes + unit.baseBytes <= capacity && work + unit.baseWork <= workCap + slack
+                    if !fits { break }
+                    let overShare = work + unit.baseWork > share && work > 0
+                    if overShare && !last {
+                        if let n = try wafersNeeded(units, from: position, firstWafer: wafer + 1, workCap: workCap, capacities: &capacities),
+                           n <= count - wafer - 1 {
+                            // Stop before this base if that lands closer to the share.
+                            if abs(work - share) <= abs(work + unit.baseWork - share) { break }
+                        }
+                    }
+                    bytes += unit.baseBytes; work += unit.baseWork
+                    baseWafer[position.unit] = wafer
+                    position.expert = unit.experts > 0 ? 0 : nil
+                    if unit.experts == 0 { position.unit += 1 }
+                    continue
+                }
+                // Experts of the current unit: how many fit, and how many reach the share.
+                let done = position.expert ?? 0
+                var n = unit.experts - done
+                if unit.expertBytes > 0 { n = min(n, max(0, capacity - bytes) / unit.expertBytes) }
+                if unit.expertWork > 0 { n = min(n, Int(max(0, ((workCap + slack - work) / unit.expertWork).rounded(.down)))) }
+                if !last && unit.expertWork > 0 {
+                    let toShare = Int(max(0, ((share - work) / unit.expertWork).rounded()))
+                    var take = min(n, toShare)
+                    // Take more only if the rest would not fit otherwise.
+                    while take < n {
+                        let next = Position(unit: position.unit, expert: done + take)
+                        if let needed = try wafersNeeded(units, from: next, firstWafer: wafer + 1, workCap: workCap, capacities: &capacities),
+                           needed <= count - wafer - 1 { break }
+                        take = min(n, take + max(1, (n - take) / 4))
+                    }
+                    n = take
+                }
+                if n > 0 {
+                    slices[position.unit].append(ExpertSlice(wafer: wafer, first: done, count: n))
+                    bytes += n * unit.expertBytes; work += Double(n) * unit.expertWork
+                }
+                if done + n == unit.experts {
+                    position = Position(unit: position.unit + 1, expert: nil)
+                } else {
+                    position.expert = done + n
+                    break
+                }
+            }
+            remaining -= work
+        }
+        guard position.unit >= units.count else { return nil }
+        return Assignment(count: count, baseWafer: baseWafer, slices: slices)
+    }
+
     // MARK: - Writing the result into the IR
 
     static func apply(_ assignment: Assignment, units: [Unit], to graph: inout Graph, target: Target, shape: KVCacheShape,
@@ -303,9 +429,12 @@ struct CapacityTable {
     }
 
     /// The smallest k whose first k capacities sum to at least `total`.
+    /// Stops counting past `PartitionPass.maxWafers` (returning a larger number), so a hostile
+    /// model cannot make it allocate a table of millions of wafers.
     mutating func lowerBound(total: Int, file: String) throws(DiagnosticError) -> Int {
         var sum = 0, k = 0
         while sum < total {
+            if k > PartitionPass.maxWafers { return k }
             let c = try usable(k)
             guard c > 0 else { throw .error("wafer \(k) has no usable PEs", at: nil) }
             sum += c

@@ -117,10 +117,11 @@ import WaferTestSupport
 
     @Test func aLayerLargerThanAWaferIsAnError() throws {
         do {
-            _ = try partition("llama-3.1-405b", target: "small32")
+            // ~550 small32 wafers would hold Llama-3.1-8B's bytes, but its embedding alone is 1 GB.
+            _ = try partition("llama-3.1-8b", target: "small32")
             Issue.record("expected an error")
         } catch let error as DiagnosticError {
-            #expect(error.diagnostics.first?.message.hasPrefix("embed_tokens needs 4,202,692,608 bytes without its experts, more than wafer 0's usable") == true)
+            #expect(error.diagnostics.first?.message.hasPrefix("embed_tokens needs 1,050,673,152 bytes without its experts, more than wafer 0's usable") == true)
         }
     }
 
@@ -168,5 +169,33 @@ import WaferTestSupport
         #expect(holdings[0]?.hasPrefix("embed_tokens, layer 0, layer 1 (experts 0..") == true)
         #expect(holdings[1]?.hasPrefix("layer 1 experts ") == true)
         #expect(holdings[30]?.hasSuffix("norm, lm_head") == true)
+    }
+}
+
+@Suite struct PartitionLimitTests {
+    @Test func aModelNeedingMillionsOfWafersIsRejectedAtOnce() throws {
+        // Llama-3.1-8B with a 2^30-token context for 1,024 sequences: ~10^8 wafers of KV cache.
+        var graph = try ModelLoader.load(path: TestPaths.example("llama-3.1-8b"))
+        let context = PassContext(target: try BuiltinTargets.resolve("wse3"),
+                                  deployment: DeploymentOptions(contextTokens: 1 << 30, batch: 1 << 10))
+        do {
+            _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("needs more than 4096 wse3 wafers") == true)
+        }
+    }
+
+    @Test func levelingEvensOutAFixedCount() throws {
+        var graph = try ModelLoader.load(path: TestPaths.example("llama-3.1-70b"))
+        let context = PassContext(target: try BuiltinTargets.resolve("wse3"), deployment: DeploymentOptions(wafers: .exactly(8)))
+        _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
+        let layersPerWafer = Dictionary(grouping: graph.ops.compactMap { op -> (Int, Int)? in
+            guard let layer = op.layer, let wafer = op.placement?.wafer else { return nil }
+            return (wafer, layer)
+        }, by: \.0).mapValues { Set($0.map(\.1)).count }
+        let counts = (0..<8).map { layersPerWafer[$0] ?? 0 }
+        #expect(counts.reduce(0, +) == 80)
+        #expect((counts.max() ?? 0) - (counts.min() ?? 0) <= 2, "layers per wafer: \(counts)")
     }
 }
