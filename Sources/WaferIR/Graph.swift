@@ -48,4 +48,20 @@ public struct Graph: Hashable, Sendable {
         }
         return nil
     }
+
+    /// The op ranges that move and tile as one: each decoder layer's consecutive ops, and each
+    /// op outside the layer stack on its own. O(ops).
+    public func unitRanges() -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var index = 0
+        while index < ops.count {
+            var end = index + 1
+            if let layer = ops[index].layer {
+                while end < ops.count, ops[end].layer == layer { end += 1 }
+            }
+            ranges.append(index..<end)
+            index = end
+        }
+        return ranges
+    }
 }

@@ -112,13 +112,9 @@ public struct PartitionPass: Pass {
 
     static func units(_ graph: Graph, shape: KVCacheShape) throws(DiagnosticError) -> [Unit] {
         var units: [Unit] = []
-        var index = 0
         let ops = graph.ops
-        while index < ops.count {
-            var end = index + 1
-            if let layer = ops[index].layer {
-                while end < ops.count, ops[end].layer == layer { end += 1 }
-            }
+        for range in graph.unitRanges() {
+            let index = range.lowerBound, end = range.upperBound
             var unit = Unit(name: ops[index].layer.map { "layer \($0)" } ?? ops[index].name, ops: index..<end,
                             baseBytes: 0, baseWork: 0, moeOp: nil, experts: 0, expertBytes: 0, expertWork: 0)
             for opIndex in index..<end {
@@ -143,7 +139,6 @@ public struct PartitionPass: Pass {
                 unit.baseWork += (Double(op.denseMACsPerToken) + Double(attention)) * batch
             }
             units.append(unit)
-            index = end
         }
         return units
     }
@@ -179,20 +174,19 @@ public struct PartitionPass: Pass {
         }
         for unit in units {
             var capacity = try capacities.capacity(bin.wafer)
+            func tooBig(_ wafer: Int, _ capacity: Int) -> DiagnosticError {
+                .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
+            }
             if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
                 if bin.isEmpty {
-                    if unit.baseBytes > capacity {
-                        throw .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
-                    }
+                    if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
                     return nil
                 }
                 bin = Bin(wafer: bin.wafer + 1)
                 if let limit, bin.wafer >= limit { return nil }
                 capacity = try capacities.capacity(bin.wafer)
                 if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
-                    if unit.baseBytes > capacity {
-                        throw .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
-                    }
+                    if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
                     return nil
                 }
             }

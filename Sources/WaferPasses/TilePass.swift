@@ -61,13 +61,9 @@ public struct TilePass: Pass {
 
     static func units(_ graph: Graph) -> [Unit] {
         var result: [Unit] = []
-        var index = 0
         let ops = graph.ops
-        while index < ops.count {
-            var end = index + 1
-            if let layer = ops[index].layer {
-                while end < ops.count, ops[end].layer == layer { end += 1 }
-            }
+        for range in graph.unitRanges() {
+            let index = range.lowerBound, end = range.upperBound
             let wafer = ops[index].placement?.wafer ?? 0
             let name = ops[index].layer.map { "layer \($0)" } ?? ops[index].name
             var unit = Unit(name: name, ops: index..<end, wafer: wafer, base: true, expertOp: nil, experts: 0..<0)
@@ -88,7 +84,6 @@ public struct TilePass: Pass {
             }
             result.append(unit)
             result += remote
-            index = end
         }
         return result
     }

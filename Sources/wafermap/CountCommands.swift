@@ -38,6 +38,14 @@ struct DeploymentFlags: ParsableArguments {
     @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
     var clustered = false
 
+    /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
+    /// IR dumps to stderr as they are taken.
+    func run(model: String, pipeline: PipelineFlags) throws(DiagnosticError) -> CountReport {
+        var request = try request(model: model)
+        request.instrumentation = pipeline.instrumentation
+        return try Driver.count(request) { dump in writeStderr(dump.rendered) }
+    }
+
     func request(model: String) throws(DiagnosticError) -> CountRequest {
         var request = CountRequest(modelPath: model)
         request.target = target
@@ -89,9 +97,7 @@ struct CountCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            var request = try deployment.request(model: model)
-            request.instrumentation = pipeline.instrumentation
-            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            let report = try deployment.run(model: model, pipeline: pipeline)
             writeStdout(format == .json ? report.json() : report.table())
             if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
         }
@@ -115,9 +121,7 @@ struct PlaceCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            var request = try deployment.request(model: model)
-            request.instrumentation = pipeline.instrumentation
-            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            let report = try deployment.run(model: model, pipeline: pipeline)
             for result in report.results {
                 guard let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects) else { continue }
                 writeStdout(format == .json ? quality.json() : quality.table())

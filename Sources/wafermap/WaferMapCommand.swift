@@ -83,9 +83,7 @@ struct IRCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            var request = try deployment.request(model: model)
-            request.instrumentation = pipeline.instrumentation
-            let report = try Driver.count(request) { dump in writeStderr(dump.rendered) }
+            let report = try deployment.run(model: model, pipeline: pipeline)
             for result in report.results {
                 writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
                 if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
