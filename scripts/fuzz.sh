@@ -9,7 +9,8 @@ bash scripts/ensure-deps.sh
 seconds="${1:-600}"; shift || true
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model defects)
 build=.build-fuzz
-flags=(-Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address)
+# -sanitize=fuzzer alone does not add coverage to objects compiled without linking: ask for it.
+flags=(-Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 swift build --build-path "$build" "${flags[@]}" --target WaferPasses >&2
 swift build --build-path "$build" "${flags[@]}" --target WaferFrontend >&2
 modules="$build/debug"
