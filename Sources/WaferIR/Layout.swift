@@ -14,21 +14,9 @@ public enum TileOrientation: String, Hashable, Sendable {
     }
 }
 
-/// Per-PE tile of a tensor on a `width x height` region: the block each PE holds (padded up),
-/// and its exact storage in the tensor's format. A stacked expert tensor tiles one expert's
-/// slice; a vector is split along the region's rows and replicated along its columns.
-public func tileShape(of tensor: Tensor, width: Int, height: Int) -> [Int] {
-    let shape = tensor.expertStacked ? Array(tensor.shape.dropFirst()) : tensor.shape
-    if shape.count == 1 { return [Checked.ceilDiv(shape[0], max(height, 1))] }
-    let out = shape[shape.count - 2], input = shape[shape.count - 1]
-    switch TileOrientation.of(tensor.name) {
-    case .rowsIn: return [Checked.ceilDiv(out, max(width, 1)), Checked.ceilDiv(input, max(height, 1))]
-    case .columnsIn: return [Checked.ceilDiv(out, max(height, 1)), Checked.ceilDiv(input, max(width, 1))]
-    }
-}
-
-/// The per-PE block of `tensor` on a `width x height` region as (rows, cols); a vector is one row.
-/// Allocation-free twin of `tileShape`.
+/// The per-PE block of `tensor` tiled over a `width x height` region, as (rows, cols): padded up,
+/// so the tiles cover the tensor. A stacked expert tensor tiles one expert's slice; a vector is
+/// one row, split along the region's rows and replicated along its columns. O(1), no allocation.
 @inlinable
 public func tileBlock(of tensor: Tensor, width: Int, height: Int) -> (rows: Int, cols: Int) {
     let rank = tensor.shape.count - (tensor.expertStacked ? 1 : 0)
@@ -106,9 +94,6 @@ public struct PERect: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "x \(x)..\(x + width - 1), y \(y)..\(y + height - 1)" }
     public var centerX: Int { x + width / 2 }
     public var centerY: Int { y + height / 2 }
-    public func overlaps(_ o: PERect) -> Bool {
-        x < o.x + o.width && o.x < x + width && y < o.y + o.height && o.y < y + height
-    }
 }
 
 /// The slot grid of one wafer and what occupies it.
