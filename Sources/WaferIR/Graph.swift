@@ -26,6 +26,10 @@ public struct Graph: Hashable, Sendable {
     public var partition: Partition?
     /// Slots, tiles and their positions, once the tile (and place) passes have run.
     public var layout: Layout?
+    /// Line classes, exceptions, bundles, colors and flows, once the route pass has run.
+    public var routing: Routing?
+    /// The timed phases of one decode step, once the schedule pass has run.
+    public var schedule: Schedule?
 
     public init(name: String, sourceFile: String, hidden: Int, vocab: Int, activation: ElementType,
                 precision: PrecisionPolicy, values: [Value], ops: [Op], input: ValueID, output: ValueID,

@@ -72,13 +72,16 @@ public struct UnitTiling: Hashable, Sendable {
     public var modeledCycles: Int
     /// Longest reduction the unit does, in PEs along one line.
     public var longestReduction: Int
+    /// False for a slice of routed experts placed away from its layer's wafer.
+    public var holdsBase: Bool
 
     public init(name: String, ops: Range<Int>, wafer: Int, group: Int, expertOp: Int?, experts: Range<Int>, cells: ExpertCells?,
-                denseBytesPerPE: Int, expertBytesPerPE: Int, kvBytesPerPE: Int, modeledCycles: Int, longestReduction: Int) {
+                denseBytesPerPE: Int, expertBytesPerPE: Int, kvBytesPerPE: Int, modeledCycles: Int, longestReduction: Int,
+                holdsBase: Bool = true) {
         self.name = name; self.ops = ops; self.wafer = wafer; self.group = group; self.expertOp = expertOp
         self.experts = experts; self.cells = cells; self.denseBytesPerPE = denseBytesPerPE
         self.expertBytesPerPE = expertBytesPerPE; self.kvBytesPerPE = kvBytesPerPE
-        self.modeledCycles = modeledCycles; self.longestReduction = longestReduction
+        self.modeledCycles = modeledCycles; self.longestReduction = longestReduction; self.holdsBase = holdsBase
     }
 
     public var bytesPerPE: Int { denseBytesPerPE + expertBytesPerPE + kvBytesPerPE }
@@ -145,14 +148,60 @@ public struct WaferTiling: Hashable, Sendable {
         zip(slots, slots.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
     }
 
-    /// The fabric column holding logical column `column` of row `y` of slot `slot`: tiles fill the
-    /// row's live PEs from the left, skipping the dead ones in `deadColumnsInRow` (sorted fabric
-    /// columns). Returns nil when the row has too few live PEs. O(dead PEs in the row).
+    /// Physical column offset (within a slot) of spare column `k`: the spares are spread evenly
+    /// across the slot, centred in equal bands, so a dead PE's substitute is never more than
+    /// about `slotWidth / spareColumns` columns away (distributed redundancy). O(1).
+    public func spareOffset(_ k: Int) -> Int {
+        let s = spareColumns, width = slotWidth + spareColumns
+        return ((2 * k + 1) * width) / (2 * s)
+    }
+
+    /// Physical column offset of logical column `column` in a slot: the logical columns fill the
+    /// non-spare columns from the left. O(spare columns).
+    public func columnOffset(logicalColumn column: Int) -> Int {
+        var x = column
+        for k in 0..<spareColumns {
+            if spareOffset(k) <= x { x += 1 } else { break }
+        }
+        return x
+    }
+
+    /// Whether physical offset `offset` of a slot is a spare column. O(spare columns).
+    public func isSpare(offset: Int) -> Bool {
+        (0..<spareColumns).contains { spareOffset($0) == offset }
+    }
+
+    /// The fabric column holding logical column `column` of a row of slot `slot`, given the
+    /// row's dead fabric columns (sorted). A tile whose home PE is live stays there; the tiles of
+    /// dead home PEs move to live spare PEs of the same row, each dead PE (left to right) taking
+    /// the nearest free live spare (ties to the left). Returns nil when the row has more dead home
+    /// PEs than live spares. O(spare columns x dead PEs in the row).
     public func physicalColumn(slot: Int, logicalColumn column: Int, deadColumnsInRow: [Int]) -> Int? {
         let r = rect(ofSlot: slot)
-        var x = r.x + column
-        for dead in deadColumnsInRow where dead >= r.x && dead <= x { x += 1 }
-        return x < r.x + r.width ? x : nil
+        let home = r.x + columnOffset(logicalColumn: column)
+        let dead = deadColumnsInRow.filter { $0 >= r.x && $0 < r.x + r.width }
+        guard dead.contains(home) else { return home }
+        return substitutes(slot: slot, deadColumnsInRow: dead).first { $0.home == home }?.spare
+    }
+
+    /// Every substitution of a row: (home fabric column of a dead tile position, fabric column of
+    /// the live spare PE that holds its tile instead; nil when no spare is left).
+    public func substitutes(slot: Int, deadColumnsInRow: [Int]) -> [(home: Int, spare: Int?)] {
+        let r = rect(ofSlot: slot)
+        let dead = Set(deadColumnsInRow)
+        var free = (0..<spareColumns).map { r.x + spareOffset($0) }.filter { !dead.contains($0) }
+        var result: [(home: Int, spare: Int?)] = []
+        for x in deadColumnsInRow.sorted() where x >= r.x && x < r.x + r.width && !isSpare(offset: x - r.x) {
+            var best: Int?
+            for (i, s) in free.enumerated() where best.map({ abs(s - x) < abs(free[$0] - x) }) ?? true { best = i }
+            if let best {
+                result.append((x, free[best]))
+                free.remove(at: best)
+            } else {
+                result.append((x, nil))
+            }
+        }
+        return result
     }
 
     public var slotCount: Int { gridColumns * gridRows }

@@ -57,6 +57,8 @@ public struct IRPrinter: Sendable {
             }
             out.append("  }")
         }
+        if let routing = graph.routing { out += routingSection(routing, fabricWidth: routing.fabricWidth) }
+        if let schedule = graph.schedule { out += scheduleSection(schedule, layout: graph.layout) }
         out.append("  input \(graph.input) : tokens")
 
         // Group ops: runs outside layers print as they come; each layer is a block.

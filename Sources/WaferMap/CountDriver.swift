@@ -21,6 +21,9 @@ public struct CountRequest: Sendable {
     public var deployment = DeploymentOptions()
     public var defects: DefectRequest = .none
     public var instrumentation = PassInstrumentation()
+    /// The last pass to run: `place` sizes and places (what `count` needs), `schedule` also
+    /// routes and times a decode step (the default).
+    public var lastPass = "schedule"
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
@@ -55,8 +58,8 @@ extension Driver {
     /// The lowest fill limit the driver tries before reporting that a wafer does not tile.
     public static let minimumFillLimit = 0.80
 
-    /// Runs the front end and every pass (assign-precision, partition, tile, place) for each
-    /// requested precision.
+    /// Runs the front end and the passes through `request.lastPass` (all of them by default:
+    /// assign-precision, partition, tile, place, route, schedule) for each requested precision.
     public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> CountReport {
         for name in request.instrumentation.printBefore.sorted() { try PassRegistry.validate(name, flag: "--print-ir-before") }
         for name in request.instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
@@ -88,7 +91,7 @@ extension Driver {
                 for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
                 label = format.description
             }
-            let manager = PassManager(passes: PassRegistry.all, instrumentation: request.instrumentation)
+            let manager = PassManager(passes: PassRegistry.pipeline(through: request.lastPass), instrumentation: request.instrumentation)
             var timings = [frontEnd]
             // The partition packs bytes; tiling pads them to whole tiles. When a wafer does not
             // tile, re-partition with one percent less fill, down to `minimumFillLimit`.

@@ -47,6 +47,8 @@ public struct PlacementQuality: Sendable, Encodable {
     public var longestReductionUnit: String
     public var wafers: [WaferRow]
     public var units: [UnitRow]
+    /// Routing and decode-latency figures, once the route and schedule passes have run.
+    public var routing: RoutingQuality?
 
     /// Computes the report from a placed graph. O(units + wafers + dead PEs).
     public init?(graph: Graph, target: Target, defects: DefectSource) {
@@ -91,6 +93,7 @@ public struct PlacementQuality: Sendable, Encodable {
         units = unitRows
         longestReduction = longest
         longestReductionUnit = longestName
+        routing = RoutingQuality(graph: graph)
         _ = defects
     }
 
@@ -102,6 +105,7 @@ public struct PlacementQuality: Sendable, Encodable {
         out += "placement   PEs used \(Units.grouped(pesUsed)) of \(Units.grouped(pesUsable)) usable (\(Self.percent(pesUsed, pesUsable))); "
         out += "SRAM used \(Units.grouped(sramBytesUsed)) of \(Units.grouped(sramBytesUsable)) usable bytes (\(Self.percent(sramBytesUsed, sramBytesUsable)))\n"
         out += "            hand-off \(Units.grouped(handoffHops)) hops (lower bound \(Units.grouped(handoffLowerBound))); longest reduction \(longestReduction) PEs (\(longestReductionUnit)); seed \(seed.map(String.init) ?? "-")\n"
+        if let routing { out += routing.summary() }
         return out
     }
 
@@ -122,6 +126,9 @@ public struct PlacementQuality: Sendable, Encodable {
                    "\(r.longestReduction)", r.expertCells ?? ""])
         }
         out += u.render(indent: "")
+        if let routing {
+            out += "\n" + routing.waferTable()
+        }
         return out
     }
 

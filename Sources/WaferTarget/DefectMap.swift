@@ -97,3 +97,82 @@ public enum DefectSource: Sendable {
         return nil
     }
 }
+
+extension WaferDefects {
+    /// These defects plus every live PE that defects cut off from the rest of the fabric in a
+    /// pocket of at most `maxPocket` PEs (a PE whose four neighbours are all dead, say), and every
+    /// dead end left by them (a live PE with at most one working link, peeled repeatedly). Such
+    /// PEs hold no tile: nothing could reach them, or every route would crowd one link. Bounded breadth-first search from each live
+    /// neighbour of a dead PE or dead link; O((dead PEs + dead links) x maxPocket).
+    public func sealingPockets(width: Int, height: Int, maxPocket: Int = 16) -> WaferDefects {
+        guard !deadPEs.isEmpty || !deadLinks.isEmpty, width > 0, height > 0 else { return self }
+        // Flat maps, one byte per PE: bit 0 dead, bit 1 sealed, bit 2 east link dead, bit 3 south link dead.
+        var map = [UInt8](repeating: 0, count: width * height)
+        for pe in deadPEs where Int(pe) < map.count { map[Int(pe)] |= 1 }
+        for id in deadLinks where Int(id) / 2 < map.count { map[Int(id) / 2] |= id % 2 == 0 ? 4 : 8 }
+        @inline(__always) func usable(_ x: Int, _ y: Int) -> Bool {
+            x >= 0 && y >= 0 && x < width && y < height && map[y * width + x] & 3 == 0
+        }
+        @inline(__always) func linkLive(_ x: Int, _ y: Int, _ nx: Int, _ ny: Int) -> Bool {
+            ny == y ? map[y * width + min(x, nx)] & 4 == 0 : map[min(y, ny) * width + x] & 8 == 0
+        }
+        func neighbours(_ pe: Int) -> [Int] {
+            let x = pe % width, y = pe / width
+            var result: [Int] = []
+            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] where usable(nx, ny) && linkLive(x, y, nx, ny) {
+                result.append(ny * width + nx)
+            }
+            return result
+        }
+        var sealedList: [Int32] = []
+        func seal(_ pe: Int) { if map[pe] & 2 == 0 { map[pe] |= 2; sealedList.append(Int32(pe)) } }
+        var seeds: [Int] = []
+        for pe in deadPEs.map(Int.init) where pe < map.count {
+            let x = pe % width, y = pe / width
+            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] where usable(nx, ny) { seeds.append(ny * width + nx) }
+        }
+        for id in deadLinks.map(Int.init) where id / 2 < map.count {
+            let pe = id / 2, x = pe % width, y = pe / width
+            seeds.append(pe)
+            let other = id % 2 == 0 ? (x + 1, y) : (x, y + 1)
+            if usable(other.0, other.1) { seeds.append(other.1 * width + other.0) }
+        }
+        seeds = Array(Set(seeds)).sorted()
+        /// The region reachable from `start` without passing `neck`, if it has at most `maxPocket` PEs.
+        func pocket(from start: Int, without neck: Int?) -> [Int]? {
+            var seen: [Int] = [start]
+            var head = 0
+            while head < seen.count {
+                for n in neighbours(seen[head]) where n != neck && !seen.contains(n) {
+                    seen.append(n)
+                    if seen.count > maxPocket { return nil }
+                }
+                head += 1
+            }
+            return seen
+        }
+        // Pockets: regions cut off from the fabric.
+        for seed in seeds where map[seed] & 3 == 0 {
+            if let region = pocket(from: seed, without: nil) { region.forEach(seal) }
+        }
+        // Bays: small regions reachable only through one PE (their neck); every route to them
+        // would squeeze through it.
+        var necks = Set(seeds)
+        for pe in seeds { for n in neighbours(pe) { necks.insert(n) } }
+        for neck in necks.sorted() where map[neck] & 3 == 0 {
+            for n in neighbours(neck) where map[n] & 3 == 0 {
+                if let bay = pocket(from: n, without: neck) { bay.forEach(seal) }
+            }
+        }
+        // Dead ends: a PE with at most one working link, peeled repeatedly.
+        var queue = seeds
+        while let pe = queue.popLast() {
+            guard map[pe] & 3 == 0, neighbours(pe).count <= 1 else { continue }
+            seal(pe)
+            let x = pe % width, y = pe / width
+            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] where usable(nx, ny) { queue.append(ny * width + nx) }
+        }
+        guard !sealedList.isEmpty else { return self }
+        return WaferDefects(deadPEs: deadPEs + sealedList, deadLinks: deadLinks)
+    }
+}

@@ -40,9 +40,11 @@ struct DeploymentFlags: ParsableArguments {
 
     /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
     /// IR dumps to stderr as they are taken.
-    func run(model: String, pipeline: PipelineFlags) throws(DiagnosticError) -> CountReport {
+    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule") throws(DiagnosticError) -> CountReport {
         var request = try request(model: model)
         request.instrumentation = pipeline.instrumentation
+        if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
+        request.lastPass = pipeline.stopAfter ?? lastPass
         return try Driver.count(request) { dump in writeStderr(dump.rendered) }
     }
 
@@ -93,11 +95,14 @@ struct CountCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: StatsCommand.Format = .table
 
+    @Flag(help: "Also route and schedule a decode step, and print the predicted tokens/s and its breakdown.")
+    var perf = false
+
     @OptionGroup var pipeline: PipelineFlags
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let report = try deployment.run(model: model, pipeline: pipeline)
+            let report = try deployment.run(model: model, pipeline: pipeline, through: perf ? "schedule" : "place")
             writeStdout(format == .json ? report.json() : report.table())
             if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
         }
@@ -107,7 +112,7 @@ struct CountCommand: ParsableCommand {
 struct PlaceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "place",
-        abstract: "Tile and place a model; print the placement quality report.")
+        abstract: "Tile, place, route and schedule a model; print the placement, routing and decode-latency quality report.")
 
     @Argument(help: "The model description (YAML).")
     var model: String

@@ -40,6 +40,9 @@ struct PipelineFlags: ParsableArguments {
     @Flag(name: .customLong("expand-layers"), help: "Print every decoder layer instead of summarising identical ones.")
     var expandLayers = false
 
+    @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop the pipeline after this pass (default: run every pass).", valueName: "pass"))
+    var stopAfter: String?
+
     var instrumentation: PassInstrumentation {
         var i = PassInstrumentation()
         i.printAfterAll = printAfterAll

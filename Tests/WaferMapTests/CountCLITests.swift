@@ -89,10 +89,36 @@ import WaferTestSupport
         let units = try #require(json["units"] as? [[String: Any]])
         #expect(units.count == 35)  // embedding, 32 layers, final norm, lm_head
         #expect(units.allSatisfy { ($0["bytes_per_pe"] as? Int ?? .max) <= 38_912 })
+        // Routing and the schedule: colors within the budget, a histogram over every PE, a speed.
+        let routing = try #require(json["routing"] as? [String: Any])
+        let budget = try #require(routing["color_budget"] as? Int), maxColors = try #require(routing["max_colors_per_pe"] as? Int)
+        #expect(budget == 21 && maxColors > 0 && maxColors <= budget)
+        #expect((routing["unresolved_routes"] as? Int) == 0)
+        let tokensPerS = try #require(routing["tokens_per_s"] as? Double)
+        let cycles = try #require(routing["cycles_per_token"] as? Int)
+        #expect(abs(tokensPerS - 1.1e9 / Double(cycles)) < 1e-6 * tokensPerS)
+        let parts = ["compute_cycles", "fabric_cycles", "wafer_link_cycles", "elementwise_cycles"].compactMap { routing[$0] as? Int }
+        #expect(parts.reduce(0, +) == cycles)
+        let perWafer = try #require(routing["wafers"] as? [[String: Any]])
+        let histogram = try #require(perWafer.first?["colors_per_pe_histogram"] as? [Int])
+        #expect(histogram.reduce(0, +) == 762 * 1172)
+    }
+
+    @Test func countPerfPredictsDecodeSpeed() throws {
+        let plain = try CLI.run(["count", "examples/models/tiny.yaml", "--target", "small32"])
+        #expect(plain.status == 0 && !plain.stdout.contains("tokens/s"))
+        let perf = try CLI.run(["count", "examples/models/tiny.yaml", "--target", "small32", "--perf"])
+        #expect(perf.status == 0)
+        #expect(perf.stdout.contains("tokens/s per user at batch 1"))
+        #expect(perf.stdout.contains("routing     max "))
+        let stop = try CLI.run(["ir", "examples/models/tiny.yaml", "--target", "small32", "--stop-after=place"])
+        #expect(stop.status == 0 && stop.stdout.contains("layout {") && !stop.stdout.contains("routing {"))
+        let bad = try CLI.run(["ir", "examples/models/tiny.yaml", "--stop-after=rout"])
+        #expect(bad.status == 1 && bad.stderr.contains("did you mean 'route'?"))
     }
 
     @Test func placeIsDeterministicAndShowsRegions() throws {
-        let args = ["ir", "examples/models/mixtral-8x7b.yaml", "--defect-rate", "0.002", "--clustered", "--seed", "5", "--print-ir-after=place"]
+        let args = ["ir", "examples/models/mixtral-8x7b.yaml", "--defect-rate", "0.002", "--clustered", "--seed", "5", "--print-ir-after=place", "--stop-after=place"]
         let a = try CLI.run(args), b = try CLI.run(args)
         #expect(a.status == 0)
         #expect(a.stdout == b.stdout)

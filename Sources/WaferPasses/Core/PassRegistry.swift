@@ -8,6 +8,8 @@ public enum PassRegistry {
         PartitionPass(),
         TilePass(),
         PlacePass(),
+        RoutePass(),
+        SchedulePass(),
     ]
 
     /// The passes `stats` runs: everything before the target matters.

@@ -38,7 +38,7 @@ public struct TilePass: Pass {
         var waferTilings: [WaferTiling] = []
         var unitTilings: [UnitTiling] = []
         for stage in partition.stages {
-            let defects = context.defects.defects(forWafer: stage.wafer) ?? .none
+            let defects = context.effectiveDefects(forWafer: stage.wafer) ?? .none
             let here = units.filter { $0.wafer == stage.wafer }
             let (tiling, tiled) = try Self.tileWafer(stage.wafer, units: here, graph: graph, target: target, model: model,
                                                      defects: defects, kv: partition.kvCache, memo: &memo)
@@ -243,7 +243,7 @@ public struct TilePass: Pass {
                         tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: groups.count - 1,
                                                 expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
                                                 denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
-                                                modeledCycles: e.cycles, longestReduction: e.longest))
+                                                modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base))
                     }
                     if !fits { break }  // more spare columns only make slots narrower
                     if groups.count > usableCount { continue }

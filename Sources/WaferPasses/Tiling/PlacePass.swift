@@ -35,7 +35,7 @@ public struct PlacePass: Pass {
             tiling.handoffHops = tiling.handoff(slots)
             let pitch = min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)
             tiling.handoffLowerBound = max(0, tiling.groupCount - 1) * pitch
-            try Self.checkDefects(tiling, target: target, defects: context.defects.defects(forWafer: tiling.wafer) ?? .none)
+            try Self.checkDefects(tiling, target: target, defects: context.effectiveDefects(forWafer: tiling.wafer) ?? .none)
             layout.wafers[index] = tiling
         }
         layout.seed = context.deployment.seed

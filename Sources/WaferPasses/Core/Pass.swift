@@ -1,3 +1,4 @@
+import Foundation
 import WaferIR
 import WaferSupport
 import WaferTarget
@@ -58,10 +59,35 @@ public struct PassContext: Sendable {
     public var target: Target?
     public var defects: DefectSource
     public var deployment: DeploymentOptions
+    /// Effective defects per wafer, computed once and shared by every pass (and every copy of
+    /// the context, such as the driver's re-partition attempts).
+    let effective = EffectiveDefectCache()
 
     public init(target: Target? = nil, defects: DefectSource = .none, deployment: DeploymentOptions = DeploymentOptions()) {
         self.target = target
         self.defects = defects
         self.deployment = deployment
     }
+}
+
+extension PassContext {
+    /// The defects of wafer `index` as the passes must treat them: the map's dead PEs and links
+    /// plus the live PEs they seal off (`WaferDefects.sealingPockets`), which can hold no tile.
+    /// Nil when a map does not cover the wafer. Cached per context.
+    public func effectiveDefects(forWafer index: Int) -> WaferDefects? {
+        if let hit = effective.get(index) { return hit }
+        guard let defects = defects.defects(forWafer: index) else { return nil }
+        guard let target else { return defects }
+        let sealed = defects.sealingPockets(width: target.fabricWidth, height: target.fabricHeight)
+        effective.set(index, sealed)
+        return sealed
+    }
+}
+
+/// A lock-protected map from wafer index to effective defects.
+final class EffectiveDefectCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int: WaferDefects] = [:]
+    func get(_ wafer: Int) -> WaferDefects? { lock.lock(); defer { lock.unlock() }; return values[wafer] }
+    func set(_ wafer: Int, _ value: WaferDefects) { lock.lock(); defer { lock.unlock() }; values[wafer] = value }
 }

@@ -1,0 +1,67 @@
+/// Where a phase spends its cycles.
+public enum PhaseKind: String, Hashable, Sendable, CaseIterable {
+    /// Multiply-accumulates on the PEs (weights and attention over the cache).
+    case compute
+    /// Transfers over the on-wafer mesh (allreduces, hand-offs, fan-outs).
+    case fabric
+    /// Transfers between wafers over the system links.
+    case link
+    /// Norms, activations, softmax exponentials, residual adds and synchronisation.
+    case elementwise
+}
+
+/// One step of a decode step, with its start and end cycle.
+public struct Phase: Hashable, Sendable {
+    /// Index into `Layout.units`.
+    public var unit: Int
+    public var kind: PhaseKind
+    public var label: String
+    public var flow: Int?
+    public var start: Int
+    public var end: Int
+    public init(unit: Int, kind: PhaseKind, label: String, flow: Int?, start: Int, end: Int) {
+        self.unit = unit; self.kind = kind; self.label = label; self.flow = flow; self.start = start; self.end = end
+    }
+    public var cycles: Int { end - start }
+}
+
+/// The timed decode step (the schedule pass's result). At batch 1 a token visits the units one
+/// after another, so the phases form one chain and the critical path is the whole chain; the
+/// report names the unit and the phase that weigh most.
+public struct Schedule: Hashable, Sendable {
+    public var phases: [Phase]
+    public var cyclesPerToken: Int
+    public var clockMHz: Double
+    /// Cycles per phase kind, summed over the step.
+    public var cyclesByKind: [PhaseKind: Int]
+    /// The unit with the most cycles, and the longest single phase.
+    public var slowestUnit: Int
+    public var longestPhase: Int
+    /// The target constants the times come from, as `name = value (source)` lines.
+    public var constants: [String]
+
+    public init(phases: [Phase], clockMHz: Double, constants: [String]) {
+        self.phases = phases
+        self.clockMHz = clockMHz
+        self.constants = constants
+        cyclesPerToken = phases.last?.end ?? 0
+        var byKind: [PhaseKind: Int] = [:]
+        var perUnit: [Int: Int] = [:]
+        var longest = 0
+        for (index, phase) in phases.enumerated() {
+            byKind[phase.kind, default: 0] += phase.cycles
+            perUnit[phase.unit, default: 0] += phase.cycles
+            if phase.cycles > phases[longest].cycles { longest = index }
+        }
+        cyclesByKind = byKind
+        slowestUnit = perUnit.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
+        longestPhase = longest
+    }
+
+    /// Seconds per token and tokens per second for one user at batch 1.
+    public var secondsPerToken: Double { Double(cyclesPerToken) / (clockMHz * 1e6) }
+    public var tokensPerSecond: Double { cyclesPerToken > 0 ? 1 / secondsPerToken : 0 }
+
+    /// Cycles of unit `unit`.
+    public func cycles(ofUnit unit: Int) -> Int { phases.filter { $0.unit == unit }.reduce(0) { $0 + $1.cycles } }
+}

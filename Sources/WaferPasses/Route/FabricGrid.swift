@@ -1,0 +1,155 @@
+import WaferSupport
+import WaferTarget
+
+/// One wafer's mesh as the router sees it: flat bitmaps of dead PEs and dead links (one byte
+/// per PE, made once per wafer and dropped after it; never an object per PE), and a windowed
+/// shortest-path search for routes around defects.
+struct FabricGrid {
+    let width: Int
+    let height: Int
+    /// 1 where the PE is dead.
+    private(set) var deadPE: [UInt8]
+    /// Bit 0: the east link of the PE is dead; bit 1: its south link.
+    private(set) var deadLink: [UInt8]
+    /// Dead PEs per fabric row, sorted by column (rows without any are absent).
+    private(set) var deadColumnsByRow: [Int: [Int]]
+    /// Dead east links (x of the west end) and south links (x of the north end) per row.
+    private(set) var deadEastLinksByRow: [Int: [Int]]
+    private(set) var deadSouthLinksByRow: [Int: [Int]]
+
+    init(target: Target, defects: WaferDefects) {
+        width = target.fabricWidth
+        height = target.fabricHeight
+        deadPE = Array(repeating: 0, count: width * height)
+        deadLink = Array(repeating: 0, count: width * height)
+        deadColumnsByRow = [:]
+        deadEastLinksByRow = [:]
+        deadSouthLinksByRow = [:]
+        for index in defects.deadPEs where Int(index) < width * height {
+            deadPE[Int(index)] = 1
+            deadColumnsByRow[Int(index) / width, default: []].append(Int(index) % width)
+        }
+        for id in defects.deadLinks where Int(id) / 2 < width * height {
+            deadLink[Int(id) / 2] |= (id % 2 == 0) ? 1 : 2
+            let pe = Int(id) / 2
+            if id % 2 == 0 { deadEastLinksByRow[pe / width, default: []].append(pe % width) } else { deadSouthLinksByRow[pe / width, default: []].append(pe % width) }
+        }
+    }
+
+    var hasDefects: Bool { !deadColumnsByRow.isEmpty || !deadEastLinksByRow.isEmpty || !deadSouthLinksByRow.isEmpty }
+
+    @inline(__always) func index(_ x: Int, _ y: Int) -> Int { y * width + x }
+    @inline(__always) func onFabric(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
+    @inline(__always) func isLive(_ x: Int, _ y: Int) -> Bool { onFabric(x, y) && deadPE[y * width + x] == 0 }
+
+    /// Whether the link between two neighbouring PEs works (both ends on the fabric). O(1).
+    func linkLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
+        guard onFabric(ax, ay), onFabric(bx, by) else { return false }
+        if ay == by {
+            let x = min(ax, bx)
+            return deadLink[index(x, ay)] & 1 == 0
+        }
+        let y = min(ay, by)
+        return deadLink[index(ax, y)] & 2 == 0
+    }
+
+    /// Whether a straight run from (ax, ay) to (bx, by) (same row or column) touches only live
+    /// PEs and links. O(length).
+    func straightLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
+        let dx = (bx > ax ? 1 : bx < ax ? -1 : 0), dy = (by > ay ? 1 : by < ay ? -1 : 0)
+        var x = ax, y = ay
+        guard isLive(x, y) else { return false }
+        while x != bx || y != by {
+            let nx = x + dx, ny = y + dy
+            guard isLive(nx, ny), linkLive(x, y, nx, ny) else { return false }
+            x = nx; y = ny
+        }
+        return true
+    }
+
+    /// The dead fabric columns of row `y` (sorted).
+    func deadColumns(row y: Int) -> [Int] { deadColumnsByRow[y] ?? [] }
+
+    /// The cheapest path from `source` to `sink` over live PEs and links inside the window
+    /// `source/sink bounding box ± margin` (clipped to the fabric), by Dijkstra's algorithm with
+    /// PathFinder node costs `cost(pe)` (>= 1). Ties prefer the lower PE index, so the result is
+    /// deterministic. Returns PE ids from source to sink, or nil. O(W log W), W = window PEs.
+    func cheapestPath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int,
+                      cost: (Int) -> Double) -> [Int32]? {
+        guard isLive(source.x, source.y), isLive(sink.x, sink.y) else { return nil }
+        let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
+        let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
+        let ww = x1 - x0 + 1, wh = y1 - y0 + 1
+        var distance = Array(repeating: Double.infinity, count: ww * wh)
+        var previous = Array(repeating: -1, count: ww * wh)
+        func local(_ x: Int, _ y: Int) -> Int { (y - y0) * ww + (x - x0) }
+        var heap = MinHeap()
+        let start = local(source.x, source.y), goal = local(sink.x, sink.y)
+        distance[start] = 0
+        heap.push(0, start)
+        let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
+        while let (d, node) = heap.pop() {
+            if d > distance[node] { continue }
+            if node == goal { break }
+            let x = x0 + node % ww, y = y0 + node / ww
+            for (dx, dy) in steps {
+                let nx = x + dx, ny = y + dy
+                guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
+                let next = local(nx, ny)
+                let nd = d + cost(index(nx, ny))
+                if nd < distance[next] || (nd == distance[next] && node < previous[next]) {
+                    distance[next] = nd
+                    previous[next] = node
+                    heap.push(nd, next)
+                }
+            }
+        }
+        guard distance[goal].isFinite else { return nil }
+        var path: [Int32] = []
+        var node = goal
+        while node != -1 {
+            path.append(Int32(index(x0 + node % ww, y0 + node / ww)))
+            if node == start { break }
+            node = previous[node]
+        }
+        return path.reversed()
+    }
+}
+
+/// A binary min-heap of (priority, value), ties broken by the smaller value.
+struct MinHeap {
+    private var items: [(Double, Int)] = []
+    var isEmpty: Bool { items.isEmpty }
+
+    private static func less(_ a: (Double, Int), _ b: (Double, Int)) -> Bool { a.0 < b.0 || (a.0 == b.0 && a.1 < b.1) }
+
+    mutating func push(_ priority: Double, _ value: Int) {
+        items.append((priority, value))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard Self.less(items[i], items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Double, Int)? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && Self.less(items[l], items[m]) { m = l }
+                if r < items.count && Self.less(items[r], items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return first
+    }
+}

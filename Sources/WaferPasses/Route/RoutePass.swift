@@ -1,0 +1,125 @@
+import Foundation
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// Routes every transfer of a decode step over each wafer's mesh and assigns the colors.
+///
+/// The regular part stays symbolic: a *line class* is a family of parallel line allreduces over a
+/// slot (or over its expert cells) that every flow of that kind shares, and a *bundle* is a set
+/// of parallel lanes given by a rule. Only the exceptions that defects and substituted tiles
+/// cause are stored hop by hop (`RouteException`). `FlowBuilder` derives the flows,
+/// `WaferRouter` colors and routes each wafer (palette, bundles, exceptions by PathFinder), and a
+/// channel-dependency check proves the result deadlock-free or fails with the cycle it found.
+/// Cost: O(wafers x PEs) for the per-wafer color and load maps, plus the exceptions' searches.
+public struct RoutePass: Pass {
+    public let name = "route"
+    public let summary = "route every transfer of a decode step on the mesh, allocate colors, route around defects, check deadlock freedom"
+
+    public init() {}
+
+    public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
+        guard let target = context.target else { throw .error("the route pass needs a target (--target)", at: nil) }
+        guard let layout = graph.layout, layout.wafers.allSatisfy({ $0.groupSlot != nil }) else {
+            throw .error("the route pass needs the place pass first", at: nil)
+        }
+        var builder = FlowBuilder(graph: graph, layout: layout, target: target, contextTokens: context.deployment.contextTokens,
+                                  batch: context.deployment.batch)
+        try builder.build()
+        var routing = Routing(colorBudget: min(target.routableColors - target.reservedColors, 64), fabricWidth: target.fabricWidth)
+        var classes = builder.classes, bundles = builder.bundles
+        // Wafers route independently: in parallel, each on its own copy of the class and bundle
+        // tables, merged back in wafer order (deterministic).
+        let wafers = layout.wafers
+        let results = WaferResults(count: wafers.count)
+        let budget = routing.colorBudget
+        let (baseClasses, baseBundles) = (classes, bundles)
+        DispatchQueue.concurrentPerform(iterations: wafers.count) { index in
+            let tiling = wafers[index]
+            guard let defects = context.effectiveDefects(forWafer: tiling.wafer) else {
+                results.set(index, .failure(.error("the defect map has no entry for wafer \(tiling.wafer)", at: nil)))
+                return
+            }
+            let grid = FabricGrid(target: target, defects: defects)
+            let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget)
+            var myClasses = baseClasses, myBundles = baseBundles
+            do throws(DiagnosticError) {
+                let outcome = try router.route(classes: &myClasses, bundles: &myBundles)
+                let classPart = myClasses.filter { $0.wafer == tiling.wafer }
+                let bundlePart = myBundles.filter { $0.wafer == tiling.wafer }
+                results.set(index, .success((outcome, classPart, bundlePart)))
+            } catch {
+                results.set(index, .failure(error))
+            }
+        }
+        var dependencies = DependencyGraph()
+        for index in wafers.indices {
+            switch results.get(index) {
+            case let .success((outcome, classPart, bundlePart)):
+                for c in classPart { classes[c.id] = c }
+                for b in bundlePart { bundles[b.id] = b }
+                Self.addDependencies(outcome, firstException: routing.exceptions.count, to: &dependencies)
+                routing.exceptions += outcome.exceptions
+                routing.wafers.append(outcome.summary)
+            case let .failure(error):
+                throw error
+            case nil:
+                throw .error("internal: wafer \(wafers[index].wafer) was not routed", at: nil)
+            }
+        }
+        if let cycle = dependencies.findCycle() {
+            throw DiagnosticError(Diagnostic(.error, "the routing can deadlock: its channel-dependency graph has a cycle", at: nil,
+                                             notes: [.note("cycle: \(cycle.joined(separator: " -> "))")], code: "route.deadlock"))
+        }
+        routing.classes = classes
+        routing.bundles = bundles
+        routing.flows = builder.flows
+        routing.dependencyNodes = dependencies.labels.count
+        routing.dependencyEdges = dependencies.edgeCount
+        graph.routing = routing
+    }
+
+    /// Adds one wafer's exceptions to the channel-dependency graph. The regular routes of a line
+    /// segment are a monotone pipeline of stages (streams rise toward their middle, leader hops
+    /// toward the root, the broadcast away from it: `LineStructure.rank`), so they enter as a
+    /// chain of anchors ordered by rank; each exception is a node between the anchors of the
+    /// stages it connects. Distinct exceptions never share a channel (they never share a color at
+    /// a PE), and the phases of a decode step do not overlap, so a cycle can only come from an
+    /// exception that feeds a stage no later than its own.
+    static func addDependencies(_ outcome: WaferRouter.Outcome, firstException: Int, to graph: inout DependencyGraph) {
+        var anchors: [String: Set<Int>] = [:]
+        let wafer = outcome.summary.wafer
+        for request in outcome.requests {
+            for t in request.transfers { anchors[segmentLabel(t, bundle: request.bundle, wafer: wafer), default: []].formUnion([t.ranks.0, t.ranks.1]) }
+        }
+        for (segment, ranks) in anchors.sorted(by: { $0.key < $1.key }) {
+            let ordered = ranks.sorted()
+            for (a, b) in zip(ordered, ordered.dropFirst()) {
+                graph.edge(graph.node("\(segment) stage \(a)"), graph.node("\(segment) stage \(b)"))
+            }
+        }
+        for (index, request) in outcome.requests.enumerated() {
+            // Transfers that share a path run in different phases: one node each.
+            for t in request.transfers {
+                let segment = segmentLabel(t, bundle: request.bundle, wafer: wafer)
+                let node = graph.node("exception \(firstException + index) \(t.role.rawValue) of \(segment) (\(request.source.x),\(request.source.y) -> \(request.sink.x),\(request.sink.y))")
+                graph.edge(graph.node("\(segment) stage \(t.ranks.0)"), node)
+                graph.edge(node, graph.node("\(segment) stage \(t.ranks.1)"))
+            }
+        }
+    }
+
+    static func segmentLabel(_ t: WaferRouter.Transfer, bundle: Bool, wafer: Int) -> String {
+        bundle ? "wafer \(wafer) bundle \(t.owner) lane \(t.line)" : "wafer \(wafer) class \(t.owner) line \(t.line) segment \(t.segment)"
+    }
+}
+
+/// Per-wafer routing results filled by parallel workers (lock-protected).
+final class WaferResults: @unchecked Sendable {
+    typealias Value = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle]), DiagnosticError>
+    private let lock = NSLock()
+    private var values: [Value?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.lock(); values[index] = value; lock.unlock() }
+    func get(_ index: Int) -> Value? { lock.lock(); defer { lock.unlock() }; return values[index] }
+}

@@ -1,0 +1,144 @@
+import WaferIR
+import WaferSupport
+import WaferTarget
+
+/// Orders the per-PE compute and the flows of one decode step into timed phases.
+///
+/// At batch 1 a token visits the units one after another, and within a unit each op computes
+/// and then allreduces, so the phases form one chain: each starts when the previous ends. Times:
+/// - compute: the largest per-PE tile's MACs (one per weight value and sequence, attention over
+///   the cache spread over the slot, the experts of a token on their own cells) at the target's
+///   MACs per cycle;
+/// - an allreduce over lines of P positions: `hop x (P + g/2) + relay x (g/2 + G/2)` for a tree,
+///   `hop x P + relay x P/2` for a chain, plus the payload streamed through the reduce and the
+///   broadcast (one wavelet per cycle per link), plus the worst line's exception penalty, plus
+///   the payload again where detours share links with a neighbouring line (contention);
+/// - a bundle: its longest lane in hops, the lane's payload, two ramp crossings, its exceptions;
+/// - a system link: the target's one-way latency plus the bytes at the link rate;
+/// - 2,400 cycles of elementwise work and synchronisation per decoder layer (the calibration fit).
+/// O(units x ops + flows).
+public struct SchedulePass: Pass {
+    public let name = "schedule"
+    public let summary = "order compute and flows of a decode step into timed phases; predict cycles and tokens/s per user"
+
+    public init() {}
+
+    public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
+        guard let target = context.target else { throw .error("the schedule pass needs a target (--target)", at: nil) }
+        guard let layout = graph.layout, let routing = graph.routing else { throw .error("the schedule pass needs the route pass first", at: nil) }
+        let deployment = context.deployment
+        var byUnit: [Int: [Flow]] = [:]
+        for flow in routing.flows { byUnit[flow.unit, default: []].append(flow) }
+        var phases: [Phase] = []
+        var clock = 0
+        func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int) {
+            guard cycles > 0 else { return }
+            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock, end: clock + cycles))
+            clock += cycles
+        }
+        for index in FlowBuilder.executionOrder(layout) {
+            let unit = layout.units[index]
+            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
+            var pending = Array(unit.ops)
+            func computeThrough(_ op: Int?) {
+                while let next = pending.first, op.map({ next <= $0 }) ?? true {
+                    pending.removeFirst()
+                    let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, target: target,
+                                                    deployment: deployment)
+                    add(index, .compute, graph.ops[next].name, nil, cycles)
+                }
+            }
+            for flow in byUnit[index] ?? [] {
+                if let op = flow.op { computeThrough(op) }
+                switch flow.kind {
+                case .allreduce:
+                    guard let c = flow.lineClass else { continue }
+                    let own = routing.classes[c]
+                    if let host = own.foldedInto {
+                        add(index, .fabric, "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)", flow.id,
+                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target))
+                    } else {
+                        add(index, .fabric, "\(flow.label) allreduce", flow.id, Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target))
+                    }
+                case .handoff:
+                    for b in flow.bundles { add(index, .fabric, "hand-off \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target)) }
+                case .waferLink:
+                    if let out = flow.bundles.first {
+                        add(index, .fabric, "to the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[out], payload: flow.payloadWavelets, target: target))
+                    }
+                    let bytes = graph.hidden * graph.activation.bits / 8 * deployment.batch
+                    add(index, .link, "system link: \(flow.label)", flow.id, Self.linkCycles(bytes: bytes, target: target))
+                    if flow.bundles.count > 1 {
+                        add(index, .fabric, "from the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[flow.bundles[1]], payload: flow.payloadWavelets, target: target))
+                    }
+                }
+            }
+            computeThrough(nil)
+            if unit.holdsBase, graph.ops[unit.ops.lowerBound].layer != nil {
+                add(index, .elementwise, "norms, activations, softmax, residuals, sync", nil, CostModel.elementwiseCyclesPerLayer)
+            }
+        }
+        graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
+    }
+
+    /// Cycles of one allreduce of `payload` wavelets per line on class `c`. O(1).
+    static func allreduceCycles(_ c: LineClass, payload: Int, target: Target) -> Int {
+        guard c.segment > 1 else { return 0 }
+        let s = LineStructure(length: c.segment, mode: c.mode)
+        let contention = c.exceptions > 0 ? payload : 0
+        return target.hopLatencyCycles * s.criticalHops + target.relayLatencyCycles * s.criticalRelays + 2 * payload
+            + c.penaltyCycles + contention
+    }
+
+    static func bundleCycles(_ b: RouteBundle, payload: Int, target: Target) -> Int {
+        target.hopLatencyCycles * b.hops + payload + 2 * target.rampLatencyCycles + b.penaltyCycles
+    }
+
+    /// One-way latency plus serialisation of `bytes` over one system link, in cycles.
+    static func linkCycles(bytes: Int, target: Target) -> Int {
+        let nanoseconds = target.waferLinkLatencyNs + Double(bytes) * 8 / max(target.waferLinkGbps, 1e-9)
+        return Int((nanoseconds * target.clockMHz / 1000).rounded(.up))
+    }
+
+    /// Per-PE compute of `op` within `unit` (the largest tile decides). O(weights).
+    static func computeCycles(_ op: Op, index: Int, unit: UnitTiling, tiling: WaferTiling, graph: Graph, target: Target,
+                              deployment: DeploymentOptions) -> Int {
+        let w = tiling.slotWidth, h = tiling.slotHeight, batch = deployment.batch
+        var cycles = 0
+        if unit.holdsBase, !{ if case .embedding = op.kind { return true } else { return false } }() {
+            var macs = 0
+            var element = graph.activation
+            for tensor in op.weights where !tensor.expertStacked && !tensor.role.isVector {
+                let block = tileBlock(of: tensor, width: w, height: h)
+                macs += block.rows * block.cols
+                if !tensor.format.element.isPlainFloat { element = .fp16 }
+            }
+            let attention = Checked.ceilDiv(op.kind.attentionMACs(context: deployment.contextTokens) ?? 0, max(w * h, 1))
+            cycles += Checked.ceilDiv(macs * batch, max(target.macs(for: element), 1))
+            cycles += Checked.ceilDiv(attention * batch, max(target.macs(for: .fp16), 1))
+        }
+        if unit.expertOp == index, let cells = unit.cells {
+            var macs = 0
+            for tensor in op.weights where tensor.expertStacked && !tensor.role.isVector {
+                let block = tileBlock(of: tensor, width: cells.cellWidth, height: cells.cellHeight)
+                macs += block.rows * block.cols
+            }
+            cycles += Checked.ceilDiv(macs * batch, max(target.macs(for: .fp16), 1))
+        }
+        return cycles
+    }
+
+    static func constants(_ t: Target) -> [String] {
+        [
+            "hop latency = \(t.hopLatencyCycles) cycles per link (target latency.hop_cycles)",
+            "relay latency = \(t.relayLatencyCycles) cycles per software relay stage (target latency.relay_cycles, fitted to WaferLLM Table 4)",
+            "ramp latency = \(t.rampLatencyCycles) cycles router <-> PE (target latency.ramp_cycles)",
+            "link bandwidth = 1 wavelet of \(t.waveletBits) bits per cycle per direction (target wavelet_bits)",
+            "fp16 MACs = \(t.macs(for: .fp16)) per cycle per PE (target pe.macs_per_cycle)",
+            "clock = \(Units.fixed(t.clockMHz, digits: 0)) MHz (target clock_mhz)",
+            "system link = \(Units.fixed(t.waferLinkGbps, digits: 0)) Gb/s, \(Units.fixed(t.waferLinkLatencyNs, digits: 0)) ns one way (target wafer_link)",
+            "elementwise + sync = \(CostModel.elementwiseCyclesPerLayer) cycles per decoder layer (fit to WaferLLM Table 4)",
+        ]
+    }
+}
+
