@@ -34,7 +34,7 @@ struct WaferRouter {
     /// PathFinder iteration cap, and the margins (PEs) of the search window, tried in order.
     static let maxIterations = 16
     /// Color steps a wafer may take beyond the palette's headroom to relieve congestion.
-    static let maxCongestionSteps = 1
+    static let maxCongestionSteps = 0
     /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
     static let defectHeadroom = 9
     static let margins = [3, 12, 48]
@@ -108,7 +108,7 @@ struct WaferRouter {
             return true
         }
         var persistent = false
-        var bestEffort = false
+        var bestEffort = true  // congestion is reported, not traded for slower classes (see docs)
         var congestionSteps = 0
         /// Whether any slot still has something to give (a tree or an unfolded cell class).
         func canDegrade(_ slots: [Int]) -> Bool {
@@ -509,7 +509,7 @@ struct WaferRouter {
         var iterations = 0
         var overused = Set<Int32>()
         var bestOverused = Int.max, stalled = 0
-        for iteration in 0..<(persistent ? 2 * Self.maxIterations : Self.maxIterations) {
+        for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
             let present = Float(0.5 * pow(persistent ? 1.3 : 1.8, Double(iteration)))
             for (index, request) in requests.enumerated() {
