@@ -33,8 +33,6 @@ struct WaferRouter {
     let logicalOfOffset: [Int: Int]
     /// PathFinder iteration cap, and the margins (PEs) of the search window, tried in order.
     static let maxIterations = 16
-    /// Color steps a wafer may take beyond the palette's headroom to relieve congestion.
-    static let maxCongestionSteps = 0
     /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
     static let defectHeadroom = 9
     static let margins = [3, 12, 48]
@@ -107,15 +105,6 @@ struct WaferRouter {
             modes[key(c)] = .chain
             return true
         }
-        var persistent = false
-        var bestEffort = true  // congestion is reported, not traded for slower classes (see docs)
-        var congestionSteps = 0
-        /// Whether any slot still has something to give (a tree or an unfolded cell class).
-        func canDegrade(_ slots: [Int]) -> Bool {
-            mine.map { classes[$0] }.contains { c in
-                slots.contains(c.slot) && !folded.contains(key(c)) && (c.scope != "slot" || modes[key(c)] == .tree)
-            }
-        }
         while true {
             // Palette per slot: slot roles first, then cell roles, by name.
             var palette: [String: [Int]] = [:]
@@ -153,28 +142,24 @@ struct WaferRouter {
                 }
             }
             // The last resort (nothing left to give) negotiates longer and wider before giving up.
-            let lastResort = persistent || !canDegrade(slots) || congestionSteps >= Self.maxCongestionSteps
-            switch try attempt(classes: &trial, mine: mine, bundles: &trialBundles, myBundles: myBundles, persistent: lastResort,
-                               bestEffort: bestEffort) {
+            switch try attempt(classes: &trial, mine: mine, bundles: &trialBundles, myBundles: myBundles) {
             case let .routed(outcome):
                 classes = trial
                 bundles = trialBundles
                 return outcome
             case let .congested(slot, at):
-                // One more color step for a congested slot; past that, negotiate harder, and then
-                // keep the routes and report the spots that found no color. (Chaining the slot's
-                // long lines would cost every allreduce far more than a few local conflicts.)
-                _ = at
-                if congestionSteps < Self.maxCongestionSteps, degrade(slot: slot) { congestionSteps += 1; continue }
-                guard lastResort else { persistent = true; continue }
-                bestEffort = true
+                // A bundle found no color free along all its lanes: give it one from the slot.
+                if degrade(slot: slot) { continue }
+                throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): no color is free along every lane of the bundle starting near PE (\(at.x), \(at.y))", at: nil,
+                                                 notes: [.note("the target gives the program \(budget) colors and every allreduce of slot \(slot) is already a chain")],
+                                                 code: "route.colors"))
             }
         }
     }
 
     enum AttemptResult {
         case routed(Outcome)
-        /// No color left at PE `at`; `slot` is the used slot to relieve.
+        /// A bundle found no common color (its first lane starts at `at`); `slot` is the slot to relieve.
         case congested(slot: Int, at: (x: Int, y: Int))
     }
 
@@ -190,7 +175,7 @@ struct WaferRouter {
 
     /// One routing attempt with fixed class colors; nil when some exception finds no color.
     private func attempt(classes: inout [LineClass], mine: [Int], bundles: inout [RouteBundle],
-                         myBundles: [Int], persistent: Bool, bestEffort: Bool = false) throws(DiagnosticError) -> AttemptResult {
+                         myBundles: [Int]) throws(DiagnosticError) -> AttemptResult {
         var colors = ColorAllocator(budget: budget, pes: grid.width * grid.height)
         var substitutes = SubstitutionCache(tiling: tiling, grid: grid)
         let active = mine.filter { classes[$0].foldedInto == nil }
@@ -215,7 +200,7 @@ struct WaferRouter {
                 }
             }
         }
-        let (negotiated, iterations) = try negotiate(requests, colors: colors, persistent: persistent)
+        let (negotiated, iterations) = try negotiate(requests, colors: colors)
         var exceptions: [RouteException] = []
         var summary = WaferRoutingSummary(wafer: tiling.wafer)
         summary.negotiationIterations = iterations
@@ -235,17 +220,13 @@ struct WaferRouter {
                 }
                 if let retry { paths[index] = retry; runs = colors.assign(retry) }
             }
-            if runs == nil && bestEffort {
-                unresolved.append(paths[index].first { colors.free(Int($0)) == 0 } ?? paths[index][0])
+            // Still no color: keep the route and report it as unresolved (congestion is reported,
+            // not traded for slower classes; docs/routing-and-schedule.md).
+            if runs == nil {
+                if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first { unresolved.append(at) }
                 continue
             }
-            guard let found = runs else {
-                let request = requests[index], path = paths[index]
-                let bad = path.first { colors.free(Int($0)) == 0 } ?? path[0]
-                let at = (x: Int(bad) % grid.width, y: Int(bad) / grid.width)
-                let owner = request.bundle ? usedSlot(at: request.source.x, request.source.y) : classes[request.owner].slot
-                return .congested(slot: usedSlot(at: at.x, at.y) ?? owner ?? 0, at: at)
-            }
+            guard let found = runs else { continue }
             runsOf[index] = found
         }
         for (index, request) in requests.enumerated() {
@@ -496,7 +477,7 @@ struct WaferRouter {
 
     // MARK: PathFinder
 
-    private func negotiate(_ requests: [Request], colors: ColorAllocator, persistent: Bool) throws(DiagnosticError) -> ([[Int32]], Int) {
+    private func negotiate(_ requests: [Request], colors: ColorAllocator) throws(DiagnosticError) -> ([[Int32]], Int) {
         // Flat per-PE maps (made once per attempt, dropped after it): routes through each PE,
         // the PE's free colors (its capacity), and PathFinder's history cost.
         let n = grid.width * grid.height
@@ -511,7 +492,7 @@ struct WaferRouter {
         var bestOverused = Int.max, stalled = 0
         for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
-            let present = Float(0.5 * pow(persistent ? 1.3 : 1.8, Double(iteration)))
+            let present = Float(0.5 * pow(1.8, Double(iteration)))
             for (index, request) in requests.enumerated() {
                 if iteration > 0 && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
@@ -538,7 +519,7 @@ struct WaferRouter {
             if overused.isEmpty { break }
             // Stalled: no fewer overused PEs for two iterations; the colors must come from elsewhere.
             if overused.count < bestOverused { bestOverused = overused.count; stalled = 0 } else { stalled += 1 }
-            if stalled >= (persistent ? 4 : 2) { break }
+            if stalled >= 2 { break }
             for pe in overused { history[Int(pe)] += 1 }
         }
         return (paths, iterations)
