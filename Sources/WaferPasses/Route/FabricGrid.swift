@@ -71,9 +71,10 @@ struct FabricGrid {
     func deadColumns(row y: Int) -> [Int] { deadColumnsByRow[y] ?? [] }
 
     /// The cheapest path from `source` to `sink` over live PEs and links inside the window
-    /// `source/sink bounding box ± margin` (clipped to the fabric), by Dijkstra's algorithm with
-    /// PathFinder node costs `cost(pe)` (>= 1). Ties prefer the lower PE index, so the result is
-    /// deterministic. Returns PE ids from source to sink, or nil. O(W log W), W = window PEs.
+    /// `source/sink bounding box ± margin` (clipped to the fabric), by A* search (Hart, Nilsson
+    /// & Raphael 1968) with PathFinder node costs `cost(pe)` (>= 1) and the Manhattan distance as
+    /// the (consistent) heuristic. Ties prefer the lower PE index, so the result is deterministic.
+    /// Returns PE ids from source to sink, or nil. O(W log W), W = window PEs, usually far fewer.
     func cheapestPath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int,
                       cost: (Int) -> Double) -> [Int32]? {
         guard isLive(source.x, source.y), isLive(sink.x, sink.y) else { return nil }
@@ -86,21 +87,26 @@ struct FabricGrid {
         var heap = MinHeap()
         let start = local(source.x, source.y), goal = local(sink.x, sink.y)
         distance[start] = 0
-        heap.push(0, start)
+        func estimate(_ x: Int, _ y: Int) -> Double { Double(abs(x - sink.x) + abs(y - sink.y)) }
+        heap.push(estimate(source.x, source.y), start)
+        var closed = [Bool](repeating: false, count: ww * wh)
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
-        while let (d, node) = heap.pop() {
-            if d > distance[node] { continue }
+        while let (_, node) = heap.pop() {
+            if closed[node] { continue }
+            closed[node] = true
             if node == goal { break }
             let x = x0 + node % ww, y = y0 + node / ww
+            let d = distance[node]
             for (dx, dy) in steps {
                 let nx = x + dx, ny = y + dy
                 guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
                 let next = local(nx, ny)
+                guard !closed[next] else { continue }
                 let nd = d + cost(index(nx, ny))
                 if nd < distance[next] || (nd == distance[next] && node < previous[next]) {
                     distance[next] = nd
                     previous[next] = node
-                    heap.push(nd, next)
+                    heap.push(nd + estimate(nx, ny), next)
                 }
             }
         }
