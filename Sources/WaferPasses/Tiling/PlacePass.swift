@@ -10,8 +10,8 @@ import WaferTarget
 /// al. 1983, with VPR's adaptive schedule: Betz & Rose 1997) improves it: a move swaps the slots
 /// of two groups or moves a group to a free usable slot; the cost is the total Manhattan
 /// distance between consecutive groups' slot centres. A slot is usable when each of its rows has
-/// at most `spareColumns` dead PEs: tiles then shift right past dead PEs within the row
-/// (`WaferTiling.physicalColumn`), so no tile lands on a defect. Seeded by `--seed` and the
+/// at most `spareColumns` dead PEs: the tile of a dead home PE then moves to a live spare PE of
+/// its row (`WaferTiling.physicalColumn`), so no tile lands on a defect. Seeded by `--seed` and the
 /// wafer index: deterministic. O(moves) = O(groups^(4/3) x temperatures) per wafer.
 public struct PlacePass: Pass {
     public let name = "place"
