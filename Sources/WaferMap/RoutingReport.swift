@@ -81,6 +81,15 @@ public struct RoutingQuality: Sendable, Encodable {
         var out = "decode      \(Units.fixed(tokensPerS, digits: 1)) tokens/s per user at batch 1: \(Units.grouped(cyclesPerToken)) cycles = \(Units.fixed(secondsPerToken * 1e6, digits: 1)) us per token\n"
         out += "            compute \(share(computeCycles)), on-wafer communication \(share(fabricCycles)), wafer-to-wafer \(share(waferLinkCycles)), elementwise \(share(elementwiseCycles)); slowest unit \(slowestUnit)\n"
         out += "routing     max \(maxColorsPerPe) of \(colorBudget) colors per PE; \(Units.grouped(exceptions)) defect exceptions, \(Units.grouped(relays)) relays; max link load \(Units.grouped(maxLinkLoadWavelets)) wavelets per token\n"
+        var histogram: [Int] = []
+        for w in wafers {
+            for (k, n) in w.colorsPerPeHistogram.enumerated() {
+                if k >= histogram.count { histogram += Array(repeating: 0, count: k - histogram.count + 1) }
+                histogram[k] += n
+            }
+        }
+        let bins = histogram.enumerated().filter { $0.element > 0 }.map { "\($0.offset): \(Units.grouped($0.element))" }
+        out += "            PEs by colors in use: \(bins.joined(separator: ", "))\n"
         if unresolvedRoutes > 0 {
             out += "warning     \(Units.grouped(unresolvedRoutes)) exception routes found no color (listed per wafer in --print-ir-after=route); the plan is not executable there\n"
         }

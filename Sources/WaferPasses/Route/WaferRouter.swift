@@ -486,10 +486,10 @@ struct WaferRouter {
         // Flat per-PE maps (made once per attempt, dropped after it): routes through each PE,
         // the PE's free colors (its capacity), and PathFinder's history cost.
         let n = grid.width * grid.height
-        var occupancy = [Int16](repeating: 0, count: n)
+        var occupancy = [Int32](repeating: 0, count: n)
         var history = [Float](repeating: 0, count: n)
-        var capacity = [Int16](repeating: 0, count: n)
-        for pe in 0..<n { capacity[pe] = Int16(budget - colors.colorsUsed(pe) - Self.relayReserve) }
+        var capacity = [Int32](repeating: 0, count: n)
+        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - Self.relayReserve) }
         var touched: [Int32] = []
         var paths = Array(repeating: [Int32](), count: requests.count)
         var iterations = 0
