@@ -198,3 +198,59 @@ import WaferTestSupport
         #expect(throws: DiagnosticError.self) { try RoutePass().run(&graph, context: context) }
     }
 }
+
+/// Bundles: the staggered lanes of every hand-off never share a PE, whichever way the next slot lies.
+@Suite struct BundleTests {
+    @Test func handOffLanesAreDisjoint() throws {
+        let target = try BuiltinTargets.resolve("wse3")
+        var graph = try ModelLoader.load(path: TestPaths.example("llama-3.1-8b"))
+        _ = try PassManager(passes: PassRegistry.all).run(&graph, context: PassContext(target: target))
+        let routing = try #require(graph.routing)
+        let handoffs = routing.bundles.filter { $0.label.hasPrefix("slot") && $0.label.contains("-> slot") }
+        #expect(handoffs.count >= 4)
+        var directions = Set<String>()
+        for bundle in handoffs {
+            var seen = Set<Int>()
+            for lane in 0..<bundle.lanes {
+                for p in WaferRouter.lanePath(bundle, lane: lane) {
+                    #expect(target.fabricWidth > p.x && p.x >= 0 && target.fabricHeight > p.y && p.y >= 0)
+                    #expect(seen.insert(p.y * target.fabricWidth + p.x).inserted, "\(bundle.label): lanes meet at (\(p.x), \(p.y))")
+                }
+            }
+            let s = bundle.source(lane: 0), t = bundle.sink(lane: 0)
+            directions.insert("\(t.y > s.y ? "down" : t.y < s.y ? "up" : "level") \(t.x > s.x ? "east" : t.x < s.x ? "west" : "same")")
+        }
+        // The snake placement of 9 groups on a 2x7 grid hands off sideways and vertically.
+        #expect(directions.count >= 2)
+    }
+}
+
+extension BundleTests {
+    /// From the centre slot of a 3x3 grid to every other slot, the diagonal ones included: the
+    /// stagger order keeps the lanes disjoint.
+    @Test func lanesToEveryNeighbourAreDisjoint() throws {
+        let target = try BuiltinTargets.resolve("small64")
+        var tiling = WaferTiling(wafer: 0, gridColumns: 3, gridRows: 3, slotWidth: 16, slotHeight: 12, spareColumns: 2,
+                                 originX: target.halo.west, originY: target.halo.north, programWidth: target.programWidth,
+                                 programHeight: target.programHeight, usableSlots: Array(repeating: true, count: 9),
+                                 groupCount: 9, groupBytesPerPE: Array(repeating: 0, count: 9))
+        tiling.groupSlot = Array(0..<9)
+        let graph = try ModelLoader.load(path: TestPaths.example("tiny"))
+        var builder = FlowBuilder(graph: graph, layout: Layout(wafers: [tiling], units: [], dataBytesPerPE: 1),
+                                  target: target, contextTokens: 16, batch: 1)
+        for to in [0, 1, 2, 3, 5, 6, 7, 8] {
+            let bundle = builder.bundles[builder.handoffBundle(wafer: 0, from: 4, to: to)]
+            var seen = Set<Int>()
+            for lane in 0..<bundle.lanes {
+                let path = WaferRouter.lanePath(bundle, lane: lane)
+                for p in path { #expect(seen.insert(p.y * target.fabricWidth + p.x).inserted, "slot 4 -> \(to): lanes meet at (\(p.x), \(p.y))") }
+                // Each lane starts on a home column of the source slot (a PE that holds the vector).
+                let s = bundle.source(lane: lane), r = tiling.rect(ofSlot: 4)
+                #expect(s.x >= r.x && s.x < r.x + r.width && !tiling.isSpare(offset: s.x - r.x))
+                // ... and ends in the sink slot's rows.
+                let t = bundle.sink(lane: lane), rb = tiling.rect(ofSlot: to)
+                #expect(t.y >= rb.y && t.y < rb.y + rb.height)
+            }
+        }
+    }
+}

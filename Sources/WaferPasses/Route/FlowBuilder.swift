@@ -195,7 +195,7 @@ struct FlowBuilder {
     /// A bundle from one slot to another on the same wafer. Lanes run vertically in staggered
     /// columns of the source slot, then horizontally to the sink slot's near edge; the stagger
     /// order keeps the lanes disjoint (docs/routing-and-schedule.md derives it).
-    private mutating func handoffBundle(wafer: Int, from a: Int, to b: Int) -> Int {
+    mutating func handoffBundle(wafer: Int, from a: Int, to b: Int) -> Int {
         let key = "\(wafer):\(a)->\(b)"
         if let id = handoffBundles[key] { return id }
         guard let tiling = tiling(wafer) else { return 0 }
