@@ -101,30 +101,18 @@ public struct SchedulePass: Pass {
         return cycles.isFinite ? Int(min(max(cycles, 0), 1e15)) : Int(1e15)
     }
 
-    /// Per-PE compute of `op` within `unit` (the largest tile decides). O(weights).
+    /// Per-PE compute of `op` within `unit` (the largest tile decides; `CostModel`, the same
+    /// model the tile pass chose the region with). O(weights).
     static func computeCycles(_ op: Op, index: Int, unit: UnitTiling, tiling: WaferTiling, graph: Graph, target: Target,
                               deployment: DeploymentOptions) -> Int {
-        let w = tiling.slotWidth, h = tiling.slotHeight, batch = deployment.batch
+        let model = CostModel(target: target)
         var cycles = 0
-        if unit.holdsBase, !{ if case .embedding = op.kind { return true } else { return false } }() {
-            var macs = 0
-            var element = graph.activation
-            for tensor in op.weights where !tensor.expertStacked && !tensor.role.isVector {
-                let block = tileBlock(of: tensor, width: w, height: h)
-                macs += block.rows * block.cols
-                if !tensor.format.element.isPlainFloat { element = .fp16 }
-            }
-            let attention = Checked.ceilDiv(op.kind.attentionMACs(context: deployment.contextTokens) ?? 0, max(w * h, 1))
-            cycles += Checked.ceilDiv(macs * batch, max(target.macs(for: element), 1))
-            cycles += Checked.ceilDiv(attention * batch, max(target.macs(for: .fp16), 1))
+        if unit.holdsBase {
+            cycles += model.denseCycles(op, activation: graph.activation, width: tiling.slotWidth, height: tiling.slotHeight,
+                                        context: deployment.contextTokens, batch: deployment.batch)
         }
         if unit.expertOp == index, let cells = unit.cells {
-            var macs = 0
-            for tensor in op.weights where tensor.expertStacked && !tensor.role.isVector {
-                let block = tileBlock(of: tensor, width: cells.cellWidth, height: cells.cellHeight)
-                macs += block.rows * block.cols
-            }
-            cycles += Checked.ceilDiv(macs * batch, max(target.macs(for: .fp16), 1))
+            cycles += model.expertCycles(op, cellWidth: cells.cellWidth, cellHeight: cells.cellHeight, batch: deployment.batch)
         }
         return cycles
     }

@@ -40,6 +40,33 @@ public struct CostModel: Sendable {
         }
     }
 
+    /// Per-PE cycles of `op`'s own weights (the largest tile's MACs, one per weight value and
+    /// sequence) plus its attention over `context` cached tokens spread over the `width x height`
+    /// region; quantized weights compute at the fp16 rate. An embedding is a lookup: no MACs.
+    /// O(weights).
+    public func denseCycles(_ op: Op, activation: ElementType, width w: Int, height h: Int, context: Int, batch: Int) -> Int {
+        if case .embedding = op.kind { return 0 }
+        var macs = 0
+        var element = activation
+        for tensor in op.weights where !tensor.expertStacked && !tensor.role.isVector {
+            let block = tileBlock(of: tensor, width: w, height: h)
+            macs += block.rows * block.cols
+            if !tensor.format.element.isPlainFloat { element = .fp16 }
+        }
+        let attention = Checked.ceilDiv(op.kind.attentionMACs(context: context) ?? 0, max(w * h, 1))
+        return computeCycles(macsPerPE: (macs + attention) * batch, element: element)
+    }
+
+    /// Per-PE cycles of one routed expert of `op` on a `cellWidth x cellHeight` cell. O(weights).
+    public func expertCycles(_ op: Op, cellWidth: Int, cellHeight: Int, batch: Int) -> Int {
+        var macs = 0
+        for tensor in op.weights where tensor.expertStacked && !tensor.role.isVector {
+            let block = tileBlock(of: tensor, width: cellWidth, height: cellHeight)
+            macs += block.rows * block.cols
+        }
+        return computeCycles(macsPerPE: macs * batch, element: .fp16)
+    }
+
     /// Cycles of the MAC work `macsPerPE` takes on one PE.
     public func computeCycles(macsPerPE: Int, element: ElementType) -> Int {
         Checked.ceilDiv(macsPerPE, max(target.macs(for: element), 1))

@@ -105,24 +105,15 @@ public struct TilePass: Pass {
         if unit.base {
             for opIndex in unit.ops {
                 let op = graph.ops[opIndex]
-                var macs = 0
-                var element = graph.activation
                 for tensor in op.weights where !tensor.expertStacked {
                     dense += tileBytes(of: tensor, width: w, height: h)
-                    if !tensor.role.isVector {
-                        let block = tileBlock(of: tensor, width: w, height: h)
-                        macs += block.rows * block.cols
-                        if !tensor.format.element.isPlainFloat { element = .fp16 }
-                    }
                 }
-                if case .embedding = op.kind { macs = 0 }
                 let values = op.kind.kvValuesPerToken()
                 if values > 0 {
                     let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
                     kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
-                    macs += Checked.ceilDiv(op.kind.attentionMACs(context: kv.contextTokens) ?? 0, w * h)
                 }
-                cycles += model.computeCycles(macsPerPE: macs * batch, element: element)
+                cycles += model.denseCycles(op, activation: graph.activation, width: w, height: h, context: kv.contextTokens, batch: batch)
                 let r = CostModel.reductions(op.kind)
                 cycles += r.alongRows * model.reduction(h) + r.alongColumns * model.reduction(w)
                 if r.alongRows > 0 { longest = max(longest, h) }
@@ -145,16 +136,10 @@ public struct TilePass: Pass {
                     let depth = Checked.ceilDiv(n, columns * rows)
                     let cw = w / columns, ch = h / rows
                     guard cw >= 1, ch >= 1 else { continue }
-                    var bytes = 0, macs = 0
-                    for tensor in stacked {
-                        bytes += tileBytes(of: tensor, width: cw, height: ch)
-                        if !tensor.role.isVector {
-                            let block = tileBlock(of: tensor, width: cw, height: ch)
-                            macs += block.rows * block.cols
-                        }
-                    }
+                    var bytes = 0
+                    for tensor in stacked { bytes += tileBytes(of: tensor, width: cw, height: ch) }
                     bytes *= depth
-                    let c = model.computeCycles(macsPerPE: macs * batch, element: .fp16) + 2 * model.reduction(ch) + model.reduction(cw)
+                    let c = model.expertCycles(op, cellWidth: cw, cellHeight: ch, batch: batch) + 2 * model.reduction(ch) + model.reduction(cw)
                     let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
                     if better {
                         best = (bytes, c, ExpertCells(columns: columns, rows: rows, cellWidth: cw, cellHeight: ch, expertsPerCell: depth))
