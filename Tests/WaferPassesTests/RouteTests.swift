@@ -254,3 +254,31 @@ extension BundleTests {
         }
     }
 }
+
+/// Hostile defect maps: dense uniform and clustered defects on a small fabric never crash the
+/// router; the pipeline either routes (every resolved route on live PEs) or fails with a diagnostic.
+@Suite struct DenseDefectTests {
+    @Test(arguments: [0.02, 0.05, 0.12])
+    func denseDefectsRouteOrFailCleanly(_ rate: Double) throws {
+        let target = try BuiltinTargets.resolve("small64")
+        for seed in UInt64(1)...4 {
+            for clustered in [false, true] {
+                let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
+                var graph = try ModelLoader.load(path: TestPaths.example("tiny"))
+                let context = PassContext(target: target, defects: .generated(generator), deployment: DeploymentOptions(contextTokens: 64, seed: seed))
+                do {
+                    _ = try PassManager(passes: PassRegistry.all).run(&graph, context: context)
+                } catch {
+                    #expect(!error.diagnostics.isEmpty)
+                    continue
+                }
+                let routing = try #require(graph.routing)
+                let defects = try #require(context.effectiveDefects(forWafer: 0))
+                for e in routing.exceptions where !e.colors.isEmpty {
+                    #expect(e.path.allSatisfy { !defects.isDead(pe: $0) })
+                }
+                #expect(graph.schedule.map { $0.cyclesPerToken > 0 } == true)
+            }
+        }
+    }
+}
