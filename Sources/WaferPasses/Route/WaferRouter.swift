@@ -38,6 +38,8 @@ struct WaferRouter {
     /// routes left without a color fell from 4,606 (0 kept) to 3,337 (1), 1,063 (2), 500 (3), 211
     /// (4), while PathFinder's time grew (9.6 s for the whole pipeline at 3, 16.5 s at 4).
     static let relayReserve = 3
+    /// Extra negotiation rounds that reserve more colors around routes left without one.
+    static let localRounds = 1
     /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
     static let defectHeadroom = 9
     static let margins = [3, 12, 48]
@@ -205,35 +207,34 @@ struct WaferRouter {
                 }
             }
         }
-        let (negotiated, iterations) = try negotiate(requests, colors: colors)
+        // Negotiate, then color. Where routes find no color, reserve more colors around those
+        // spots and negotiate again from the routes found (a few local rounds), then keep the best.
+        let base = colors
+        var extraReserve: [Int32: Int32] = [:]
+        var warmStart: [[Int32]]?
+        var best: (paths: [[Int32]], runs: [[(start: Int, color: Int)]], unresolved: [Int32], colors: ColorAllocator, iterations: Int)?
+        for round in 0...Self.localRounds {
+            let (negotiated, iterations) = try negotiate(requests, colors: base, warmStart: warmStart, extraReserve: extraReserve)
+            var trialColors = base
+            let (paths, runs, unresolved) = color(requests, paths: negotiated, colors: &trialColors)
+            if best.map({ unresolved.count < $0.unresolved.count }) ?? true {
+                best = (paths, runs, unresolved, trialColors, iterations)
+            }
+            guard !unresolved.isEmpty, round < Self.localRounds else { break }
+            for pe in unresolved {
+                let x = Int(pe) % grid.width, y = Int(pe) / grid.width
+                for dy in -2...2 { for dx in -2...2 where grid.onFabric(x + dx, y + dy) {
+                    extraReserve[Int32((y + dy) * grid.width + x + dx), default: 0] += 1
+                } }
+            }
+            warmStart = paths
+        }
+        guard let chosen = best else { return .routed(Outcome(exceptions: [], requests: [], summary: WaferRoutingSummary(wafer: tiling.wafer))) }
+        colors = chosen.colors
+        let paths = chosen.paths, runsOf = chosen.runs, unresolved = chosen.unresolved
         var exceptions: [RouteException] = []
         var summary = WaferRoutingSummary(wafer: tiling.wafer)
-        summary.negotiationIterations = iterations
-        // Color the longest routes first (they have the fewest choices); a route that finds no
-        // color is routed again around the PEs with no free color left, then colored.
-        var paths = negotiated
-        var runsOf = Array(repeating: [(start: Int, color: Int)](), count: requests.count)
-        var unresolved: [Int32] = []
-        let order = requests.indices.sorted { (paths[$0].count, $1) > (paths[$1].count, $0) }
-        for index in order {
-            var runs = colors.assign(paths[index])
-            if runs == nil {
-                let request = requests[index]
-                let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1]) { pe in
-                    let free = (colors.free(pe)).nonzeroBitCount
-                    return free == 0 ? 1e6 : 1 + 8 / Double(free)
-                }
-                if let retry { paths[index] = retry; runs = colors.assign(retry) }
-            }
-            // Still no color: keep the route and report it as unresolved (congestion is reported,
-            // not traded for slower classes; docs/routing-and-schedule.md).
-            if runs == nil {
-                if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first { unresolved.append(at) }
-                continue
-            }
-            guard let found = runs else { continue }
-            runsOf[index] = found
-        }
+        summary.negotiationIterations = chosen.iterations
         for (index, request) in requests.enumerated() {
             let path = paths[index], runs = runsOf[index]
             var e = RouteException(owner: request.owner, role: request.role, line: request.line,
@@ -482,7 +483,37 @@ struct WaferRouter {
 
     // MARK: PathFinder
 
-    private func negotiate(_ requests: [Request], colors: ColorAllocator) throws(DiagnosticError) -> ([[Int32]], Int) {
+    /// Colors every route, longest first (they have the fewest choices); a route that finds no
+    /// color is routed again around the PEs with no free color left, then colored; one that still
+    /// finds none is kept without colors and its congested PE reported.
+    private func color(_ requests: [Request], paths negotiated: [[Int32]],
+                       colors: inout ColorAllocator) -> ([[Int32]], [[(start: Int, color: Int)]], [Int32]) {
+        var paths = negotiated
+        var runsOf = Array(repeating: [(start: Int, color: Int)](), count: requests.count)
+        var unresolved: [Int32] = []
+        let order = requests.indices.sorted { (paths[$0].count, $1) > (paths[$1].count, $0) }
+        for index in order {
+            var runs = colors.assign(paths[index])
+            if runs == nil {
+                let request = requests[index]
+                let snapshot = colors
+                let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1]) { pe in
+                    let free = snapshot.free(pe).nonzeroBitCount
+                    return free == 0 ? 1e6 : 1 + 8 / Double(free)
+                }
+                if let retry { paths[index] = retry; runs = colors.assign(retry) }
+            }
+            guard let found = runs else {
+                if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first { unresolved.append(at) }
+                continue
+            }
+            runsOf[index] = found
+        }
+        return (paths, runsOf, unresolved)
+    }
+
+    private func negotiate(_ requests: [Request], colors: ColorAllocator, warmStart: [[Int32]]? = nil,
+                           extraReserve: [Int32: Int32] = [:]) throws(DiagnosticError) -> ([[Int32]], Int) {
         // Flat per-PE maps (made once per attempt, dropped after it): routes through each PE,
         // the PE's free colors (its capacity), and PathFinder's history cost.
         let n = grid.width * grid.height
@@ -490,16 +521,23 @@ struct WaferRouter {
         var history = [Float](repeating: 0, count: n)
         var capacity = [Int32](repeating: 0, count: n)
         for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - Self.relayReserve) }
+        for (pe, extra) in extraReserve { capacity[Int(pe)] -= extra }
         var touched: [Int32] = []
-        var paths = Array(repeating: [Int32](), count: requests.count)
-        var iterations = 0
         var overused = Set<Int32>()
+        var paths = Array(repeating: [Int32](), count: requests.count)
+        // A warm start keeps earlier routes: only those through overused PEs are routed again.
+        if let warmStart, warmStart.count == requests.count {
+            paths = warmStart
+            for path in paths { for pe in path { occupancy[Int(pe)] += 1; if occupancy[Int(pe)] == 1 { touched.append(pe) } } }
+            overused = Set(touched.filter { occupancy[Int($0)] > capacity[Int($0)] })
+        }
+        var iterations = 0
         var bestOverused = Int.max, stalled = 0
         for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
             let present = Float(0.5 * pow(1.8, Double(iteration)))
             for (index, request) in requests.enumerated() {
-                if iteration > 0 && !paths[index].contains(where: { overused.contains($0) }) { continue }
+                if (iteration > 0 || warmStart != nil) && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
                 var found: [Int32]?
                 for margin in Self.margins.map({ $0 + 2 * iteration }) {
