@@ -535,7 +535,7 @@ struct WaferRouter {
         var bestOverused = Int.max, stalled = 0
         for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
-            let present = Float(0.5 * pow(1.8, Double(iteration)))
+            let present = Float(0.5 * pow(1.8, Double(iteration + (warmStart == nil ? 0 : 6))))
             for (index, request) in requests.enumerated() {
                 if (iteration > 0 || warmStart != nil) && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
