@@ -210,26 +210,26 @@ struct WaferRouter {
         // Negotiate, then color. Where routes find no color, reserve more colors around those
         // spots and negotiate again from the routes found (a few local rounds), then keep the best.
         let base = colors
-        var extraReserve: [Int32: Int32] = [:]
-        var warmStart: [[Int32]]?
-        var best: (paths: [[Int32]], runs: [[(start: Int, color: Int)]], unresolved: [Int32], colors: ColorAllocator, iterations: Int)?
-        for round in 0...Self.localRounds {
+        struct Round { var paths: [[Int32]]; var runs: [[(start: Int, color: Int)]]; var unresolved: [Int32]; var colors: ColorAllocator; var iterations: Int }
+        func round(warmStart: [[Int32]]?, extraReserve: [Int32: Int32]) throws(DiagnosticError) -> Round {
             let (negotiated, iterations) = try negotiate(requests, colors: base, warmStart: warmStart, extraReserve: extraReserve)
             var trialColors = base
             let (paths, runs, unresolved) = color(requests, paths: negotiated, colors: &trialColors)
-            if best.map({ unresolved.count < $0.unresolved.count }) ?? true {
-                best = (paths, runs, unresolved, trialColors, iterations)
-            }
-            guard !unresolved.isEmpty, round < Self.localRounds else { break }
-            for pe in unresolved {
+            return Round(paths: paths, runs: runs, unresolved: unresolved, colors: trialColors, iterations: iterations)
+        }
+        var chosen = try round(warmStart: nil, extraReserve: [:])
+        var last = chosen
+        var extraReserve: [Int32: Int32] = [:]
+        for _ in 0..<Self.localRounds where !last.unresolved.isEmpty {
+            for pe in last.unresolved {
                 let x = Int(pe) % grid.width, y = Int(pe) / grid.width
                 for dy in -2...2 { for dx in -2...2 where grid.onFabric(x + dx, y + dy) {
                     extraReserve[Int32((y + dy) * grid.width + x + dx), default: 0] += 1
                 } }
             }
-            warmStart = paths
+            last = try round(warmStart: last.paths, extraReserve: extraReserve)
+            if last.unresolved.count < chosen.unresolved.count { chosen = last }
         }
-        guard let chosen = best else { return .routed(Outcome(exceptions: [], requests: [], summary: WaferRoutingSummary(wafer: tiling.wafer))) }
         colors = chosen.colors
         let paths = chosen.paths, runsOf = chosen.runs, unresolved = chosen.unresolved
         var exceptions: [RouteException] = []
@@ -252,10 +252,12 @@ struct WaferRouter {
         struct LinePenalty { var stream: [Int: Int] = [:]; var leader = 0; var low = 0; var high = 0 }
         var perLine: [String: (bundle: Bool, owner: Int, penalty: LinePenalty)] = [:]
         for (request, e) in zip(requests, exceptions) {
-            let hopCycles = e.extraHops * target.hopLatencyCycles + (e.relays - 2 * request.transfers.filter { $0.role != .stream && $0.role != .lane }.count) * target.relayLatencyCycles
+            // The path's own cost (extra hops, relays between color runs); a transfer that is not
+            // processor to processor adds the two relays onto the detour and back.
+            let pathCycles = e.extraHops * target.hopLatencyCycles + max(0, e.colors.count - 1) * target.relayLatencyCycles
             for t in request.transfers {
                 let key = "\(request.bundle ? "b" : "c")\(t.owner):\(t.line):\(t.segment)"
-                let cycles = hopCycles + (t.role == .leader || t.role == .broadcast ? 2 * target.relayLatencyCycles : 0)
+                let cycles = pathCycles + (t.role == .stream ? 0 : 2 * target.relayLatencyCycles)
                 var entry = perLine[key] ?? (request.bundle, t.owner, LinePenalty())
                 if request.bundle {
                     entry.penalty.leader += cycles
@@ -370,7 +372,7 @@ struct WaferRouter {
                     let clean = { (i: Int) -> Bool in
                         let a = members[i].x, b = members[i + 1].x
                         guard self.grid.straightLive(a, y, b, y) else { return false }
-                        for x in (a + 1)..<max(a + 1, b) where !self.tilingIsSpare(x - r.x) || (spareHolders.contains(x) && !own.contains(x)) {
+                        for x in (a + 1)..<max(a + 1, b) where !self.tiling.isSpare(offset: x - r.x) || (spareHolders.contains(x) && !own.contains(x)) {
                             return false
                         }
                         return true
@@ -432,7 +434,6 @@ struct WaferRouter {
         return requests
     }
 
-    private func tilingIsSpare(_ offset: Int) -> Bool { tiling.isSpare(offset: offset) }
 
     // MARK: Bundles
 

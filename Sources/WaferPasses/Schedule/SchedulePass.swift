@@ -27,6 +27,7 @@ public struct SchedulePass: Pass {
         guard let target = context.target else { throw .error("the schedule pass needs a target (--target)", at: nil) }
         guard let layout = graph.layout, let routing = graph.routing else { throw .error("the schedule pass needs the route pass first", at: nil) }
         let deployment = context.deployment
+        let model = CostModel(target: target)
         var byUnit: [Int: [Flow]] = [:]
         for flow in routing.flows { byUnit[flow.unit, default: []].append(flow) }
         var phases: [Phase] = []
@@ -43,7 +44,7 @@ public struct SchedulePass: Pass {
             func computeThrough(_ op: Int?) {
                 while let next = pending.first, op.map({ next <= $0 }) ?? true {
                     pending.removeFirst()
-                    let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, target: target,
+                    let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, model: model,
                                                     deployment: deployment)
                     add(index, .compute, graph.ops[next].name, nil, cycles)
                 }
@@ -103,9 +104,8 @@ public struct SchedulePass: Pass {
 
     /// Per-PE compute of `op` within `unit` (the largest tile decides; `CostModel`, the same
     /// model the tile pass chose the region with). O(weights).
-    static func computeCycles(_ op: Op, index: Int, unit: UnitTiling, tiling: WaferTiling, graph: Graph, target: Target,
+    static func computeCycles(_ op: Op, index: Int, unit: UnitTiling, tiling: WaferTiling, graph: Graph, model: CostModel,
                               deployment: DeploymentOptions) -> Int {
-        let model = CostModel(target: target)
         var cycles = 0
         if unit.holdsBase {
             cycles += model.denseCycles(op, activation: graph.activation, width: tiling.slotWidth, height: tiling.slotHeight,
