@@ -94,6 +94,36 @@ import WaferTestSupport
         #expect(colors.assign([2, 3]) == nil)
     }
 
+    @Test func aColorableSearchRelaysWhereNeighboursShareNoColor() throws {
+        // Row 5 from x = 5 to 8; every other PE has no free color. (5,5) has only color 0 free,
+        // the rest only color 1: each PE has a free color, but the first link has none in common.
+        let target = try BuiltinTargets.resolve("small32")
+        let grid = FabricGrid(target: target, defects: .none)
+        func pe(_ x: Int, _ y: Int) -> Int { y * grid.width + x }
+        var free: [Int: UInt64] = [pe(5, 5): 0b01, pe(6, 5): 0b10, pe(7, 5): 0b10, pe(8, 5): 0b10]
+        func search() -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+            grid.colorablePath(from: (5, 5), to: (8, 5), margin: 3, colorCount: 2, relayCost: 20) { free[$0] ?? 0 }
+        }
+        #expect(search() == nil)
+        // With both colors free at (6,5), the route relays there: color 0 in, color 1 on.
+        free[pe(6, 5)] = 0b11
+        let found = try #require(search())
+        #expect(found.path == [pe(5, 5), pe(6, 5), pe(7, 5), pe(8, 5)].map(Int32.init))
+        #expect(found.runs.map(\.start) == [0, 1])
+        #expect(found.runs.map(\.color) == [0, 1])
+        // A detour on one color (below the row) beats a relay costing 20 hops.
+        free[pe(6, 5)] = 0b10
+        for x in 5...8 { free[pe(x, 6)] = 0b01 }
+        free[pe(8, 5)] = 0b11
+        let detour = try #require(search())
+        #expect(detour.runs.map(\.color) == [0])
+        #expect(detour.path == [pe(5, 5), pe(5, 6), pe(6, 6), pe(7, 6), pe(8, 6), pe(8, 5)].map(Int32.init))
+        // Its colors fit the allocator: occupying them leaves no PE with a color twice.
+        var colors = ColorAllocator(budget: 2, pes: grid.width * grid.height)
+        colors.occupy(detour.path, runs: detour.runs)
+        #expect(colors.colorsUsed(pe(8, 5)) == 1)
+    }
+
     @Test func aClassNeedsMoreColorsThanTheBudget() throws {
         let (target, t) = try tiling(width: 4, height: 4)
         var classes = [lineClass(0, axis: .rows, width: 4, height: 4)]

@@ -57,11 +57,17 @@ struct ColorAllocator {
             i = at
             exclude = bit
         }
+        occupy(path, runs: runs)
+        return runs
+    }
+
+    /// Marks the colors `runs` take on `path` (what a successful `assign` marks). O(path).
+    mutating func occupy(_ path: [Int32], runs: [(start: Int, color: Int)]) {
         for (k, run) in runs.enumerated() {
             let end = k + 1 < runs.count ? runs[k + 1].start : path.count - 1
+            guard run.start <= end else { continue }
             for index in run.start...end { used[Int(path[index])] |= UInt64(1) << UInt64(run.color) }
         }
-        return runs
     }
 
     /// The lowest color free at every PE in `pes`, or nil. O(pes).

@@ -122,6 +122,96 @@ struct FabricGrid {
     }
 }
 
+extension FabricGrid {
+    /// The cheapest route from `source` to `sink` that can be colored now: a search over
+    /// (PE, color) states in the window `source/sink bounding box ± margin`, where a hop keeps
+    /// its color and needs it free at both ends, and a relay changes color at one PE (both free
+    /// there) for `relayCost` hops. Dijkstra's algorithm on the layered graph with the Manhattan
+    /// distance as A* heuristic; deterministic ties by state id. A route found this way is
+    /// colorable by construction, relays included, which a PE-level search cannot promise (two
+    /// neighbours may each have free colors but none in common). Paths that would visit a PE
+    /// twice are rejected (nil). O(W x C log(W x C)) for W window PEs and C colors.
+    func colorablePath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int, colorCount: Int,
+                       relayCost: Double, free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+        guard isLive(source.x, source.y), isLive(sink.x, sink.y), colorCount > 0 else { return nil }
+        let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
+        let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
+        let ww = x1 - x0 + 1, wh = y1 - y0 + 1, states = ww * wh * colorCount
+        var distance = [Double](repeating: .infinity, count: states)
+        var previous = [Int32](repeating: -1, count: states)
+        var closed = [Bool](repeating: false, count: states)
+        var freeMask = [UInt64](repeating: 0, count: ww * wh)
+        var known = [Bool](repeating: false, count: ww * wh)
+        func mask(_ node: Int) -> UInt64 {
+            if !known[node] { known[node] = true; freeMask[node] = free(index(x0 + node % ww, y0 + node / ww)) }
+            return freeMask[node]
+        }
+        func estimate(_ node: Int) -> Double { Double(abs(x0 + node % ww - sink.x) + abs(y0 + node / ww - sink.y)) }
+        let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
+        var heap = MinHeap()
+        var bits = mask(start)
+        while bits != 0 {
+            let c = bits.trailingZeroBitCount
+            bits &= bits - 1
+            guard c < colorCount else { break }
+            distance[start * colorCount + c] = 0
+            heap.push(estimate(start), start * colorCount + c)
+        }
+        let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
+        var reached = -1
+        while let (_, state) = heap.pop() {
+            if closed[state] { continue }
+            closed[state] = true
+            let node = state / colorCount, c = state % colorCount
+            if node == goal { reached = state; break }
+            let d = distance[state]
+            let x = x0 + node % ww, y = y0 + node / ww
+            func relax(_ next: Int, _ cost: Double, _ h: Double) {
+                guard !closed[next], d + cost < distance[next] else { return }
+                distance[next] = d + cost
+                previous[next] = Int32(state)
+                heap.push(d + cost + h, next)
+            }
+            // Relay: the same PE, another color free there.
+            var others = mask(node) & ~(UInt64(1) << UInt64(c))
+            while others != 0 {
+                let c2 = others.trailingZeroBitCount
+                others &= others - 1
+                guard c2 < colorCount else { break }
+                relax(node * colorCount + c2, relayCost, estimate(node))
+            }
+            for (dx, dy) in steps {
+                let nx = x + dx, ny = y + dy
+                guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
+                let next = (ny - y0) * ww + (nx - x0)
+                guard mask(next) & (UInt64(1) << UInt64(c)) != 0 else { continue }
+                relax(next * colorCount + c, 1, estimate(next))
+            }
+        }
+        guard reached >= 0 else { return nil }
+        // Walk back: consecutive states at one PE are a relay.
+        var trail: [(node: Int, color: Int)] = []
+        var state = reached
+        while state >= 0 {
+            trail.append((state / colorCount, state % colorCount))
+            state = Int(previous[state])
+        }
+        trail.reverse()
+        var path: [Int32] = [], runs: [(start: Int, color: Int)] = []
+        var seen = Set<Int>()
+        for step in trail {
+            if let last = path.last, Int(last) == index(x0 + step.node % ww, y0 + step.node / ww) {
+                runs.append((path.count - 1, step.color))
+                continue
+            }
+            guard seen.insert(step.node).inserted else { return nil }
+            if runs.isEmpty { runs.append((0, step.color)) }
+            path.append(Int32(index(x0 + step.node % ww, y0 + step.node / ww)))
+        }
+        return (path, runs)
+    }
+}
+
 /// A binary min-heap of (priority, value), ties broken by the smaller value.
 struct MinHeap {
     private var items: [(Double, Int)] = []

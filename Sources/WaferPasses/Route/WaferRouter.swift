@@ -20,7 +20,9 @@ import WaferTarget
 ///    their ends with node cost `(1 + history) + present x overuse`, where a PE's capacity is
 ///    its free colors; overused PEs gain history and their routes are ripped up and rerouted,
 ///    with a rising present factor, until no PE is overused.
-/// 5. Colors: each exception takes the free color that runs longest, relaying where none runs on.
+/// 5. Colors: each exception takes the free color that runs longest, relaying where none runs on;
+///    one that cannot is searched again over (PE, color) states, which finds a colorable route
+///    with relays whenever the colors already taken leave one.
 /// Cost: O(wafer PEs) for the color and load maps plus O(R x W log W) for R requests of window W.
 struct WaferRouter {
     let target: Target
@@ -36,10 +38,14 @@ struct WaferRouter {
     /// Free colors per PE that PathFinder leaves unclaimed, so the coloring that follows can still
     /// relay where a route's color runs out. Measured on Kimi K2 (0.1% clustered, 131,072 context):
     /// routes left without a color fell from 4,606 (0 kept) to 3,337 (1), 1,063 (2), 500 (3), 211
-    /// (4), while PathFinder's time grew (9.6 s for the whole pipeline at 3, 16.5 s at 4).
+    /// (4), before the colorable search existed. With it: 125 at 3 (benchmark 7.4 s), 92 at 4
+    /// (10.1 s, over the 10 s goal).
     static let relayReserve = 3
-    /// Extra negotiation rounds that reserve more colors around routes left without one.
-    static let localRounds = 1
+    /// Extra negotiation rounds that reserve one more color within two PEs of every route left
+    /// without one, warm-started from the routes found. Measured on Kimi K2 (0.1% clustered,
+    /// seed 1) after the colorable search: 1 round leaves 100 routes without a color instead of
+    /// 125 but takes the benchmark from 7.4 s to 11.2 s, over its 10 s goal; hence 0.
+    static let localRounds = 0
     /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
     static let defectHeadroom = 9
     static let margins = [3, 12, 48]
@@ -484,31 +490,51 @@ struct WaferRouter {
 
     // MARK: PathFinder
 
-    /// Colors every route, longest first (they have the fewest choices); a route that finds no
-    /// color is routed again around the PEs with no free color left, then colored; one that still
-    /// finds none is kept without colors and its congested PE reported.
+    /// Colors every route, longest first (they have the fewest choices). A route that finds no
+    /// color is routed again around the PEs with no free color left; one that still finds none
+    /// gets a search over (PE, color) states (`FabricGrid.colorablePath`), which finds a route
+    /// with relays whenever the colors already taken allow one (a PE-level search cannot: two
+    /// neighbours may each have free colors but none in common). A route that still finds none
+    /// is kept without colors and its congested PE reported.
+    /// O(R x path x colors) plus one windowed search per route left without a color.
     private func color(_ requests: [Request], paths negotiated: [[Int32]],
                        colors: inout ColorAllocator) -> ([[Int32]], [[(start: Int, color: Int)]], [Int32]) {
         var paths = negotiated
         var runsOf = Array(repeating: [(start: Int, color: Int)](), count: requests.count)
-        var unresolved: [Int32] = []
+        var failed: [Int] = []
         let order = requests.indices.sorted { (paths[$0].count, $1) > (paths[$1].count, $0) }
         for index in order {
             var runs = colors.assign(paths[index])
             if runs == nil {
                 let request = requests[index]
                 let snapshot = colors
-                let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1]) { pe in
+                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1], cost: { pe in
                     let free = snapshot.free(pe).nonzeroBitCount
                     return free == 0 ? 1e6 : 1 + 8 / Double(free)
+                }) {
+                    paths[index] = retry; runs = colors.assign(retry)
                 }
-                if let retry { paths[index] = retry; runs = colors.assign(retry) }
             }
-            guard let found = runs else {
-                if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first { unresolved.append(at) }
-                continue
+            if let found = runs { runsOf[index] = found } else { failed.append(index) }
+        }
+        // The routes left: colorable searches, in the same order, each seeing the colors taken so far.
+        let relayCost = Double(target.relayLatencyCycles) / Double(max(1, target.hopLatencyCycles))
+        var unresolved: [Int32] = []
+        for index in failed {
+            let request = requests[index]
+            var found: (path: [Int32], runs: [(start: Int, color: Int)])?
+            for margin in Self.margins {
+                found = grid.colorablePath(from: request.source, to: request.sink, margin: margin, colorCount: budget,
+                                           relayCost: relayCost, free: { colors.free($0) })
+                if found != nil { break }
             }
-            runsOf[index] = found
+            if let found {
+                colors.occupy(found.path, runs: found.runs)
+                paths[index] = found.path
+                runsOf[index] = found.runs
+            } else if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first {
+                unresolved.append(at)
+            }
         }
         return (paths, runsOf, unresolved)
     }
