@@ -15,7 +15,7 @@ extension IRPrinter {
             exceptionsByWafer[wafer, default: []].append(i)
         }
         for summary in routing.wafers {
-            out.append("    wafer \(summary.wafer): palette \(summary.classColors) colors, max \(summary.maxColorsPerPE) per PE, \(Units.grouped(summary.exceptions)) exceptions, \(Units.grouped(summary.relays)) relays, max link load \(Units.grouped(summary.maxLinkLoadWavelets)) wavelets, PathFinder \(summary.negotiationIterations) iteration\(summary.negotiationIterations == 1 ? "" : "s")\(summary.unresolvedPEs.isEmpty ? "" : ", \(summary.unresolvedPEs.count) UNRESOLVED (no color) at \(summary.unresolvedPEs.prefix(3).map { pe in "(\(Int(pe) % max(fabricWidth ?? 1, 1)),\(Int(pe) / max(fabricWidth ?? 1, 1)))" }.joined(separator: " "))")")
+            out.append("    wafer \(summary.wafer): palette \(summary.classColors) colors, max \(summary.maxColorsPerPE) per PE, \(Units.grouped(summary.exceptions)) exceptions, \(Units.grouped(summary.relays)) relays, max link load \(Units.grouped(summary.maxLinkLoadWavelets)) wavelets, PathFinder \(summary.negotiationIterations) iteration\(summary.negotiationIterations == 1 ? "" : "s")\(summary.overlayPEs.isEmpty ? "" : ", overlay \(Units.grouped(summary.overlayPEs.count)) PEs [\(summary.overlayColors.map { "c\($0)" }.joined(separator: ","))] carrying \(Units.grouped(summary.overlayRoutes)) route\(summary.overlayRoutes == 1 ? "" : "s")")\(summary.unresolvedPEs.isEmpty ? "" : ", \(summary.unresolvedPEs.count) UNRESOLVED (no color) at \(summary.unresolvedPEs.prefix(3).map { pe in "(\(Int(pe) % max(fabricWidth ?? 1, 1)),\(Int(pe) / max(fabricWidth ?? 1, 1)))" }.joined(separator: " "))")")
             for c in routing.classes where c.wafer == summary.wafer {
                 let colors = c.colors.map { "c\($0)" }.joined(separator: ",")
                 var line = "      class \(c.id): slot \(c.slot) \(c.scope) \(c.axis.rawValue) \(c.lineCount) lines x \(c.lineLength)"
@@ -41,7 +41,7 @@ extension IRPrinter {
             for i in shown {
                 let e = routing.exceptions[i]
                 let colors = zip(e.runStarts, e.colors).map { "c\($0.1)@\($0.0)" }.joined(separator: ",")
-                out.append("      exception \(i): \(e.role == .lane ? "bundle" : "class") \(e.owner) \(e.role.rawValue) line \(e.line) pos \(e.position): \(Self.corners(e.path, width: fabricWidth)) [\(colors)] +\(e.extraHops) hops, \(e.relays) relays")
+                out.append("      exception \(i): \(e.role == .lane ? "bundle" : "class") \(e.owner) \(e.role.rawValue) line \(e.line) pos \(e.position): \(Self.corners(e.path, width: fabricWidth)) \(e.overlay ? " overlay" : "") [\(colors)] +\(e.extraHops) hops, \(e.relays) relays")
             }
             if shown.count < list.count { out.append("      ... \(Units.grouped(list.count - shown.count)) more exceptions (--expand-layers lists all)") }
         }

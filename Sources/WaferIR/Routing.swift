@@ -115,10 +115,13 @@ public struct RouteException: Hashable, Sendable {
     /// Hops beyond the regular route's, and software relays it adds.
     public var extraHops: Int
     public var relays: Int
+    /// Carried by its wafer's overlay (`WaferRoutingSummary.overlayPEs`): every hop is a relay,
+    /// on the sending PE's overlay color, and the colors are shared with the overlay's other routes.
+    public var overlay: Bool
 
     public init(owner: Int, role: ExceptionRole, line: Int, position: Int, path: [Int32], extraHops: Int) {
         self.owner = owner; self.role = role; self.carries = [role]; self.sharedBy = [owner]; self.line = line; self.position = position; self.path = path
-        self.colors = []; self.runStarts = []; self.extraHops = extraHops; self.relays = 0
+        self.colors = []; self.runStarts = []; self.extraHops = extraHops; self.relays = 0; self.overlay = false
     }
 }
 
@@ -222,9 +225,17 @@ public struct WaferRoutingSummary: Hashable, Sendable {
     /// Where an exception route found no color even after every allreduce of its slot became a
     /// chain (one PE per such route): the routing is incomplete there, and reports say so.
     public var unresolvedPEs: [Int32]
+    /// The overlay: PEs (sorted ids) that give two colors to software forwarding for the routes
+    /// no color could carry. `overlayColors` = [color a PE with (x + y) even sends on (and an odd
+    /// one receives on), color an odd PE sends on]; empty without an overlay.
+    public var overlayPEs: [Int32]
+    public var overlayColors: [Int]
+    /// Exception routes carried by the overlay.
+    public var overlayRoutes: Int
     public init(wafer: Int) {
         self.wafer = wafer; classColors = 0; maxColorsPerPE = 0; colorHistogram = []; relays = 0
         maxLinkLoadWavelets = 0; exceptions = 0; negotiationIterations = 0; unresolvedPEs = []
+        overlayPEs = []; overlayColors = []; overlayRoutes = 0
     }
 }
 
@@ -251,6 +262,9 @@ public struct Routing: Hashable, Sendable {
     public var relays: Int { wafers.reduce(0) { $0 + $1.relays } }
     /// Exception routes left without a color (0 for a complete routing).
     public var unresolved: Int { wafers.reduce(0) { $0 + $1.unresolvedPEs.count } }
+    /// Exception routes carried by overlays, and the PEs the overlays take, over all wafers.
+    public var overlayRoutes: Int { wafers.reduce(0) { $0 + $1.overlayRoutes } }
+    public var overlayPEs: Int { wafers.reduce(0) { $0 + $1.overlayPEs.count } }
     public var maxColorsPerPE: Int { wafers.map(\.maxColorsPerPE).max() ?? 0 }
     public var maxLinkLoadWavelets: Int { wafers.map(\.maxLinkLoadWavelets).max() ?? 0 }
 }

@@ -15,6 +15,9 @@ public struct RoutingQuality: Sendable, Encodable {
         public var relays: Int
         public var maxLinkLoadWavelets: Int
         public var unresolvedRoutes: Int
+        /// Exception routes carried by the wafer's overlay, and the PEs it takes.
+        public var overlayRoutes: Int
+        public var overlayPes: Int
         public var treeClasses: Int
         public var chainClasses: Int
         public var foldedClasses: Int
@@ -25,6 +28,10 @@ public struct RoutingQuality: Sendable, Encodable {
     public var maxLinkLoadWavelets: Int
     public var exceptions: Int
     public var unresolvedRoutes: Int
+    /// Exception routes no color could carry, forwarded in software over overlay patches
+    /// (every hop a relay), and the PEs those patches take.
+    public var overlayRoutes: Int
+    public var overlayPes: Int
     public var flows: Int
     public var cyclesPerToken: Int
     public var secondsPerToken: Double
@@ -47,6 +54,8 @@ public struct RoutingQuality: Sendable, Encodable {
         maxLinkLoadWavelets = routing.maxLinkLoadWavelets
         exceptions = routing.exceptions.count
         unresolvedRoutes = routing.unresolved
+        overlayRoutes = routing.overlayRoutes
+        overlayPes = routing.overlayPEs
         flows = routing.flows.count
         cyclesPerToken = schedule.cyclesPerToken
         secondsPerToken = schedule.secondsPerToken
@@ -68,7 +77,7 @@ public struct RoutingQuality: Sendable, Encodable {
             let mine = routing.classes.filter { $0.wafer == s.wafer }
             return WaferRow(wafer: s.wafer, paletteColors: s.classColors, maxColorsPerPe: s.maxColorsPerPE, colorsPerPeHistogram: s.colorHistogram,
                             exceptions: s.exceptions, relays: s.relays, maxLinkLoadWavelets: s.maxLinkLoadWavelets,
-                            unresolvedRoutes: s.unresolvedPEs.count,
+                            unresolvedRoutes: s.unresolvedPEs.count, overlayRoutes: s.overlayRoutes, overlayPes: s.overlayPEs.count,
                             treeClasses: mine.filter { $0.foldedInto == nil && $0.mode == .tree }.count,
                             chainClasses: mine.filter { $0.foldedInto == nil && $0.mode == .chain }.count,
                             foldedClasses: mine.filter { $0.foldedInto != nil }.count)
@@ -90,6 +99,9 @@ public struct RoutingQuality: Sendable, Encodable {
         }
         let bins = histogram.enumerated().filter { $0.element > 0 }.map { "\($0.offset): \(Units.grouped($0.element))" }
         out += "            PEs by colors in use: \(bins.joined(separator: ", "))\n"
+        if overlayRoutes > 0 {
+            out += "            \(Units.grouped(overlayRoutes)) routes no color could carry go over overlay patches (\(Units.grouped(overlayPes)) PEs, every hop a relay)\n"
+        }
         if unresolvedRoutes > 0 {
             out += "warning     \(Units.grouped(unresolvedRoutes)) exception routes found no color (listed per wafer in --print-ir-after=route); the plan is not executable there\n"
         }
@@ -102,10 +114,10 @@ public struct RoutingQuality: Sendable, Encodable {
     public func waferTable() -> String {
         var out = ""
         var w = TextTable([("wafer", .right), ("palette", .right), ("max colors/PE", .right), ("tree/chain/folded", .right),
-                           ("exceptions", .right), ("relays", .right), ("max link load", .right), ("unresolved", .right)])
+                           ("exceptions", .right), ("relays", .right), ("max link load", .right), ("overlay routes", .right), ("unresolved", .right)])
         for r in wafers {
             w.add(["\(r.wafer)", "\(r.paletteColors)", "\(r.maxColorsPerPe)", "\(r.treeClasses)/\(r.chainClasses)/\(r.foldedClasses)",
-                   Units.grouped(r.exceptions), Units.grouped(r.relays), Units.grouped(r.maxLinkLoadWavelets), Units.grouped(r.unresolvedRoutes)])
+                   Units.grouped(r.exceptions), Units.grouped(r.relays), Units.grouped(r.maxLinkLoadWavelets), Units.grouped(r.overlayRoutes), Units.grouped(r.unresolvedRoutes)])
         }
         out += w.render(indent: "") + "\nconstants:\n" + constants.map { "  \($0)\n" }.joined()
         return out

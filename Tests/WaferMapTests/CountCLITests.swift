@@ -94,6 +94,7 @@ import WaferTestSupport
         let budget = try #require(routing["color_budget"] as? Int), maxColors = try #require(routing["max_colors_per_pe"] as? Int)
         #expect(budget == 21 && maxColors > 0 && maxColors <= budget)
         #expect((routing["unresolved_routes"] as? Int) == 0)
+        #expect((routing["overlay_routes"] as? Int) == 0 && (routing["overlay_pes"] as? Int) == 0)  // no defects
         let tokensPerS = try #require(routing["tokens_per_s"] as? Double)
         let cycles = try #require(routing["cycles_per_token"] as? Int)
         #expect(abs(tokensPerS - 1.1e9 / Double(cycles)) < 1e-6 * tokensPerS)

@@ -70,6 +70,26 @@ struct ColorAllocator {
         }
     }
 
+    /// Clears the colors `runs` took on `path` (the inverse of `occupy`; a route's colors are its
+    /// own at every PE it crosses, so this frees nothing another route holds). O(path).
+    mutating func release(_ path: [Int32], runs: [(start: Int, color: Int)]) {
+        for (k, run) in runs.enumerated() {
+            let end = k + 1 < runs.count ? runs[k + 1].start : path.count - 1
+            guard run.start <= end else { continue }
+            for index in run.start...end { used[Int(path[index])] &= ~(UInt64(1) << UInt64(run.color)) }
+        }
+    }
+
+    /// The colors `runs` take at path index `i` (two at a relay). O(runs).
+    static func colors(at i: Int, pathCount: Int, runs: [(start: Int, color: Int)]) -> UInt64 {
+        var mask: UInt64 = 0
+        for (k, run) in runs.enumerated() {
+            let end = k + 1 < runs.count ? runs[k + 1].start : pathCount - 1
+            if run.start <= i && i <= end { mask |= UInt64(1) << UInt64(run.color) }
+        }
+        return mask
+    }
+
     /// The lowest color free at every PE in `pes`, or nil. O(pes).
     func commonFree<S: Sequence>(_ pes: S) -> Int? where S.Element == Int {
         var candidates = allColors

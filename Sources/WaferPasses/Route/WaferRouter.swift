@@ -41,11 +41,6 @@ struct WaferRouter {
     /// (4), before the colorable search existed. With it: 125 at 3 (benchmark 7.4 s), 92 at 4
     /// (10.1 s, over the 10 s goal).
     static let relayReserve = 3
-    /// Extra negotiation rounds that reserve one more color within two PEs of every route left
-    /// without one, warm-started from the routes found. Measured on Kimi K2 (0.1% clustered,
-    /// seed 1) after the colorable search: 1 round leaves 100 routes without a color instead of
-    /// 125 but takes the benchmark from 7.4 s to 11.2 s, over its 10 s goal; hence 0.
-    static let localRounds = 0
     /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
     static let defectHeadroom = 9
     static let margins = [3, 12, 48]
@@ -213,34 +208,16 @@ struct WaferRouter {
                 }
             }
         }
-        // Negotiate, then color. Where routes find no color, reserve more colors around those
-        // spots and negotiate again from the routes found (a few local rounds), then keep the best.
-        let base = colors
-        struct Round { var paths: [[Int32]]; var runs: [[(start: Int, color: Int)]]; var unresolved: [Int32]; var colors: ColorAllocator; var iterations: Int }
-        func round(warmStart: [[Int32]]?, extraReserve: [Int32: Int32]) throws(DiagnosticError) -> Round {
-            let (negotiated, iterations) = try negotiate(requests, colors: base, warmStart: warmStart, extraReserve: extraReserve)
-            var trialColors = base
-            let (paths, runs, unresolved) = color(requests, paths: negotiated, colors: &trialColors)
-            return Round(paths: paths, runs: runs, unresolved: unresolved, colors: trialColors, iterations: iterations)
-        }
-        var chosen = try round(warmStart: nil, extraReserve: [:])
-        var last = chosen
-        var extraReserve: [Int32: Int32] = [:]
-        for _ in 0..<Self.localRounds where !last.unresolved.isEmpty {
-            for pe in last.unresolved {
-                let x = Int(pe) % grid.width, y = Int(pe) / grid.width
-                for dy in -2...2 { for dx in -2...2 where grid.onFabric(x + dx, y + dy) {
-                    extraReserve[Int32((y + dy) * grid.width + x + dx), default: 0] += 1
-                } }
-            }
-            last = try round(warmStart: last.paths, extraReserve: extraReserve)
-            if last.unresolved.count < chosen.unresolved.count { chosen = last }
-        }
-        colors = chosen.colors
-        let paths = chosen.paths, runsOf = chosen.runs, unresolved = chosen.unresolved
+        // Negotiate, then color.
+        let (negotiated, iterations) = try negotiate(requests, colors: colors)
+        let coloring = color(requests, paths: negotiated, colors: &colors)
+        let paths = coloring.paths, runsOf = coloring.runs
         var exceptions: [RouteException] = []
         var summary = WaferRoutingSummary(wafer: tiling.wafer)
-        summary.negotiationIterations = chosen.iterations
+        summary.negotiationIterations = iterations
+        summary.overlayPEs = coloring.overlayPEs
+        summary.overlayColors = coloring.overlayColors.map { [$0.even, $0.odd] } ?? []
+        summary.overlayRoutes = coloring.onOverlay.filter { $0 }.count
         for (index, request) in requests.enumerated() {
             let path = paths[index], runs = runsOf[index]
             var e = RouteException(owner: request.owner, role: request.role, line: request.line,
@@ -251,21 +228,36 @@ struct WaferRouter {
             e.runStarts = runs.map(\.start)
             e.carries = request.transfers.map(\.role)
             e.relays = max(0, runs.count - 1) + 2 * request.transfers.filter { $0.role != .stream }.count
+            e.overlay = coloring.onOverlay[index]
             exceptions.append(e)
         }
         // Penalties per line segment: streams of different groups run in parallel, leader hops one
         // after another, the broadcast's two halves in parallel; the worst line counts.
-        struct LinePenalty { var stream: [Int: Int] = [:]; var leader = 0; var low = 0; var high = 0 }
+        // Overlay transfers of one owner run in the same phase and share their patch's two
+        // colors: they are taken one after another (their sum counts for every line using the
+        // patch, and a line crossing several patches waits for each).
+        struct LinePenalty { var stream: [Int: Int] = [:]; var leader = 0; var low = 0; var high = 0; var overlay: [Int: Int] = [:] }
         var perLine: [String: (bundle: Bool, owner: Int, penalty: LinePenalty)] = [:]
-        for (request, e) in zip(requests, exceptions) {
-            // The path's own cost (extra hops, relays between color runs); a transfer that is not
-            // processor to processor adds the two relays onto the detour and back.
-            let pathCycles = e.extraHops * target.hopLatencyCycles + max(0, e.colors.count - 1) * target.relayLatencyCycles
+        /// The path's own cost: extra hops and relays between color runs; on the overlay every
+        /// hop is a relay. A transfer that is not processor to processor adds the two relays
+        /// onto the detour and back.
+        func cycles(_ e: RouteException, _ role: ExceptionRole) -> Int {
+            let relays = e.overlay ? max(0, e.path.count - 1) : max(0, e.colors.count - 1)
+            return e.extraHops * target.hopLatencyCycles + relays * target.relayLatencyCycles + (role == .stream ? 0 : 2 * target.relayLatencyCycles)
+        }
+        var overlayTotal: [String: Int] = [:]
+        for (index, (request, e)) in zip(requests, exceptions).enumerated() where e.overlay {
+            for t in request.transfers { overlayTotal["\(request.bundle ? "b" : "c")\(t.owner)@\(coloring.patch[index])", default: 0] += cycles(e, t.role) }
+        }
+        for (index, (request, e)) in zip(requests, exceptions).enumerated() {
             for t in request.transfers {
                 let key = "\(request.bundle ? "b" : "c")\(t.owner):\(t.line):\(t.segment)"
-                let cycles = pathCycles + (t.role == .stream ? 0 : 2 * target.relayLatencyCycles)
+                let cycles = cycles(e, t.role)
                 var entry = perLine[key] ?? (request.bundle, t.owner, LinePenalty())
-                if request.bundle {
+                if e.overlay {
+                    entry.penalty.overlay[coloring.patch[index]] = overlayTotal["\(request.bundle ? "b" : "c")\(t.owner)@\(coloring.patch[index])"] ?? 0
+                    if request.bundle { bundles[t.owner].exceptions += 1 } else { classes[t.owner].exceptions += 1 }
+                } else if request.bundle {
                     entry.penalty.leader += cycles
                     bundles[t.owner].exceptions += 1
                 } else {
@@ -284,7 +276,7 @@ struct WaferRouter {
         }
         for (_, entry) in perLine {
             let p = entry.penalty
-            let cycles = (p.stream.values.max() ?? 0) + p.leader + max(p.low, p.high)
+            let cycles = (p.stream.values.max() ?? 0) + p.leader + max(p.low, p.high) + p.overlay.values.reduce(0, +)
             if entry.bundle {
                 bundles[entry.owner].penaltyCycles = max(bundles[entry.owner].penaltyCycles, cycles)
             } else {
@@ -304,7 +296,7 @@ struct WaferRouter {
         summary.maxColorsPerPE = histogram.count - 1
         summary.maxLinkLoadWavelets = maxLinkLoad(classes: classes, mine: mine, bundles: bundles, myBundles: myBundles,
                                                   exceptions: exceptions, requests: requests)
-        summary.unresolvedPEs = unresolved
+        summary.unresolvedPEs = coloring.unresolved
         return .routed(Outcome(exceptions: exceptions, requests: requests, summary: summary))
     }
 
@@ -490,57 +482,7 @@ struct WaferRouter {
 
     // MARK: PathFinder
 
-    /// Colors every route, longest first (they have the fewest choices). A route that finds no
-    /// color is routed again around the PEs with no free color left; one that still finds none
-    /// gets a search over (PE, color) states (`FabricGrid.colorablePath`), which finds a route
-    /// with relays whenever the colors already taken allow one (a PE-level search cannot: two
-    /// neighbours may each have free colors but none in common). A route that still finds none
-    /// is kept without colors and its congested PE reported.
-    /// O(R x path x colors) plus one windowed search per route left without a color.
-    private func color(_ requests: [Request], paths negotiated: [[Int32]],
-                       colors: inout ColorAllocator) -> ([[Int32]], [[(start: Int, color: Int)]], [Int32]) {
-        var paths = negotiated
-        var runsOf = Array(repeating: [(start: Int, color: Int)](), count: requests.count)
-        var failed: [Int] = []
-        let order = requests.indices.sorted { (paths[$0].count, $1) > (paths[$1].count, $0) }
-        for index in order {
-            var runs = colors.assign(paths[index])
-            if runs == nil {
-                let request = requests[index]
-                let snapshot = colors
-                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1], cost: { pe in
-                    let free = snapshot.free(pe).nonzeroBitCount
-                    return free == 0 ? 1e6 : 1 + 8 / Double(free)
-                }) {
-                    paths[index] = retry; runs = colors.assign(retry)
-                }
-            }
-            if let found = runs { runsOf[index] = found } else { failed.append(index) }
-        }
-        // The routes left: colorable searches, in the same order, each seeing the colors taken so far.
-        let relayCost = Double(target.relayLatencyCycles) / Double(max(1, target.hopLatencyCycles))
-        var unresolved: [Int32] = []
-        for index in failed {
-            let request = requests[index]
-            var found: (path: [Int32], runs: [(start: Int, color: Int)])?
-            for margin in Self.margins {
-                found = grid.colorablePath(from: request.source, to: request.sink, margin: margin, colorCount: budget,
-                                           relayCost: relayCost, free: { colors.free($0) })
-                if found != nil { break }
-            }
-            if let found {
-                colors.occupy(found.path, runs: found.runs)
-                paths[index] = found.path
-                runsOf[index] = found.runs
-            } else if let at = paths[index].first(where: { colors.free(Int($0)) == 0 }) ?? paths[index].first {
-                unresolved.append(at)
-            }
-        }
-        return (paths, runsOf, unresolved)
-    }
-
-    private func negotiate(_ requests: [Request], colors: ColorAllocator, warmStart: [[Int32]]? = nil,
-                           extraReserve: [Int32: Int32] = [:]) throws(DiagnosticError) -> ([[Int32]], Int) {
+    private func negotiate(_ requests: [Request], colors: ColorAllocator) throws(DiagnosticError) -> ([[Int32]], Int) {
         // Flat per-PE maps (made once per attempt, dropped after it): routes through each PE,
         // the PE's free colors (its capacity), and PathFinder's history cost.
         let n = grid.width * grid.height
@@ -548,23 +490,16 @@ struct WaferRouter {
         var history = [Float](repeating: 0, count: n)
         var capacity = [Int32](repeating: 0, count: n)
         for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - Self.relayReserve) }
-        for (pe, extra) in extraReserve { capacity[Int(pe)] -= extra }
         var touched: [Int32] = []
         var overused = Set<Int32>()
         var paths = Array(repeating: [Int32](), count: requests.count)
-        // A warm start keeps earlier routes: only those through overused PEs are routed again.
-        if let warmStart, warmStart.count == requests.count {
-            paths = warmStart
-            for path in paths { for pe in path { occupancy[Int(pe)] += 1; if occupancy[Int(pe)] == 1 { touched.append(pe) } } }
-            overused = Set(touched.filter { occupancy[Int($0)] > capacity[Int($0)] })
-        }
         var iterations = 0
         var bestOverused = Int.max, stalled = 0
         for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
-            let present = Float(0.5 * pow(1.8, Double(iteration + (warmStart == nil ? 0 : 6))))
+            let present = Float(0.5 * pow(1.8, Double(iteration)))
             for (index, request) in requests.enumerated() {
-                if (iteration > 0 || warmStart != nil) && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
+                if iteration > 0 && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
                 var found: [Int32]?
                 for margin in Self.margins.map({ $0 + 2 * iteration }) {
