@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
         // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
         .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferSupport"]),
-        // The driver: assembles pipelines, returns result values; reports (table, JSON).
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferSupport"]),
+        // The plan format: what the back end writes and an executor reads (no passes, no IR).
+        .target(name: "WaferPlan", dependencies: ["WaferSupport"]),
+        // The driver: assembles pipelines, returns result values; reports (table, JSON); the back end.
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "WaferTargetTests", dependencies: ["WaferTarget", "WaferTestSupport"]),
         .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferTestSupport"]),
         .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferTestSupport"]),
+        .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
         .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "wafermap", "WaferTestSupport"]),
     ],

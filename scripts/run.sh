@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job on built-in defaults: build WaferMap (release) and show what it knows about
-# Kimi K2: the IR after the pipeline (with its routes and decode schedule), the exact size table,
-# and the WSE-3 wafer count and predicted decode speed at a 131,072-token context.
+# The main job on built-in defaults: build WaferMap (release), print Kimi K2's exact size table,
+# and compile it for WSE-3 at a 131,072-token context: the checked plan goes to
+# out/kimi-k2.plan.json and the JSON report to out/kimi-k2.report.json.
 # With arguments, runs `wafermap ARGS...` instead (e.g. scripts/run.sh stats examples/models/tiny.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,7 @@ bin="$(swift build -c release --show-bin-path)/wafermap"
 if [ $# -gt 0 ]; then
   exec "$bin" "$@"
 fi
-"$bin" ir examples/models/kimi-k2.yaml
-echo
 "$bin" stats examples/models/kimi-k2.yaml
 echo
-"$bin" count examples/models/kimi-k2.yaml --context 131072 --perf
+mkdir -p out
+"$bin" compile examples/models/kimi-k2.yaml --context 131072 -o out/kimi-k2.plan.json --report out/kimi-k2.report.json

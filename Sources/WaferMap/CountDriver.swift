@@ -60,7 +60,8 @@ extension Driver {
 
     /// Runs the front end and the passes through `request.lastPass` (all of them by default:
     /// assign-precision, partition, tile, place, route, schedule) for each requested precision.
-    public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> CountReport {
+    public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in },
+                             progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> CountReport {
         for name in request.instrumentation.printBefore.sorted() { try PassRegistry.validate(name, flag: "--print-ir-before") }
         for name in request.instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
         let deployment = request.deployment
@@ -106,7 +107,8 @@ extension Driver {
                 var dumps: [IRDump] = []
                 graph = unpartitioned
                 do {
-                    timings += try manager.run(&graph, context: attemptContext) { dumps.append($0) }
+                    timings += try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
+                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
                     dumps.forEach(dump)
                     break
                 } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {

@@ -45,7 +45,7 @@ struct DeploymentFlags: ParsableArguments {
         request.instrumentation = pipeline.instrumentation
         if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
         request.lastPass = pipeline.stopAfter ?? lastPass
-        return try Driver.count(request) { dump in writeStderr(dump.rendered) }
+        return try Driver.count(request, dump: { dump in writeStderr(dump.rendered) })
     }
 
     func request(model: String) throws(DiagnosticError) -> CountRequest {

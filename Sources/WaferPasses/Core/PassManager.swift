@@ -54,9 +54,11 @@ public struct PassManager: Sendable {
     }
 
     /// Runs the pipeline. Dumps go to `dump` as they are taken (so a failing pass still shows
-    /// what came before it); the returned timings have one row per pass and one for verification.
+    /// what came before it), and each pass's name to `progress` as it starts; the returned
+    /// timings have one row per pass and one for verification.
     public func run(_ graph: inout Graph, context: PassContext = PassContext(),
-                    dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> [StepTiming] {
+                    dump: (IRDump) -> Void = { _ in },
+                    progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> [StepTiming] {
         let printer = IRPrinter(expandLayers: instrumentation.expandLayers)
         let clock = ContinuousClock()
         var timings: [StepTiming] = []
@@ -65,6 +67,7 @@ public struct PassManager: Sendable {
             if instrumentation.printBefore.contains(pass.name) {
                 dump(IRDump(pass: pass.name, when: .before, text: printer.print(graph)))
             }
+            progress(pass.name)
             let start = clock.now
             try pass.run(&graph, context: context)
             let elapsed = clock.now - start

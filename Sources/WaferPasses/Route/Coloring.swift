@@ -154,24 +154,27 @@ extension WaferRouter {
             if inOverlay.isEmpty { inOverlay = [Bool](repeating: false, count: n); indexUsers() }
             for radius in Self.overlayRadii {
                 guard let path = overlayPath(requests[index], radius: radius) else { continue }
-                // A journal of every change, to undo them all when the patch fails.
+                // Changes apply at once (so that a route moved here is seen where the overlay
+                // grows next), with a journal to undo them all when the patch fails.
                 var fresh: [Int32] = []
-                var saved: [(r: Int, path: [Int32], runs: [(start: Int, color: Int)])] = []
-                var recolored: [(r: Int, path: [Int32], runs: [(start: Int, color: Int)])] = []
-                var overlaid: [(r: Int, path: [Int32])] = [(index, path)]
+                var saved: [Int: (path: [Int32], runs: [(start: Int, color: Int)], colored: Bool)] = [:]
+                var recolored: [Int] = []
+                var overlaid: [Int] = []
                 var queue: [Int] = []
-                var queued = Set<Int>([index])
+                var pending = Set<Int>()
+                func save(_ r: Int) { if saved[r] == nil { saved[r] = (paths[r], runsOf[r], colored[r]) } }
                 /// Adds `route`'s PEs to the overlay and queues the routes holding its colors there.
                 func join(_ route: [Int32]) -> Bool {
                     for pe in route where !inOverlay[Int(pe)] {
                         guard fixed.used[Int(pe)] & overlayBits == 0 else { return false }
-                        for r in routes(through: pe) where colored[r] && !result.onOverlay[r] && !queued.contains(r) {
+                        for r in routes(through: pe) where colored[r] && !result.onOverlay[r] && !pending.contains(r) {
                             guard let i = paths[r].firstIndex(of: pe) else { continue }
                             if ColorAllocator.colors(at: i, pathCount: paths[r].count, runs: runsOf[r]) & overlayBits != 0 {
-                                queued.insert(r)
-                                queue.append(r)
-                                saved.append((r, paths[r], runsOf[r]))
+                                save(r)
                                 colors.release(paths[r], runs: runsOf[r])
+                                colored[r] = false
+                                pending.insert(r)
+                                queue.append(r)
                             }
                         }
                         inOverlay[Int(pe)] = true
@@ -180,43 +183,48 @@ extension WaferRouter {
                     }
                     return true
                 }
-                var ok = join(path)
+                func toOverlay(_ r: Int, along route: [Int32]) -> Bool {
+                    save(r)
+                    paths[r] = route
+                    runsOf[r] = overlayRuns(route)
+                    result.onOverlay[r] = true
+                    colored[r] = true
+                    overlaid.append(r)
+                    return join(route)
+                }
+                var ok = toOverlay(index, along: path)
                 var head = 0
                 while ok && head < queue.count {
                     guard head < Self.overlayMoves else { ok = false; break }
                     let r = queue[head]; head += 1
-                    let old = saved.first { $0.r == r }?.path ?? paths[r]
+                    pending.remove(r)
                     if let found = colorable(requests[r], margins: Array(Self.margins.prefix(2)), free: { colors.free($0) }) {
                         colors.occupy(found.path, runs: found.runs)
-                        recolored.append((r, found.path, found.runs))
-                    } else {
-                        overlaid.append((r, old))
-                        ok = join(old)
-                    }
-                }
-                if ok {
-                    for change in recolored {
-                        paths[change.r] = change.path
-                        runsOf[change.r] = change.runs
-                        for pe in change.path { moved[pe, default: []].append(change.r) }
-                    }
-                    for (r, through) in overlaid {
-                        paths[r] = through
-                        runsOf[r] = overlayRuns(through)
-                        result.onOverlay[r] = true
+                        paths[r] = found.path
+                        runsOf[r] = found.runs
                         colored[r] = true
+                        recolored.append(r)
+                        for pe in found.path { moved[pe, default: []].append(r) }
+                    } else {
+                        ok = toOverlay(r, along: saved[r]?.path ?? paths[r])
                     }
-                    return true
                 }
-                // Undo, newest first: the recolored routes lose their new colors, the patch its
-                // PEs, and the moved routes get their colors back.
-                for change in recolored { colors.release(change.path, runs: change.runs) }
+                if ok { return true }
+                // Undo: routes colored here lose their colors, the patch its PEs, and every
+                // route touched gets its path, colors and state back.
+                for r in Set(recolored) where colored[r] && !result.onOverlay[r] { colors.release(paths[r], runs: runsOf[r]) }
+                for r in overlaid { result.onOverlay[r] = false }
                 for pe in fresh {
                     inOverlay[Int(pe)] = false
                     colors.release([pe], runs: [(0, budget - 1)])
                     colors.release([pe], runs: [(0, budget - 2)])
                 }
-                for v in saved { colors.occupy(v.path, runs: v.runs) }
+                for (r, old) in saved.sorted(by: { $0.key < $1.key }) {
+                    paths[r] = old.path
+                    runsOf[r] = old.runs
+                    colored[r] = old.colored
+                    if old.colored { colors.occupy(old.path, runs: old.runs) }
+                }
             }
             return false
         }

@@ -1,0 +1,105 @@
+import Foundation
+import WaferIR
+import WaferPasses
+import WaferPlan
+import WaferSupport
+import WaferTarget
+
+/// Everything `wafermap compile` needs besides the model.
+public struct CompileRequest: Sendable {
+    public var count: CountRequest
+    /// Where the plan goes; nil: `<model file name without extension>.plan.json` in the working directory.
+    public var planPath: String?
+    /// Where the JSON report goes, if anywhere.
+    public var reportPath: String?
+
+    public init(count: CountRequest) { self.count = count }
+
+    /// The plan path for a model path when none is given.
+    public static func defaultPlanPath(model: String) -> String {
+        var name = URL(fileURLWithPath: model).lastPathComponent
+        for suffix in [".yaml", ".yml", ".json"] where name.hasSuffix(suffix) { name = String(name.dropLast(suffix.count)); break }
+        return (name.isEmpty ? "model" : name) + ".plan.json"
+    }
+}
+
+/// The outcome of a compile: the plan as written, where, what its check found, and the timings.
+public struct CompileResult: Sendable {
+    public var plan: Plan
+    public var planPath: String
+    public var planBytes: Int
+    public var report: CountReport
+    public var quality: PlacementQuality?
+    /// Problems the plan's consistency check found (empty: the plan checks out).
+    public var problems: [String]
+    public var timings: [StepTiming]
+    public var totalSeconds: Double
+}
+
+extension Driver {
+    /// Model -> every pass -> plan (written atomically) -> the plan read back and checked.
+    /// `progress` receives each stage's name as it starts.
+    public static func compile(_ request: CompileRequest, dump: (IRDump) -> Void = { _ in },
+                               progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> CompileResult {
+        guard request.count.precisions.count <= 1 else {
+            throw .error("compile takes one --precision (a plan holds one storage format policy)", at: nil)
+        }
+        var countRequest = request.count
+        countRequest.lastPass = "schedule"
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try count(countRequest, dump: dump, progress: progress)
+        guard let result = report.results.first else { throw .error("internal: the pipeline produced no result", at: nil) }
+        var timings = result.timings
+
+        progress("emit plan")
+        let emitStart = clock.now
+        let modelBytes: Data
+        do {
+            modelBytes = try Data(contentsOf: URL(fileURLWithPath: request.count.modelPath))
+        } catch {
+            throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \((error as NSError).localizedDescription)", at: nil)
+        }
+        let (_, defectText) = try defectSource(request.count.defects, target: report.target)
+        let context = PassContext(target: report.target, defects: report.defects, deployment: report.deployment)
+        let wafersRequested: String
+        switch report.deployment.wafers {
+        case .auto: wafersRequested = "auto"
+        case let .exactly(n): wafersRequested = "\(n)"
+        }
+        let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
+                                         provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: defectText,
+                                                           wafersRequested: wafersRequested, precision: result.graph.precision.description))
+        let planPath = request.planPath ?? CompileRequest.defaultPlanPath(model: request.count.modelPath)
+        let data = try PlanIO.encode(plan)
+        do throws(AtomicFile.WriteError) {
+            try AtomicFile.write(data, to: planPath)
+        } catch {
+            throw .error(error.description, at: nil)
+        }
+        timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
+
+        // The check reads the file back, as an executor would, and compares.
+        progress("check plan")
+        let checkStart = clock.now
+        let reread = try PlanIO.read(path: planPath)
+        var problems: [String] = []
+        if reread != plan { problems.append("the plan read back from \(planPath) differs from the one written") }
+        problems += PlanCheck.problems(reread)
+        timings.append(StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds))
+
+        let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects)
+        let total = (clock.now - start).seconds
+        if let reportPath = request.reportPath {
+            let json = CompileReport(plan: plan, planPath: planPath, planBytes: data.count, quality: quality, problems: problems,
+                                     timings: timings, totalSeconds: total, attempts: result.attempts).json()
+            do throws(AtomicFile.WriteError) {
+                try AtomicFile.write(json, to: reportPath)
+            } catch {
+                throw .error(error.description, at: nil)
+            }
+        }
+        return CompileResult(plan: plan, planPath: planPath, planBytes: data.count, report: report, quality: quality, problems: problems,
+                             timings: timings, totalSeconds: total)
+    }
+}

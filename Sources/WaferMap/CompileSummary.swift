@@ -1,0 +1,19 @@
+import WaferPlan
+import WaferSupport
+
+/// The lines `compile` prints: what a person reads in ten seconds.
+public enum CompileSummary {
+    public static func render(_ r: CompileResult, reportPath: String?) -> String {
+        let p = r.plan, s = p.summary
+        func share(_ a: Int, _ b: Int) -> String { b > 0 ? Units.fixed(Double(a) / Double(b) * 100, digits: 1) + "%" : "-" }
+        var out = "compiled    \(p.inputs.modelName) (\(p.inputs.modelPath)) for \(p.target.name) in \(Units.fixed(r.totalSeconds, digits: 1)) s\n"
+        out += "deployment  context \(Units.grouped(p.inputs.contextTokens)) tokens x batch \(p.inputs.batch); defects: \(p.inputs.defects); seed \(p.inputs.seed)\n"
+        out += "wafers      \(s.wafers) (lower bound \(s.wafersLowerBound)); weights \(Units.gigabytes(s.weightBytes)), KV cache \(Units.gigabytes(s.kvCacheBytes))\n"
+        out += "PEs         \(Units.grouped(s.pesUsed)) of \(Units.grouped(s.pesUsable)) usable (\(share(s.pesUsed, s.pesUsable))); SRAM \(Units.gigabytes(s.sramUsedBytes)) of \(Units.gigabytes(s.sramUsableBytes)) usable (\(share(s.sramUsedBytes, s.sramUsableBytes)))\n"
+        out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch 1 (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
+        out += "routing     max \(s.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE; \(Units.grouped(s.exceptionRoutes)) defect exception routes, \(Units.grouped(s.overlayRoutes)) over overlays, \(Units.grouped(s.unresolvedRoutes)) unresolved\n"
+        out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
+        if let reportPath { out += "report      \(reportPath)\n" }
+        return out
+    }
+}

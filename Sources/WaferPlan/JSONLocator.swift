@@ -1,0 +1,189 @@
+/// Finds positions in JSON text, for error messages that name a line and column: the first
+/// syntax error, or where the value at a key path starts. Foundation's JSON reader reports
+/// neither. A single forward scan with a stack of containers (RFC 8259 grammar, without
+/// building values); O(n) time, O(depth) memory.
+public struct JSONLocator {
+    public enum Step: Hashable, Sendable { case key(String), index(Int) }
+
+    public struct Position: Sendable, Equatable {
+        /// 1-based line and column (columns count bytes), and the 0-based byte offset.
+        public var line: Int
+        public var column: Int
+        public var offset: Int = 0
+    }
+
+    /// Why a scan stopped.
+    public enum Outcome: Sendable, Equatable {
+        /// The text is one well-formed JSON value.
+        case valid
+        /// A syntax error at this position: a message, and where.
+        case invalid(String, Position)
+        /// The value at the path searched for starts here.
+        case found(Position)
+    }
+
+    let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Scans the whole text: `.valid` or the first syntax error.
+    public func validate() -> Outcome { scan(target: nil) }
+
+    /// Where the value at `path` starts, or the first syntax error before it; `.valid` when
+    /// the text is well formed and has no such path.
+    public func locate(_ path: [Step]) -> Outcome { scan(target: path) }
+
+    /// The scalar at `path` as text: a string's contents (escapes kept), a number or a
+    /// literal; nil when absent or not a scalar. Scans only up to it.
+    public func scalar(at path: [Step]) -> String? {
+        guard case let .found(p) = locate(path), p.offset < bytes.count else { return nil }
+        var i = p.offset
+        if bytes[i] == UInt8(ascii: "\"") {
+            var j = i + 1
+            while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+            return j < bytes.count ? String(decoding: bytes[(i + 1)..<j], as: UTF8.self) : nil
+        }
+        let start = i
+        while i < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains(bytes[i]) {
+            if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[") { return nil }
+            i += 1
+        }
+        return i > start ? String(decoding: bytes[start..<i], as: UTF8.self) : nil
+    }
+
+    private func scan(target: [Step]?) -> Outcome {
+        var i = 0, line = 1, lineStart = 0
+        func position(_ at: Int) -> Position { Position(line: line, column: at - lineStart + 1, offset: at) }
+        func skipSpace() {
+            while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: "\n"): line += 1; i += 1; lineStart = i
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): i += 1
+                default: return
+                }
+            }
+        }
+        /// Scans a string starting at `i` (a quote); returns its text (escapes kept raw).
+        func string() -> String? {
+            var j = i + 1
+            while j < bytes.count {
+                switch bytes[j] {
+                case UInt8(ascii: "\""):
+                    let text = String(decoding: bytes[(i + 1)..<j], as: UTF8.self)
+                    i = j + 1
+                    return text
+                case UInt8(ascii: "\\"): j += 2
+                case 0..<0x20: i = j; return nil
+                default: j += 1
+                }
+            }
+            i = bytes.count
+            return nil
+        }
+        enum Container { case object(expectKey: Bool, key: String?), array(index: Int) }
+        var stack: [Container] = []
+        var path: [Step] = []
+        func atTarget() -> Bool { target.map { $0 == path } ?? false }
+        // Parse values iteratively.
+        skipSpace()
+        while true {
+            // Expect a value at i.
+            skipSpace()
+            guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
+            if atTarget() { return .found(position(i)) }
+            let c = bytes[i]
+            var scalarDone = false
+            switch c {
+            case UInt8(ascii: "{"):
+                i += 1
+                skipSpace()
+                if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; scalarDone = true; break }
+                stack.append(.object(expectKey: true, key: nil))
+                // Read the first key.
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
+                    return .invalid(i < bytes.count ? "expected a key in quotes" : "unexpected end of file (the plan is truncated?)", position(i))
+                }
+                let at = i
+                guard let key = string() else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a key", position(at)) }
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return .invalid(i < bytes.count ? "expected ':'" : "unexpected end of file (the plan is truncated?)", position(i)) }
+                i += 1
+                stack[stack.count - 1] = .object(expectKey: false, key: key)
+                path.append(.key(key))
+                continue
+            case UInt8(ascii: "["):
+                i += 1
+                skipSpace()
+                if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; scalarDone = true; break }
+                stack.append(.array(index: 0))
+                path.append(.index(0))
+                continue
+            case UInt8(ascii: "\""):
+                let at = i
+                guard string() != nil else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a string", position(at)) }
+                scalarDone = true
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let at = i
+                i += 1
+                while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[i]) { i += 1 }
+                if i - at == 1 && c == UInt8(ascii: "-") { return .invalid("malformed number", position(at)) }
+                scalarDone = true
+            default:
+                var matched = false
+                for word in ["true", "false", "null"] {
+                    let w = Array(word.utf8)
+                    if i + w.count <= bytes.count && Array(bytes[i..<(i + w.count)]) == w { i += w.count; matched = true; break }
+                }
+                guard matched else { return .invalid("unexpected character '\(String(decoding: [c], as: UTF8.self))'", position(i)) }
+                scalarDone = true
+            }
+            _ = scalarDone
+            // After a value: close containers or move to the next element.
+            while true {
+                skipSpace()
+                guard let top = stack.last else {
+                    skipSpace()
+                    return i < bytes.count ? .invalid("text after the end of the JSON value", position(i)) : .valid
+                }
+                guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
+                let c = bytes[i]
+                switch top {
+                case .array(let index):
+                    if c == UInt8(ascii: ",") {
+                        i += 1
+                        stack[stack.count - 1] = .array(index: index + 1)
+                        path[path.count - 1] = .index(index + 1)
+                    } else if c == UInt8(ascii: "]") {
+                        i += 1
+                        stack.removeLast(); path.removeLast()
+                        continue
+                    } else {
+                        return .invalid("expected ',' or ']'", position(i))
+                    }
+                case .object:
+                    if c == UInt8(ascii: ",") {
+                        i += 1
+                        skipSpace()
+                        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
+                            return .invalid(i < bytes.count ? "expected a key in quotes" : "unexpected end of file (the plan is truncated?)", position(i))
+                        }
+                        let at = i
+                        guard let key = string() else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a key", position(at)) }
+                        skipSpace()
+                        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return .invalid(i < bytes.count ? "expected ':'" : "unexpected end of file (the plan is truncated?)", position(i)) }
+                        i += 1
+                        stack[stack.count - 1] = .object(expectKey: false, key: key)
+                        path[path.count - 1] = .key(key)
+                    } else if c == UInt8(ascii: "}") {
+                        i += 1
+                        stack.removeLast(); path.removeLast()
+                        continue
+                    } else {
+                        return .invalid("expected ',' or '}'", position(i))
+                    }
+                }
+                break
+            }
+        }
+    }
+}

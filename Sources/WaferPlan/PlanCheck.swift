@@ -1,0 +1,173 @@
+import WaferSupport
+
+/// The plan's own consistency checks, from the plan alone (no compiler state): what `compile`
+/// runs on the plan it wrote and `wafermap check-plan` on any plan. They check what an executor
+/// relies on: the target's figures are coherent; every used slot lies in the program area;
+/// every tile has a live PE (no row of a slot has more dead home PEs than live spares); every
+/// unit fits its PEs' memory; every color is within the budget and a slot's classes do not
+/// share one; every exception route is a walk over live PEs and links whose hops keep a color
+/// both ends hold, no two routes hold a color at one PE, and overlay routes stay on the
+/// overlay; the schedule's phases tile the decode step; the summary agrees with the details.
+/// (The executor of issue 7 replays the routes and the schedule in full.)
+/// O(dead PEs + units x tensors + classes + exception hops + phases).
+public enum PlanCheck {
+    /// Every problem found (empty for a consistent plan).
+    public static func problems(_ plan: Plan) -> [String] {
+        var problems: [String] = []
+        func fail(_ message: String) { if problems.count < 50 { problems.append(message) } }
+        let t = plan.target
+        let width = t.fabricWidth, height = t.fabricHeight
+        guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
+            return ["target: fabric \(width) x \(height) PEs is not a fabric this check can hold"]
+        }
+        let programX = t.haloWest..<(width - t.haloEast), programY = t.haloNorth..<(height - t.haloSouth)
+        if programX.isEmpty || programY.isEmpty { fail("target: the halo leaves no program area") }
+        if t.dataBytesPerPe <= 0 { fail("target: no SRAM left for data after the runtime reserve and buffers") }
+        let budget = t.routableColors - t.reservedColors
+        if budget <= 0 || budget > 64 { fail("target: \(budget) program colors (routable minus reserved) is not between 1 and 64") }
+        if plan.routing.colorBudget != budget { fail("routing: color budget \(plan.routing.colorBudget) differs from the target's \(budget)") }
+        let pes = width * height
+
+        // Wafers: slot grids in the program area, defects on the fabric, a live PE for every tile.
+        var waferIndex: [Int: Int] = [:]
+        var deadSets: [Int: Set<Int32>] = [:]
+        for (i, w) in plan.wafers.enumerated() {
+            if w.index != i { fail("wafers[\(i)]: index \(w.index), expected \(i)") }
+            waferIndex[w.index] = i
+            let pitch = w.slotWidth + w.spareColumns
+            if w.gridColumns < 1 || w.gridRows < 1 || w.slotWidth < 1 || w.slotHeight < 1 || w.spareColumns < 0 {
+                fail("wafer \(w.index): empty slot grid"); continue
+            }
+            if w.originX < programX.lowerBound || w.originY < programY.lowerBound || w.originX + w.gridColumns * pitch > programX.upperBound
+                || w.originY + w.gridRows * w.slotHeight > programY.upperBound {
+                fail("wafer \(w.index): the slot grid leaves the program area")
+            }
+            for list in [w.deadPes, w.sealedPes, w.overlayPes] where zip(list, list.dropFirst()).contains(where: { $0 >= $1 }) || list.contains(where: { $0 < 0 || Int($0) >= pes }) {
+                fail("wafer \(w.index): a PE list is not sorted, unique PE ids on the fabric")
+            }
+            if w.deadLinks.contains(where: { $0 < 0 || Int($0) / 2 >= pes }) { fail("wafer \(w.index): a dead link is off the fabric") }
+            let dead = Set(w.deadPes).union(w.sealedPes)
+            deadSets[w.index] = dead
+            if Set(w.groupSlots).count != w.groupSlots.count || w.groupSlots.contains(where: { $0 < 0 || $0 >= w.gridColumns * w.gridRows }) {
+                fail("wafer \(w.index): group slots are not distinct slots of the grid")
+            }
+            // Rows of used slots: dead home PEs against live spares.
+            let spares = (0..<w.spareColumns).map { ((2 * $0 + 1) * pitch) / (2 * w.spareColumns) }
+            let spareSet = Set(spares)
+            var perRow: [Int: (home: Int, deadSpares: Int)] = [:]
+            let used = Set(w.groupSlots)
+            for pe in dead {
+                let x = Int(pe) % width, y = Int(pe) / width
+                guard x >= w.originX, y >= w.originY else { continue }
+                let column = (x - w.originX) / pitch, row = (y - w.originY) / w.slotHeight
+                guard column < w.gridColumns, row < w.gridRows, used.contains(row * w.gridColumns + column) else { continue }
+                let key = (row * w.gridColumns + column) * height + y
+                var entry = perRow[key] ?? (0, 0)
+                if spareSet.contains((x - w.originX) % pitch) { entry.deadSpares += 1 } else { entry.home += 1 }
+                perRow[key] = entry
+            }
+            for (key, entry) in perRow.sorted(by: { $0.key < $1.key }) where entry.home > w.spareColumns - entry.deadSpares {
+                fail("wafer \(w.index): row \(key % height) of slot \(key / height) has \(entry.home) dead tile positions but \(w.spareColumns - entry.deadSpares) live spares")
+            }
+            if !w.overlayPes.isEmpty && (w.overlayColors.count != 2 || w.overlayColors.contains { $0 < 0 || $0 >= budget }) {
+                fail("wafer \(w.index): the overlay needs two colors within the budget")
+            }
+        }
+
+        // Units: on their group's slot, within the memory of their PEs.
+        for u in plan.units {
+            guard let wi = waferIndex[u.wafer] else { fail("unit \(u.name): wafer \(u.wafer) is not in the plan"); continue }
+            let w = plan.wafers[wi]
+            if !w.groupSlots.indices.contains(u.group) || w.groupSlots[u.group] != u.slot { fail("unit \(u.name): slot \(u.slot) is not its group's") }
+            let bytes = u.denseBytesPerPe + u.expertBytesPerPe + u.kvBytesPerPe
+            if bytes > t.dataBytesPerPe { fail("unit \(u.name): \(bytes) B per PE exceed the \(t.dataBytesPerPe) B for data") }
+            if w.groupBytesPerPe.indices.contains(u.group), bytes > w.groupBytesPerPe[u.group] {
+                fail("unit \(u.name): \(bytes) B per PE exceed its group's \(w.groupBytesPerPe[u.group]) B")
+            }
+            let tileBytes = u.tensors.reduce(0) { $0 + $1.bytesPerPe }
+            if tileBytes > u.denseBytesPerPe + u.expertBytesPerPe { fail("unit \(u.name): its tensors' tiles take \(tileBytes) B per PE, more than the \(u.denseBytesPerPe + u.expertBytesPerPe) B budgeted") }
+            if let cells = u.cells, cells.columns * cells.cellWidth > w.slotWidth || cells.rows * cells.cellHeight > w.slotHeight {
+                fail("unit \(u.name): its expert cells do not fit the slot")
+            }
+        }
+
+        // Line classes and bundles: colors within the budget, a slot's classes on distinct colors.
+        var slotColors: [String: Set<Int>] = [:]
+        for c in plan.routing.classes where c.foldedInto == nil {
+            if c.colors.contains(where: { $0 < 0 || $0 >= budget }) { fail("class \(c.id): a color outside 0..<\(budget)") }
+            let key = "\(c.wafer)/\(c.slot)"
+            if !slotColors[key, default: []].isDisjoint(with: c.colors) { fail("class \(c.id): shares a color with another class of slot \(c.slot) on wafer \(c.wafer)") }
+            slotColors[key, default: []].formUnion(c.colors)
+        }
+        for b in plan.routing.bundles where b.color < 0 || b.color >= budget { fail("bundle \(b.id): color \(b.color) outside 0..<\(budget)") }
+
+        // Exception routes: live walks, colors held by one route per PE, overlay routes on the overlay.
+        var held: [Int: [Int32: UInt64]] = [:]
+        var deadLinkSets: [Int: Set<Int32>] = [:], overlaySets: [Int: Set<Int32>] = [:]
+        for w in plan.wafers {
+            deadLinkSets[w.index] = Set(w.deadLinks)
+            overlaySets[w.index] = Set(w.overlayPes)
+            var map: [Int32: UInt64] = [:]
+            let overlayBits = w.overlayColors.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(max(0, min(63, $1)))) }
+            for pe in w.overlayPes { map[pe] = overlayBits }
+            held[w.index] = map
+        }
+        let exceptions = plan.routing.exceptions
+        if !exceptions.isRectangular { fail("routing: the exception lists have different lengths") }
+        for k in 0..<(exceptions.isRectangular ? exceptions.count : 0) {
+            let e = exceptions[k]
+            guard waferIndex[e.wafer] != nil, let dead = deadSets[e.wafer] else { fail("exception \(k): wafer \(e.wafer) is not in the plan"); continue }
+            guard let path = e.path(width: width, height: height) else { fail("exception \(k): its moves leave the fabric or are not N, E, S, W"); continue }
+            let deadLinks = deadLinkSets[e.wafer] ?? []
+            for (a, b) in zip(path, path.dropFirst()) {
+                let link = b == a + 1 ? 2 * a : b == a - 1 ? 2 * b : b > a ? 2 * a + 1 : 2 * b + 1
+                if (b == a + 1 || b == a - 1) && Int(min(a, b)) / width != Int(max(a, b)) / width { fail("exception \(k): wraps around a fabric row") }
+                if deadLinks.contains(link) { fail("exception \(k): crosses a dead link") }
+            }
+            if path.contains(where: { dead.contains($0) }) { fail("exception \(k): passes a dead or sealed PE") }
+            if e.overlay {
+                let overlay = overlaySets[e.wafer] ?? []
+                if !path.allSatisfy({ overlay.contains($0) }) { fail("exception \(k): an overlay route leaves the overlay") }
+                continue
+            }
+            if e.colors.isEmpty { continue }  // unresolved: counted below
+            guard e.colors.count == e.runStarts.count, e.runStarts.first == 0, zip(e.runStarts, e.runStarts.dropFirst()).allSatisfy({ $0 < $1 }),
+                  (e.runStarts.last ?? 0) < path.count, e.colors.allSatisfy({ $0 >= 0 && $0 < budget }) else {
+                fail("exception \(k): its color runs are malformed"); continue
+            }
+            var previous: UInt64 = 0
+            for i in path.indices {
+                var mask: UInt64 = 0
+                for (r, start) in e.runStarts.enumerated() {
+                    let end = r + 1 < e.runStarts.count ? e.runStarts[r + 1] : path.count - 1
+                    if start <= i && i <= end { mask |= UInt64(1) << UInt64(e.colors[r]) }
+                }
+                if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
+                previous = mask
+                let pe = path[i]
+                if (held[e.wafer]?[pe] ?? 0) & mask != 0 { fail("exception \(k): takes a color another route or the overlay holds at PE \(pe)") }
+                held[e.wafer]?[pe, default: 0] |= mask
+            }
+        }
+
+        // Schedule: phases in one chain over the decode step; the summary agrees.
+        let s = plan.schedule
+        var clock = 0
+        for (i, p) in s.phases.enumerated() {
+            if p.startCycle != clock || p.endCycle < p.startCycle { fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(clock)"); break }
+            clock = p.endCycle
+        }
+        if clock != s.cyclesPerToken { fail("schedule: the phases end at cycle \(clock), not at \(s.cyclesPerToken) cycles per token") }
+        if s.cyclesPerToken > 0, abs(s.tokensPerS - s.clockMhz * 1e6 / Double(s.cyclesPerToken)) > 1e-6 * s.tokensPerS {
+            fail("schedule: \(s.tokensPerS) tokens/s is not the clock over the cycles per token")
+        }
+        let sum = plan.summary
+        if sum.wafers != plan.wafers.count { fail("summary: \(sum.wafers) wafers, the plan has \(plan.wafers.count)") }
+        if sum.cyclesPerToken != s.cyclesPerToken || sum.tokensPerS != s.tokensPerS { fail("summary: the timings differ from the schedule's") }
+        if sum.exceptionRoutes != plan.routing.exceptions.count { fail("summary: \(sum.exceptionRoutes) exception routes, the plan lists \(plan.routing.exceptions.count)") }
+        let unresolved = plan.wafers.reduce(0) { $0 + $1.unresolvedPes.count }
+        if sum.unresolvedRoutes != unresolved { fail("summary: \(sum.unresolvedRoutes) unresolved routes, the wafers list \(unresolved)") }
+        if unresolved > 0 { fail("routing: \(unresolved) routes have no way through (see each wafer's unresolved_pes): the plan is not executable there") }
+        return problems
+    }
+}

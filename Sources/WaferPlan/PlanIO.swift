@@ -1,0 +1,123 @@
+import Foundation
+import WaferSupport
+
+/// Writing and reading plan files. Writing is deterministic (sorted keys, no whitespace: the
+/// same plan gives the same bytes) and atomic (a temporary file, then a rename). Reading checks,
+/// in order: the text is JSON (else the line and column of the first syntax error), it is a
+/// WaferMap plan of a version this build reads (else which version it is and which one this
+/// build reads), and every field has its type (else the field's path, line and column).
+public enum PlanIO {
+    /// The plan's bytes. O(plan size).
+    public static func encode(_ plan: Plan) throws(DiagnosticError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        do {
+            var data = try encoder.encode(plan)
+            data.append(UInt8(ascii: "\n"))
+            return data
+        } catch {
+            throw .error("internal: the plan could not be encoded: \(error)", at: nil)
+        }
+    }
+
+    /// Writes `plan` to `path` atomically.
+    public static func write(_ plan: Plan, to path: String) throws(DiagnosticError) {
+        let data = try encode(plan)
+        do throws(AtomicFile.WriteError) {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw .error(error.description, at: nil)
+        }
+    }
+
+    /// Reads the plan at `path`.
+    public static func read(path: String) throws(DiagnosticError) -> Plan {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .error("cannot read plan '\(path)': \((error as NSError).localizedDescription)", at: nil)
+        }
+        return try decode(data, file: path)
+    }
+
+    /// Decodes plan bytes; `file` names them in errors.
+    public static func decode(_ data: Data, file: String) throws(DiagnosticError) -> Plan {
+        let bytes = [UInt8](data)
+        guard !bytes.isEmpty else { throw .error("the plan is empty", at: .startOf(file)) }
+        let locator = JSONLocator(bytes)
+        if case let .invalid(message, at) = locator.validate() {
+            throw .error("not valid JSON: \(message)", at: SourceLocation(file: file, line: at.line, column: at.column))
+        }
+        // Format and version first, so that a newer plan gets a clear message, not a type error.
+        guard bytes.first(where: { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }) == UInt8(ascii: "{") else {
+            throw .error("a plan is a JSON object; this file holds another JSON value", at: .startOf(file))
+        }
+        func at(_ key: String) -> SourceLocation {
+            if case let .found(p) = locator.locate([.key(key)]) { return SourceLocation(file: file, line: p.line, column: p.column) }
+            return .startOf(file)
+        }
+        guard locator.scalar(at: [.key("format")]) == Plan.formatName else {
+            throw .error("not a WaferMap plan: 'format' must be \"\(Plan.formatName)\"", at: at("format"))
+        }
+        guard let version = locator.scalar(at: [.key("format_version")]).flatMap({ Int($0) }) else {
+            throw .error("the plan has no integer 'format_version'", at: at("format_version"))
+        }
+        guard version == Plan.formatVersion else {
+            let writer = locator.scalar(at: [.key("compiler_version")]) ?? "an unknown compiler"
+            throw DiagnosticError(Diagnostic(.error, "plan format version \(version) is not one this build reads (it reads version \(Plan.formatVersion))", at: at("format_version"),
+                                             notes: [.note("the plan was written by wafermap \(writer); compile the model again with this build, or read the plan with a build of that version")]))
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(Plan.self, from: data)
+        } catch let error as DecodingError {
+            let (message, path) = describe(error)
+            let steps = path.map { key -> JSONLocator.Step in key.intValue.map { .index($0) } ?? .key(snakeCase(key.stringValue)) }
+            var location = SourceLocation.startOf(file)
+            if case let .found(p) = locator.locate(steps) { location = SourceLocation(file: file, line: p.line, column: p.column) }
+            let field = steps.map { step -> String in
+                switch step { case let .key(k): return "." + k; case let .index(n): return "[\(n)]" }
+            }.joined()
+            throw .error("\(field.isEmpty ? "the plan" : String(field.dropFirst())): \(message)", at: location)
+        } catch {
+            throw .error("the plan could not be read: \(error)", at: .startOf(file))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> (String, [CodingKey]) {
+        switch error {
+        case let .typeMismatch(type, context): return ("expected \(name(of: type))", context.codingPath)
+        case let .valueNotFound(type, context): return ("expected \(name(of: type)), found null", context.codingPath)
+        case let .keyNotFound(key, context): return ("missing field '\(snakeCase(key.stringValue))'", context.codingPath)
+        case let .dataCorrupted(context): return (context.debugDescription, context.codingPath)
+        @unknown default: return ("\(error)", [])
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int32.Type, is UInt64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)".contains("Array") ? "a list" : "an object"
+        }
+    }
+
+    /// `dataBytesPerPe` -> `data_bytes_per_pe` (what the encoder's key strategy does).
+    static func snakeCase(_ key: String) -> String {
+        var out = ""
+        for (i, ch) in key.enumerated() {
+            if ch.isUppercase {
+                if i > 0 { out += "_" }
+                out += ch.lowercased()
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}
