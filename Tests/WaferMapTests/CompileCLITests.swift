@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import WaferPlan
 import WaferSupport
@@ -117,5 +120,29 @@ import WaferTestSupport
         #expect(out.status == 1)
         #expect(out.stderr.contains("cannot write"))
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func picturesAreWellFormedAggregatedAndReproducible() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("l.plan.json").path
+        let svg = dir.appendingPathComponent("svg").path, again = dir.appendingPathComponent("again").path
+        let out = try CLI.run(["compile", "examples/models/llama-3.1-8b.yaml", "--defect-rate", "0.001", "--clustered", "-o", plan, "--svg", svg])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try CLI.run(["render", plan, "--svg", again]).status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: svg).sorted()
+        #expect(names == ["overview.svg", "wafer-00.svg"])
+        for name in names {
+            let data = try Data(contentsOf: URL(fileURLWithPath: svg).appendingPathComponent(name))
+            // `render` from the plan draws the same picture as `compile --svg`.
+            #expect(try Data(contentsOf: URL(fileURLWithPath: again).appendingPathComponent(name)) == data)
+            #expect(XMLParser(data: data).parse(), "\(name) is not well-formed XML")
+            let text = String(decoding: data, as: UTF8.self)
+            let rects = text.components(separatedBy: "<rect").count - 1
+            // Aggregated: far fewer shapes than the wafer's 893,064 PEs, and light enough to open.
+            #expect(rects < 20_000 && data.count < 3_000_000, "\(name): \(rects) rectangles, \(data.count) bytes")
+        }
+        let wafer = String(decoding: try Data(contentsOf: URL(fileURLWithPath: svg).appendingPathComponent("wafer-00.svg")), as: UTF8.self)
+        #expect(wafer.contains("embed_tokens") && wafer.contains("#e74c3c"))  // a label, dead PEs drawn
     }
 }
