@@ -84,6 +84,18 @@ public struct JSONLocator {
         var stack: [Container] = []
         var path: [Step] = []
         func atTarget() -> Bool { target.map { $0 == path } ?? false }
+        let truncated = "unexpected end of file (the plan is truncated?)"
+        /// Reads `"key":` at `i` into the innermost object; nil, or the syntax error.
+        func readKey() -> Outcome? {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return .invalid(i < bytes.count ? "expected a key in quotes" : truncated, position(i)) }
+            let at = i
+            guard let key = string() else { return .invalid(i >= bytes.count ? truncated : "control character in a key", position(at)) }
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return .invalid(i < bytes.count ? "expected ':'" : truncated, position(i)) }
+            i += 1
+            stack[stack.count - 1] = .object(expectKey: false, key: key)
+            return nil
+        }
         // Parse values iteratively.
         skipSpace()
         while true {
@@ -99,17 +111,9 @@ public struct JSONLocator {
                 skipSpace()
                 if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; scalarDone = true; break }
                 stack.append(.object(expectKey: true, key: nil))
-                // Read the first key.
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
-                    return .invalid(i < bytes.count ? "expected a key in quotes" : "unexpected end of file (the plan is truncated?)", position(i))
-                }
-                let at = i
-                guard let key = string() else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a key", position(at)) }
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return .invalid(i < bytes.count ? "expected ':'" : "unexpected end of file (the plan is truncated?)", position(i)) }
-                i += 1
-                stack[stack.count - 1] = .object(expectKey: false, key: key)
-                path.append(.key(key))
+                if let error = readKey() { return error }
+                path.append(.key(""))
+                if case let .object(_, key?) = stack[stack.count - 1] { path[path.count - 1] = .key(key) }
                 continue
             case UInt8(ascii: "["):
                 i += 1
@@ -164,16 +168,8 @@ public struct JSONLocator {
                     if c == UInt8(ascii: ",") {
                         i += 1
                         skipSpace()
-                        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
-                            return .invalid(i < bytes.count ? "expected a key in quotes" : "unexpected end of file (the plan is truncated?)", position(i))
-                        }
-                        let at = i
-                        guard let key = string() else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a key", position(at)) }
-                        skipSpace()
-                        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return .invalid(i < bytes.count ? "expected ':'" : "unexpected end of file (the plan is truncated?)", position(i)) }
-                        i += 1
-                        stack[stack.count - 1] = .object(expectKey: false, key: key)
-                        path[path.count - 1] = .key(key)
+                        if let error = readKey() { return error }
+                        if case let .object(_, key?) = stack[stack.count - 1] { path[path.count - 1] = .key(key) }
                     } else if c == UInt8(ascii: "}") {
                         i += 1
                         stack.removeLast(); path.removeLast()
