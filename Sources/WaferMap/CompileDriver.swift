@@ -60,7 +60,6 @@ extension Driver {
         } catch {
             throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \((error as NSError).localizedDescription)", at: nil)
         }
-        let (_, defectText) = try defectSource(request.count.defects, target: report.target)
         let context = PassContext(target: report.target, defects: report.defects, deployment: report.deployment)
         let wafersRequested: String
         switch report.deployment.wafers {
@@ -68,15 +67,10 @@ extension Driver {
         case let .exactly(n): wafersRequested = "\(n)"
         }
         let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
-                                         provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: defectText,
+                                         provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: report.defectSummary,
                                                            wafersRequested: wafersRequested, precision: result.graph.precision.description))
         let planPath = request.planPath ?? CompileRequest.defaultPlanPath(model: request.count.modelPath)
-        let data = try PlanIO.encode(plan)
-        do throws(AtomicFile.WriteError) {
-            try AtomicFile.write(data, to: planPath)
-        } catch {
-            throw .error(error.description, at: nil)
-        }
+        let planBytes = try PlanIO.write(plan, to: planPath)
         timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
 
         // The check reads the file back, as an executor would, and compares.
@@ -91,7 +85,7 @@ extension Driver {
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects)
         let total = (clock.now - start).seconds
         if let reportPath = request.reportPath {
-            let json = CompileReport(plan: plan, planPath: planPath, planBytes: data.count, quality: quality, problems: problems,
+            let json = CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems,
                                      timings: timings, totalSeconds: total, attempts: result.attempts).json()
             do throws(AtomicFile.WriteError) {
                 try AtomicFile.write(json, to: reportPath)
@@ -99,7 +93,7 @@ extension Driver {
                 throw .error(error.description, at: nil)
             }
         }
-        return CompileResult(plan: plan, planPath: planPath, planBytes: data.count, report: report, quality: quality, problems: problems,
+        return CompileResult(plan: plan, planPath: planPath, planBytes: planBytes, report: report, quality: quality, problems: problems,
                              timings: timings, totalSeconds: total)
     }
 }

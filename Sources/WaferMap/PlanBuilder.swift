@@ -101,12 +101,9 @@ public enum PlanBuilder {
                     routing: planRouting, schedule: planSchedule)
     }
 
-    /// SHA-256 of a value's canonical JSON (sorted keys, no whitespace).
+    /// SHA-256 of a value's canonical JSON (`PlanIO.canonicalJSON`).
     static func digest<T: Encodable>(_ value: T) throws(DiagnosticError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        do { return SHA256.hex(try encoder.encode(value)) } catch { throw .error("internal: cannot encode a plan input: \(error)", at: nil) }
+        SHA256.hex(try PlanIO.canonicalJSON(value))
     }
 
     public static func target(_ t: Target) -> PlanTarget {

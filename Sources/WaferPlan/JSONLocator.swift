@@ -104,12 +104,11 @@ public struct JSONLocator {
             guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
             if atTarget() { return .found(position(i)) }
             let c = bytes[i]
-            var scalarDone = false
             switch c {
             case UInt8(ascii: "{"):
                 i += 1
                 skipSpace()
-                if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; scalarDone = true; break }
+                if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; break }
                 stack.append(.object(expectKey: true, key: nil))
                 if let error = readKey() { return error }
                 path.append(.key(""))
@@ -118,20 +117,18 @@ public struct JSONLocator {
             case UInt8(ascii: "["):
                 i += 1
                 skipSpace()
-                if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; scalarDone = true; break }
+                if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; break }
                 stack.append(.array(index: 0))
                 path.append(.index(0))
                 continue
             case UInt8(ascii: "\""):
                 let at = i
                 guard string() != nil else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a string", position(at)) }
-                scalarDone = true
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let at = i
                 i += 1
                 while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[i]) { i += 1 }
                 if i - at == 1 && c == UInt8(ascii: "-") { return .invalid("malformed number", position(at)) }
-                scalarDone = true
             default:
                 var matched = false
                 for word in ["true", "false", "null"] {
@@ -139,9 +136,7 @@ public struct JSONLocator {
                     if i + w.count <= bytes.count && Array(bytes[i..<(i + w.count)]) == w { i += w.count; matched = true; break }
                 }
                 guard matched else { return .invalid("unexpected character '\(String(decoding: [c], as: UTF8.self))'", position(i)) }
-                scalarDone = true
             }
-            _ = scalarDone
             // After a value: close containers or move to the next element.
             while true {
                 skipSpace()

@@ -7,28 +7,36 @@ import WaferSupport
 /// WaferMap plan of a version this build reads (else which version it is and which one this
 /// build reads), and every field has its type (else the field's path, line and column).
 public enum PlanIO {
-    /// The plan's bytes. O(plan size).
-    public static func encode(_ plan: Plan) throws(DiagnosticError) -> Data {
+    /// Any value's canonical JSON: keys sorted and in snake_case, no whitespace (what plans are
+    /// written in, and what the input digests are taken over). O(value size).
+    public static func canonicalJSON<T: Encodable>(_ value: T) throws(DiagnosticError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         do {
-            var data = try encoder.encode(plan)
-            data.append(UInt8(ascii: "\n"))
-            return data
+            return try encoder.encode(value)
         } catch {
-            throw .error("internal: the plan could not be encoded: \(error)", at: nil)
+            throw .error("internal: \(T.self) could not be encoded: \(error)", at: nil)
         }
     }
 
-    /// Writes `plan` to `path` atomically.
-    public static func write(_ plan: Plan, to path: String) throws(DiagnosticError) {
+    /// The plan's bytes: its canonical JSON and a newline. O(plan size).
+    public static func encode(_ plan: Plan) throws(DiagnosticError) -> Data {
+        var data = try canonicalJSON(plan)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// Writes `plan` to `path` atomically; returns the bytes written.
+    @discardableResult
+    public static func write(_ plan: Plan, to path: String) throws(DiagnosticError) -> Int {
         let data = try encode(plan)
         do throws(AtomicFile.WriteError) {
             try AtomicFile.write(data, to: path)
         } catch {
             throw .error(error.description, at: nil)
         }
+        return data.count
     }
 
     /// Reads the plan at `path`.
