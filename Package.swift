@@ -34,8 +34,11 @@ let package = Package(
         .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferSupport"]),
         // The plan format: what the back end writes and an executor reads (no passes, no IR).
         .target(name: "WaferPlan", dependencies: ["WaferSupport"]),
+        // The embedded executor: replays a plan on simulated wafers (structure, numerics, timing).
+        // Reads plans only; it must never depend on the passes or the IR (a test checks).
+        .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport"]),
         // The driver: assembles pipelines, returns result values; reports (table, JSON); the back end.
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferSupport"]),
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferTestSupport"]),
         .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferTestSupport"]),
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
+        .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
         .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "wafermap", "WaferTestSupport"]),
     ],

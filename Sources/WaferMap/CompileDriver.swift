@@ -1,5 +1,6 @@
 import Foundation
 import WaferIR
+import WaferExec
 import WaferPasses
 import WaferPlan
 import WaferSupport
@@ -32,6 +33,9 @@ public struct CompileResult: Sendable {
     public var quality: PlacementQuality?
     /// Problems the plan's consistency check found (empty: the plan checks out).
     public var problems: [String]
+    /// The embedded executor's verdict on the plan as read back (structure, numeric check,
+    /// timing simulation).
+    public var execution: Executor.Report
     public var timings: [StepTiming]
     public var totalSeconds: Double
 }
@@ -82,6 +86,19 @@ extension Driver {
         problems += PlanCheck.problems(reread)
         timings.append(StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds))
 
+        // The executor replays the plan: structure, numerics (whole model when small, two
+        // sampled units otherwise), and the timing simulation.
+        progress("execute plan")
+        let executeStart = clock.now
+        var options = Executor.Options()
+        options.numeric = true
+        options.timing = true
+        options.seed = report.deployment.seed
+        let parameters = reread.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+        if parameters > options.fullNumericLimit { options.sample = 2 }
+        let execution = Executor.run(reread, options: options)
+        timings.append(StepTiming(name: "execute plan", seconds: (clock.now - executeStart).seconds))
+
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects)
         let total = (clock.now - start).seconds
         if let reportPath = request.reportPath {
@@ -94,6 +111,6 @@ extension Driver {
             }
         }
         return CompileResult(plan: plan, planPath: planPath, planBytes: planBytes, report: report, quality: quality, problems: problems,
-                             timings: timings, totalSeconds: total)
+                             execution: execution, timings: timings, totalSeconds: total)
     }
 }

@@ -1,3 +1,4 @@
+import WaferExec
 import WaferPlan
 import WaferSupport
 
@@ -13,6 +14,13 @@ public enum CompileSummary {
         out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch 1 (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
         out += "routing     max \(s.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE; \(Units.grouped(s.exceptionRoutes)) defect exception routes, \(Units.grouped(s.overlayRoutes)) over overlays, \(Units.grouped(s.unresolvedRoutes)) unresolved\n"
         out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
+        let e = r.execution
+        var verdict = e.violations.isEmpty ? "valid" : "INVALID (\(Violation.Category.allCases.compactMap { c in e.violations.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")))"
+        if let n = e.numeric { verdict += "; numeric \(n.mode): \(n.passed ? "agrees" : "DISAGREES") (max relative error \(String(format: "%.2g", n.relativeError)))" }
+        if let t = e.timing {
+            verdict += "; simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s (\(String(format: "%.3f", p.schedule.tokensPerS > 0 ? t.tokensPerS / p.schedule.tokensPerS : 0)) x predicted)"
+        }
+        out += "executor    \(verdict)\n"
         if let reportPath { out += "report      \(reportPath)\n" }
         return out
     }

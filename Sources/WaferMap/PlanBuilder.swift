@@ -53,6 +53,10 @@ public enum PlanBuilder {
                 throw .error("internal: unit \(unit.name) has no slot", at: nil)
             }
             var tensors: [PlanTensor] = []
+            var ops: [PlanOp] = []
+            for opIndex in unit.ops where graph.ops.indices.contains(opIndex) && (unit.holdsBase || unit.expertOp == opIndex) {
+                ops.append(PlanOps.planOp(graph.ops[opIndex]))
+            }
             for opIndex in unit.ops where graph.ops.indices.contains(opIndex) {
                 let op = graph.ops[opIndex]
                 for tensor in op.weights {
@@ -73,7 +77,7 @@ public enum PlanBuilder {
             units.append(PlanUnit(name: unit.name, wafer: unit.wafer, group: unit.group, slot: slots[unit.group],
                                   experts: [unit.experts.lowerBound, unit.experts.upperBound], cells: cells,
                                   denseBytesPerPe: unit.denseBytesPerPE, expertBytesPerPe: unit.expertBytesPerPE, kvBytesPerPe: unit.kvBytesPerPE,
-                                  modeledCycles: unit.modeledCycles, tensors: tensors))
+                                  modeledCycles: unit.modeledCycles, ops: ops, tensors: tensors))
         }
         let planRouting = Self.routing(routing, width: target.fabricWidth)
         let planSchedule = PlanSchedule(clockMhz: schedule.clockMHz, cyclesPerToken: schedule.cyclesPerToken, tokensPerS: schedule.tokensPerSecond,

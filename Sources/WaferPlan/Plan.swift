@@ -11,7 +11,7 @@ public struct Plan: Codable, Sendable, Equatable {
     /// `format` of every plan.
     public static let formatName = "wafermap-plan"
     /// The version this build writes and the only one it reads.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public var format: String
     public var formatVersion: Int
@@ -224,11 +224,38 @@ public struct PlanUnit: Codable, Sendable, Equatable {
     public var expertBytesPerPe: Int
     public var kvBytesPerPe: Int
     public var modeledCycles: Int
+    /// What the unit computes, in order (a unit holding only a slice of routed experts lists
+    /// the MoE op alone): enough for an executor to run the model without the model file.
+    public var ops: [PlanOp]
     public var tensors: [PlanTensor]
     public init(name: String, wafer: Int, group: Int, slot: Int, experts: [Int], cells: PlanCells?, denseBytesPerPe: Int, expertBytesPerPe: Int,
-                kvBytesPerPe: Int, modeledCycles: Int, tensors: [PlanTensor]) {
+                kvBytesPerPe: Int, modeledCycles: Int, ops: [PlanOp], tensors: [PlanTensor]) {
         self.name = name; self.wafer = wafer; self.group = group; self.slot = slot; self.experts = experts; self.cells = cells
         self.denseBytesPerPe = denseBytesPerPe; self.expertBytesPerPe = expertBytesPerPe; self.kvBytesPerPe = kvBytesPerPe
-        self.modeledCycles = modeledCycles; self.tensors = tensors
+        self.modeledCycles = modeledCycles; self.ops = ops; self.tensors = tensors
     }
+}
+
+/// One op of a unit: its Hugging Face-style name, its kind (`embedding`, `rmsnorm`, `layernorm`,
+/// `attention`, `mla`, `mlp`, `moe`, `add`, `lm_head`) and the integer hyper-parameters that fix
+/// its math (docs/plan-format.md lists the keys per kind; flags are 0 or 1, an absent optional
+/// size is 0). Pre-norm rule: a norm reads the current value, a mixer reads it and its output is
+/// added to the residual stream (`add`), which becomes the current value.
+public struct PlanOp: Codable, Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    /// The decoder layer, or -1 outside the layer stack.
+    public var layer: Int
+    public var attributes: [String: Int]
+    /// The activation function of an MLP or MoE (`silu`, `gelu`, `gelu_tanh`, `relu`, `relu2`,
+    /// `swiglu_oai`); nil otherwise.
+    public var activation: String?
+    /// A tied head's weight: the full name of the tensor it reads (`embed_tokens.weight`).
+    public var tiedWeight: String?
+    public init(name: String, kind: String, layer: Int, attributes: [String: Int], activation: String?, tiedWeight: String?) {
+        self.name = name; self.kind = kind; self.layer = layer; self.attributes = attributes; self.activation = activation; self.tiedWeight = tiedWeight
+    }
+
+    /// An attribute, 0 when absent.
+    public subscript(key: String) -> Int { attributes[key] ?? 0 }
 }

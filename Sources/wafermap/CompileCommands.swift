@@ -45,6 +45,11 @@ struct CompileCommand: ParsableCommand {
                 throw DiagnosticError(Diagnostic(.error, "the plan written to \(result.planPath) failed its consistency check (\(result.problems.count) problem\(result.problems.count == 1 ? "" : "s"))", at: nil,
                                                  notes: result.problems.map { .note($0) }))
             }
+            if !result.execution.passed {
+                let items = result.execution.violations.items
+                throw DiagnosticError(Diagnostic(.error, "the executor rejects the plan written to \(result.planPath) (\(result.execution.violations.total) violation\(result.execution.violations.total == 1 ? "" : "s"); `wafermap check \(result.planPath)` lists them)", at: nil,
+                                                 notes: items.prefix(10).map { .note("\($0.category.rawValue): \($0.message)") }))
+            }
         }
     }
 }
@@ -87,5 +92,63 @@ struct RenderCommand: ParsableCommand {
             let files = try WaferPictures.write(plan, to: svg)
             writeStdout("wrote \(files.count) SVG files to \(svg): \(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))\n")
         }
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run a plan on the embedded executor: structure, numerics, timing, faults (docs/executor.md).")
+
+    @Argument(help: "The plan (JSON).")
+    var plan: String
+
+    @Option(help: ArgumentHelp("A defect map of the wafers as they are now; PEs and links it adds are faults.", valueName: "file"))
+    var defects: String?
+
+    @Flag(help: "Run the numeric check: the whole model for small models, sampled units for large ones.")
+    var numeric = false
+
+    @Option(help: ArgumentHelp("Numeric check on this many randomly chosen decoder units (weights generated on the fly).", valueName: "K"))
+    var sample: Int?
+
+    @Option(help: "Decode steps of the full numeric check.")
+    var steps = 4
+
+    @Flag(help: "Run the event-driven timing simulation and compare it with the compiler's estimate.")
+    var timing = false
+
+    @Option(name: .customLong("kill-pe"), help: ArgumentHelp("Kill a PE of the simulated wafer: WAFER:X,Y. Repeatable.", valueName: "W:X,Y"))
+    var killPE: [String] = []
+
+    @Option(help: ArgumentHelp("Kill each PE with this probability (drawn from --seed).", valueName: "rate"))
+    var faultRate: Double?
+
+    @Option(help: "Seed of the synthetic weights, tokens, sampling and faults.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output: text or json.")
+    var format: String = "text"
+
+    func run() throws {
+        var passed = true
+        try runReportingErrors { () throws(DiagnosticError) in
+            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
+            guard steps >= 1, steps <= 4096 else { throw .error("--steps \(steps): expected 1 to 4096", at: nil) }
+            if let sample, sample < 1 { throw .error("--sample \(sample): expected at least 1", at: nil) }
+            var request = CheckRequest(planPath: plan)
+            request.defectsPath = defects
+            request.killPEs = killPE
+            request.faultRate = faultRate
+            request.options.numeric = numeric || sample != nil
+            request.options.sample = sample
+            request.options.steps = steps
+            request.options.timing = timing
+            request.options.seed = seed
+            let result = try Driver.check(request)
+            writeStdout(format == "json" ? CheckRendering.json(result, path: plan) : CheckRendering.text(result, path: plan))
+            passed = result.report.passed
+        }
+        if !passed { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,107 @@
+import Foundation
+import WaferPlan
+
+/// The embedded executor: an independent second implementation that runs a plan on simulated
+/// wafers and says whether it is valid, whether it computes the right answer, and how long a
+/// token takes (docs/executor.md). It reads only the plan (module WaferPlan) and never the
+/// compiler's passes or IR; a test checks the package graph for this.
+public enum Executor {
+    /// What to run. Every knob:
+    public struct Options: Sendable {
+        /// Run the numeric check (full for models up to `fullNumericLimit` parameters, else
+        /// sampled unless `sample` is set).
+        public var numeric = false
+        /// Sampled numeric check on this many decoder units instead of the full run.
+        public var sample: Int?
+        /// Decode steps of the full numeric check.
+        public var steps = 4
+        /// Run the event-driven timing simulation.
+        public var timing = false
+        /// Extra dead PEs per wafer (fault injection, or a newer defect map), and dead links.
+        public var faults: [Int: [Int32]] = [:]
+        public var faultLinks: [Int: [Int32]] = [:]
+        /// Seed of the synthetic weights, the token sequence and the sampling.
+        public var seed: UInt64 = 1
+        /// Parameters up to which `numeric` runs the whole model (tiny models; above, sampled).
+        public var fullNumericLimit = 50_000_000
+        public init() {}
+    }
+
+    public struct Report: Sendable {
+        public var violations: ViolationLog
+        public var linesExpanded: Int
+        public var exceptionHops: Int
+        public var maxColorsPerPe: Int
+        public var injectedFaults: Int
+        public var numeric: NumericCheck.Result?
+        public var timing: TimingSimulation?
+        public var seconds: [String: Double]
+        public var passed: Bool { violations.isEmpty && (numeric?.passed ?? true) }
+    }
+
+    /// Runs the structural check, then what `options` asks for. O(PEs the classes span + touched
+    /// lines + exception hops) for the structure; see NumericCheck and TimingSimulation.
+    public static func run(_ plan: Plan, options: Options = Options()) -> Report {
+        var log = ViolationLog()
+        var seconds: [String: Double] = [:]
+        func timed<T>(_ name: String, _ body: () -> T) -> T {
+            let t0 = Date()
+            let r = body()
+            seconds[name] = Date().timeIntervalSince(t0)
+            return r
+        }
+        let t = plan.target
+        guard t.fabricWidth > 0, t.fabricHeight > 0, t.fabricWidth <= 1 << 15, t.fabricHeight <= 1 << 15, plan.routing.colorBudget <= 64 else {
+            log.add(.plan, "target: a \(t.fabricWidth) x \(t.fabricHeight) fabric with \(plan.routing.colorBudget) colors is not one the executor can simulate")
+            return Report(violations: log, linesExpanded: 0, exceptionHops: 0, maxColorsPerPe: 0, injectedFaults: 0, numeric: nil, timing: nil, seconds: [:])
+        }
+        if plan.routing.colorBudget != t.routableColors - t.reservedColors {
+            log.add(.plan, "routing: a budget of \(plan.routing.colorBudget) colors, the target allows \(t.routableColors - t.reservedColors)")
+        }
+        var injected = 0
+        let fabrics: [WaferFabric] = timed("fabric") {
+            plan.wafers.map { w in
+                var wafer = w
+                let extraLinks = options.faultLinks[w.index] ?? []
+                wafer.deadLinks = Array(Set(w.deadLinks + extraLinks)).sorted()
+                let extra = (options.faults[w.index] ?? []).filter { !w.deadPes.contains($0) }
+                injected += extra.count
+                return WaferFabric(plan: plan, wafer: wafer, faults: extra)
+            }
+        }
+        for (w, list) in options.faults.sorted(by: { $0.key < $1.key }) where !plan.wafers.contains(where: { $0.index == w }) && !list.isEmpty {
+            log.add(.fault, "a fault names wafer \(w), which the plan does not use")
+        }
+        let replay = timed("routes") { RouteReplay(plan: plan, fabrics: fabrics) }
+        log.merge(replay.log)
+        timed("placement") { PlacementCheck.run(plan, fabrics: fabrics, log: &log) }
+        timed("schedule") { ScheduleCheck.run(plan, log: &log) }
+        var numeric: NumericCheck.Result?
+        if options.numeric {
+            let parameters = plan.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+            numeric = timed("numeric") {
+                if let k = options.sample ?? (parameters > options.fullNumericLimit ? 4 : nil) {
+                    return NumericCheck.sampled(plan, fabrics: fabrics, replay: replay, seed: options.seed, k: k, log: &log)
+                }
+                return NumericCheck.full(plan, fabrics: fabrics, replay: replay, seed: options.seed, steps: options.steps, log: &log)
+            }
+        }
+        let timing = options.timing ? timed("timing") { TimingSimulation(plan: plan) } : nil
+        return Report(violations: log, linesExpanded: replay.linesExpanded, exceptionHops: replay.exceptionHops, maxColorsPerPe: replay.maxColorsPerPe,
+                      injectedFaults: injected, numeric: numeric, timing: timing, seconds: seconds)
+    }
+
+    /// PEs a uniform fault rate kills, per wafer: each PE independently with probability
+    /// `rate`, drawn from a hash of (seed, wafer, PE) so the set is reproducible. O(PEs).
+    public static func faults(rate: Double, seed: UInt64, plan: Plan) -> [Int: [Int32]] {
+        guard rate > 0 else { return [:] }
+        let n = plan.target.fabricWidth * plan.target.fabricHeight
+        let threshold = UInt64(min(max(rate, 0), 1) * Double(UInt64.max >> 11))
+        var out: [Int: [Int32]] = [:]
+        for w in plan.wafers {
+            let base = WeightSource.mix(seed ^ (UInt64(w.index) &* 0x9e37_79b9))
+            for pe in 0..<n where WeightSource.mix(base ^ UInt64(pe)) >> 11 < threshold { out[w.index, default: []].append(Int32(pe)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,136 @@
+import WaferPlan
+
+/// One simulated wafer, re-derived from the plan alone: which PEs and links are alive, where
+/// the program area is, and the plan's tiling rule (slot rectangles, spare columns, the home
+/// and substitute PE of every tile). Flat arrays, never an object per PE: a WSE-3 wafer is
+/// 893,064 bytes of state plus its dead lists.
+public struct WaferFabric: Sendable {
+    public let index: Int
+    public let width: Int
+    public let height: Int
+    /// 0 live, 1 dead (defect map or injected fault), 2 sealed (live but cut off; the compiler
+    /// treats it as dead).
+    private(set) var state: [UInt8]
+    /// Dead links: `2 * pe` east of `pe`, `2 * pe + 1` south of it.
+    private(set) var deadLinks: Set<Int32>
+    /// Dead or sealed x positions per row, and y positions per column, sorted.
+    private(set) var deadByRow: [Int: [Int]] = [:]
+    private(set) var deadByColumn: [Int: [Int]] = [:]
+    /// Rows and columns with a dead link east / south of a PE on them.
+    private(set) var linkRows: Set<Int> = []
+    private(set) var linkColumns: Set<Int> = []
+    public let program: (x: Range<Int>, y: Range<Int>)
+    public let wafer: PlanWafer
+    /// Logical column -> offset in the slot, and offset -> logical column (nil for a spare).
+    public let homeOffsets: [Int]
+    public let logicalOfOffset: [Int?]
+    public var pitch: Int { wafer.slotWidth + wafer.spareColumns }
+
+    /// O(fabric + dead PEs + dead links). `faults` are extra dead PEs (fault injection).
+    public init(plan: Plan, wafer w: PlanWafer, faults: [Int32] = []) {
+        let t = plan.target
+        index = w.index; wafer = w
+        width = max(t.fabricWidth, 1); height = max(t.fabricHeight, 1)
+        program = (t.haloWest..<max(t.haloWest, t.fabricWidth - t.haloEast), t.haloNorth..<max(t.haloNorth, t.fabricHeight - t.haloSouth))
+        state = [UInt8](repeating: 0, count: width * height)
+        deadLinks = Set(w.deadLinks)
+        let pitch = max(w.slotWidth + w.spareColumns, 1)
+        let spares = Set((0..<max(w.spareColumns, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(w.spareColumns, 1)) })
+        var offsets: [Int] = [], inverse = [Int?](repeating: nil, count: pitch)
+        for o in 0..<pitch where !spares.contains(o) { inverse[o] = offsets.count; offsets.append(o) }
+        homeOffsets = offsets; logicalOfOffset = inverse
+        for pe in w.deadPes where pe >= 0 && Int(pe) < state.count { state[Int(pe)] = 1 }
+        for pe in w.sealedPes where pe >= 0 && Int(pe) < state.count && state[Int(pe)] == 0 { state[Int(pe)] = 2 }
+        for pe in faults where pe >= 0 && Int(pe) < state.count { state[Int(pe)] = 1 }
+        for pe in w.deadPes + w.sealedPes + faults where pe >= 0 && Int(pe) < state.count {
+            deadByRow[Int(pe) / width, default: []].append(Int(pe) % width)
+            deadByColumn[Int(pe) % width, default: []].append(Int(pe) / width)
+        }
+        for key in deadByRow.keys { deadByRow[key] = Array(Set(deadByRow[key] ?? [])).sorted() }
+        for key in deadByColumn.keys { deadByColumn[key] = Array(Set(deadByColumn[key] ?? [])).sorted() }
+        for link in deadLinks where link >= 0 {
+            let pe = Int(link) / 2
+            if link % 2 == 0 { linkRows.insert(pe / width) } else { linkColumns.insert(pe % width) }
+        }
+    }
+
+    public func onFabric(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
+    public func inProgram(_ x: Int, _ y: Int) -> Bool { program.x.contains(x) && program.y.contains(y) }
+    public func isLive(_ x: Int, _ y: Int) -> Bool { onFabric(x, y) && state[y * width + x] == 0 }
+    public func isLive(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] == 0 }
+    /// Whether the PE is dead in the defect map or by a fault (not merely sealed).
+    public func isDead(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] == 1 }
+
+    /// Whether the mesh link between neighbours (ax, ay) and (bx, by) is alive. O(1).
+    public func linkLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
+        guard abs(ax - bx) + abs(ay - by) == 1, onFabric(ax, ay), onFabric(bx, by) else { return false }
+        let link = ay == by ? 2 * (ay * width + min(ax, bx)) : 2 * (min(ay, by) * width + ax) + 1
+        return !deadLinks.contains(Int32(link))
+    }
+
+    /// Whether the straight run from (ax, ay) to (bx, by) (same row or column) has live PEs and
+    /// links throughout. O(length).
+    public func straightLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
+        guard ax == bx || ay == by else { return false }
+        var x = ax, y = ay
+        guard isLive(x, y) else { return false }
+        while x != bx || y != by {
+            let nx = x + (bx > x ? 1 : bx < x ? -1 : 0), ny = y + (by > y ? 1 : by < y ? -1 : 0)
+            guard isLive(nx, ny), linkLive(x, y, nx, ny) else { return false }
+            x = nx; y = ny
+        }
+        return true
+    }
+
+    /// Slot `s`'s top-left PE.
+    public func slotOrigin(_ s: Int) -> (x: Int, y: Int) {
+        let columns = max(wafer.gridColumns, 1)
+        return (wafer.originX + (s % columns) * pitch, wafer.originY + (s / columns) * wafer.slotHeight)
+    }
+
+    public func isSpare(offset: Int) -> Bool { offset >= 0 && offset < logicalOfOffset.count && logicalOfOffset[offset] == nil }
+
+    /// Home fabric column -> substitute fabric column for the dead home PEs of row `y` of slot
+    /// `s`: dead home PEs taken left to right, each to the nearest free live spare of the row,
+    /// ties to the left (docs/plan-format.md). Nil values: no spare left. O(row width).
+    public func substitutes(slot s: Int, row y: Int) -> [Int: Int?] {
+        let origin = slotOrigin(s)
+        let dead = (deadByRow[y] ?? []).filter { $0 >= origin.x && $0 < origin.x + pitch }
+        guard !dead.isEmpty else { return [:] }
+        var free = (0..<pitch).filter { isSpare(offset: $0) }.map { origin.x + $0 }.filter { isLive($0, y) }
+        var result: [Int: Int?] = [:]
+        for x in dead where !isSpare(offset: x - origin.x) {
+            guard let best = free.indices.min(by: { (abs(free[$0] - x), free[$0]) < (abs(free[$1] - x), free[$1]) }) else {
+                result[x] = .some(nil); continue
+            }
+            result[x] = free[best]
+            free.remove(at: best)
+        }
+        return result
+    }
+
+    /// The PE holding logical (column, row) of slot `s`: its home, or its substitute when the
+    /// home is dead or sealed; nil when no spare is left. `subs` caches `substitutes` per row.
+    public func holder(slot s: Int, column: Int, row: Int, subs: inout [Int: [Int: Int?]]) -> (x: Int, y: Int)? {
+        guard column >= 0, column < homeOffsets.count else { return nil }
+        let origin = slotOrigin(s)
+        let x = origin.x + homeOffsets[column], y = origin.y + row
+        if isLive(x, y) { return (x, y) }
+        let key = s * height + y
+        if subs[key] == nil { subs[key] = substitutes(slot: s, row: y) }
+        guard let entry = subs[key]?[x], let spare = entry else { return nil }
+        return (spare, y)
+    }
+
+    /// Whether any dead/sealed PE lies in row `y` between columns `xs`, or a dead east link.
+    func rowTouched(_ y: Int, _ xs: ClosedRange<Int>) -> Bool {
+        if linkRows.contains(y) { return true }
+        return (deadByRow[y] ?? []).contains { xs.contains($0) }
+    }
+
+    /// Whether column `x` has a dead/sealed PE in rows `ys`, or a dead south link.
+    func columnTouched(_ x: Int, _ ys: Range<Int>) -> Bool {
+        if linkColumns.contains(x) { return true }
+        return (deadByColumn[x] ?? []).contains { ys.contains($0) }
+    }
+}

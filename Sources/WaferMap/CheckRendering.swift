@@ -1,0 +1,77 @@
+import Foundation
+import WaferExec
+import WaferPlan
+import WaferSupport
+
+/// `wafermap check` output: text for people, JSON (`--format json`, keys sorted) for tools.
+public enum CheckRendering {
+    public static func text(_ r: CheckResult, path: String) -> String {
+        let p = r.plan, e = r.report
+        var out = "plan        \(path): \(p.inputs.modelName) on \(p.wafers.count) x \(p.target.name) (format \(p.formatVersion), wafermap \(p.compilerVersion))\n"
+        if e.injectedFaults > 0 { out += "faults      \(Units.grouped(e.injectedFaults)) PEs killed on the simulated wafers\n" }
+        let counts = Violation.Category.allCases.compactMap { c in e.violations.counts[c].map { "\($0) \(c.rawValue)" } }
+        out += "structure   \(Units.grouped(p.units.count)) units, \(Units.grouped(p.routing.classes.count)) line classes (\(Units.grouped(e.linesExpanded)) lines with defects replayed), \(Units.grouped(p.routing.bundles.count)) bundles, \(Units.grouped(p.routing.exceptions.count)) exception routes (\(Units.grouped(e.exceptionHops)) hops); max \(e.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE: \(counts.isEmpty ? "valid" : "INVALID (\(counts.joined(separator: ", ")))")\n"
+        if let n = e.numeric {
+            out += "numeric     \(n.mode)\(n.steps > 0 ? ", \(n.steps) decode steps" : ""): \(Units.grouped(n.comparedValues)) values, max |difference| \(String(format: "%.3g", n.maxAbsDifference)) = \(String(format: "%.3g", n.relativeError)) of the largest (tolerance \(n.tolerance)): \(n.passed ? "agrees" : "DISAGREES")\n"
+        }
+        if let t = e.timing {
+            let ratio = p.schedule.tokensPerS > 0 ? t.tokensPerS / p.schedule.tokensPerS : 0
+            out += "timing      simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s per user (\(Units.grouped(t.cyclesPerToken)) cycles per token, \(Units.grouped(t.taskCount)) tasks); compiler predicted \(Units.fixed(p.schedule.tokensPerS, digits: 1)) (\(Units.grouped(p.schedule.cyclesPerToken)) cycles); simulated / predicted = \(String(format: "%.3f", ratio))\n"
+            let byKind = t.cyclesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(Units.grouped($0.value))" }.joined(separator: ", ")
+            out += "            busy cycles by kind: \(byKind)\n"
+            let path = t.criticalPath
+            let shown = path.count > 8 ? Array(path.prefix(4)) + Array(path.suffix(4)) : path
+            out += "            critical path: \(path.count) tasks: " + shown.map { "\($0.label) [\(Units.grouped($0.start))..\(Units.grouped($0.end)))" }.joined(separator: " -> ") + (path.count > 8 ? " (middle elided)" : "") + "\n"
+        }
+        out += "result      \(e.passed ? "PASS" : "FAIL") in \(String(format: "%.2f", r.seconds)) s\n"
+        for v in e.violations.items { out += "  \(v.category.rawValue): \(v.message)\n" }
+        let hidden = e.violations.total - e.violations.items.count
+        if hidden > 0 { out += "  ... and \(Units.grouped(hidden)) more\n" }
+        return out
+    }
+
+    struct JSONReport: Encodable {
+        var plan: String
+        var model: String
+        var wafers: Int
+        var passed: Bool
+        var violationCounts: [String: Int]
+        var violations: [Violation]
+        var injectedFaults: Int
+        var linesReplayed: Int
+        var exceptionHops: Int
+        var maxColorsPerPe: Int
+        var numeric: NumericCheck.Result?
+        var timing: Timing?
+        var wallSeconds: Double
+        struct Timing: Encodable {
+            var simulatedTokensPerS: Double
+            var simulatedCyclesPerToken: Int
+            var predictedTokensPerS: Double
+            var predictedCyclesPerToken: Int
+            var simulatedOverPredicted: Double
+            var cyclesByKind: [String: Int]
+            var criticalPath: [TimingSimulation.Task]
+        }
+    }
+
+    public static func json(_ r: CheckResult, path: String) -> String {
+        let e = r.report
+        let timing = e.timing.map { t in
+            JSONReport.Timing(simulatedTokensPerS: t.tokensPerS, simulatedCyclesPerToken: t.cyclesPerToken, predictedTokensPerS: r.plan.schedule.tokensPerS,
+                              predictedCyclesPerToken: r.plan.schedule.cyclesPerToken,
+                              simulatedOverPredicted: r.plan.schedule.tokensPerS > 0 ? t.tokensPerS / r.plan.schedule.tokensPerS : 0,
+                              cyclesByKind: t.cyclesByKind, criticalPath: t.criticalPath)
+        }
+        let report = JSONReport(plan: path, model: r.plan.inputs.modelName, wafers: r.plan.wafers.count, passed: e.passed,
+                                violationCounts: Dictionary(uniqueKeysWithValues: e.violations.counts.map { ($0.key.rawValue, $0.value) }),
+                                violations: e.violations.items, injectedFaults: e.injectedFaults, linesReplayed: e.linesExpanded,
+                                exceptionHops: e.exceptionHops, maxColorsPerPe: e.maxColorsPerPe, numeric: e.numeric, timing: timing,
+                                wallSeconds: r.seconds)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return ((try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+    }
+}
