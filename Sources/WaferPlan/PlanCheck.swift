@@ -137,11 +137,7 @@ public enum PlanCheck {
             }
             var previous: UInt64 = 0
             for i in path.indices {
-                var mask: UInt64 = 0
-                for (r, start) in e.runStarts.enumerated() {
-                    let end = r + 1 < e.runStarts.count ? e.runStarts[r + 1] : path.count - 1
-                    if start <= i && i <= end { mask |= UInt64(1) << UInt64(e.colors[r]) }
-                }
+                let mask = e.colorMask(at: i, pathCount: path.count)
                 if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
                 previous = mask
                 let pe = path[i]

@@ -127,6 +127,17 @@ public struct PlanException: Sendable, Equatable {
         self.overlay = overlay; self.extraHops = extraHops; self.relays = relays
     }
 
+    /// The colors the route holds at path index `i` of `pathCount` PEs: run `r` holds its color
+    /// from `run_starts[r]` through the next run's start (a relay PE holds both). O(runs).
+    public func colorMask(at i: Int, pathCount: Int) -> UInt64 {
+        var mask: UInt64 = 0
+        for (r, start) in runStarts.enumerated() where r < colors.count && colors[r] >= 0 && colors[r] < 64 {
+            let end = r + 1 < runStarts.count ? runStarts[r + 1] : pathCount - 1
+            if start <= i && i <= end { mask |= UInt64(1) << UInt64(colors[r]) }
+        }
+        return mask
+    }
+
     /// The PE ids along the route, decoded from `start` and `moves`; nil when a move is not one
     /// of N, E, S, W or leaves a `width x height` fabric. O(moves).
     public func path(width: Int, height: Int) -> [Int32]? {

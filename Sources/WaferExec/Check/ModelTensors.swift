@@ -57,9 +57,7 @@ public enum ModelTensors {
             out += mlp("experts.", op["expert_intermediate"], experts: op["experts"])
             if op["shared_experts"] > 0 {
                 // Shared-expert biases follow expert_bias, as the checkpoints store them.
-                var shared = mlp("shared_experts.", op["shared_experts"] * op["shared_intermediate"], experts: nil)
-                if op["expert_bias"] == 0 { shared.removeAll { $0.name.hasSuffix(".bias") } }
-                out += shared
+                out += mlp("shared_experts.", op["shared_experts"] * op["shared_intermediate"], experts: nil)
             }
             return out
         case "lm_head":

@@ -73,11 +73,7 @@ public struct RouteReplay: Sendable {
             } else {
                 var previous: UInt64 = 0
                 for i in path.indices {
-                    var mask: UInt64 = 0
-                    for (r, start) in e.runStarts.enumerated() {
-                        let end = r + 1 < e.runStarts.count ? e.runStarts[r + 1] : path.count - 1
-                        if start <= i && i <= end { mask |= UInt64(1) << UInt64(e.colors[r]) }
-                    }
+                    let mask = e.colorMask(at: i, pathCount: path.count)
                     if i > 0 && previous & mask == 0 {
                         log.add(.color, "\(name) on wafer \(e.wafer): hop \(i) into \(pe(Int(path[i]), width)) keeps no color both ends hold"); valid = false
                     }

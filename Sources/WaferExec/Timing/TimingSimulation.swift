@@ -1,4 +1,5 @@
 import WaferPlan
+import WaferSupport
 
 /// Event-driven simulation of one decode step (batch as planned) over the plan's flows and
 /// per-PE compute, independent of the compiler's schedule:
@@ -166,10 +167,11 @@ public struct TimingSimulation: Sendable {
                 if let r = tasks[i].resource, let f = free[r], f.at > s { s = f.at; by = f.by }
                 start[i] = s; end[i] = s + tasks[i].duration; cause[i] = by
                 if let r = tasks[i].resource { free[r] = (end[i], i) }
-                heap.push((end[i], i))
+                heap.push(Double(end[i]), i)
             }
             ready = []
-            guard let (time, i) = heap.pop() else { break }
+            guard let (at, i) = heap.pop() else { break }
+            let time = Int(at)
             for j in dependents[i] {
                 remaining[j] -= 1
                 if time >= readyAt[j] { readyAt[j] = time; readyBy[j] = i }
@@ -188,34 +190,5 @@ public struct TimingSimulation: Sendable {
             i = cause[i]
         }
         criticalPath = path.reversed()
-    }
-}
-
-/// A binary min-heap of (time, task) pairs, ties by task index. O(log n) per operation.
-struct MinHeap {
-    private var items: [(Int, Int)] = []
-    var isEmpty: Bool { items.isEmpty }
-    private func less(_ a: (Int, Int), _ b: (Int, Int)) -> Bool { a.0 != b.0 ? a.0 < b.0 : a.1 < b.1 }
-    mutating func push(_ x: (Int, Int)) {
-        items.append(x)
-        var i = items.count - 1
-        while i > 0 { let p = (i - 1) / 2; if less(items[i], items[p]) { items.swapAt(i, p); i = p } else { break } }
-    }
-    mutating func pop() -> (Int, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && less(items[l], items[m]) { m = l }
-                if r < items.count && less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
-            }
-        }
-        return top
     }
 }
