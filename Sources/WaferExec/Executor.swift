@@ -24,6 +24,8 @@ public enum Executor {
         public var seed: UInt64 = 1
         /// Parameters up to which `numeric` runs the whole model (tiny models; above, sampled).
         public var fullNumericLimit = 50_000_000
+        /// Units the sampled check takes above that limit when `sample` is not set.
+        public var largeModelSample = 4
         public init() {}
     }
 
@@ -80,7 +82,7 @@ public enum Executor {
         if options.numeric {
             let parameters = plan.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
             numeric = timed("numeric") {
-                if let k = options.sample ?? (parameters > options.fullNumericLimit ? 4 : nil) {
+                if let k = options.sample ?? (parameters > options.fullNumericLimit ? options.largeModelSample : nil) {
                     return NumericCheck.sampled(plan, fabrics: fabrics, replay: replay, seed: options.seed, k: k, log: &log)
                 }
                 return NumericCheck.full(plan, fabrics: fabrics, replay: replay, seed: options.seed, steps: options.steps, log: &log)

@@ -94,8 +94,7 @@ extension Driver {
         options.numeric = true
         options.timing = true
         options.seed = report.deployment.seed
-        let parameters = reread.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
-        if parameters > options.fullNumericLimit { options.sample = 2 }
+        options.largeModelSample = 2
         let execution = Executor.run(reread, options: options)
         timings.append(StepTiming(name: "execute plan", seconds: (clock.now - executeStart).seconds))
 

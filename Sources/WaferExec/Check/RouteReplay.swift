@@ -1,4 +1,5 @@
 import WaferPlan
+import WaferSupport
 
 /// Replays every route of a plan on the simulated wafers: the lines of every line class (with
 /// the tiles that moved to spare PEs), the bundle lanes, the exception routes and the overlay.
@@ -228,7 +229,7 @@ public struct RouteReplay: Sendable {
                             while j < path.count && !fabric.isLive(path[j].x, path[j].y) { j += 1 }
                             let from = p.y * fabric.width + p.x
                             // Past a dead sink the lane lands on the first live PE further on.
-                            let landing = j < path.count ? path[j] : Self.landing(after: path, fabric: fabric)
+                            let landing = j < path.count ? path[j] : LaneLanding.after(path, onFabric: fabric.onFabric, isLive: { fabric.isLive($0, $1) })
                             if landing == nil || !carries(w, "bundle", b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), "lane") {
                                 log.add(.route, "bundle \(b.id) (\(b.label)) on wafer \(w): lane \(lane) breaks after \(WaferExec.pe(from, width)) and no exception route carries it on")
                                 lostLanes.insert((b.id << 20) | lane)
@@ -250,31 +251,6 @@ public struct RouteReplay: Sendable {
                 log.add(.route, "wafer \(w): \(fabric.wafer.unresolvedPes.count) routes have no way through (first at \(WaferExec.pe(Int(fabric.wafer.unresolvedPes[0]), width)))")
             }
         }
-    }
-}
-
-extension RouteReplay {
-    /// The first live PE past a lane's end, continuing its last direction (east for one PE),
-    /// within 64 PEs. O(64).
-    static func landing(after path: [(x: Int, y: Int)], fabric: WaferFabric) -> (x: Int, y: Int)? {
-        guard let last = path.last else { return nil }
-        let before = path.count > 1 ? path[path.count - 2] : (x: last.x - 1, y: last.y)
-        let dx = last.x - before.x, dy = last.y - before.y
-        var x = last.x, y = last.y
-        for _ in 0..<64 {
-            x += dx; y += dy
-            guard fabric.onFabric(x, y) else { break }
-            if fabric.isLive(x, y) { return (x, y) }
-        }
-        // At the fabric's edge: the nearest live PE of the edge line through the sink (the
-        // lower coordinate first on a tie).
-        for d in 1...64 {
-            for s in [-d, d] {
-                let (cx, cy) = dx != 0 ? (last.x, last.y + s) : (last.x + s, last.y)
-                if fabric.onFabric(cx, cy) && fabric.isLive(cx, cy) { return (cx, cy) }
-            }
-        }
-        return nil
     }
 }
 

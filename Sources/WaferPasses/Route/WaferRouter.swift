@@ -445,30 +445,6 @@ struct WaferRouter {
         return path
     }
 
-    /// The first live PE past a lane's dead sink, continuing the lane's last direction (east for
-    /// a lane of one PE) for at most 64 PEs, or, where that leaves the fabric, the nearest live
-    /// PE of the edge line through the sink; nil if there is none.
-    static func landing(after path: [(x: Int, y: Int)], grid: FabricGrid) -> (x: Int, y: Int)? {
-        guard let last = path.last else { return nil }
-        let before = path.count > 1 ? path[path.count - 2] : (x: last.x - 1, y: last.y)
-        let dx = last.x - before.x, dy = last.y - before.y
-        var x = last.x, y = last.y
-        for _ in 0..<64 {
-            x += dx; y += dy
-            guard grid.onFabric(x, y) else { break }
-            if grid.isLive(x, y) { return (x, y) }
-        }
-        // At the fabric's edge: the nearest live PE of the edge line through the sink (the
-        // lower coordinate first on a tie).
-        for d in 1...64 {
-            for s in [-d, d] {
-                let (cx, cy) = dx != 0 ? (last.x, last.y + s) : (last.x + s, last.y)
-                if grid.onFabric(cx, cy) && grid.isLive(cx, cy) { return (cx, cy) }
-            }
-        }
-        return nil
-    }
-
     /// Gives a bundle its color and returns the requests for lane stretches that meet defects;
     /// nil when no color is free along the lanes.
     private func layBundle(_ b: inout RouteBundle, colors: inout ColorAllocator) -> [Request]? {
@@ -490,7 +466,7 @@ struct WaferRouter {
                         if j < path.count {
                             requests.append(Request(bundle: true, source: p, sink: path[j], baseline: j - i,
                                                     transfers: [Transfer(owner: b.id, line: lane, segment: 0, position: i, role: .lane, ranks: (0, 1))]))
-                        } else if let landing = Self.landing(after: path, grid: grid) {
+                        } else if let landing = LaneLanding.after(path, onFabric: grid.onFabric, isLive: grid.isLive) {
                             // The lane's sink and everything before it is dead: the chunk enters the
                             // sink's row at the first live PE past the sink (docs/plan-format.md).
                             requests.append(Request(bundle: true, source: p, sink: landing, baseline: path.count - 1 - i,
