@@ -26,6 +26,11 @@ public enum Executor {
         public var fullNumericLimit = 50_000_000
         /// Units the sampled check takes above that limit when `sample` is not set.
         public var largeModelSample = 4
+        /// Replay only these wafers' exception routes, lines, lanes, colors and spare
+        /// substitutions, and sample the numeric check from their units; nil: every wafer. The
+        /// plan-wide checks (each tensor placed once, tile bytes, SRAM per group, the schedule)
+        /// always run. `wafermap repair` checks the wafers it changed this way.
+        public var wafers: Set<Int>?
         public init() {}
     }
 
@@ -74,16 +79,17 @@ public enum Executor {
         for (w, list) in options.faults.sorted(by: { $0.key < $1.key }) where !plan.wafers.contains(where: { $0.index == w }) && !list.isEmpty {
             log.add(.fault, "a fault names wafer \(w), which the plan does not use")
         }
-        let replay = timed("routes") { RouteReplay(plan: plan, fabrics: fabrics) }
+        let scope = options.wafers
+        let replay = timed("routes") { RouteReplay(plan: plan, fabrics: fabrics, scope: scope) }
         log.merge(replay.log)
-        timed("placement") { PlacementCheck.run(plan, fabrics: fabrics, log: &log) }
+        timed("placement") { PlacementCheck.run(plan, fabrics: fabrics, scope: scope, log: &log) }
         timed("schedule") { ScheduleCheck.run(plan, log: &log) }
         var numeric: NumericCheck.Result?
         if options.numeric {
-            let parameters = plan.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+            let parameters = Self.parameters(plan)
             numeric = timed("numeric") {
-                if let k = options.sample ?? (parameters > options.fullNumericLimit ? options.largeModelSample : nil) {
-                    return NumericCheck.sampled(plan, fabrics: fabrics, replay: replay, seed: options.seed, k: k, log: &log)
+                if let k = options.sample ?? (parameters > options.fullNumericLimit || scope != nil ? options.largeModelSample : nil) {
+                    return NumericCheck.sampled(plan, fabrics: fabrics, replay: replay, seed: options.seed, k: k, scope: scope, log: &log)
                 }
                 return NumericCheck.full(plan, fabrics: fabrics, replay: replay, seed: options.seed, steps: options.steps, log: &log)
             }
@@ -91,6 +97,11 @@ public enum Executor {
         let timing = options.timing ? timed("timing") { TimingSimulation(plan: plan) } : nil
         return Report(violations: log, linesExpanded: replay.linesExpanded, exceptionHops: replay.exceptionHops, maxColorsPerPe: replay.maxColorsPerPe,
                       injectedFaults: injected, numeric: numeric, timing: timing, seconds: seconds)
+    }
+
+    /// Weight values the plan's tensors hold (what `fullNumericLimit` is compared with). O(tensors).
+    public static func parameters(_ plan: Plan) -> Int {
+        plan.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
     }
 
     /// PEs a uniform fault rate kills, per wafer: each PE independently with probability

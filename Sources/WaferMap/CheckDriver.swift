@@ -51,7 +51,7 @@ extension Driver {
             for (w, list) in Executor.faults(rate: rate, seed: options.seed, plan: plan) { options.faults[w, default: []] += list }
         }
         if let path = request.defectsPath {
-            let target = try Target(plan.target)
+            let target = try PlanPins.target(plan, path: request.planPath)
             let map = try DefectMapIO.load(path: path, target: target)
             for w in plan.wafers {
                 guard w.index < map.wafers.count else {
@@ -66,15 +66,5 @@ extension Driver {
         for key in options.faults.keys { options.faults[key] = Array(Set(options.faults[key] ?? [])).sorted() }
         let report = Executor.run(plan, options: options)
         return CheckResult(plan: plan, report: report, seconds: (clock.now - start).seconds)
-    }
-}
-
-extension Target {
-    /// The target a plan describes, for reading defect maps against it.
-    init(_ t: PlanTarget) throws(DiagnosticError) {
-        guard let resolved = try? BuiltinTargets.resolve(t.name), resolved.fabricWidth == t.fabricWidth, resolved.fabricHeight == t.fabricHeight else {
-            throw .error("the plan's target '\(t.name)' is not a built-in target this build knows, so its defect maps cannot be read against it", at: nil)
-        }
-        self = resolved
     }
 }

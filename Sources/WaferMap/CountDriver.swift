@@ -88,8 +88,7 @@ extension Driver {
             var graph = base
             var label = "as in the model: \(graph.precision.description)"
             if let format = variant {
-                graph.precision = PrecisionPolicy(matrixDefault: format)
-                for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
+                applyPrecision(format, to: &graph)
                 label = format.description
             }
             let manager = PassManager(passes: PassRegistry.pipeline(through: request.lastPass), instrumentation: request.instrumentation)
@@ -130,6 +129,13 @@ extension Driver {
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
         return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results)
+    }
+
+    /// What `--precision FORMAT` does to a model: every matrix stored as `format`, the model's
+    /// per-op overrides dropped.
+    static func applyPrecision(_ format: NumberFormat, to graph: inout Graph) {
+        graph.precision = PrecisionPolicy(matrixDefault: format)
+        for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
     }
 
     /// Builds the defect source a request names, with a one-line description for reports.

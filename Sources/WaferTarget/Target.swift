@@ -61,3 +61,45 @@ public struct Target: Sendable, Hashable {
         macsPerCycle[element] ?? macsPerCycle[.fp16] ?? 1
     }
 }
+
+extension Target {
+    /// A target from its figures (as a plan records them), held to the ranges the target format
+    /// allows (docs/target-format.md). Throws naming the first figure out of range; `owner` names
+    /// where the figures came from. O(element types).
+    public init(figuresFrom owner: String, name: String, description: String, fabricWidth: Int, fabricHeight: Int, halo: Halo,
+                sramBytesPerPE: Int, runtimeReserveBytesPerPE: Int, bufferBytesPerPE: Int, macsPerCycle: [ElementType: Int],
+                routableColors: Int, reservedColors: Int, clockMHz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
+                relayLatencyCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double) throws(DiagnosticError) {
+        let integers: [(String, Int, ClosedRange<Int>)] = [
+            ("fabric width", fabricWidth, 1...100_000), ("fabric height", fabricHeight, 1...100_000),
+            ("halo west", halo.west, 0...fabricWidth), ("halo east", halo.east, 0...fabricWidth),
+            ("halo north", halo.north, 0...fabricHeight), ("halo south", halo.south, 0...fabricHeight),
+            ("SRAM bytes per PE", sramBytesPerPE, 1...(1 << 30)), ("runtime reserve bytes per PE", runtimeReserveBytesPerPE, 0...(1 << 30)),
+            ("buffer bytes per PE", bufferBytesPerPE, 0...(1 << 30)), ("routable colors", routableColors, 1...4096),
+            ("reserved colors", reservedColors, 0...4096), ("hop latency cycles", hopLatencyCycles, 0...1_000_000),
+            ("ramp latency cycles", rampLatencyCycles, 0...1_000_000), ("relay latency cycles", relayLatencyCycles, 0...1_000_000),
+            ("wavelet bits", waveletBits, 1...4096),
+        ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, 1...1_000_000) }
+        for (what, value, range) in integers where !range.contains(value) {
+            throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
+        }
+        let reals: [(String, Double, ClosedRange<Double>)] = [
+            ("clock (MHz)", clockMHz, 1...1_000_000), ("wafer link bandwidth (Gb/s)", waferLinkGbps, 0.001...1e9),
+            ("wafer link latency (ns)", waferLinkLatencyNs, 0...1e12),
+        ]
+        for (what, value, range) in reals where !range.contains(value) {
+            throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
+        }
+        guard halo.west + halo.east < fabricWidth, halo.north + halo.south < fabricHeight else {
+            throw .error("\(owner): the target's halo leaves no program area on its \(fabricWidth) x \(fabricHeight) fabric", at: nil)
+        }
+        guard runtimeReserveBytesPerPE + bufferBytesPerPE < sramBytesPerPE, reservedColors < routableColors, macsPerCycle[.fp16] != nil else {
+            throw .error("\(owner): the target leaves no SRAM for data, no colors for the program, or lists no fp16 MAC rate", at: nil)
+        }
+        self.init(name: name, description: description, fabricWidth: fabricWidth, fabricHeight: fabricHeight, halo: halo,
+                  sramBytesPerPE: sramBytesPerPE, runtimeReserveBytesPerPE: runtimeReserveBytesPerPE, bufferBytesPerPE: bufferBytesPerPE,
+                  macsPerCycle: macsPerCycle, routableColors: routableColors, reservedColors: reservedColors, clockMHz: clockMHz,
+                  hopLatencyCycles: hopLatencyCycles, rampLatencyCycles: rampLatencyCycles, relayLatencyCycles: relayLatencyCycles,
+                  waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs)
+    }
+}

@@ -34,10 +34,11 @@ public struct TileRegion: Sendable {
 /// The placement and memory checks: every weight of every op the plan's units run is placed
 /// exactly once (dense tensors by one unit, each routed expert by one unit) and its tiles cover
 /// it; every tile has a live PE in the program area (its home, or a spare of its row); the
-/// bytes each PE holds (tiles, KV cache share, buffers, runtime reserve) fit its SRAM.
+/// bytes each PE holds (tiles, KV cache share, buffers, runtime reserve) fit its SRAM. With a
+/// `scope`, spare substitutions are checked on the wafers it lists only.
 /// O(units x tensors + dead PEs of used slots).
 public enum PlacementCheck {
-    public static func run(_ plan: Plan, fabrics: [WaferFabric], log: inout ViolationLog) {
+    public static func run(_ plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil, log: inout ViolationLog) {
         let t = plan.target
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
@@ -135,7 +136,7 @@ public enum PlacementCheck {
         }
 
         // Every tile on a live PE in the program area.
-        for fabric in fabrics {
+        for fabric in fabrics where scope?.contains(fabric.index) ?? true {
             let w = fabric.wafer
             var subs: [Int: [Int: Int?]] = [:]
             for s in Set(w.groupSlots).sorted() {

@@ -10,7 +10,9 @@ import WaferSupport
 ///
 /// Only lines a defect touches are expanded member by member (the compiler emits exceptions for
 /// exactly those); untouched lines are regular by construction. Colors are marked per PE in one
-/// flat array per wafer. O(PEs the classes span + touched line members + exception hops).
+/// flat array per wafer. With a `scope`, only the wafers it lists are replayed (their
+/// exception routes, lines, lanes and colors); the others are taken as checked.
+/// O(PEs the classes span + touched line members + exception hops).
 public struct RouteReplay: Sendable {
     /// Which transfers fail: (class, line, logical member) keys of partial sums that never reach
     /// their line's root, and of members that never receive the result.
@@ -28,7 +30,7 @@ public struct RouteReplay: Sendable {
     /// An exception's endpoints and what it carries.
     struct Carried { var roles: Set<String>; var valid: Bool }
 
-    public init(plan: Plan, fabrics: [WaferFabric]) {
+    public init(plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil) {
         let t = plan.target
         let width = t.fabricWidth
         let budget = plan.routing.colorBudget
@@ -41,6 +43,7 @@ public struct RouteReplay: Sendable {
         var streamsFrom: [String: [Int]] = [:]
         var colorsTaken: [Int: [(pe: Int, mask: UInt64, owner: String)]] = [:]
         for k in 0..<exceptions.count {
+            if let scope, !scope.contains(exceptions.wafer[k]) { continue }
             let e = exceptions[k]
             let name = "exception route \(k) (\(e.ownerKind) \(e.owner), \(e.role))"
             guard let fabric = fabricOf[e.wafer] else { log.add(.route, "\(name): wafer \(e.wafer) is not in the plan"); continue }
@@ -102,7 +105,7 @@ public struct RouteReplay: Sendable {
         let classesByWafer = Dictionary(grouping: plan.routing.classes, by: \.wafer)
         let bundlesByWafer = Dictionary(grouping: plan.routing.bundles, by: \.wafer)
         var mask = [UInt64]()
-        for fabric in fabrics {
+        for fabric in fabrics where scope?.contains(fabric.index) ?? true {
             let w = fabric.index
             mask = [UInt64](repeating: 0, count: fabric.width * fabric.height)
             func take(_ pe: Int, _ bits: UInt64, _ owner: String) {

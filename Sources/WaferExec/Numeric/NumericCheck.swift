@@ -62,14 +62,19 @@ public struct NumericCheck {
                       tolerance: tolerance, passed: passed, detail: detail)
     }
 
-    /// Runs the sampled check on `k` decoder units. O(k x tensors x 3 lines x line weights).
-    public static func sampled(_ plan: Plan, fabrics: [WaferFabric], replay: RouteReplay, seed: UInt64, k: Int, log: inout ViolationLog) -> Result {
+    /// Runs the sampled check on `k` decoder units (of the wafers in `scope`, when given).
+    /// O(k x tensors x 3 lines x line weights).
+    public static func sampled(_ plan: Plan, fabrics: [WaferFabric], replay: RouteReplay, seed: UInt64, k: Int, scope: Set<Int>? = nil,
+                               log: inout ViolationLog) -> Result {
         let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
         let weights = WeightSource(seed: seed)
         var distributed = DistributedForward(plan: plan, fabrics: fabrics, replay: replay, weights: weights, hidden: hidden)
         var rng = WeightSource.mix(seed ^ 0x73616d706c65)
         func next(_ n: Int) -> Int { rng = WeightSource.mix(rng); return Int(rng % UInt64(max(n, 1))) }
-        let candidates = plan.units.indices.filter { plan.units[$0].tensors.contains { $0.orientation != "vector" } && plan.units[$0].ops.contains { $0.layer >= 0 } }
+        let candidates = plan.units.indices.filter { i in
+            let u = plan.units[i]
+            return u.tensors.contains { $0.orientation != "vector" } && u.ops.contains { $0.layer >= 0 } && (scope?.contains(u.wafer) ?? true)
+        }
         var chosen: [Int] = []
         var pool = candidates
         while chosen.count < min(k, candidates.count) { chosen.append(pool.remove(at: next(pool.count))) }

@@ -59,6 +59,9 @@ public struct PassContext: Sendable {
     public var target: Target?
     public var defects: DefectSource
     public var deployment: DeploymentOptions
+    /// A layout to reproduce instead of search for (incremental recompilation, `LayoutPins`);
+    /// nil for a normal compile.
+    public var pins: LayoutPins?
     /// Effective defects per wafer, computed once and shared by every pass (and every copy of
     /// the context, such as the driver's re-partition attempts).
     let effective = EffectiveDefectCache()
@@ -81,6 +84,15 @@ extension PassContext {
         let sealed = defects.sealingPockets(width: target.fabricWidth, height: target.fabricHeight)
         effective.set(index, sealed)
         return sealed
+    }
+}
+
+extension PassContext {
+    /// Records wafer `index`'s effective defects when an earlier run already derived them (a
+    /// plan's dead plus sealed PEs for the same map), so passes do not derive them again. The
+    /// caller vouches that they are what `effectiveDefects(forWafer:)` would compute.
+    public func assumeEffectiveDefects(_ defects: WaferDefects, forWafer index: Int) {
+        effective.set(index, defects)
     }
 }
 

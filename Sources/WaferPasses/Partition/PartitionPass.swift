@@ -52,6 +52,12 @@ public struct PartitionPass: Pass {
         guard lowerBound <= Self.maxWafers else {
             throw .error("\(graph.name) needs more than \(Self.maxWafers) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(Self.maxWafers)", at: nil)
         }
+        if let pins = context.pins {
+            let pinned = try Self.pinned(pins, units: units)
+            try Self.apply(pinned, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,
+                           lowerBound: lowerBound, fixed: deployment.wafers != .auto)
+            return
+        }
 
         // 1. The fewest wafers, ignoring work.
         let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: Self.maxWafers)
@@ -339,6 +345,41 @@ public struct PartitionPass: Pass {
             remaining -= work
         }
         guard position.unit >= units.count else { return nil }
+        return Assignment(count: count, baseWafer: baseWafer, slices: slices)
+    }
+
+    // MARK: - Pinned
+
+    /// The assignment `pins` fix, checked against the model's units: the same units in the same
+    /// order, expert slices that cover each unit's experts in order, wafers in range. A unit's
+    /// bytes are not checked against a wafer's capacity here: the tile pass finds out whether
+    /// its slots still hold them. O(units + slices).
+    static func pinned(_ pins: LayoutPins, units: [Unit]) throws(DiagnosticError) -> Assignment {
+        guard pins.units.count == units.count else {
+            throw .error("the pinned layout has \(pins.units.count) units, the model has \(units.count)", at: nil)
+        }
+        let count = pins.wafers.count
+        guard count >= 1, count <= maxWafers else { throw .error("the pinned layout has \(count) wafers", at: nil) }
+        var baseWafer: [Int] = []
+        var slices: [[ExpertSlice]] = []
+        for (pin, unit) in zip(pins.units, units) {
+            guard pin.name == unit.name else {
+                throw .error("the pinned layout's unit '\(pin.name)' is '\(unit.name)' in the model", at: nil)
+            }
+            guard (0..<count).contains(pin.wafer) else { throw .error("\(unit.name) is pinned to wafer \(pin.wafer) of \(count)", at: nil) }
+            var next = 0
+            for slice in pin.expertSlices {
+                guard slice.first == next, slice.count > 0, (0..<count).contains(slice.wafer) else {
+                    throw .error("\(unit.name)'s pinned expert slices do not cover its \(unit.experts) experts in order", at: nil)
+                }
+                next += slice.count
+            }
+            guard next == unit.experts else {
+                throw .error("\(unit.name)'s pinned expert slices cover \(next) of its \(unit.experts) experts", at: nil)
+            }
+            baseWafer.append(pin.wafer)
+            slices.append(pin.expertSlices)
+        }
         return Assignment(count: count, baseWafer: baseWafer, slices: slices)
     }
 

@@ -40,6 +40,15 @@ public struct RoutePass: Pass {
                 results.set(index, .failure(.error("the defect map has no entry for wafer \(tiling.wafer)", at: nil)))
                 return
             }
+            if let kept = context.pins?.keptRouting[tiling.wafer] {
+                do throws(DiagnosticError) {
+                    let (classPart, bundlePart, exceptions) = try Self.adopt(kept, wafer: tiling.wafer, classes: baseClasses, bundles: baseBundles)
+                    results.set(index, .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart)))
+                } catch {
+                    results.set(index, .failure(error))
+                }
+                return
+            }
             let grid = FabricGrid(target: target, defects: defects)
             let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget)
             var myClasses = baseClasses, myBundles = baseBundles
@@ -77,6 +86,69 @@ public struct RoutePass: Pass {
         routing.dependencyNodes = dependencies.labels.count
         routing.dependencyEdges = dependencies.edgeCount
         graph.routing = routing
+    }
+
+    /// A kept wafer's classes, bundles and exception routes (`LayoutPins.keptRouting`), checked
+    /// against the classes and bundles the flow builder derived from the layout: the same ones in
+    /// the same order with the same geometry, else the kept routing belongs to another layout.
+    /// They take the flow builder's ids (a re-tiled wafer before this one can shift them), and
+    /// the references to them (a folded class's host, an exception's owner) follow. Modes,
+    /// colors, loads and penalties come from the kept routing; a bundle's sink slot (not
+    /// recorded in plans) from the flow builder. Kept exception routes are not re-entered in the
+    /// deadlock check: it is per wafer, and the run that routed them checked them.
+    /// O(classes + bundles + exceptions).
+    static func adopt(_ kept: LayoutPins.KeptRouting, wafer: Int, classes: [LineClass], bundles: [RouteBundle]) throws(DiagnosticError)
+        -> ([LineClass], [RouteBundle], [RouteException]) {
+        let fresh = classes.filter { $0.wafer == wafer }
+        guard fresh.count == kept.classes.count else {
+            throw .error("wafer \(wafer)'s kept routing has \(kept.classes.count) line classes, its layout \(fresh.count)", at: nil)
+        }
+        var classID: [Int: Int] = [:]
+        for (f, k) in zip(fresh, kept.classes) {
+            guard f.slot == k.slot, f.scope == k.scope, f.axis == k.axis, f.columns == k.columns, f.rows == k.rows, f.segment == k.segment else {
+                throw .error("wafer \(wafer)'s kept line class \(k.id) does not match the class \(f.id) its layout gives", at: nil)
+            }
+            classID[k.id] = f.id
+        }
+        let freshBundles = bundles.filter { $0.wafer == wafer }
+        guard freshBundles.count == kept.bundles.count else {
+            throw .error("wafer \(wafer)'s kept routing has \(kept.bundles.count) bundles, its layout \(freshBundles.count)", at: nil)
+        }
+        var bundleID: [Int: Int] = [:]
+        var adoptedBundles: [RouteBundle] = []
+        for (f, k) in zip(freshBundles, kept.bundles) {
+            guard f.label == k.label, f.lanes == k.lanes, f.sourceRow == k.sourceRow, f.sinkRow == k.sinkRow, f.rowStep == k.rowStep,
+                  f.firstColumn == k.firstColumn, f.columnStep == k.columnStep, f.sinkColumn == k.sinkColumn else {
+                throw .error("wafer \(wafer)'s kept bundle \(k.id) (\(k.label)) does not match the bundle \(f.id) its layout gives", at: nil)
+            }
+            bundleID[k.id] = f.id
+            var b = k
+            b.id = f.id
+            b.sinkSlot = f.sinkSlot
+            adoptedBundles.append(b)
+        }
+        var adoptedClasses: [LineClass] = []
+        for k in kept.classes {
+            var c = k
+            c.id = classID[k.id] ?? k.id
+            if let host = k.foldedInto {
+                guard let mapped = classID[host] else { throw .error("wafer \(wafer)'s kept line class \(k.id) folds into class \(host) of another wafer", at: nil) }
+                c.foldedInto = mapped
+            }
+            adoptedClasses.append(c)
+        }
+        var exceptions: [RouteException] = []
+        for e in kept.exceptions {
+            var r = e
+            let table = e.role == .lane ? bundleID : classID
+            guard let owner = table[e.owner] else {
+                throw .error("wafer \(wafer)'s kept exception route belongs to \(e.role == .lane ? "bundle" : "class") \(e.owner), not one of this wafer", at: nil)
+            }
+            r.owner = owner
+            r.sharedBy = e.sharedBy.map { table[$0] ?? $0 }
+            exceptions.append(r)
+        }
+        return (adoptedClasses, adoptedBundles, exceptions)
     }
 
     /// Adds one wafer's exceptions to the channel-dependency graph. The regular routes of a line

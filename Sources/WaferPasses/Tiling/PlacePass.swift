@@ -12,7 +12,8 @@ import WaferTarget
 /// distance between consecutive groups' slot centres. A slot is usable when each of its rows has
 /// at most `spareColumns` dead PEs: the tile of a dead home PE then moves to a live spare PE of
 /// its row (`WaferTiling.physicalColumn`), so no tile lands on a defect. Seeded by `--seed` and the
-/// wafer index: deterministic. O(moves) = O(groups^(4/3) x temperatures) per wafer.
+/// wafer index: deterministic. O(moves) = O(groups^(4/3) x temperatures) per wafer. With
+/// `LayoutPins` (repair), a wafer still on its pinned grid keeps its groups' slots (`keep`).
 public struct PlacePass: Pass {
     public let name = "place"
     public let summary = "assign each wafer's slot groups to usable slots, minimising hand-off distance (simulated annealing)"
@@ -24,6 +25,16 @@ public struct PlacePass: Pass {
         guard let target = context.target else { throw .error("the place pass needs a target (--target)", at: nil) }
         for index in layout.wafers.indices {
             var tiling = layout.wafers[index]
+            if let pin = context.pins?.wafer(tiling.wafer), pin.gridColumns == tiling.gridColumns, pin.gridRows == tiling.gridRows,
+               pin.slotWidth == tiling.slotWidth, pin.slotHeight == tiling.slotHeight, pin.spareColumns == tiling.spareColumns {
+                let slots = try Self.keep(pin.groupSlots, tiling: tiling)
+                tiling.groupSlot = slots
+                tiling.handoffHops = tiling.handoff(slots)
+                tiling.handoffLowerBound = max(0, tiling.groupCount - 1) * min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)
+                try Self.checkDefects(tiling, target: target, defects: context.effectiveDefects(forWafer: tiling.wafer) ?? .none)
+                layout.wafers[index] = tiling
+                continue
+            }
             let free = snake(tiling).filter { tiling.usableSlots[$0] }
             guard free.count >= tiling.groupCount else {
                 throw .error("wafer \(tiling.wafer) has \(free.count) usable slots for \(tiling.groupCount) groups", at: nil)
@@ -95,6 +106,35 @@ public struct PlacePass: Pass {
             if temperature < 0.005 * pitch || bestCost == 0 { break }
         }
         return best
+    }
+
+    /// Pinned placement (`LayoutPins`): every group keeps its slot, except a group whose slot the
+    /// current defects made unusable, which moves to the free usable slot closest to its
+    /// neighbours in pipeline order (sum of Manhattan distances to the previous and next groups'
+    /// slots; ties to the lowest slot index). Groups move in order, so each sees where the ones
+    /// before it went. Throws when no usable slot is free. O(groups x slots).
+    static func keep(_ pinned: [Int], tiling: WaferTiling) throws(DiagnosticError) -> [Int] {
+        guard pinned.count == tiling.groupCount, pinned.allSatisfy({ (0..<tiling.slotCount).contains($0) }), Set(pinned).count == pinned.count else {
+            throw .error("wafer \(tiling.wafer)'s pinned slots \(pinned) are not \(tiling.groupCount) distinct slots of its \(tiling.slotCount)", at: nil)
+        }
+        var slots = pinned
+        for g in slots.indices where !tiling.usableSlots[slots[g]] {
+            let taken = Set(slots)
+            var best: (cost: Int, slot: Int)?
+            for s in 0..<tiling.slotCount where tiling.usableSlots[s] && !taken.contains(s) {
+                var cost = 0
+                if g > 0 { cost += tiling.distance(slots[g - 1], s) }
+                if g + 1 < slots.count { cost += tiling.distance(s, slots[g + 1]) }
+                if best.map({ cost < $0.cost }) ?? true { best = (cost, s) }
+            }
+            guard let best else {
+                throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): group \(g)'s slot \(slots[g]) now has a row with more dead PEs than its \(tiling.spareColumns) spare columns, and no usable slot is free to move it to", at: nil,
+                                                 notes: [.note("compile the model again with the new defect map: the wafer needs another slot grid")],
+                                                 code: "place.no-free-slot"))
+            }
+            slots[g] = best.slot
+        }
+        return slots
     }
 
     /// Every used slot must leave each row enough live PEs for its tiles. O(dead PEs).

@@ -17,6 +17,8 @@ import WaferTarget
 /// fewest spare columns that leave enough usable slots around the defects, minimising the
 /// modelled decode cycles of the wafer (`CostModel`) plus an estimate of hand-off hops. More,
 /// smaller slots mean more compute per PE and shorter reductions; fewer, larger ones the reverse.
+/// With `LayoutPins` (repair) a wafer is tiled on its pinned grid instead, O(units), unless the
+/// defects leave fewer free usable slots than groups on dead ones: then it is searched again.
 /// Cost: O(256 x spares x units x weights) per wafer.
 public struct TilePass: Pass {
     public let name = "tile"
@@ -40,6 +42,21 @@ public struct TilePass: Pass {
         for stage in partition.stages {
             let defects = context.effectiveDefects(forWafer: stage.wafer) ?? .none
             let here = units.filter { $0.wafer == stage.wafer }
+            if let pins = context.pins {
+                guard let pin = pins.wafer(stage.wafer) else { throw .error("the pinned layout has no slot grid for wafer \(stage.wafer)", at: nil) }
+                let (tiling, tiled) = try Self.tilePinned(pin, units: here, graph: graph, target: target, model: model, defects: defects,
+                                                          kv: partition.kvCache, memo: &memo)
+                // Keep the grid while every group whose slot died can move to a free usable
+                // slot; otherwise search this wafer's grid again (its groups are placed afresh).
+                let slots = Set(pin.groupSlots)
+                let broken = pin.groupSlots.filter { !tiling.usableSlots[$0] }.count
+                let free = tiling.usableSlots.indices.filter { tiling.usableSlots[$0] && !slots.contains($0) }.count
+                if broken <= free {
+                    waferTilings.append(tiling)
+                    unitTilings += tiled
+                    continue
+                }
+            }
             let (tiling, tiled) = try Self.tileWafer(stage.wafer, units: here, graph: graph, target: target, model: model,
                                                      defects: defects, kv: partition.kvCache, memo: &memo)
             waferTilings.append(tiling)
@@ -196,11 +213,7 @@ public struct TilePass: Pass {
         let signatures = units.map { memo.signature($0) }
         let programWidth = target.programWidth, programHeight = target.programHeight
         let budget = target.dataBytesPerPE
-        // Dead PEs inside the program rectangle, as (column, row) relative to its corner.
-        let dead: [(Int, Int)] = defects.deadPEs.compactMap { index in
-            let i = Int(index), x = i % target.fabricWidth, y = i / target.fabricWidth
-            return target.inProgramArea(x: x, y: y) ? (x - target.halo.west, y - target.halo.north) : nil
-        }
+        let dead = programDead(defects, target: target)
         var best: (cost: Int, tiling: WaferTiling, units: [UnitTiling])?
         var smallestNeed = Int.max
         for gridRows in 1...min(maxGrid, programHeight) {
@@ -212,25 +225,9 @@ public struct TilePass: Pass {
                     let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
                     let usableCount = usable.filter { $0 }.count
                     guard usableCount > 0 else { continue }
-                    var groups: [Int] = []
-                    var tiled: [UnitTiling] = []
-                    var cycles = 0
-                    var fits = true
-                    for (unitIndex, unit) in units.enumerated() {
-                        let e = memo.evaluate(unit, signature: signatures[unitIndex], width: w, height: h, model: model, kv: kv)
-                        if e.bytes > budget { smallestNeed = min(smallestNeed, e.bytes); fits = false; break }
-                        if let last = groups.last, last + e.bytes <= budget {
-                            groups[groups.count - 1] += e.bytes
-                        } else {
-                            groups.append(e.bytes)
-                        }
-                        cycles += e.cycles
-                        tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: groups.count - 1,
-                                                expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
-                                                denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
-                                                modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base))
-                    }
-                    if !fits { break }  // more spare columns only make slots narrower
+                    guard let stacked = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
+                                              budget: budget, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
+                    let (groups, tiled, cycles) = (stacked.groups, stacked.units, stacked.cycles)
                     if groups.count > usableCount { continue }
                     let pitch = min(w + spare, h)
                     let cost = cycles + max(0, groups.count - 1) * pitch * target.hopLatencyCycles
@@ -251,6 +248,66 @@ public struct TilePass: Pass {
                                              code: "tile.capacity"))
         }
         return (best.tiling, best.units)
+    }
+
+    /// Stacks `units` in order on `width x height` slots: a unit joins the last group while the
+    /// group's per-PE bytes fit `budget`, else opens a new one. Nil when a unit alone exceeds the
+    /// budget (`smallestNeed` keeps the least such unit needed). O(units), evaluations memoised.
+    static func stack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
+                      budget: Int, memo: inout Memo, smallestNeed: inout Int) -> (groups: [Int], units: [UnitTiling], cycles: Int)? {
+        var groups: [Int] = []
+        var tiled: [UnitTiling] = []
+        var cycles = 0
+        for (unitIndex, unit) in units.enumerated() {
+            let e = memo.evaluate(unit, signature: signatures[unitIndex], width: w, height: h, model: model, kv: kv)
+            if e.bytes > budget { smallestNeed = min(smallestNeed, e.bytes); return nil }
+            if let last = groups.last, last + e.bytes <= budget {
+                groups[groups.count - 1] += e.bytes
+            } else {
+                groups.append(e.bytes)
+            }
+            cycles += e.cycles
+            tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: groups.count - 1,
+                                    expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
+                                    denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
+                                    modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base))
+        }
+        return (groups, tiled, cycles)
+    }
+
+    /// Tiles a wafer on the slot grid `pin` fixes (`LayoutPins`): the same stacking as the search
+    /// uses, on one geometry; the usable slots follow the current defects. Throws when the units
+    /// no longer fit that grid or stack into a different number of groups. O(units).
+    static func tilePinned(_ pin: LayoutPins.WaferPin, units: [Unit], graph: Graph, target: Target, model: CostModel,
+                           defects: WaferDefects, kv: KVCacheShape, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
+        let programWidth = target.programWidth, programHeight = target.programHeight
+        let (w, h, spare) = (pin.slotWidth, pin.slotHeight, pin.spareColumns)
+        guard pin.gridColumns >= 1, pin.gridRows >= 1, w >= 1, h >= 1, spare >= 0,
+              pin.gridColumns * (w + spare) <= programWidth, pin.gridRows * h <= programHeight else {
+            throw .error("wafer \(pin.wafer)'s pinned slot grid (\(pin.gridColumns) x \(pin.gridRows) slots of \(w)+\(spare) x \(h)) does not fit the \(programWidth) x \(programHeight) program area", at: nil)
+        }
+        var smallestNeed = Int.max
+        let signatures = units.map { memo.signature($0) }
+        guard let stacked = stack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
+                                  budget: target.dataBytesPerPE, memo: &memo, smallestNeed: &smallestNeed) else {
+            throw .error("wafer \(pin.wafer)'s units no longer fit its pinned \(w) x \(h) slots: one needs \(Units.grouped(smallestNeed)) bytes per PE of \(Units.grouped(target.dataBytesPerPE))", at: nil)
+        }
+        guard stacked.groups.count == pin.groupSlots.count else {
+            throw .error("wafer \(pin.wafer)'s units stack into \(stacked.groups.count) groups on its pinned slots, the pinned layout has \(pin.groupSlots.count)", at: nil)
+        }
+        let usable = usableSlots(programDead(defects, target: target), columns: pin.gridColumns, rows: pin.gridRows, width: w, height: h, spare: spare)
+        let tiling = WaferTiling(wafer: pin.wafer, gridColumns: pin.gridColumns, gridRows: pin.gridRows, slotWidth: w, slotHeight: h,
+                                 spareColumns: spare, originX: target.halo.west, originY: target.halo.north, programWidth: programWidth,
+                                 programHeight: programHeight, usableSlots: usable, groupCount: stacked.groups.count, groupBytesPerPE: stacked.groups)
+        return (tiling, stacked.units)
+    }
+
+    /// Dead PEs inside the program rectangle, as (column, row) relative to its corner. O(dead PEs).
+    static func programDead(_ defects: WaferDefects, target: Target) -> [(Int, Int)] {
+        defects.deadPEs.compactMap { index in
+            let i = Int(index), x = i % target.fabricWidth, y = i / target.fabricWidth
+            return target.inProgramArea(x: x, y: y) ? (x - target.halo.west, y - target.halo.north) : nil
+        }
     }
 
     /// Which slots have at most `spare` dead PEs in every row. O(dead PEs + slots).

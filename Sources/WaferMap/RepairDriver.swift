@@ -1,0 +1,235 @@
+import Foundation
+import WaferExec
+import WaferFrontend
+import WaferIR
+import WaferPasses
+import WaferPlan
+import WaferSupport
+import WaferTarget
+
+/// What `wafermap repair PLAN --defects NEW -o PLAN2` needs.
+public struct RepairRequest: Sendable {
+    public var planPath: String
+    /// The defect map of the wafers as they are now (all of the plan's wafers).
+    public var defectsPath: String
+    public var outputPath: String
+    /// The model file; nil: the path the plan records (`inputs.model_path`). Its SHA-256 must
+    /// match the plan's either way.
+    public var modelPath: String?
+    /// Replay every wafer in the executor, not only the repaired ones.
+    public var fullCheck = false
+    public init(planPath: String, defectsPath: String, outputPath: String) {
+        self.planPath = planPath; self.defectsPath = defectsPath; self.outputPath = outputPath
+    }
+}
+
+/// The outcome of a repair: the plan as written, what moved, and the executor's verdict.
+public struct RepairResult: Sendable {
+    public var original: Plan
+    public var plan: Plan
+    public var planPath: String
+    public var planBytes: Int
+    public var delta: RepairDelta
+    /// The consistency check's problems with the repaired plan (empty: consistent).
+    public var problems: [String]
+    /// The executor's verdict; `checkedWafers` says which wafers it replayed.
+    public var execution: Executor.Report
+    public var checkedWafers: [Int]
+    public var timings: [StepTiming]
+    public var totalSeconds: Double
+}
+
+extension Driver {
+    /// Incremental re-placement and re-routing after new defects (docs/repair.md).
+    ///
+    /// 1. Read the plan and the new map; a wafer is *touched* when its dead PEs or links differ.
+    /// 2. Rebuild the IR from the model file (its digest must match the plan's) with the plan's
+    ///    deployment and precision, and run the pipeline with `LayoutPins`: the partition and
+    ///    every slot grid as in the plan, each stacking group on its slot unless the new defects
+    ///    made the slot unusable (then the nearest free usable slot), untouched wafers' routing
+    ///    kept, touched wafers routed afresh against the new defects; then the schedule.
+    /// 3. Build the plan, check that every untouched wafer's part (grid, defects, units, classes,
+    ///    bundles, exception routes) is identical to the input's, write it atomically, read it
+    ///    back, and run the executor on the touched wafers (every wafer with `fullCheck`).
+    /// Cost: the front end, O(units) for the pinned passes, routing of the touched wafers only,
+    /// plan I/O, and the executor's replay of the wafers it checks.
+    public static func repair(_ request: RepairRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> RepairResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var timings: [StepTiming] = []
+        func step<T>(_ name: String, _ body: () throws(DiagnosticError) -> T) throws(DiagnosticError) -> T {
+            progress(name)
+            let t0 = clock.now
+            let value = try body()
+            timings.append(StepTiming(name: name, seconds: (clock.now - t0).seconds))
+            return value
+        }
+
+        let original = try step("read plan") { () throws(DiagnosticError) in try PlanIO.read(path: request.planPath) }
+        let target = try PlanPins.target(original, path: request.planPath)
+        let newMap = try step("read defects") { () throws(DiagnosticError) in try DefectMapIO.load(path: request.defectsPath, target: target) }
+        guard newMap.waferCount >= original.wafers.count else {
+            throw .error("\(request.defectsPath): lists \(newMap.waferCount) wafers, the plan uses \(original.wafers.count)", at: nil)
+        }
+        let touched = original.wafers.filter { w in
+            let now = newMap.wafers[w.index]
+            return now.deadPEs != w.deadPes || now.deadLinks != w.deadLinks
+        }.map(\.index)
+
+        let (graph, modelPath, modelBytes) = try step("front end (parse, lower, verify)") { () throws(DiagnosticError) in
+            try repairModel(original, request: request)
+        }
+        var deployment = DeploymentOptions(contextTokens: original.inputs.contextTokens, batch: original.inputs.batch, seed: original.inputs.seed)
+        guard let kv = ElementType(rawValue: original.inputs.kvElement) else {
+            throw .error("\(request.planPath): the KV element type '\(original.inputs.kvElement)' is not one this build knows", at: nil)
+        }
+        deployment.kvElement = kv
+        if let n = Int(original.inputs.wafersRequested) { deployment.wafers = .exactly(n) }
+        var context = PassContext(target: target, defects: .map(newMap), deployment: deployment)
+        let touchedSet = Set(touched)
+        // Untouched wafers keep their defects, so the plan's sealed PEs are still what sealing
+        // would find (the splice check below compares them again).
+        for w in original.wafers where !touchedSet.contains(w.index) {
+            context.assumeEffectiveDefects(WaferDefects(deadPEs: Array(Set(w.deadPes + w.sealedPes)).sorted(), deadLinks: w.deadLinks), forWafer: w.index)
+        }
+        context.pins = try PlanPins.pins(original, keep: Set(original.wafers.map(\.index)).subtracting(touchedSet), path: request.planPath)
+
+        var repaired = graph
+        let manager = PassManager(passes: PassRegistry.pipeline(through: "schedule"))
+        do {
+            timings += try manager.run(&repaired, context: context, progress: progress)
+        } catch {
+            throw DiagnosticError(error.diagnostics.map { d in
+                var d = d
+                d.message = "cannot repair \(request.planPath): " + d.message
+                return d
+            })
+        }
+
+        let plan = try step("emit plan") { () throws(DiagnosticError) -> Plan in
+            let summary = "\(request.defectsPath): \(newMap.waferCount) wafers, \(Units.grouped(newMap.totalDeadPEs)) dead PEs, \(Units.grouped(newMap.totalDeadLinks)) dead links (repair of \(request.planPath))"
+            let built = try PlanBuilder.build(graph: repaired, target: target, context: context,
+                                              provenance: .init(modelPath: modelPath, modelBytes: modelBytes, defects: summary,
+                                                                wafersRequested: original.inputs.wafersRequested, precision: original.inputs.precision))
+            try checkUntouched(original, built, touched: touchedSet)
+            return built
+        }
+        let planBytes = try step("write plan") { () throws(DiagnosticError) in try PlanIO.write(plan, to: request.outputPath) }
+
+        let (problems, reread) = try step("check plan") { () throws(DiagnosticError) -> ([String], Plan) in
+            let reread = try PlanIO.read(path: request.outputPath)
+            var problems: [String] = []
+            if reread != plan { problems.append("the plan read back from \(request.outputPath) differs from the one written") }
+            return (problems + PlanCheck.problems(reread), reread)
+        }
+        // Small plans are replayed whole (the full numeric check needs every wafer); large ones
+        // on the touched wafers, whose units the numeric sample comes from.
+        var options = Executor.Options()
+        options.numeric = true
+        options.seed = original.inputs.seed
+        options.largeModelSample = 2
+        let whole = request.fullCheck || Executor.parameters(plan) <= options.fullNumericLimit
+        options.wafers = whole ? nil : touchedSet
+        let checked = whole ? plan.wafers.map(\.index) : touched
+        let execution = try step("execute plan") { () throws(DiagnosticError) -> Executor.Report in
+            return Executor.run(reread, options: options)
+        }
+        let delta = RepairDelta(original: original, repaired: plan, touched: touched)
+        return RepairResult(original: original, plan: plan, planPath: request.outputPath, planBytes: planBytes, delta: delta, problems: problems,
+                            execution: execution, checkedWafers: checked, timings: timings, totalSeconds: (clock.now - start).seconds)
+    }
+
+    /// The model the plan was compiled from, at the plan's precision: its path, bytes and graph.
+    static func repairModel(_ plan: Plan, request: RepairRequest) throws(DiagnosticError) -> (Graph, String, Data) {
+        let path = request.modelPath ?? plan.inputs.modelPath
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw DiagnosticError(Diagnostic(.error, "cannot read the model '\(path)' the plan was compiled from: \((error as NSError).localizedDescription)", at: nil,
+                                             notes: [.note("pass --model FILE when the model file has moved")]))
+        }
+        let digest = SHA256.hex(bytes)
+        guard digest == plan.inputs.modelSha256 else {
+            throw .error("\(path) is not the model \(request.planPath) was compiled from: its SHA-256 is \(digest), the plan records \(plan.inputs.modelSha256)", at: nil)
+        }
+        var graph = try ModelLoader.load(path: path)
+        if graph.precision.description != plan.inputs.precision {
+            guard let format = FormatDecoder.parse(plan.inputs.precision) else {
+                throw .error("\(request.planPath): the precision '\(plan.inputs.precision)' is neither the model's own nor one --precision accepts", at: nil)
+            }
+            applyPrecision(format, to: &graph)
+            guard graph.precision.description == plan.inputs.precision else {
+                throw .error("\(request.planPath): the precision '\(plan.inputs.precision)' does not reproduce", at: nil)
+            }
+        }
+        return (graph, path, bytes)
+    }
+
+    /// Every part of an untouched wafer must come out of a repair exactly as it went in; a
+    /// difference means the pinned passes did not reproduce the plan (another compiler version,
+    /// or a bug), and the repair stops instead of writing a plan that mixes two layouts. Class
+    /// and bundle ids are compared by position within their wafer (a re-tiled wafer before an
+    /// untouched one can shift them). O(units + classes + bundles + exception routes).
+    static func checkUntouched(_ old: Plan, _ new: Plan, touched: Set<Int>) throws(DiagnosticError) {
+        func fail(_ what: String) -> DiagnosticError {
+            DiagnosticError(Diagnostic(.error, "the repair did not reproduce \(what) of the input plan; was it written by another version of wafermap (it says \(old.compilerVersion))?", at: nil,
+                                       notes: [.note("compile the model again with the new defect map")], code: "repair.mismatch"))
+        }
+        guard old.wafers.count == new.wafers.count, old.units.count == new.units.count else { throw fail("the wafer and unit counts") }
+        for (a, b) in zip(old.wafers, new.wafers) where !touched.contains(a.index) && a != b { throw fail("wafer \(a.index)") }
+        for (a, b) in zip(old.units, new.units) {
+            guard a.name == b.name, a.wafer == b.wafer, a.experts == b.experts, a.ops == b.ops else { throw fail("the partition (unit \(a.name))") }
+            if !touched.contains(a.wafer) && a != b { throw fail("unit \(a.name)") }
+        }
+        let (oldClasses, newClasses) = (WaferRelative(old), WaferRelative(new))
+        for w in old.wafers.map(\.index) where !touched.contains(w) {
+            guard oldClasses.classes(w) == newClasses.classes(w) else { throw fail("the line classes of wafer \(w)") }
+            guard oldClasses.bundles(w) == newClasses.bundles(w) else { throw fail("the bundles of wafer \(w)") }
+            guard oldClasses.exceptions(w) == newClasses.exceptions(w) else { throw fail("the exception routes of wafer \(w)") }
+        }
+    }
+}
+
+/// A plan's routing records with class and bundle ids replaced by their position among their
+/// wafer's classes (bundles), so two plans can be compared wafer by wafer.
+struct WaferRelative {
+    let plan: Plan
+    let classIndex: [Int: Int]
+    let bundleIndex: [Int: Int]
+
+    init(_ plan: Plan) {
+        self.plan = plan
+        var classIndex: [Int: Int] = [:], bundleIndex: [Int: Int] = [:], seen: [Int: Int] = [:]
+        for c in plan.routing.classes { classIndex[c.id] = seen[c.wafer, default: 0]; seen[c.wafer, default: 0] += 1 }
+        seen = [:]
+        for b in plan.routing.bundles { bundleIndex[b.id] = seen[b.wafer, default: 0]; seen[b.wafer, default: 0] += 1 }
+        self.classIndex = classIndex; self.bundleIndex = bundleIndex
+    }
+
+    func classes(_ wafer: Int) -> [PlanClass] {
+        plan.routing.classes.filter { $0.wafer == wafer }.map { c in
+            var c = c
+            c.id = classIndex[c.id] ?? -1
+            c.foldedInto = c.foldedInto.map { classIndex[$0] ?? -1 }
+            return c
+        }
+    }
+
+    func bundles(_ wafer: Int) -> [PlanBundle] {
+        plan.routing.bundles.filter { $0.wafer == wafer }.map { b in
+            var b = b
+            b.id = bundleIndex[b.id] ?? -1
+            return b
+        }
+    }
+
+    func exceptions(_ wafer: Int) -> [PlanException] {
+        let e = plan.routing.exceptions
+        return (0..<e.count).filter { e.wafer[$0] == wafer }.map { k in
+            var r = e[k]
+            r.owner = (r.ownerKind == "bundle" ? bundleIndex[r.owner] : classIndex[r.owner]) ?? -1
+            return r
+        }
+    }
+}
