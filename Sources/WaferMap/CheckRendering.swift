@@ -68,10 +68,6 @@ public enum CheckRendering {
                                 violations: e.violations.items, injectedFaults: e.injectedFaults, linesReplayed: e.linesExpanded,
                                 exceptionHops: e.exceptionHops, maxColorsPerPe: e.maxColorsPerPe, numeric: e.numeric, timing: timing,
                                 wallSeconds: r.seconds)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return ((try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        return JSONOutput.render(report)
     }
 }

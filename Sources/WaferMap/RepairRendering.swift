@@ -54,11 +54,7 @@ public enum RepairRendering {
                                 violations: e.violations.items, numeric: e.numeric,
                                 stepSeconds: Dictionary(r.timings.map { ($0.name, $0.seconds) }, uniquingKeysWith: +), wallSeconds: r.totalSeconds,
                                 planBytes: r.planBytes)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return ((try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        return JSONOutput.render(report)
     }
 }
 
