@@ -102,7 +102,7 @@ extension Driver {
         let total = (clock.now - start).seconds
         if let reportPath = request.reportPath {
             let json = CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems,
-                                     timings: timings, totalSeconds: total, attempts: result.attempts).json()
+                                     execution: execution, timings: timings, totalSeconds: total, attempts: result.attempts).json()
             do throws(AtomicFile.WriteError) {
                 try AtomicFile.write(json, to: reportPath)
             } catch {

@@ -1,3 +1,4 @@
+import WaferExec
 import WaferPasses
 import WaferPlan
 import WaferSupport
@@ -31,6 +32,16 @@ public struct CompileReport: Sendable, Encodable {
         public var problems: [String]
     }
 
+    /// The embedded executor's verdict (docs/executor.md).
+    public struct Execution: Sendable, Encodable {
+        public var passed: Bool
+        public var violationCounts: [String: Int]
+        public var violations: [Violation]
+        public var numeric: NumericCheck.Result?
+        public var simulatedTokensPerS: Double?
+        public var simulatedOverPredicted: Double?
+    }
+
     public var model: String
     public var target: String
     public var plan: String
@@ -49,11 +60,12 @@ public struct CompileReport: Sendable, Encodable {
     public var utilization: [WaferUtilization]
     public var placement: PlacementQuality?
     public var check: Check
+    public var executor: Execution
     public var stages: [Stage]
     public var totalWallS: Double
 
-    init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], timings: [StepTiming],
-         totalSeconds: Double, attempts: Int) {
+    init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,
+         timings: [StepTiming], totalSeconds: Double, attempts: Int) {
         model = plan.inputs.modelName
         target = plan.target.name
         self.plan = planPath
@@ -80,6 +92,11 @@ public struct CompileReport: Sendable, Encodable {
         }
         placement = quality
         check = Check(passed: problems.isEmpty, problems: problems)
+        let simulated = execution.timing?.tokensPerS
+        executor = Execution(passed: execution.passed,
+                             violationCounts: Dictionary(uniqueKeysWithValues: execution.violations.counts.map { ($0.key.rawValue, $0.value) }),
+                             violations: execution.violations.items, numeric: execution.numeric, simulatedTokensPerS: simulated,
+                             simulatedOverPredicted: simulated.map { plan.summary.tokensPerS > 0 ? $0 / plan.summary.tokensPerS : 0 })
         stages = timings.map { Stage(stage: $0.name, wallS: $0.seconds, peakRssBytes: $0.peakResidentBytes) }
         totalWallS = totalSeconds
     }
