@@ -28,7 +28,7 @@ public struct RouteReplay: Sendable {
     public static func key(_ cls: Int, _ line: Int, _ member: Int) -> Int { (cls << 40) | (line << 20) | member }
 
     /// An exception's endpoints and what it carries.
-    struct Carried { var roles: Set<String>; var valid: Bool }
+    struct Carried: Sendable { var roles: Set<String>; var valid: Bool }
 
     public init(plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil) {
         let t = plan.target
@@ -93,21 +93,37 @@ public struct RouteReplay: Sendable {
             carried[key] = entry
             if roles.contains("stream") && e.ownerKind == "class" { streamsFrom["\(e.wafer)/\(e.owner)/\(path[0])", default: []].append(Int(path[path.count - 1])) }
         }
-        func carries(_ wafer: Int, _ kind: String, _ owner: Int, _ from: Int, _ to: Int, _ role: String) -> Bool {
-            guard let c = carried["\(wafer)/\(kind)/\(owner)/\(from)/\(to)"] else { return false }
+        let carriedRoutes = carried, streams = streamsFrom, taken = colorsTaken
+        @Sendable func carries(_ wafer: Int, _ kind: String, _ owner: Int, _ from: Int, _ to: Int, _ role: String) -> Bool {
+            guard let c = carriedRoutes["\(wafer)/\(kind)/\(owner)/\(from)/\(to)"] else { return false }
             return c.valid && c.roles.contains(role)
         }
-        func stream(toward wafer: Int, _ owner: Int, from: Int) -> Int? {
-            (streamsFrom["\(wafer)/\(owner)/\(from)"] ?? []).first { carries(wafer, "class", owner, from, $0, "stream") }
+        @Sendable func stream(toward wafer: Int, _ owner: Int, from: Int) -> Int? {
+            (streams["\(wafer)/\(owner)/\(from)"] ?? []).first { carries(wafer, "class", owner, from, $0, "stream") }
         }
 
         // Per wafer: colors of classes, bundles, the overlay and exceptions; class lines; lanes.
         let classesByWafer = Dictionary(grouping: plan.routing.classes, by: \.wafer)
         let bundlesByWafer = Dictionary(grouping: plan.routing.bundles, by: \.wafer)
-        var mask = [UInt64]()
-        for fabric in fabrics where scope?.contains(fabric.index) ?? true {
+        // Wafers replay independently, on all cores; their findings merge in wafer order, so
+        // the report is the same as a sequential replay's.
+        struct Part {
+            var log = ViolationLog()
+            var lostPartials: Set<Int> = [], missedBroadcasts: Set<Int> = [], lostLanes: Set<Int> = []
+            var linesExpanded = 0, maxColorsPerPe = 0
+        }
+        let selected = fabrics.filter { scope?.contains($0.index) ?? true }
+        let parts = parallelMap(selected.count) { index -> Part in
+            let fabric = selected[index]
+            var part = Part()
+            var log: ViolationLog { get { part.log } set { part.log = newValue } }
+            var lostPartials: Set<Int> { get { part.lostPartials } set { part.lostPartials = newValue } }
+            var missedBroadcasts: Set<Int> { get { part.missedBroadcasts } set { part.missedBroadcasts = newValue } }
+            var lostLanes: Set<Int> { get { part.lostLanes } set { part.lostLanes = newValue } }
+            var linesExpanded: Int { get { part.linesExpanded } set { part.linesExpanded = newValue } }
+            var maxColorsPerPe: Int { get { part.maxColorsPerPe } set { part.maxColorsPerPe = newValue } }
             let w = fabric.index
-            mask = [UInt64](repeating: 0, count: fabric.width * fabric.height)
+            var mask = [UInt64](repeating: 0, count: fabric.width * fabric.height)
             func take(_ pe: Int, _ bits: UInt64, _ owner: String) {
                 guard pe >= 0 && pe < mask.count else { return }
                 if mask[pe] & bits != 0 {
@@ -245,7 +261,7 @@ public struct RouteReplay: Sendable {
             }
             let overlayBits = colorBits(fabric.wafer.overlayColors)
             for p in fabric.wafer.overlayPes { take(Int(p), overlayBits, "the overlay") }
-            for (p, bits, owner) in colorsTaken[w] ?? [] { take(p, bits, owner) }
+            for (p, bits, owner) in taken[w] ?? [] { take(p, bits, owner) }
             var most = 0
             for m in mask where m != 0 { most = max(most, m.nonzeroBitCount) }
             maxColorsPerPe = max(maxColorsPerPe, most)
@@ -253,6 +269,15 @@ public struct RouteReplay: Sendable {
             if !fabric.wafer.unresolvedPes.isEmpty {
                 log.add(.route, "wafer \(w): \(fabric.wafer.unresolvedPes.count) routes have no way through (first at \(WaferExec.pe(Int(fabric.wafer.unresolvedPes[0]), width)))")
             }
+            return part
+        }
+        for part in parts {
+            log.merge(part.log)
+            lostPartials.formUnion(part.lostPartials)
+            missedBroadcasts.formUnion(part.missedBroadcasts)
+            lostLanes.formUnion(part.lostLanes)
+            linesExpanded += part.linesExpanded
+            maxColorsPerPe = max(maxColorsPerPe, part.maxColorsPerPe)
         }
     }
 }
