@@ -31,39 +31,35 @@ public struct RoutePass: Pass {
         // Wafers route independently: in parallel, each on its own copy of the class and bundle
         // tables, merged back in wafer order (deterministic).
         let wafers = layout.wafers
-        let results = WaferResults(count: wafers.count)
         let budget = routing.colorBudget
         let (baseClasses, baseBundles) = (classes, bundles)
-        DispatchQueue.concurrentPerform(iterations: wafers.count) { index in
+        typealias WaferResult = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle]), DiagnosticError>
+        let results = parallelMap(wafers.count) { index -> WaferResult in
             let tiling = wafers[index]
             guard let defects = context.effectiveDefects(forWafer: tiling.wafer) else {
-                results.set(index, .failure(.error("the defect map has no entry for wafer \(tiling.wafer)", at: nil)))
-                return
+                return .failure(.error("the defect map has no entry for wafer \(tiling.wafer)", at: nil))
             }
             if let kept = context.pins?.keptRouting[tiling.wafer] {
                 do throws(DiagnosticError) {
                     let (classPart, bundlePart, exceptions) = try Self.adopt(kept, wafer: tiling.wafer, classes: baseClasses, bundles: baseBundles)
-                    results.set(index, .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart)))
+                    return .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart))
                 } catch {
-                    results.set(index, .failure(error))
+                    return .failure(error)
                 }
-                return
             }
             let grid = FabricGrid(target: target, defects: defects)
             let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget)
             var myClasses = baseClasses, myBundles = baseBundles
             do throws(DiagnosticError) {
                 let outcome = try router.route(classes: &myClasses, bundles: &myBundles)
-                let classPart = myClasses.filter { $0.wafer == tiling.wafer }
-                let bundlePart = myBundles.filter { $0.wafer == tiling.wafer }
-                results.set(index, .success((outcome, classPart, bundlePart)))
+                return .success((outcome, myClasses.filter { $0.wafer == tiling.wafer }, myBundles.filter { $0.wafer == tiling.wafer }))
             } catch {
-                results.set(index, .failure(error))
+                return .failure(error)
             }
         }
         var dependencies = DependencyGraph()
-        for index in wafers.indices {
-            switch results.get(index) {
+        for result in results {
+            switch result {
             case let .success((outcome, classPart, bundlePart)):
                 for c in classPart { classes[c.id] = c }
                 for b in bundlePart { bundles[b.id] = b }
@@ -72,8 +68,6 @@ public struct RoutePass: Pass {
                 routing.wafers.append(outcome.summary)
             case let .failure(error):
                 throw error
-            case nil:
-                throw .error("internal: wafer \(wafers[index].wafer) was not routed", at: nil)
             }
         }
         if let cycle = dependencies.findCycle() {
@@ -184,14 +178,4 @@ public struct RoutePass: Pass {
     static func segmentLabel(_ t: WaferRouter.Transfer, bundle: Bool, wafer: Int) -> String {
         bundle ? "wafer \(wafer) bundle \(t.owner) lane \(t.line)" : "wafer \(wafer) class \(t.owner) line \(t.line) segment \(t.segment)"
     }
-}
-
-/// Per-wafer routing results filled by parallel workers (lock-protected).
-final class WaferResults: @unchecked Sendable {
-    typealias Value = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle]), DiagnosticError>
-    private let lock = NSLock()
-    private var values: [Value?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Value) { lock.lock(); values[index] = value; lock.unlock() }
-    func get(_ index: Int) -> Value? { lock.lock(); defer { lock.unlock() }; return values[index] }
 }
