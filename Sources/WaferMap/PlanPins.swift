@@ -72,7 +72,11 @@ enum PlanPins {
             throw .error("\(path): wafer entry \(i) is wafer \(w.index); plans list wafers in order", at: nil)
         }
         var kept: [Int: LayoutPins.KeptRouting] = [:]
-        for w in plan.wafers where keep.contains(w.index) { kept[w.index] = try routing(plan, wafer: w, path: path) }
+        guard plan.routing.exceptions.isRectangular else { throw .error("\(path): the exception lists have different lengths", at: nil) }
+        let rows = plan.routing.exceptions.rowsByWafer()
+        for w in plan.wafers where keep.contains(w.index) {
+            kept[w.index] = try routing(plan, wafer: w, exceptionRows: rows[w.index] ?? [], path: path)
+        }
         return LayoutPins(units: units, wafers: wafers, keptRouting: kept)
     }
 
@@ -84,8 +88,9 @@ enum PlanPins {
         return names.contains(owner) ? owner : nil
     }
 
-    /// One wafer's routing as the IR holds it. O(its classes + bundles + exception hops).
-    static func routing(_ plan: Plan, wafer w: PlanWafer, path: String) throws(DiagnosticError) -> LayoutPins.KeptRouting {
+    /// One wafer's routing as the IR holds it; `exceptionRows` are its rows of the exception
+    /// table. O(all classes and bundles + its exception hops).
+    static func routing(_ plan: Plan, wafer w: PlanWafer, exceptionRows: [Int], path: String) throws(DiagnosticError) -> LayoutPins.KeptRouting {
         var classes: [LineClass] = []
         for c in plan.routing.classes where c.wafer == w.index {
             guard let axis = LineAxis(rawValue: c.axis), let mode = AllreduceMode(rawValue: c.mode), c.columns.count == 2, c.rows.count == 2,
@@ -106,8 +111,7 @@ enum PlanPins {
         }
         var exceptions: [RouteException] = []
         let table = plan.routing.exceptions
-        guard table.isRectangular else { throw .error("\(path): the exception lists have different lengths", at: nil) }
-        for i in 0..<table.count where table.wafer[i] == w.index {
+        for i in exceptionRows {
             let e = table[i]
             guard let role = ExceptionRole(rawValue: e.role), let path = e.path(width: plan.target.fabricWidth, height: plan.target.fabricHeight) else {
                 throw .error("\(path): exception route \(i) has a role or moves this build does not read", at: nil)

@@ -192,11 +192,13 @@ extension Driver {
 }
 
 /// A plan's routing records with class and bundle ids replaced by their position among their
-/// wafer's classes (bundles), so two plans can be compared wafer by wafer.
+/// wafer's classes (bundles), so two plans can be compared wafer by wafer. Exception rows are
+/// grouped by wafer once, so each wafer's lookup costs only its own rows.
 struct WaferRelative {
     let plan: Plan
     let classIndex: [Int: Int]
     let bundleIndex: [Int: Int]
+    let exceptionRows: [Int: [Int]]
 
     init(_ plan: Plan) {
         self.plan = plan
@@ -205,6 +207,7 @@ struct WaferRelative {
         seen = [:]
         for b in plan.routing.bundles { bundleIndex[b.id] = seen[b.wafer, default: 0]; seen[b.wafer, default: 0] += 1 }
         self.classIndex = classIndex; self.bundleIndex = bundleIndex
+        exceptionRows = plan.routing.exceptions.rowsByWafer()
     }
 
     func classes(_ wafer: Int) -> [PlanClass] {
@@ -225,9 +228,8 @@ struct WaferRelative {
     }
 
     func exceptions(_ wafer: Int) -> [PlanException] {
-        let e = plan.routing.exceptions
-        return (0..<e.count).filter { e.wafer[$0] == wafer }.map { k in
-            var r = e[k]
+        (exceptionRows[wafer] ?? []).map { k in
+            var r = plan.routing.exceptions[k]
             r.owner = (r.ownerKind == "bundle" ? bundleIndex[r.owner] : classIndex[r.owner]) ?? -1
             return r
         }

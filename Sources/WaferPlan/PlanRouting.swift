@@ -189,6 +189,13 @@ public struct PlanExceptions: Codable, Sendable, Equatable {
 
     public var count: Int { wafer.count }
 
+    /// Row indices of each wafer's exceptions, in order. O(count).
+    public func rowsByWafer() -> [Int: [Int]] {
+        var rows: [Int: [Int]] = [:]
+        for k in wafer.indices { rows[wafer[k], default: []].append(k) }
+        return rows
+    }
+
     /// Whether every list has `count` entries.
     public var isRectangular: Bool {
         let n = count
