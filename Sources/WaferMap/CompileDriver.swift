@@ -98,7 +98,8 @@ extension Driver {
         let execution = Executor.run(reread, options: options)
         timings.append(StepTiming(name: "execute plan", seconds: (clock.now - executeStart).seconds))
 
-        let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects)
+        let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
+                                       promptTokens: report.deployment.promptTokens)
         let total = (clock.now - start).seconds
         if let reportPath = request.reportPath {
             let json = CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems,

@@ -78,7 +78,7 @@ extension CountReport {
                        Units.grouped(stage.bufferBytes), Units.grouped(stage.deadPEs), Units.fixed(stage.sramUsedFraction * 100, digits: 1) + "%"])
         }
         out += table.render(indent: "")
-        if let quality = PlacementQuality(graph: r.graph, target: target, defects: defects) {
+        if let quality = PlacementQuality(graph: r.graph, target: target, defects: defects, promptTokens: deployment.promptTokens) {
             out += "\n" + quality.summary()
         }
         return out

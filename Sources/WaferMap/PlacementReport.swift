@@ -49,9 +49,12 @@ public struct PlacementQuality: Sendable, Encodable {
     public var units: [UnitRow]
     /// Routing and decode-latency figures, once the route and schedule passes have run.
     public var routing: RoutingQuality?
+    /// The performance estimate (time split, layers alone, first token, pipeline), once scheduled.
+    public var performance: PerformanceEstimate?
 
-    /// Computes the report from a placed graph. O(units + wafers + dead PEs).
-    public init?(graph: Graph, target: Target, defects: DefectSource) {
+    /// Computes the report from a placed graph; `promptTokens` is the prompt the time to first
+    /// token is for (default: the context). O(units + wafers + dead PEs).
+    public init?(graph: Graph, target: Target, defects: DefectSource, promptTokens: Int? = nil) {
         guard let layout = graph.layout, let partition = graph.partition else { return nil }
         model = graph.name
         self.target = target.name
@@ -94,6 +97,7 @@ public struct PlacementQuality: Sendable, Encodable {
         longestReduction = longest
         longestReductionUnit = longestName
         routing = RoutingQuality(graph: graph)
+        performance = PerformanceEstimate(graph: graph, target: target, promptTokens: promptTokens)
         _ = defects
     }
 
@@ -106,6 +110,7 @@ public struct PlacementQuality: Sendable, Encodable {
         out += "SRAM used \(Units.grouped(sramBytesUsed)) of \(Units.grouped(sramBytesUsable)) usable bytes (\(Self.percent(sramBytesUsed, sramBytesUsable)))\n"
         out += "            hand-off \(Units.grouped(handoffHops)) hops (lower bound \(Units.grouped(handoffLowerBound))); longest reduction \(longestReduction) PEs (\(longestReductionUnit)); seed \(seed.map(String.init) ?? "-")\n"
         if let routing { out += routing.summary() }
+        if let performance { out += performance.summary() }
         return out
     }
 

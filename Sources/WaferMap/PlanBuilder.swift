@@ -116,8 +116,8 @@ public enum PlanBuilder {
                    runtimeReserveBytesPerPe: t.runtimeReserveBytesPerPE, bufferBytesPerPe: t.bufferBytesPerPE,
                    macsPerCycle: Dictionary(uniqueKeysWithValues: t.macsPerCycle.map { ($0.key.rawValue, $0.value) }),
                    routableColors: t.routableColors, reservedColors: t.reservedColors, clockMhz: t.clockMHz, hopLatencyCycles: t.hopLatencyCycles,
-                   rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, waveletBits: t.waveletBits,
-                   waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs)
+                   rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, layerOverheadCycles: t.layerOverheadCycles,
+                   waveletBits: t.waveletBits, waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs)
     }
 
     static func routing(_ r: Routing, width: Int) -> PlanRouting {

@@ -13,7 +13,7 @@ enum PlanPins {
     /// not); the description is the built-in one when the name and figures match one.
     static func target(_ plan: Plan, path: String) throws(DiagnosticError) -> Target {
         let t = plan.target
-        var macs: [ElementType: Int] = [:]
+        var macs: [ElementType: Double] = [:]
         for (key, value) in t.macsPerCycle {
             guard let element = ElementType(rawValue: key) else { throw .error("\(path): the target lists MACs per cycle for '\(key)', not an element type", at: nil) }
             macs[element] = value
@@ -24,7 +24,8 @@ enum PlanPins {
                                 sramBytesPerPE: t.sramBytesPerPe, runtimeReserveBytesPerPE: t.runtimeReserveBytesPerPe,
                                 bufferBytesPerPE: t.bufferBytesPerPe, macsPerCycle: macs, routableColors: t.routableColors,
                                 reservedColors: t.reservedColors, clockMHz: t.clockMhz, hopLatencyCycles: t.hopLatencyCycles,
-                                rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, waveletBits: t.waveletBits,
+                                rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles,
+                                layerOverheadCycles: t.layerOverheadCycles, waveletBits: t.waveletBits,
                                 waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs)
         if let builtin, PlanBuilder.target(builtin) == t { return builtin }
         return target

@@ -88,7 +88,7 @@ public struct RoutingQuality: Sendable, Encodable {
     public func summary() -> String {
         func share(_ c: Int) -> String { PlacementQuality.percent(c, cyclesPerToken) }
         var out = "decode      \(Units.fixed(tokensPerS, digits: 1)) tokens/s per user at batch 1: \(Units.grouped(cyclesPerToken)) cycles = \(Units.fixed(secondsPerToken * 1e6, digits: 1)) us per token\n"
-        out += "            compute \(share(computeCycles)), on-wafer communication \(share(fabricCycles)), wafer-to-wafer \(share(waferLinkCycles)), elementwise \(share(elementwiseCycles)); slowest unit \(slowestUnit)\n"
+        out += "            slowest unit \(slowestUnit); longest phase \(longestPhase)\n"
         out += "routing     max \(maxColorsPerPe) of \(colorBudget) colors per PE; \(Units.grouped(exceptions)) defect exceptions, \(Units.grouped(relays)) relays; max link load \(Units.grouped(maxLinkLoadWavelets)) wavelets per token\n"
         var histogram: [Int] = []
         for w in wafers {

@@ -11,7 +11,7 @@ public struct Plan: Codable, Sendable, Equatable {
     /// `format` of every plan.
     public static let formatName = "wafermap-plan"
     /// The version this build writes and the only one it reads.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public var format: String
     public var formatVersion: Int
@@ -72,28 +72,30 @@ public struct PlanTarget: Codable, Sendable, Equatable {
     public var sramBytesPerPe: Int
     public var runtimeReserveBytesPerPe: Int
     public var bufferBytesPerPe: Int
-    /// MACs per cycle per PE by element type (`bf16`: 1...).
-    public var macsPerCycle: [String: Int]
+    /// Sustained MACs per cycle per PE by element type (`bf16`: 1.2; may be fractional).
+    public var macsPerCycle: [String: Double]
     public var routableColors: Int
     public var reservedColors: Int
     public var clockMhz: Double
     public var hopLatencyCycles: Int
     public var rampLatencyCycles: Int
     public var relayLatencyCycles: Int
+    /// Fixed cycles per decoder layer per decode step (task switches, synchronisation).
+    public var layerOverheadCycles: Int
     public var waveletBits: Int
     public var waferLinkGbps: Double
     public var waferLinkLatencyNs: Double
 
     public init(name: String, fabricWidth: Int, fabricHeight: Int, haloWest: Int, haloEast: Int, haloNorth: Int, haloSouth: Int,
-                sramBytesPerPe: Int, runtimeReserveBytesPerPe: Int, bufferBytesPerPe: Int, macsPerCycle: [String: Int],
+                sramBytesPerPe: Int, runtimeReserveBytesPerPe: Int, bufferBytesPerPe: Int, macsPerCycle: [String: Double],
                 routableColors: Int, reservedColors: Int, clockMhz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
-                relayLatencyCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double) {
+                relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double) {
         self.name = name; self.fabricWidth = fabricWidth; self.fabricHeight = fabricHeight; self.haloWest = haloWest
         self.haloEast = haloEast; self.haloNorth = haloNorth; self.haloSouth = haloSouth; self.sramBytesPerPe = sramBytesPerPe
         self.runtimeReserveBytesPerPe = runtimeReserveBytesPerPe; self.bufferBytesPerPe = bufferBytesPerPe
         self.macsPerCycle = macsPerCycle; self.routableColors = routableColors; self.reservedColors = reservedColors
         self.clockMhz = clockMhz; self.hopLatencyCycles = hopLatencyCycles; self.rampLatencyCycles = rampLatencyCycles
-        self.relayLatencyCycles = relayLatencyCycles; self.waveletBits = waveletBits; self.waferLinkGbps = waferLinkGbps
+        self.relayLatencyCycles = relayLatencyCycles; self.layerOverheadCycles = layerOverheadCycles; self.waveletBits = waveletBits; self.waferLinkGbps = waferLinkGbps
         self.waferLinkLatencyNs = waferLinkLatencyNs
     }
 

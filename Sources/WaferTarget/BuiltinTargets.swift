@@ -52,10 +52,10 @@ pe:
   sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
   runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
   buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
-    fp32: 1
-    fp16: 2
-    bf16: 2
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
+    fp32: 1.25
+    fp16: 2.5
+    bf16: 2.5
 colors:
   routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
   reserved: 3             # the memcpy/IO runtime takes colors 21-23
@@ -63,7 +63,8 @@ clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for 
 latency:
   hop_cycles: 1           # ~1 cycle per router hop (SDK)
   ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
+  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
 wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
 wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
@@ -87,10 +88,10 @@ pe:
   sram_bytes: 49152       # 48 KB per PE
   runtime_reserve_bytes: 8192
   buffer_bytes: 2048
-  macs_per_cycle:         # ~1 cycle per fp16 MAC per PE, fitted to WaferLLM's measured decode
-    fp32: 1
-    fp16: 1
-    bf16: 1
+  macs_per_cycle:         # sustained in a GEMV, fitted to WaferLLM Table 4 (wafermap calibrate --fit); fp32 assumed half
+    fp32: 0.62
+    fp16: 1.25
+    bf16: 1.25
 colors:
   routable: 24
   reserved: 3
@@ -98,7 +99,8 @@ clock_mhz: 1100           # WaferLLM: "up to 1.1 GHz" (another source says 850 M
 latency:
   hop_cycles: 1
   ramp_cycles: 2
-  relay_cycles: 22
+  relay_cycles: 20        # fitted to WaferLLM Table 4 (wafermap calibrate --fit)
+  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise
 wavelet_bits: 32
 wafer_link:
   bandwidth_gbps: 923     # derived: CS-3 has ~30% more ingress/egress than CS-2 (1200 / 1.3)
@@ -122,10 +124,10 @@ pe:
   sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
   runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
   buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
-    fp32: 1
-    fp16: 2
-    bf16: 2
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
+    fp32: 1.25
+    fp16: 2.5
+    bf16: 2.5
 colors:
   routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
   reserved: 3             # the memcpy/IO runtime takes colors 21-23
@@ -133,7 +135,8 @@ clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for 
 latency:
   hop_cycles: 1           # ~1 cycle per router hop (SDK)
   ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
+  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
 wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
 wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
@@ -157,10 +160,10 @@ pe:
   sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
   runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
   buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1 fp16 MAC/cycle ("wider SIMD")
-    fp32: 1
-    fp16: 2
-    bf16: 2
+  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
+    fp32: 1.25
+    fp16: 2.5
+    bf16: 2.5
 colors:
   routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
   reserved: 3             # the memcpy/IO runtime takes colors 21-23
@@ -168,7 +171,8 @@ clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for 
 latency:
   hop_cycles: 1           # ~1 cycle per router hop (SDK)
   ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 22        # software relay stage beta, fitted to WaferLLM Table 4 (calibration notes)
+  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
+  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
 wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
 wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s

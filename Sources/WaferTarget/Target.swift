@@ -26,8 +26,9 @@ public struct Target: Sendable, Hashable {
     public var runtimeReserveBytesPerPE: Int
     /// Bytes per PE budgeted for activation and partial-sum buffers of the layers it holds.
     public var bufferBytesPerPE: Int
-    /// Multiply-accumulates per cycle per PE, by the element type the PE computes in.
-    public var macsPerCycle: [ElementType: Int]
+    /// Sustained multiply-accumulates per cycle per PE during a matrix-vector product, by the
+    /// element type the PE computes in (a fitted, effective rate; may be fractional).
+    public var macsPerCycle: [ElementType: Double]
     /// Routable colors (virtual channels) per PE, and how many the runtime reserves.
     public var routableColors: Int
     public var reservedColors: Int
@@ -37,6 +38,9 @@ public struct Target: Sendable, Hashable {
     public var rampLatencyCycles: Int
     /// Cycles a software relay stage (a PE forwarding through its compute engine) costs.
     public var relayLatencyCycles: Int
+    /// Fixed cycles per decoder layer per decode step beyond its MACs, transfers and elementwise
+    /// work: task switches and synchronisation (fitted; target `latency.layer_overhead_cycles`).
+    public var layerOverheadCycles: Int
     public var waveletBits: Int
     /// Wafer-to-wafer link: gigabits per second each way, and one-way latency.
     public var waferLinkGbps: Double
@@ -57,8 +61,15 @@ public struct Target: Sendable, Hashable {
     }
 
     /// MACs per cycle for an element type; quantized types are dequantized to fp16 first.
-    public func macs(for element: ElementType) -> Int {
-        macsPerCycle[element] ?? macsPerCycle[.fp16] ?? 1
+    public func macs(for element: ElementType) -> Double {
+        max(macsPerCycle[element] ?? macsPerCycle[.fp16] ?? 1, 1e-6)
+    }
+
+    /// Cycles `macs` multiply-accumulates take on one PE at the rate for `element`, rounded up. O(1).
+    public func computeCycles(macs count: Int, element: ElementType) -> Int {
+        guard count > 0 else { return 0 }
+        let cycles = (Double(count) / macs(for: element)).rounded(.up)
+        return cycles < 1e15 ? Int(cycles) : Int(1e15)
     }
 }
 
@@ -67,9 +78,10 @@ extension Target {
     /// allows (docs/target-format.md). Throws naming the first figure out of range; `owner` names
     /// where the figures came from. O(element types).
     public init(figuresFrom owner: String, name: String, description: String, fabricWidth: Int, fabricHeight: Int, halo: Halo,
-                sramBytesPerPE: Int, runtimeReserveBytesPerPE: Int, bufferBytesPerPE: Int, macsPerCycle: [ElementType: Int],
+                sramBytesPerPE: Int, runtimeReserveBytesPerPE: Int, bufferBytesPerPE: Int, macsPerCycle: [ElementType: Double],
                 routableColors: Int, reservedColors: Int, clockMHz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
-                relayLatencyCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double) throws(DiagnosticError) {
+                relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double,
+                waferLinkLatencyNs: Double) throws(DiagnosticError) {
         let integers: [(String, Int, ClosedRange<Int>)] = [
             ("fabric width", fabricWidth, 1...100_000), ("fabric height", fabricHeight, 1...100_000),
             ("halo west", halo.west, 0...fabricWidth), ("halo east", halo.east, 0...fabricWidth),
@@ -78,15 +90,15 @@ extension Target {
             ("buffer bytes per PE", bufferBytesPerPE, 0...(1 << 30)), ("routable colors", routableColors, 1...4096),
             ("reserved colors", reservedColors, 0...4096), ("hop latency cycles", hopLatencyCycles, 0...1_000_000),
             ("ramp latency cycles", rampLatencyCycles, 0...1_000_000), ("relay latency cycles", relayLatencyCycles, 0...1_000_000),
-            ("wavelet bits", waveletBits, 1...4096),
-        ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, 1...1_000_000) }
+            ("layer overhead cycles", layerOverheadCycles, 0...1_000_000_000), ("wavelet bits", waveletBits, 1...4096),
+        ]
         for (what, value, range) in integers where !range.contains(value) {
             throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }
         let reals: [(String, Double, ClosedRange<Double>)] = [
             ("clock (MHz)", clockMHz, 1...1_000_000), ("wafer link bandwidth (Gb/s)", waferLinkGbps, 0.001...1e9),
             ("wafer link latency (ns)", waferLinkLatencyNs, 0...1e12),
-        ]
+        ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, 0.001...1_000_000) }
         for (what, value, range) in reals where !range.contains(value) {
             throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }
@@ -100,6 +112,6 @@ extension Target {
                   sramBytesPerPE: sramBytesPerPE, runtimeReserveBytesPerPE: runtimeReserveBytesPerPE, bufferBytesPerPE: bufferBytesPerPE,
                   macsPerCycle: macsPerCycle, routableColors: routableColors, reservedColors: reservedColors, clockMHz: clockMHz,
                   hopLatencyCycles: hopLatencyCycles, rampLatencyCycles: rampLatencyCycles, relayLatencyCycles: relayLatencyCycles,
-                  waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs)
+                  layerOverheadCycles: layerOverheadCycles, waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs)
     }
 }

@@ -52,10 +52,10 @@ public enum TargetDecoder {
         }
         let macsNode = try pe.required("macs_per_cycle")
         var macsMap = try MappingReader(macsNode, context: "'pe.macs_per_cycle'")
-        var macs: [ElementType: Int] = [:]
+        var macs: [ElementType: Double] = [:]
         for element in ElementType.allCases {
             if let node = macsMap.optional(element.rawValue) {
-                macs[element] = try node.integer("'macs_per_cycle.\(element.rawValue)'", in: 1...1_000_000)
+                macs[element] = try node.number("'macs_per_cycle.\(element.rawValue)'", in: 0.001...1_000_000)
             }
         }
         try macsMap.finish()
@@ -80,6 +80,7 @@ public enum TargetDecoder {
         let hop = try latency.required("hop_cycles").integer("'latency.hop_cycles'", in: 0...1_000_000)
         let ramp = try latency.required("ramp_cycles").integer("'latency.ramp_cycles'", in: 0...1_000_000)
         let relay = try latency.required("relay_cycles").integer("'latency.relay_cycles'", in: 0...1_000_000)
+        let overhead = try latency.optional("layer_overhead_cycles")?.integer("'latency.layer_overhead_cycles'", in: 0...1_000_000_000) ?? 0
         try latency.finish()
 
         let wavelet = try map.required("wavelet_bits").integer("'wavelet_bits'", in: 1...4096)
@@ -94,7 +95,7 @@ public enum TargetDecoder {
         return Target(name: name, description: description, fabricWidth: width, fabricHeight: height, halo: halo,
                       sramBytesPerPE: sram, runtimeReserveBytesPerPE: reserve, bufferBytesPerPE: buffers,
                       macsPerCycle: macs, routableColors: routable, reservedColors: reserved, clockMHz: clock,
-                      hopLatencyCycles: hop, rampLatencyCycles: ramp, relayLatencyCycles: relay,
+                      hopLatencyCycles: hop, rampLatencyCycles: ramp, relayLatencyCycles: relay, layerOverheadCycles: overhead,
                       waveletBits: wavelet, waferLinkGbps: gbps, waferLinkLatencyNs: linkLatency)
     }
 }

@@ -191,3 +191,37 @@ struct RepairCommand: ParsableCommand {
         if !passed { throw ExitCode(1) }
     }
 }
+
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Predict published wafer decode measurements on their own mapping, fit the target constants, and compare the compiler's mapping.")
+
+    @Argument(help: "A calibration file (default: WaferLLM's WSE-2 measurements shipped in examples/calibration).")
+    var file: String = "examples/calibration/waferllm-wse2.yaml"
+
+    @Option(help: "A target name or file to use instead of the calibration file's (to try other constants).")
+    var target: String?
+
+    @Flag(help: "Fit the sustained MACs per cycle, relay cycles and layer overhead to the points by least squares.")
+    var fit = false
+
+    @Flag(name: .customLong("no-own-mapping"), help: "Skip compiling each model with the compiler's own mapping.")
+    var noOwnMapping = false
+
+    @Option(help: "Output: text or json.")
+    var format: String = "text"
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
+            let terminal = isatty(2) != 0
+            var request = CalibrationRequest(path: file)
+            request.target = target
+            request.fit = fit
+            request.ownMapping = !noOwnMapping
+            let report = try Driver.calibrate(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            writeStdout(format == "json" ? report.json() : report.text())
+        }
+    }
+}

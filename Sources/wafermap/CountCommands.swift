@@ -38,6 +38,12 @@ struct DeploymentFlags: ParsableArguments {
     @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
     var clustered = false
 
+    @Option(help: ArgumentHelp("Fix the slot size instead of searching it: P (a P x P square, WaferLLM's mapping) or WxH, in PEs.", valueName: "size"))
+    var slot: String?
+
+    @Option(help: ArgumentHelp("Prompt length for the time-to-first-token estimate (default: the context).", valueName: "tokens"))
+    var prompt: Int?
+
     /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
     /// IR dumps to stderr as they are taken.
     func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule") throws(DiagnosticError) -> CountReport {
@@ -72,7 +78,16 @@ struct DeploymentFlags: ParsableArguments {
             guard let n = Int(wafers) else { throw .error("--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
             count = .exactly(n)
         }
-        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed)
+        var shape: SlotShape?
+        if let slot {
+            guard let parsed = SlotShape(parsing: slot) else { throw .error("--slot must be P or WxH in PEs (1 to 100,000 each), not '\(slot)'", at: nil) }
+            shape = parsed
+        }
+        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed, slot: shape,
+                                               promptTokens: prompt)
+        if let prompt, prompt < 1 || prompt > context {
+            throw .error("--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
+        }
         if defects != nil && defectRate != nil {
             throw .error("give either --defects FILE or --defect-rate R, not both", at: nil)
         }
@@ -128,7 +143,8 @@ struct PlaceCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             let report = try deployment.run(model: model, pipeline: pipeline)
             for result in report.results {
-                guard let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects) else { continue }
+                guard let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
+                                                          promptTokens: report.deployment.promptTokens) else { continue }
                 writeStdout(format == .json ? quality.json() : quality.table())
             }
             if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
@@ -233,6 +249,45 @@ struct TargetsCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             writeStdout(try Driver.describeTargets(name))
+        }
+    }
+}
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Compile a model's mappings across wafer counts, slot sizes and precisions; rank them by tokens/s and mark the Pareto front.")
+
+    @Argument(help: "The model description (YAML).")
+    var model: String
+
+    @OptionGroup var deployment: DeploymentFlags
+
+    @Option(name: .customLong("extra-wafers"), help: "Wafer counts to try beyond the fewest that fit.")
+    var extraWafers: Int = 3
+
+    @Option(help: ArgumentHelp("Fixed slot sizes to try besides the searched grid, comma-separated (P or WxH).", valueName: "list"))
+    var slots: String?
+
+    @Option(help: "Rows to print (Pareto rows are always printed).")
+    var top: Int = 10
+
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            var request = SweepRequest(count: try deployment.request(model: model))
+            request.extraWafers = extraWafers
+            request.top = top
+            if deployment.slot != nil { throw .error("sweep tries slot sizes itself: give them with --slots, not --slot", at: nil) }
+            for item in (slots ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let shape = SlotShape(parsing: item) else { throw .error("--slots: '\(item)' is not P or WxH in PEs", at: nil) }
+                request.slots.append(shape)
+            }
+            let terminal = isatty(STDERR_FILENO) == 1
+            let report = try Driver.sweep(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            writeStdout(format == .json ? report.json() : report.text(top: top))
         }
     }
 }

@@ -57,7 +57,7 @@ import WaferTestSupport
         #expect(colors?.message.contains("leaving none for the program") == true)
         let unknown = targetError { $0.replacingOccurrences(of: "clock_mhz: 1100", with: "clock_mhz: 1100\nclok_ghz: 1") }
         #expect(unknown?.message == "unknown key 'clok_ghz' in the target")
-        let macs = targetError { $0.replacingOccurrences(of: "    fp16: 2\n", with: "") }
+        let macs = targetError { $0.replacingOccurrences(of: "    fp16: 2.5\n", with: "") }
         #expect(macs?.message.contains("needs at least 'fp16'") == true)
     }
 }

@@ -9,10 +9,12 @@ import WaferSupport
 ///   attention over the cached tokens, at the target's MACs per cycle for the element type;
 ///   quantized formats at the fp16 rate), each allreduce flow, and its elementwise work (norms,
 ///   activations, softmax over the PE's cached tokens, residual adds: one cycle per element per
-///   operation on the PE's slice).
+///   operation on the PE's slice) plus the target's fixed overhead per decoder layer.
 /// - **Dependencies.** A task waits for the task that produces its input: by default the one
 ///   before it in the unit; a MoE's `shared gate+up` waits for what the `router` waits for, so
 ///   the shared expert overlaps the routed ones (they use different lines).
+/// - **Kinds.** `compute`, `fabric` (allreduces), `handoff` (on-wafer transfers between slots,
+///   to and from the wafer edge, and the fan-out that follows them), `wafer-link`, `elementwise`.
 /// - **Resources.** A line class (its links), a bundle, a wafer link carry one transfer at a
 ///   time: a task that needs a busy resource waits (link contention).
 /// - **Allreduce time** on a line of P PEs with G groups of g (the plan's tree): streams toward
@@ -36,6 +38,10 @@ public struct TimingSimulation: Sendable {
     public var cyclesByKind: [String: Int] = [:]
     public var criticalPath: [Task] = []
     public var taskCount = 0
+    /// Cycles of the decoder layers' own tasks (compute, allreduces, elementwise work and
+    /// overhead), transfers into them excluded: what WaferLLM times (one layer x layers).
+    public var decoderLayerCycles = 0
+    public var decoderLayers = 0
 
     public init(plan: Plan) {
         let t = plan.target
@@ -66,9 +72,13 @@ public struct TimingSimulation: Sendable {
             let worst = (detour[c.id] ?? [:]).values.max() ?? 0
             return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst : 2 * ramp + payload
         }
-        func macs(_ format: String) -> Int {
+        func macs(_ format: String) -> Double {
             let element = format.split(separator: "[").first.map(String.init) ?? format
-            return max(t.macsPerCycle[element] ?? t.macsPerCycle["fp16"] ?? 1, 1)
+            return max(t.macsPerCycle[element] ?? t.macsPerCycle["fp16"] ?? 1, 1e-6)
+        }
+        func cycles(macs count: Int, _ format: String) -> Int {
+            let c = (Double(count) / macs(format)).rounded(.up)
+            return c < 1e15 ? max(Int(c), 0) : Int(1e15)
         }
         let batch = max(plan.inputs.batch, 1)
         let hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 1
@@ -76,6 +86,7 @@ public struct TimingSimulation: Sendable {
         // Tasks.
         struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String? }
         var tasks: [Pending] = []
+        var decoderUnits = Set<Int>()
         let flowsByUnit = Dictionary(grouping: plan.routing.flows, by: \.unit)
         var lastOfUnit = -1
         for (ui, u) in plan.units.enumerated() {
@@ -89,13 +100,14 @@ public struct TimingSimulation: Sendable {
                 } else {
                     d = f.bundles.compactMap { bundles[$0]?.hops }.max().map { $0 * hop + 2 * ramp + f.payloadWavelets } ?? 0
                 }
-                tasks.append(Pending(unit: ui, label: f.label, kind: "link", duration: d, deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
+                tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == "wafer-link" ? "wafer-link" : "handoff", duration: d,
+                                     deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
                 previous = tasks.count - 1
             }
             // Compute: the largest per-PE MAC count (slot tiles, plus one expert tile on a cell PE).
             var slotCycles = 0, cellCycles = 0
             for tensor in u.tensors where tensor.orientation != "vector" && !u.ops.contains(where: { $0.name == tensor.op && $0.kind == "embedding" }) {
-                let c = (tensor.tileRows * tensor.tileCols * batch + macs(tensor.format) - 1) / macs(tensor.format)
+                let c = cycles(macs: tensor.tileRows * tensor.tileCols * batch, tensor.format)
                 if tensor.region == "cell" { cellCycles += c } else { slotCycles += c }
             }
             let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
@@ -118,7 +130,7 @@ public struct TimingSimulation: Sendable {
                 default: break
                 }
             }
-            let computeCycles = slotCycles + cellCycles + (attention + macs("bf16") - 1) / macs("bf16")
+            let computeCycles = slotCycles + cellCycles + cycles(macs: attention, "bf16")
             if computeCycles > 0 {
                 tasks.append(Pending(unit: ui, label: "compute \(u.name)", kind: "compute", duration: computeCycles, deps: previous >= 0 ? [previous] : [], resource: nil))
                 previous = tasks.count - 1
@@ -139,9 +151,12 @@ public struct TimingSimulation: Sendable {
                     d = f.kind == "wafer-link" ? Int(t.waferLinkLatencyNs * 1e-9 * t.clockMhz * 1e6) + f.payloadWavelets : (b.map(\.hops).max() ?? 0) * hop + f.payloadWavelets
                     resource = "bundle \(f.bundles.first ?? -1)"
                 }
-                tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == "allreduce" ? "fabric" : "link", duration: d, deps: deps, resource: resource))
+                let kind = f.kind == "wafer-link" ? "wafer-link" : (f.kind == "allreduce" && f.label != "fan-out" ? "fabric" : "handoff")
+                tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource))
                 if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
             }
+            let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != "moe" }
+            if decoderLayer { decoderUnits.insert(ui); elementwise += max(t.layerOverheadCycles, 0) }
             if elementwise > 0 {
                 let after = tasks.indices.filter { tasks[$0].unit == ui }
                 tasks.append(Pending(unit: ui, label: "elementwise \(u.name)", kind: "elementwise", duration: elementwise, deps: after.isEmpty ? (previous >= 0 ? [previous] : []) : after, resource: nil))
@@ -182,7 +197,11 @@ public struct TimingSimulation: Sendable {
         guard let last = end.indices.max(by: { (end[$0], $0) < (end[$1], $1) }) else { return }
         cyclesPerToken = max(end[last], 0)
         tokensPerS = cyclesPerToken > 0 ? t.clockMhz * 1e6 / Double(cyclesPerToken) : 0
-        for (i, task) in tasks.enumerated() { cyclesByKind[task.kind, default: 0] += end[i] - start[i] }
+        for (i, task) in tasks.enumerated() {
+            cyclesByKind[task.kind, default: 0] += end[i] - start[i]
+            if decoderUnits.contains(task.unit), task.kind != "handoff", task.kind != "wafer-link" { decoderLayerCycles += end[i] - start[i] }
+        }
+        decoderLayers = decoderUnits.count
         var path: [Task] = []
         var i = last
         while i >= 0 && path.count < tasks.count {

@@ -41,15 +41,47 @@ public struct DeploymentOptions: Sendable, Hashable {
     public var fillLimit: Double
     /// Seed of the placement optimiser. Default 1.
     public var seed: UInt64
+    /// A fixed slot size (`--slot WxH`): every wafer is cut into as many `width x height` slots
+    /// as fit, instead of the tile pass searching the grid. WaferLLM's mapping is `P x P`.
+    /// Default nil (searched).
+    public var slot: SlotShape?
+    /// Prompt length the reports' time-to-first-token estimate is for (`--prompt`); no pass reads
+    /// it. Default nil: the context.
+    public var promptTokens: Int?
 
     public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto,
-                fillLimit: Double = 1.0, seed: UInt64 = 1) {
+                fillLimit: Double = 1.0, seed: UInt64 = 1, slot: SlotShape? = nil, promptTokens: Int? = nil) {
         self.contextTokens = contextTokens
         self.batch = batch
         self.kvElement = kvElement
         self.wafers = wafers
         self.fillLimit = fillLimit
         self.seed = seed
+        self.slot = slot
+        self.promptTokens = promptTokens
+    }
+}
+
+/// A slot size in PEs (columns x rows), as `--slot` gives it.
+public struct SlotShape: Sendable, Hashable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+
+    /// Parses `P` (a square) or `WxH`; nil for anything else or sizes outside 1...100,000.
+    public init?(parsing text: String) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2, let w = Int(parts[0]), let h = Int(parts[parts.count - 1]),
+              (1...100_000).contains(w), (1...100_000).contains(h) else { return nil }
+        width = w; height = h
+    }
+
+    public var description: String { "\(width)x\(height)" }
+
+    /// Slots of this shape that fit a `programWidth x programHeight` rectangle with `spare`
+    /// columns after each, as (columns, rows). O(1).
+    public func grid(programWidth: Int, programHeight: Int, spare: Int = 0) -> (columns: Int, rows: Int) {
+        (programWidth / max(width + spare, 1), programHeight / max(height, 1))
     }
 }
 

@@ -32,9 +32,12 @@ public struct PartitionPass: Pass {
             throw .error("the partition pass needs a target (--target)", at: nil)
         }
         let deployment = context.deployment
+        if let slot = deployment.slot, slot.width > target.programWidth || slot.height > target.programHeight {
+            throw .error("--slot \(slot): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
+        }
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
         let units = try Self.units(graph, shape: shape)
-        var capacities = CapacityTable(target: target, defects: context.defects, fillLimit: deployment.fillLimit)
+        var capacities = CapacityTable(target: target, defects: context.defects, fillLimit: deployment.fillLimit, slot: deployment.slot)
 
         let limit: Int?
         switch deployment.wafers {
@@ -437,18 +440,30 @@ struct CapacityTable {
     let fillLimit: Double
     private var live: [Int] = []
 
-    init(target: Target, defects: DefectSource, fillLimit: Double = 1.0) {
+    /// A fixed slot shape (`DeploymentOptions.slot`): only the PEs of the slots that fit count.
+    let slot: SlotShape?
+
+    init(target: Target, defects: DefectSource, fillLimit: Double = 1.0, slot: SlotShape? = nil) {
         self.target = target
         self.defects = defects
         self.fillLimit = min(max(fillLimit, 0.01), 1.0)
+        self.slot = slot
     }
 
     /// Live program-area PEs of `wafer`. Wafers beyond a defect map count as defect-free: they
     /// only serve to say how many wafers a model would need; the pass never places on them.
+    /// With a fixed slot shape, the live PEs scale by the share of the program area its slots
+    /// cover.
     mutating func livePEs(_ wafer: Int) throws(DiagnosticError) -> Int {
         while live.count <= wafer {
             let waferDefects = defects.defects(forWafer: live.count) ?? .none
-            live.append(target.programPEs - waferDefects.deadPEsInProgramArea(of: target))
+            var count = target.programPEs - waferDefects.deadPEsInProgramArea(of: target)
+            if let slot {
+                let grid = slot.grid(programWidth: target.programWidth, programHeight: target.programHeight)
+                let covered = min(grid.columns * grid.rows * slot.width * slot.height, target.programPEs)
+                count = Int(Double(count) * Double(covered) / Double(max(target.programPEs, 1)))
+            }
+            live.append(count)
         }
         return live[wafer]
     }

@@ -10,12 +10,13 @@ import WaferTarget
 ///   the cache spread over the slot, the experts of a token on their own cells) at the target's
 ///   MACs per cycle;
 /// - an allreduce over lines of P positions: `hop x (P + g/2) + relay x (g/2 + G/2)` for a tree,
-///   `hop x P + relay x P/2` for a chain, plus the payload streamed through the reduce and the
+///   `hop x P + relay x P/2` for a chain, plus two ramp crossings, plus the payload streamed through the reduce and the
 ///   broadcast (one wavelet per cycle per link), plus the worst line's exception penalty, plus
 ///   the payload again where detours share links with a neighbouring line (contention);
 /// - a bundle: its longest lane in hops, the lane's payload, two ramp crossings, its exceptions;
 /// - a system link: the target's one-way latency plus the bytes at the link rate;
-/// - 2,400 cycles of elementwise work and synchronisation per decoder layer (the calibration fit).
+/// - elementwise work: one cycle per element per operation on the PE's slice (`CostModel`), and
+///   the target's fixed overhead per decoder layer (`layer_overhead_cycles`, fitted).
 /// O(units x ops + flows).
 public struct SchedulePass: Pass {
     public let name = "schedule"
@@ -75,8 +76,16 @@ public struct SchedulePass: Pass {
                 }
             }
             computeThrough(nil)
-            if unit.holdsBase, graph.ops[unit.ops.lowerBound].layer != nil {
-                add(index, .elementwise, "norms, activations, softmax, residuals, sync", nil, CostModel.elementwiseCyclesPerLayer)
+            if unit.holdsBase {
+                var elementwise = 0
+                for opIndex in unit.ops {
+                    elementwise += model.elementwiseCycles(graph.ops[opIndex], width: tiling.slotWidth, height: tiling.slotHeight,
+                                                           context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
+                }
+                add(index, .elementwise, "norms, activations, softmax, residuals", nil, elementwise)
+                if graph.ops[unit.ops.lowerBound].layer != nil {
+                    add(index, .elementwise, "layer overhead (task switches, sync)", nil, target.layerOverheadCycles)
+                }
             }
         }
         graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
@@ -87,8 +96,8 @@ public struct SchedulePass: Pass {
         guard c.segment > 1 else { return 0 }
         let s = LineStructure(length: c.segment, mode: c.mode)
         let contention = c.exceptions > 0 ? payload : 0
-        return target.hopLatencyCycles * s.criticalHops + target.relayLatencyCycles * s.criticalRelays + 2 * payload
-            + c.penaltyCycles + contention
+        return target.hopLatencyCycles * s.criticalHops + target.relayLatencyCycles * s.criticalRelays + 2 * target.rampLatencyCycles
+            + 2 * payload + c.penaltyCycles + contention
     }
 
     static func bundleCycles(_ b: RouteBundle, payload: Int, target: Target) -> Int {
@@ -117,16 +126,20 @@ public struct SchedulePass: Pass {
         return cycles
     }
 
+    /// The constants the times come from, as `name = value (source)` lines.
+    public static func constantLines(_ t: Target) -> [String] { constants(t) }
+
     static func constants(_ t: Target) -> [String] {
         [
             "hop latency = \(t.hopLatencyCycles) cycles per link (target latency.hop_cycles)",
             "relay latency = \(t.relayLatencyCycles) cycles per software relay stage (target latency.relay_cycles, fitted to WaferLLM Table 4)",
             "ramp latency = \(t.rampLatencyCycles) cycles router <-> PE (target latency.ramp_cycles)",
             "link bandwidth = 1 wavelet of \(t.waveletBits) bits per cycle per direction (target wavelet_bits)",
-            "fp16 MACs = \(t.macs(for: .fp16)) per cycle per PE (target pe.macs_per_cycle)",
+            "fp16 MACs = \(Units.fixed(t.macs(for: .fp16), digits: 2)) per cycle per PE, sustained in a GEMV (target pe.macs_per_cycle, fitted to WaferLLM Table 4)",
             "clock = \(Units.fixed(t.clockMHz, digits: 0)) MHz (target clock_mhz)",
             "system link = \(Units.fixed(t.waferLinkGbps, digits: 0)) Gb/s, \(Units.fixed(t.waferLinkLatencyNs, digits: 0)) ns one way (target wafer_link)",
-            "elementwise + sync = \(CostModel.elementwiseCyclesPerLayer) cycles per decoder layer (fit to WaferLLM Table 4)",
+            "layer overhead = \(t.layerOverheadCycles) cycles per decoder layer (target latency.layer_overhead_cycles, fitted to WaferLLM Table 4)",
+            "elementwise = 1 cycle per element per operation on a PE's slice (norms 3, softmax 4, activations 5)",
         ]
     }
 }

@@ -2,28 +2,53 @@ import WaferIR
 import WaferSupport
 import WaferTarget
 
-/// The first-order decode-time model the tiling pass uses to choose region shapes.
+/// The analytic decode-time model (docs/performance-model.md): the tile pass chooses region
+/// shapes with it and the schedule pass times the routed plan with the same terms.
 ///
-/// Per op, cycles = compute + reductions: compute is the largest per-PE tile's MACs (one per
-/// weight value and sequence) at the target's MACs per cycle, plus attention over the cached
-/// tokens spread over the region; each reduction of a line of P PEs uses WaferLLM's two-level
-/// tree (G ~ sqrt(P) groups of g = P / G): `hop x (P + g/2) + relay x (g/2 + G/2)` cycles.
-/// A decoder layer adds `elementwiseCyclesPerLayer` for norms, softmax, activations and
-/// synchronisation. The constants follow the calibration fit in docs/tiling-and-placement.md;
-/// the performance-model issue replaces this with a calibrated model.
+/// Per op, cycles = compute + reductions + elementwise work: compute is the largest per-PE tile's
+/// MACs (one per weight value and sequence) at the target's sustained MACs per cycle, plus
+/// attention over the cached tokens spread over the region; each reduction of a line of P PEs
+/// uses WaferLLM's two-level tree (G ~ sqrt(P) groups of g = P / G):
+/// `hop x (P + g/2) + relay x (g/2 + G/2) + 2 x ramp` cycles; elementwise work is one cycle per
+/// element per operation on the PE's slice (`elementwiseCycles`). A decoder layer adds the
+/// target's `layerOverheadCycles`. The constants are fitted to WaferLLM's measured decode
+/// (`wafermap calibrate`).
 public struct CostModel: Sendable {
     public let target: Target
-    /// Elementwise work and synchronisation per decoder layer (fit to WaferLLM's Table 4: ~2,400).
-    public static let elementwiseCyclesPerLayer = 2400
 
     public init(target: Target) { self.target = target }
 
-    /// Cycles of one reduction (or broadcast) along a line of `length` PEs. O(1).
+    /// Cycles of one reduction (or broadcast) along a line of `length` PEs, payload excluded. O(1).
     public func reduction(_ length: Int) -> Int {
         guard length > 1 else { return 0 }
         let groups = max(1, Int(Double(length).squareRoot().rounded()))
         let perGroup = Checked.ceilDiv(length, groups)
         return target.hopLatencyCycles * (length + perGroup / 2) + target.relayLatencyCycles * (perGroup / 2 + groups / 2)
+            + 2 * target.rampLatencyCycles
+    }
+
+    /// Elementwise cycles of `op` per decode step on a `width x height` region: one cycle per
+    /// element per operation on the PE's slice. Norms and residual adds: 3 operations (square,
+    /// scale, multiply; or add) on `hidden / width` elements; attention: 4 (scale, max, exp, sum)
+    /// on the PE's share of `kept tokens x heads` scores; MLPs and MoE: 5 (activation, gating,
+    /// router) on the PE's share of the intermediate vector, plus one. The executor's timing
+    /// simulation implements the same rule independently. O(1).
+    public func elementwiseCycles(_ op: Op, width w: Int, height h: Int, context: Int, batch: Int, hidden: Int) -> Int {
+        let area = max(w * h, 1), width = max(w, 1)
+        let perSequence: Int
+        switch op.kind {
+        case let .norm(a): perSequence = 3 * Checked.ceilDiv(max(a.width, hidden), width)
+        case .residualAdd: perSequence = 3 * Checked.ceilDiv(hidden, width)
+        case let .attention(a):
+            perSequence = 4 * Checked.ceilDiv(Checked.product([op.kind.kvTokensKept(context: context), a.heads]) ?? Int.max / 8, area)
+        case let .mla(a): perSequence = 4 * Checked.ceilDiv(Checked.product([context, a.heads]) ?? Int.max / 8, area)
+        case let .mlp(a): perSequence = 5 * (Checked.ceilDiv(a.intermediate, area) + 1)
+        case let .moe(a):
+            let inter = a.expertIntermediate * a.topK + a.sharedExperts * a.sharedIntermediate
+            perSequence = 5 * (Checked.ceilDiv(inter, area) + 1)
+        case .embedding, .lmHead: perSequence = 0
+        }
+        return perSequence * max(batch, 1)
     }
 
     /// Reductions an op does per decode step: along the region's rows (length = height) and
@@ -69,6 +94,6 @@ public struct CostModel: Sendable {
 
     /// Cycles of the MAC work `macsPerPE` takes on one PE.
     public func computeCycles(macsPerPE: Int, element: ElementType) -> Int {
-        Checked.ceilDiv(macsPerPE, max(target.macs(for: element), 1))
+        target.computeCycles(macs: macsPerPE, element: element)
     }
 }

@@ -34,6 +34,9 @@ public struct TilePass: Pass {
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
         guard let target = context.target else { throw .error("the tile pass needs a target (--target)", at: nil) }
         guard let partition = graph.partition else { throw .error("the tile pass needs the partition pass first", at: nil) }
+        if let fixed = context.deployment.slot, fixed.width > target.programWidth || fixed.height > target.programHeight {
+            throw .error("--slot \(fixed): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
+        }
         let units = Self.units(graph)
         let model = CostModel(target: target)
         var memo = Memo(graph: graph)
@@ -58,7 +61,7 @@ public struct TilePass: Pass {
                 }
             }
             let (tiling, tiled) = try Self.tileWafer(stage.wafer, units: here, graph: graph, target: target, model: model,
-                                                     defects: defects, kv: partition.kvCache, memo: &memo)
+                                                     defects: defects, kv: partition.kvCache, fixedSlot: context.deployment.slot, memo: &memo)
             waferTilings.append(tiling)
             unitTilings += tiled
         }
@@ -131,12 +134,13 @@ public struct TilePass: Pass {
                     kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
                 }
                 cycles += model.denseCycles(op, activation: graph.activation, width: w, height: h, context: kv.contextTokens, batch: batch)
+                cycles += model.elementwiseCycles(op, width: w, height: h, context: kv.contextTokens, batch: batch, hidden: graph.hidden)
                 let r = CostModel.reductions(op.kind)
                 cycles += r.alongRows * model.reduction(h) + r.alongColumns * model.reduction(w)
                 if r.alongRows > 0 { longest = max(longest, h) }
                 if r.alongColumns > 0 { longest = max(longest, w) }
             }
-            if graph.ops[unit.ops.lowerBound].layer != nil { cycles += CostModel.elementwiseCyclesPerLayer }
+            if graph.ops[unit.ops.lowerBound].layer != nil { cycles += model.target.layerOverheadCycles }
         }
         var expertBytes = 0
         var cells: ExpertCells?
@@ -208,19 +212,28 @@ public struct TilePass: Pass {
         }
     }
 
-    static func tileWafer(_ wafer: Int, units: [Unit], graph: Graph, target: Target, model: CostModel,
-                          defects: WaferDefects, kv: KVCacheShape, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
+    static func tileWafer(_ wafer: Int, units: [Unit], graph: Graph, target: Target, model: CostModel, defects: WaferDefects,
+                          kv: KVCacheShape, fixedSlot: SlotShape? = nil, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
         let signatures = units.map { memo.signature($0) }
         let programWidth = target.programWidth, programHeight = target.programHeight
         let budget = target.dataBytesPerPE
         let dead = programDead(defects, target: target)
         var best: (cost: Int, tiling: WaferTiling, units: [UnitTiling])?
         var smallestNeed = Int.max
-        for gridRows in 1...min(maxGrid, programHeight) {
-            for gridColumns in 1...min(maxGrid, programWidth) {
+        // With a fixed slot shape there is one grid per spare-column count: as many slots as fit.
+        let grids: [(Int, Int)] = fixedSlot == nil
+            ? (1...min(maxGrid, programHeight)).flatMap { r in (1...min(maxGrid, programWidth)).map { ($0, r) } } : [(0, 0)]
+        for (searchedColumns, searchedRows) in grids {
+            do {
                 for spare in spareCandidates {
-                    let w = (programWidth - gridColumns * spare) / gridColumns
-                    let h = programHeight / gridRows
+                    var (gridColumns, gridRows) = (searchedColumns, searchedRows)
+                    var w = (programWidth - gridColumns * spare) / max(gridColumns, 1)
+                    var h = programHeight / max(gridRows, 1)
+                    if let fixed = fixedSlot {
+                        (gridColumns, gridRows) = fixed.grid(programWidth: programWidth, programHeight: programHeight, spare: spare)
+                        (w, h) = (fixed.width, fixed.height)
+                        guard gridColumns >= 1, gridRows >= 1 else { break }
+                    }
                     guard w >= 1, h >= 1 else { break }
                     let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
                     let usableCount = usable.filter { $0 }.count

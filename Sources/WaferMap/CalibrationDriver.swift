@@ -1,0 +1,214 @@
+import Foundation
+import WaferExec
+import WaferIR
+import WaferPasses
+import WaferPlan
+import WaferSupport
+import WaferTarget
+
+/// What `wafermap calibrate` asks for.
+public struct CalibrationRequest: Sendable {
+    public var path: String
+    /// A target name or file replacing the calibration file's (to test new constants).
+    public var target: String?
+    /// Also fit the fitted constants (sustained MACs per cycle, relay cycles, layer overhead).
+    public var fit = false
+    /// Also compile each model with the compiler's own mapping and compare with the best
+    /// published figure.
+    public var ownMapping = true
+    public init(path: String) { self.path = path }
+}
+
+/// The outcome of `wafermap calibrate` (docs/performance-model.md).
+public struct CalibrationReport: Sendable, Encodable {
+    /// One published point, predicted on the published mapping (`--slot P`).
+    public struct Point: Sendable, Encodable {
+        public var model: String
+        public var layers: Int
+        public var region: Int
+        public var measuredTokensPerS: Double
+        /// Decoder layers alone (what the paper times), by the compiler's analytic model and by
+        /// the executor's timing simulation of the plan.
+        public var analyticTokensPerS: Double
+        public var analyticError: Double
+        public var simulatedTokensPerS: Double
+        public var simulatedError: Double
+        /// The whole model on the same mapping: hand-offs, wafer links, embedding and LM head.
+        public var wholeModelTokensPerS: Double
+        public var wafers: Int
+        /// Terms of the analytic layer time (cycles; the fit's inputs): MAC count at 1 MAC per
+        /// cycle, relay stages, everything else at zero relay cost and overhead, layers.
+        public var macCycles: Int
+        public var relayStages: Int
+        public var otherCycles: Int
+    }
+    /// The compiler's own mapping of one model, beside the best published figure.
+    public struct Own: Sendable, Encodable {
+        public var model: String
+        public var publishedBestTokensPerS: Double
+        public var publishedBestRegion: Int
+        public var wafers: Int
+        public var slots: String
+        public var predictedTokensPerS: Double
+        public var simulatedTokensPerS: Double
+        public var layersAloneTokensPerS: Double
+        public var handoffAndLinkShare: Double
+        public var ratioToPublished: Double
+    }
+    /// Constants fitted by least squares on relative error; `errors` are the points' relative
+    /// errors with the rounded constants.
+    public struct Fit: Sendable, Encodable {
+        public var macsPerCycle: Double
+        public var relayCycles: Int
+        public var layerOverheadCycles: Int
+        public var errors: [Double]
+        public var maxAbsError: Double
+    }
+    public var source: String
+    public var target: String
+    public var contextTokens: Int
+    public var constants: [String]
+    public var points: [Point]
+    public var maxAnalyticError: Double
+    public var maxSimulatedError: Double
+    public var fit: Fit?
+    public var own: [Own]
+}
+
+extension Driver {
+    /// Predicts every published point on its published mapping (one layer per `P x P` slot,
+    /// tree allreduces), with the analytic model and the executor's timing simulation, counting
+    /// the decoder layers alone as the paper does; optionally fits the constants and compiles
+    /// each model with the compiler's own mapping. O(points x compile).
+    public static func calibrate(_ request: CalibrationRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> CalibrationReport {
+        let set = try CalibrationSet.load(path: request.path)
+        let targetName = request.target ?? set.target
+        let target = try BuiltinTargets.resolve(targetName)
+        var points: [CalibrationReport.Point] = []
+        for point in set.points {
+            progress("\(point.modelName) at P = \(point.region)")
+            var count = CountRequest(modelPath: point.modelPath)
+            count.target = targetName
+            count.deployment = DeploymentOptions(contextTokens: set.contextTokens, slot: SlotShape(width: point.region, height: point.region))
+            let compiled = try compileForCalibration(count, target: target)
+            let graph = compiled.graph
+            guard let estimate = PerformanceEstimate(graph: graph, target: target) else { throw .error("internal: no schedule", at: nil) }
+            let sim = compiled.simulation
+            let clock = target.clockMHz * 1e6
+            let analytic = estimate.decoderLayerCycles > 0 ? clock / Double(estimate.decoderLayerCycles) : 0
+            let simulated = sim.decoderLayerCycles > 0 ? clock / Double(sim.decoderLayerCycles) : 0
+            // The fit's terms: the schedule again at 1 MAC per cycle without relay cost or
+            // overhead, and with one cycle per relay stage.
+            let base = try layerTerms(graph, target: target, deployment: count.deployment, relay: 0)
+            let withRelay = try layerTerms(graph, target: target, deployment: count.deployment, relay: 1)
+            points.append(.init(model: graph.name, layers: estimate.decoderLayers, region: point.region,
+                                measuredTokensPerS: point.measuredTokensPerS,
+                                analyticTokensPerS: analytic, analyticError: analytic / point.measuredTokensPerS - 1,
+                                simulatedTokensPerS: simulated, simulatedError: simulated / point.measuredTokensPerS - 1,
+                                wholeModelTokensPerS: estimate.tokensPerS, wafers: graph.partition?.stages.count ?? 0,
+                                macCycles: base.compute, relayStages: withRelay.layers - base.layers, otherCycles: base.layers - base.compute))
+        }
+        var fit: CalibrationReport.Fit?
+        if request.fit { fit = try fitConstants(points, clockMHz: target.clockMHz) }
+        var own: [CalibrationReport.Own] = []
+        if request.ownMapping {
+            var seen: [String] = []
+            for point in set.points where !seen.contains(point.modelPath) {
+                seen.append(point.modelPath)
+                progress("\(point.modelName): the compiler's own mapping")
+                let published = set.points.filter { $0.modelPath == point.modelPath }.max { $0.measuredTokensPerS < $1.measuredTokensPerS } ?? point
+                var count = CountRequest(modelPath: point.modelPath)
+                count.target = targetName
+                count.deployment = DeploymentOptions(contextTokens: set.contextTokens)
+                let compiled = try compileForCalibration(count, target: target)
+                guard let estimate = PerformanceEstimate(graph: compiled.graph, target: target), let layout = compiled.graph.layout else {
+                    throw .error("internal: no schedule", at: nil)
+                }
+                let shapes = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows) of \($0.slotWidth)x\($0.slotHeight)" }).sorted()
+                let transfers = estimate.handoffCycles + estimate.waferLinkCycles
+                own.append(.init(model: compiled.graph.name, publishedBestTokensPerS: published.measuredTokensPerS, publishedBestRegion: published.region,
+                                 wafers: layout.wafers.count, slots: shapes.joined(separator: "; "), predictedTokensPerS: estimate.tokensPerS,
+                                 simulatedTokensPerS: compiled.simulation.tokensPerS, layersAloneTokensPerS: estimate.decoderLayerTokensPerS,
+                                 handoffAndLinkShare: estimate.cyclesPerToken > 0 ? Double(transfers) / Double(estimate.cyclesPerToken) : 0,
+                                 ratioToPublished: estimate.tokensPerS / published.measuredTokensPerS))
+            }
+        }
+        let constants = SchedulePass.constantLines(target)
+        return CalibrationReport(source: set.source, target: target.name, contextTokens: set.contextTokens, constants: constants, points: points,
+                                 maxAnalyticError: points.map { abs($0.analyticError) }.max() ?? 0,
+                                 maxSimulatedError: points.map { abs($0.simulatedError) }.max() ?? 0, fit: fit, own: own)
+    }
+
+    /// Runs the pipeline through `schedule`, builds the plan in memory and runs the executor's
+    /// timing simulation on it (no file is written).
+    static func compileForCalibration(_ count: CountRequest, target: Target) throws(DiagnosticError) -> (graph: Graph, simulation: TimingSimulation) {
+        let report = try Driver.count(count)
+        guard let result = report.results.first else { throw .error("internal: the pipeline produced no result", at: nil) }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: count.modelPath)) } catch {
+            throw .error("cannot read '\(count.modelPath)': \((error as NSError).localizedDescription)", at: nil)
+        }
+        let context = PassContext(target: report.target, defects: report.defects, deployment: report.deployment)
+        let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
+                                         provenance: .init(modelPath: count.modelPath, modelBytes: bytes, defects: report.defectSummary,
+                                                           wafersRequested: "auto", precision: result.graph.precision.description))
+        return (result.graph, TimingSimulation(plan: plan))
+    }
+
+    /// The decoder layers' cycles and their MAC cycles when the schedule is re-run with every
+    /// MAC rate 1, `relay` cycles per relay stage and no layer overhead. O(phases).
+    static func layerTerms(_ graph: Graph, target: Target, deployment: DeploymentOptions, relay: Int) throws(DiagnosticError) -> (layers: Int, compute: Int) {
+        var t = target
+        t.macsPerCycle = t.macsPerCycle.mapValues { _ in 1 }
+        t.relayLatencyCycles = relay
+        t.layerOverheadCycles = 0
+        var g = graph
+        try SchedulePass().run(&g, context: PassContext(target: t, deployment: deployment))
+        guard let e = PerformanceEstimate(graph: g, target: t) else { throw .error("internal: no schedule", at: nil) }
+        return (e.decoderLayerCycles, e.decoderComputeCycles)
+    }
+
+    /// Least squares on relative error for (1 / MACs per cycle, relay cycles, layer overhead):
+    /// cycles = macCycles x a + relayStages x r + layers x o + otherCycles against the measured
+    /// cycles per token; the normal equations are solved by Gaussian elimination. The constants
+    /// are then rounded (MACs per cycle to 0.01, cycles to integers) and the errors recomputed.
+    /// O(points).
+    static func fitConstants(_ points: [CalibrationReport.Point], clockMHz: Double) throws(DiagnosticError) -> CalibrationReport.Fit {
+        var ata = [[Double]](repeating: [0, 0, 0], count: 3), atb = [0.0, 0, 0]
+        for p in points {
+            let measured = clockMHz * 1e6 / p.measuredTokensPerS
+            let row = [Double(p.macCycles) / measured, Double(p.relayStages) / measured, Double(p.layers) / measured]
+            let rhs = 1 - Double(p.otherCycles) / measured
+            for i in 0..<3 {
+                for j in 0..<3 { ata[i][j] += row[i] * row[j] }
+                atb[i] += row[i] * rhs
+            }
+        }
+        guard let x = solve3(ata, atb), x[0] > 0 else {
+            throw .error("the calibration points do not determine the constants (a singular or non-physical fit); add points at more region sizes", at: nil)
+        }
+        let macs = (1 / x[0] * 100).rounded() / 100
+        let relay = Int(x[1].rounded()), overhead = Int(x[2].rounded())
+        let errors = points.map { p -> Double in
+            let cycles = (Double(p.macCycles) / macs).rounded(.up) + Double(p.relayStages * relay + p.layers * overhead + p.otherCycles)
+            return (clockMHz * 1e6 / cycles) / p.measuredTokensPerS - 1
+        }
+        return .init(macsPerCycle: macs, relayCycles: relay, layerOverheadCycles: overhead, errors: errors,
+                     maxAbsError: errors.map(abs).max() ?? 0)
+    }
+
+    /// Solves a 3x3 system by Gaussian elimination with partial pivoting; nil when singular. O(1).
+    static func solve3(_ a: [[Double]], _ b: [Double]) -> [Double]? {
+        var m = a.enumerated().map { $0.element + [b[$0.offset]] }
+        for col in 0..<3 {
+            guard let pivot = (col..<3).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-300 else { return nil }
+            m.swapAt(col, pivot)
+            for row in 0..<3 where row != col {
+                let f = m[row][col] / m[col][col]
+                for k in col..<4 { m[row][k] -= f * m[col][k] }
+            }
+        }
+        let x = (0..<3).map { m[$0][3] / m[$0][$0] }
+        return x.allSatisfy(\.isFinite) ? x : nil
+    }
+}

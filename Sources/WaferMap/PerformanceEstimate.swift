@@ -1,0 +1,177 @@
+import WaferIR
+import WaferPasses
+import WaferSupport
+import WaferTarget
+
+/// What a user planning a deployment reads from a scheduled graph (docs/performance-model.md):
+/// per user at batch 1, the time per token split into compute / on-wafer communication /
+/// wafer-to-wafer; the decoder layers alone (what WaferLLM times); time to first token for a
+/// prompt; and the aggregate throughput when several sequences are in flight in the pipeline.
+/// O(phases + units x ops).
+public struct PerformanceEstimate: Sendable, Encodable {
+    public var clockMhz: Double
+    public var cyclesPerToken: Int
+    public var tokensPerS: Double
+    /// Where the cycles of one token go (they sum to `cyclesPerToken`).
+    public var computeCycles: Int
+    public var elementwiseCycles: Int
+    public var allreduceCycles: Int
+    public var handoffCycles: Int
+    public var waferLinkCycles: Int
+    /// Decoder layers, and their own cycles (compute, allreduces, elementwise work, overhead;
+    /// transfers into them excluded): the figure WaferLLM reports as layer time x layers.
+    public var decoderLayers: Int
+    public var decoderLayerCycles: Int
+    /// The MAC cycles among `decoderLayerCycles` (the calibration fit separates them).
+    public var decoderComputeCycles: Int
+    /// The prompt the time to first token is for, and the prefill estimate.
+    public var promptTokens: Int
+    public var prefillCycles: Int
+    public var timeToFirstTokenS: Double
+    /// Pipeline: regions (slots) in use; the busiest region's cycles per token; sequences in
+    /// flight (one per region at most, and as many as the spare SRAM holds KV caches for); the
+    /// aggregate tokens/s with them; the KV bytes each sequence needs; the spare SRAM bytes.
+    public var pipelineRegions: Int
+    public var bottleneckRegion: String
+    public var bottleneckCycles: Int
+    public var sequencesInFlight: Int
+    public var aggregateTokensPerS: Double
+    public var kvBytesPerSequence: Int
+    public var spareBytes: Int
+
+    public var secondsPerToken: Double { Double(cyclesPerToken) / (clockMhz * 1e6) }
+    public var onWaferCycles: Int { allreduceCycles + handoffCycles }
+    /// Tokens/s of the decoder layers alone, as WaferLLM reports it.
+    public var decoderLayerTokensPerS: Double { decoderLayerCycles > 0 ? clockMhz * 1e6 / Double(decoderLayerCycles) : 0 }
+
+    /// Nil until the schedule pass has run. `promptTokens` defaults to the deployment's context.
+    public init?(graph: Graph, target: Target, promptTokens: Int? = nil) {
+        guard let schedule = graph.schedule, let layout = graph.layout, let routing = graph.routing, let partition = graph.partition else { return nil }
+        clockMhz = schedule.clockMHz
+        cyclesPerToken = schedule.cyclesPerToken
+        tokensPerS = schedule.tokensPerSecond
+        var compute = 0, elementwise = 0, allreduce = 0, handoff = 0, link = 0, layerCycles = 0, layerCompute = 0
+        var regionCycles: [String: Int] = [:]
+        var layerUnits = Set<Int>()
+        func isDecoder(_ u: Int) -> Bool {
+            layout.units.indices.contains(u) && layout.units[u].holdsBase && graph.ops.indices.contains(layout.units[u].ops.lowerBound)
+                && graph.ops[layout.units[u].ops.lowerBound].layer != nil
+        }
+        func region(_ u: Int) -> String {
+            guard layout.units.indices.contains(u) else { return "?" }
+            let unit = layout.units[u]
+            let slot = layout.wafers.first { $0.wafer == unit.wafer }?.groupSlot?[safe: unit.group] ?? unit.group
+            return "wafer \(unit.wafer) slot \(slot)"
+        }
+        for phase in schedule.phases {
+            let transfer: Bool
+            switch phase.kind {
+            case .compute: compute += phase.cycles; transfer = false
+            case .elementwise: elementwise += phase.cycles; transfer = false
+            case .link: link += phase.cycles; transfer = true
+            case .fabric:
+                let flow = phase.flow.flatMap { routing.flows[safe: $0] }
+                if let flow, flow.kind == .allreduce, flow.label != "fan-out" {
+                    allreduce += phase.cycles; transfer = false
+                } else {
+                    handoff += phase.cycles; transfer = true
+                }
+            }
+            if isDecoder(phase.unit) {
+                layerUnits.insert(phase.unit)
+                if !transfer { layerCycles += phase.cycles }
+                if phase.kind == .compute { layerCompute += phase.cycles }
+            }
+            regionCycles[region(phase.unit), default: 0] += phase.cycles
+        }
+        computeCycles = compute; elementwiseCycles = elementwise; allreduceCycles = allreduce; handoffCycles = handoff; waferLinkCycles = link
+        decoderLayers = layerUnits.count
+        decoderLayerCycles = layerCycles
+        decoderComputeCycles = layerCompute
+        pipelineRegions = regionCycles.count
+        let busiest = regionCycles.max { ($0.value, $1.key) < ($1.value, $0.key) }
+        bottleneckRegion = busiest?.key ?? "-"
+        bottleneckCycles = busiest?.value ?? 0
+        kvBytesPerSequence = partition.stages.reduce(0) { $0 + $1.kvBytes } / max(partition.kvCache.batch, 1)
+        spareBytes = partition.stages.reduce(0) { $0 + max(0, $1.usableBytes - $1.weightBytes - $1.kvBytes) }
+        let extra = kvBytesPerSequence > 0 ? spareBytes / kvBytesPerSequence : pipelineRegions
+        sequencesInFlight = max(1, min(pipelineRegions, partition.kvCache.batch + extra))
+        let perSequence = cyclesPerToken > 0 ? Double(clockMhz * 1e6) / Double(cyclesPerToken) : 0
+        let ceiling = bottleneckCycles > 0 ? clockMhz * 1e6 / Double(bottleneckCycles) : 0
+        aggregateTokensPerS = min(Double(sequencesInFlight) * perSequence, ceiling)
+        let prompt = max(promptTokens ?? partition.kvCache.contextTokens, 1)
+        self.promptTokens = prompt
+        prefillCycles = Self.prefill(graph: graph, schedule: schedule, layout: layout, routing: routing, target: target, prompt: prompt)
+        timeToFirstTokenS = Double(prefillCycles) / (clockMhz * 1e6)
+    }
+
+    /// Prefill of `prompt` tokens on the decode mapping (docs/performance-model.md, "Time to first
+    /// token"): every unit takes the whole prompt at once, in order, without overlap between
+    /// regions. Per unit: the weights' MACs times the prompt; causal attention over
+    /// `prompt (prompt + 1) / 2` token pairs (bounded by a sliding window); each routed-expert
+    /// cell its share of `prompt x top_k` token-expert pairs; elementwise work times the prompt;
+    /// every transfer's latency once plus its payload times the prompt; the layer overhead once.
+    /// O(units x ops + phases).
+    static func prefill(graph: Graph, schedule: Schedule, layout: Layout, routing: Routing, target: Target, prompt: Int) -> Int {
+        let model = CostModel(target: target)
+        let l = prompt
+        var total = 0
+        for phase in schedule.phases where phase.kind != .compute && phase.kind != .elementwise {
+            guard let flow = phase.flow.flatMap({ routing.flows[safe: $0] }) else { total &+= phase.cycles; continue }
+            let perToken: Int
+            switch phase.kind {
+            case .link:
+                let bits = Double(graph.hidden * graph.activation.bits)
+                perToken = Int((bits / max(target.waferLinkGbps, 1e-9) * target.clockMHz / 1000).rounded(.up))
+            default:
+                perToken = flow.kind == .allreduce ? 2 * flow.payloadWavelets : flow.payloadWavelets
+            }
+            total = Checked.add(total, Checked.product([max(l - 1, 0), perToken]) ?? Int.max / 4) ?? Int.max / 4
+        }
+        for unit in layout.units {
+            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
+            let (w, h) = (tiling.slotWidth, tiling.slotHeight)
+            var cycles = 0
+            for index in unit.ops where graph.ops.indices.contains(index) {
+                let op = graph.ops[index]
+                if unit.holdsBase {
+                    cycles &+= (Checked.product([model.denseCycles(op, activation: graph.activation, width: w, height: h, context: 0, batch: 1), l]) ?? Int.max / 4)
+                    let kept = op.kind.kvTokensKept(context: l)
+                    let pairs = kept >= l ? l * (l + 1) / 2 : kept * (kept + 1) / 2 + (l - kept) * kept
+                    let attention = Checked.product([op.kind.attentionMACs(context: 1) ?? 0, pairs]) ?? Int.max / 4
+                    cycles &+= target.computeCycles(macs: Checked.ceilDiv(attention, max(w * h, 1)), element: graph.activation)
+                    cycles &+= (Checked.product([model.elementwiseCycles(op, width: w, height: h, context: l, batch: 1, hidden: graph.hidden), l]) ?? Int.max / 4)
+                }
+                if unit.expertOp == index, let cells = unit.cells, case let .moe(a) = op.kind, a.experts > 0 {
+                    let pairs = Checked.ceilDiv(l * a.topK * unit.experts.count, a.experts)
+                    let perCell = Checked.ceilDiv(pairs, max(cells.cells, 1)) * max(cells.expertsPerCell, 1)
+                    cycles &+= model.expertCycles(op, cellWidth: cells.cellWidth, cellHeight: cells.cellHeight, batch: 1) * max(perCell, 1)
+                }
+            }
+            if unit.holdsBase, graph.ops.indices.contains(unit.ops.lowerBound), graph.ops[unit.ops.lowerBound].layer != nil {
+                cycles &+= target.layerOverheadCycles
+            }
+            total = Checked.add(total, cycles) ?? Int.max / 4
+        }
+        return total
+    }
+
+    /// The lines `count --perf` and `compile` print.
+    public func summary() -> String {
+        func us(_ c: Int) -> String { Units.fixed(Double(c) / clockMhz, digits: 1) + " us" }
+        func share(_ c: Int) -> String { cyclesPerToken > 0 ? Units.fixed(Double(c) / Double(cyclesPerToken) * 100, digits: 1) + "%" : "-" }
+        var out = "per token   \(us(cyclesPerToken)) = \(Units.grouped(cyclesPerToken)) cycles at \(Units.fixed(clockMhz, digits: 0)) MHz\n"
+        out += "            compute \(us(computeCycles + elementwiseCycles)) (\(share(computeCycles + elementwiseCycles))): MACs \(us(computeCycles)), elementwise and layer overhead \(us(elementwiseCycles))\n"
+        out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
+        out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
+        out += "layers      \(decoderLayers) decoder layers alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
+        out += "first token \(Units.fixed(timeToFirstTokenS * 1e3, digits: 1)) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping)\n"
+        out += "pipeline    \(sequencesInFlight) sequences in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(pipelineRegions) regions, busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
+        out += "KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence, \(Units.gigabytes(spareBytes)) spare)\n"
+        return out
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,127 @@
+import WaferPasses
+import WaferSupport
+import WaferTarget
+
+/// What `wafermap sweep` explores: the deployment of `count` (model, target, precisions,
+/// context, defects), crossed with wafer counts from the fewest that fit to `extraWafers` more,
+/// and slot sizes (the searched grid, plus each fixed `--slot` given).
+public struct SweepRequest: Sendable {
+    public var count: CountRequest
+    /// Wafer counts beyond the fewest that fit to try (0...64). Default 3.
+    public var extraWafers = 3
+    /// Fixed slot shapes to try besides the searched grid.
+    public var slots: [SlotShape] = []
+    /// Rows to print (the whole front is always kept). Default 10.
+    public var top = 10
+    public init(count: CountRequest) { self.count = count }
+}
+
+/// The mappings `wafermap sweep` compiled, best tokens/s first, with the Pareto front marked.
+public struct SweepReport: Sendable, Encodable {
+    public struct Row: Sendable, Encodable {
+        public var precision: String
+        public var wafers: Int
+        public var slot: String
+        public var mapping: String
+        public var tokensPerS: Double
+        public var microsecondsPerToken: Double
+        public var timeToFirstTokenMs: Double
+        public var aggregateTokensPerS: Double
+        public var sequencesInFlight: Int
+        /// No other row is at least as fast on no more wafers (and strictly better in one).
+        public var pareto: Bool
+        /// The flags that reproduce this mapping with `compile`.
+        public var flags: String
+    }
+    public var model: String
+    public var target: String
+    public var rows: [Row]
+    /// Configurations that did not fit, with the reason.
+    public var skipped: [String]
+}
+
+extension Driver {
+    /// Compiles (through `schedule`) every configuration of `request`, ranks them by tokens/s
+    /// per user and marks the Pareto front of (wafers, tokens/s). O(configurations x compile).
+    public static func sweep(_ request: SweepRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepReport {
+        guard (0...64).contains(request.extraWafers) else { throw .error("--extra-wafers must be between 0 and 64", at: nil) }
+        guard request.top >= 1 else { throw .error("--top must be at least 1", at: nil) }
+        var base = request.count
+        base.lastPass = "schedule"
+        let precisions: [NumberFormat?] = base.precisions.isEmpty ? [nil] : base.precisions
+        var rows: [SweepReport.Row] = []
+        var skipped: [String] = []
+        var modelName = "", targetName = base.target
+        for precision in precisions {
+            for slot in [nil] + request.slots.map(Optional.some) {
+                var first: Int?
+                var extra = 0
+                var wafers: WaferCount = base.deployment.wafers
+                while true {
+                    var count = base
+                    count.precisions = precision.map { [$0] } ?? []
+                    count.deployment.slot = slot
+                    count.deployment.wafers = wafers
+                    let label = "\(precision?.description ?? "model precision"), slot \(slot?.description ?? "searched"), wafers \(first.map { "\($0 + extra)" } ?? "auto")"
+                    progress(label)
+                    do throws(DiagnosticError) {
+                        let report = try Driver.count(count)
+                        guard let result = report.results.first, let layout = result.graph.layout,
+                              let estimate = PerformanceEstimate(graph: result.graph, target: report.target, promptTokens: count.deployment.promptTokens)
+                        else { throw .error("internal: no schedule", at: nil) }
+                        modelName = result.graph.name
+                        targetName = report.target.name
+                        let n = layout.wafers.count
+                        let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
+                        let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
+                        var flags = "--wafers \(n)"
+                        if let precision { flags += " --precision \(precision.description)" }
+                        if let slot { flags += " --slot \(slot)" }
+                        rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
+                                          mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
+                                          microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
+                                          aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
+                                          pareto: false, flags: flags))
+                        if first == nil { first = n }
+                    } catch {
+                        skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
+                        if first == nil { break }
+                    }
+                    guard let f = first, extra < request.extraWafers, case .auto = base.deployment.wafers else { break }
+                    extra += 1
+                    wafers = .exactly(f + extra)
+                }
+            }
+        }
+        guard !rows.isEmpty else {
+            throw DiagnosticError(Diagnostic(.error, "no configuration of the sweep compiled", at: nil, notes: skipped.map { .note($0) }))
+        }
+        for i in rows.indices {
+            rows[i].pareto = !rows.indices.contains { j in
+                j != i && rows[j].wafers <= rows[i].wafers && rows[j].tokensPerS >= rows[i].tokensPerS
+                    && (rows[j].wafers < rows[i].wafers || rows[j].tokensPerS > rows[i].tokensPerS)
+            }
+        }
+        rows.sort { ($0.tokensPerS, -$0.wafers, $0.flags) > ($1.tokensPerS, -$1.wafers, $1.flags) }
+        return SweepReport(model: modelName, target: targetName, rows: rows, skipped: skipped)
+    }
+}
+
+extension SweepReport {
+    /// The ranked table: the best `top` rows and every Pareto row.
+    public func text(top: Int) -> String {
+        var out = "sweep       \(model) on \(target): \(rows.count) mappings compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
+        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right),
+                           ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
+        for (i, r) in rows.enumerated() where i < top || r.pareto {
+            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1),
+                   Units.fixed(r.microsecondsPerToken, digits: 1), Units.fixed(r.timeToFirstTokenMs, digits: 1),
+                   "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
+        }
+        out += t.render(indent: "")
+        if !skipped.isEmpty { out += "\nskipped:\n" + skipped.map { "  \($0)\n" }.joined() }
+        return out
+    }
+
+    public func json() -> String { JSONOutput.render(self) }
+}
