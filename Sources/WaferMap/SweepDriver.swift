@@ -72,16 +72,21 @@ extension Driver {
                         modelName = result.graph.name
                         targetName = report.target.name
                         let n = layout.wafers.count
-                        let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
-                        let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
                         var flags = "--wafers \(n)"
-                        if let precision { flags += " --precision \(precision.description)" }
+                        if let precision { flags += precision.description.contains("[") ? " --precision '\(precision.description)'" : " --precision \(precision.description)" }
                         if let slot { flags += " --slot \(slot)" }
-                        rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
-                                          mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
-                                          microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
-                                          aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                          pareto: false, flags: flags))
+                        // A fixed count the partition does not fill repeats a row already there.
+                        if rows.contains(where: { $0.flags == flags }) {
+                            skipped.append("\(label): the partition used \(n) wafers, a mapping already listed")
+                        } else {
+                            let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
+                            let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
+                            rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
+                                              mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
+                                              microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
+                                              aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
+                                              pareto: false, flags: flags))
+                        }
                         if first == nil { first = n }
                     } catch {
                         skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
