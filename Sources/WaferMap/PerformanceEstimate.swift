@@ -118,15 +118,16 @@ public struct PerformanceEstimate: Sendable, Encodable {
         var total = 0
         for phase in schedule.phases where phase.kind != .compute && phase.kind != .elementwise {
             guard let flow = phase.flow.flatMap({ routing.flows[safe: $0] }) else { total &+= phase.cycles; continue }
-            let perToken: Int
-            switch phase.kind {
-            case .link:
-                let bits = Double(graph.hidden * graph.activation.bits)
-                perToken = Int((bits / max(target.waferLinkGbps, 1e-9) * target.clockMHz / 1000).rounded(.up))
-            default:
-                perToken = flow.kind == .allreduce ? 2 * flow.payloadWavelets : flow.payloadWavelets
+            let cycles: Int
+            if phase.kind == .link {
+                // The whole prompt's vectors over the system link: latency once, bytes times N.
+                let bytes = Checked.product([graph.hidden, graph.activation.bits / 8, l]) ?? Int.max / 4
+                cycles = SchedulePass.linkCycles(bytes: bytes, target: target)
+            } else {
+                let perToken = flow.kind == .allreduce ? 2 * flow.payloadWavelets : flow.payloadWavelets
+                cycles = Checked.add(phase.cycles, Checked.product([max(l - 1, 0), perToken]) ?? Int.max / 4) ?? Int.max / 4
             }
-            total = Checked.add(total, Checked.product([max(l - 1, 0), perToken]) ?? Int.max / 4) ?? Int.max / 4
+            total = Checked.add(total, cycles) ?? Int.max / 4
         }
         for unit in layout.units {
             guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }

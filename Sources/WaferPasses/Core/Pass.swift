@@ -78,6 +78,14 @@ public struct SlotShape: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(width)x\(height)" }
 
+    /// Throws unless a slot of this shape fits `target`'s program area (the partition and tile
+    /// passes both check it). O(1).
+    public func checkFits(_ target: Target) throws(DiagnosticError) {
+        guard width <= target.programWidth, height <= target.programHeight else {
+            throw .error("--slot \(self): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
+        }
+    }
+
     /// Slots of this shape that fit a `programWidth x programHeight` rectangle with `spare`
     /// columns after each, as (columns, rows). O(1).
     public func grid(programWidth: Int, programHeight: Int, spare: Int = 0) -> (columns: Int, rows: Int) {

@@ -32,9 +32,7 @@ public struct PartitionPass: Pass {
             throw .error("the partition pass needs a target (--target)", at: nil)
         }
         let deployment = context.deployment
-        if let slot = deployment.slot, slot.width > target.programWidth || slot.height > target.programHeight {
-            throw .error("--slot \(slot): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
-        }
+        try deployment.slot?.checkFits(target)
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
         let units = try Self.units(graph, shape: shape)
         var capacities = CapacityTable(target: target, defects: context.defects, fillLimit: deployment.fillLimit, slot: deployment.slot)

@@ -105,7 +105,7 @@ public struct SchedulePass: Pass {
     }
 
     /// One-way latency plus serialisation of `bytes` over one system link, in cycles.
-    static func linkCycles(bytes: Int, target: Target) -> Int {
+    public static func linkCycles(bytes: Int, target: Target) -> Int {
         let nanoseconds = target.waferLinkLatencyNs + Double(bytes) * 8 / max(target.waferLinkGbps, 1e-9)
         let cycles = (nanoseconds * target.clockMHz / 1000).rounded(.up)
         return cycles.isFinite ? Int(min(max(cycles, 0), 1e15)) : Int(1e15)

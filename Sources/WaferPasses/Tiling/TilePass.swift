@@ -34,9 +34,7 @@ public struct TilePass: Pass {
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
         guard let target = context.target else { throw .error("the tile pass needs a target (--target)", at: nil) }
         guard let partition = graph.partition else { throw .error("the tile pass needs the partition pass first", at: nil) }
-        if let fixed = context.deployment.slot, fixed.width > target.programWidth || fixed.height > target.programHeight {
-            throw .error("--slot \(fixed): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
-        }
+        try context.deployment.slot?.checkFits(target)
         let units = Self.units(graph)
         let model = CostModel(target: target)
         var memo = Memo(graph: graph)
