@@ -241,9 +241,11 @@ public enum Lowering {
         }
 
         func finish() throws(DiagnosticError) -> Graph {
-            Graph(name: spec.name, sourceFile: spec.file, hidden: spec.hidden, vocab: spec.vocab,
-                  activation: spec.activation, precision: spec.precision, values: values, ops: ops,
-                  input: ValueID(0), output: current, layerCount: layer)
+            var graph = Graph(name: spec.name, sourceFile: spec.file, hidden: spec.hidden, vocab: spec.vocab,
+                              activation: spec.activation, precision: spec.precision, values: values, ops: ops,
+                              input: ValueID(0), output: current, layerCount: layer)
+            graph.unmappedModules = spec.unmappedModules
+            return graph
         }
     }
 }

@@ -50,6 +50,10 @@ public enum ModelDecoder {
             }
             try roles.finish()
         }
+        var unmapped: [UnmappedModule] = []
+        if let node = map.optional("unmapped_modules") {
+            unmapped = try decodeUnmapped(node)
+        }
         let layersNode = try map.required("layers")
         try map.finish()
 
@@ -66,7 +70,32 @@ public enum ModelDecoder {
         return ModelSpec(file: file, version: version, name: name, description: description, source: source,
                          vocab: vocab, hidden: hidden, activation: activation,
                          precision: PrecisionPolicy(matrixDefault: matrixDefault, roleOverrides: overrides),
-                         items: items, location: root.location, layersLocation: layersNode.location)
+                         items: items, location: root.location, layersLocation: layersNode.location,
+                         unmappedModules: unmapped)
+    }
+
+    /// `unmapped_modules: [{name, description, parameters, bytes}]`: parts of the checkpoint
+    /// counted beside the model and never mapped. Names are unique. O(entries).
+    static func decodeUnmapped(_ node: YAMLNode) throws(DiagnosticError) -> [UnmappedModule] {
+        var modules: [UnmappedModule] = []
+        for entry in try node.list("'unmapped_modules'") {
+            var map = try MappingReader(entry, context: "an unmapped module")
+            let nameNode = try map.required("name")
+            let name = try nameNode.string("the module's 'name'")
+            let valid = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" }
+            if name.isEmpty || name.count > 100 || !valid {
+                throw .error("module names use letters, digits and '_', at most 100 characters; found '\(name)'", at: nameNode.location)
+            }
+            if modules.contains(where: { $0.name == name }) {
+                throw .error("two unmapped modules are named '\(name)'", at: nameNode.location)
+            }
+            let description = try map.optional("description")?.string("the module's 'description'") ?? ""
+            let parameters = try map.required("parameters").integer("the module's 'parameters'", in: 0...ModelLimits.totalParameters)
+            let bytes = try map.required("bytes").integer("the module's 'bytes'", in: 0...Int.max / 2)
+            try map.finish()
+            modules.append(UnmappedModule(name: name, description: description, parameters: parameters, bytes: bytes))
+        }
+        return modules
     }
 
     static func decodeItem(_ node: YAMLNode, hidden: Int, depth: Int) throws(DiagnosticError) -> LayerItem {

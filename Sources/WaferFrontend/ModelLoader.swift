@@ -3,21 +3,29 @@ import WaferSupport
 import WaferYAML
 
 /// The front end's entry point: file or bytes -> verified `Graph`.
+///
+/// A path ending in `.json` is a Hugging Face `config.json` and goes through `HFImporter`;
+/// anything else is a WaferMap model description (docs/model-format.md).
 public enum ModelLoader {
-    /// Reads, decodes, lowers and verifies the model file at `path`.
-    public static func load(path: String, limits: YAMLLimits = .default) throws(DiagnosticError) -> Graph {
+    /// Reads, decodes (or imports), lowers and verifies the model file at `path`.
+    public static func load(path: String, limits: YAMLLimits = .default,
+                            importOptions: HFImporter.Options = HFImporter.Options()) throws(DiagnosticError) -> Graph {
+        if HFImporter.isConfig(path: path) {
+            let imported = try HFImporter.load(path: path, options: importOptions, limits: limits)
+            return try build(imported.spec)
+        }
         let root = try YAMLReader.load(path: path, limits: limits)
-        return try build(root, file: path)
+        return try build(try ModelDecoder.decode(root, file: path))
     }
 
     /// The same from bytes already in memory (tests, fuzzing). `file` names them in messages.
     public static func load(bytes: [UInt8], file: String, limits: YAMLLimits = .default) throws(DiagnosticError) -> Graph {
         let root = try YAMLReader.parse(bytes: bytes, file: file, limits: limits)
-        return try build(root, file: file)
+        return try build(try ModelDecoder.decode(root, file: file))
     }
 
-    static func build(_ root: YAMLNode, file: String) throws(DiagnosticError) -> Graph {
-        let spec = try ModelDecoder.decode(root, file: file)
+    /// Lowers and verifies a decoded (or imported) description.
+    public static func build(_ spec: ModelSpec) throws(DiagnosticError) -> Graph {
         let graph = try Lowering.lower(spec)
         try Verifier.verify(graph, after: "the front end")
         do {

@@ -17,6 +17,8 @@ public struct ModelSpec: Sendable {
     public var location: SourceLocation
     /// Where the `layers:` list starts, for errors about the layer stack as a whole.
     public var layersLocation: SourceLocation
+    /// `unmapped_modules:` — counted beside the model, never mapped (MTP, vision tower).
+    public var unmappedModules: [UnmappedModule] = []
 }
 
 /// An entry of a `layers:` list: one op, or a block repeated `count` times.
@@ -42,7 +44,7 @@ public struct RepeatSpec: Sendable {
 
 /// One op entry: `{kind: attention, heads: 32, ...}`.
 public struct OpSpec: Sendable {
-    public enum Kind: Sendable {
+    public enum Kind: Sendable, Hashable {
         case embedding
         case norm(NormKind, bias: Bool)
         case attention(AttentionAttributes)

@@ -30,6 +30,8 @@ public struct Graph: Hashable, Sendable {
     public var routing: Routing?
     /// The timed phases of one decode step, once the schedule pass has run.
     public var schedule: Schedule?
+    /// Parts of the checkpoint counted beside the model but never mapped (MTP, vision tower).
+    public var unmappedModules: [UnmappedModule] = []
 
     public init(name: String, sourceFile: String, hidden: Int, vocab: Int, activation: ElementType,
                 precision: PrecisionPolicy, values: [Value], ops: [Op], input: ValueID, output: ValueID,

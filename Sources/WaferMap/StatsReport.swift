@@ -22,6 +22,16 @@ public enum StatsReport {
             out += "largest     \(l.name) [\(l.shape.map(String.init).joined(separator: "x"))] \(l.format): \(Units.grouped(l.parameters)) params, \(Units.grouped(l.bytes)) B\n"
         }
         out += "precision   \(graph.precision.description)\n"
+        if !graph.unmappedModules.isEmpty {
+            for module in graph.unmappedModules {
+                out += "not mapped  \(module.name): \(Units.grouped(module.parameters)) params (\(Units.shortCount(module.parameters))), "
+                out += "\(Units.grouped(module.bytes)) bytes = \(Units.gigabytes(module.bytes))\n"
+                out += "            (\(module.description))\n"
+            }
+            let all = checkpointTotals(s, graph: graph)
+            out += "checkpoint  \(Units.grouped(all.parameters)) params (\(Units.shortCount(all.parameters))), "
+            out += "\(Units.grouped(all.bytes)) bytes = \(Units.gigabytes(all.bytes)) with the modules above\n"
+        }
 
         out += "\nby precision\n"
         var formats = TextTable([("format", .left), ("tensors", .right), ("parameters", .right),
@@ -37,6 +47,17 @@ public enum StatsReport {
         out += "\nby weight role\n"
         out += groupTable(s.byRole, first: "role", countHeader: "ops")
         return out
+    }
+
+    /// The model plus its unmapped modules: what the whole checkpoint holds. Saturates at
+    /// `Int.max` (the front end's limits keep real totals far below).
+    static func checkpointTotals(_ s: ModelStatistics, graph: Graph) -> (parameters: Int, bytes: Int) {
+        var parameters = s.totalParameters, bytes = s.weightBytes
+        for module in graph.unmappedModules {
+            parameters = Checked.add(parameters, module.parameters) ?? Int.max
+            bytes = Checked.add(bytes, module.bytes) ?? Int.max
+        }
+        return (parameters, bytes)
     }
 
     static func groupTable(_ rows: [ModelStatistics.GroupRow], first: String, countHeader: String) -> String {
@@ -57,6 +78,9 @@ public enum StatsReport {
         }
         struct Format: Encodable {
             var format: String; var tensors: Int; var params: Int; var valueBytes: Int; var scaleBytes: Int; var bytes: Int
+        }
+        struct Unmapped: Encodable {
+            var name: String; var description: String; var params: Int; var bytes: Int
         }
         struct Largest: Encodable {
             var name: String; var shape: [Int]; var format: String; var params: Int; var bytes: Int
@@ -80,7 +104,11 @@ public enum StatsReport {
             var byKind: [Group]
             var byRole: [Group]
             var largestTensor: Largest?
+            var unmappedModules: [Unmapped]
+            var checkpointParams: Int
+            var checkpointBytes: Int
         }
+        let all = checkpointTotals(s, graph: graph)
         let report = Report(
             model: s.model, source: graph.sourceFile, decoderLayers: s.layers, ops: s.ops, tensors: s.tensors,
             totalParams: s.totalParameters, activeParams: s.activeParameters,
@@ -92,7 +120,9 @@ public enum StatsReport {
             bytesByPrecision: s.byFormat.map { Format(format: $0.format, tensors: $0.tensors, params: $0.parameters, valueBytes: $0.valueBytes, scaleBytes: $0.scaleBytes, bytes: $0.bytes) },
             byKind: s.byKind.map { Group(name: $0.name, ops: $0.ops, tensors: $0.tensors, params: $0.parameters, activeParams: $0.activeParameters, bytes: $0.bytes) },
             byRole: s.byRole.map { Group(name: $0.name, ops: $0.ops, tensors: $0.tensors, params: $0.parameters, activeParams: $0.activeParameters, bytes: $0.bytes) },
-            largestTensor: s.largest.map { Largest(name: $0.name, shape: $0.shape, format: $0.format, params: $0.parameters, bytes: $0.bytes) })
+            largestTensor: s.largest.map { Largest(name: $0.name, shape: $0.shape, format: $0.format, params: $0.parameters, bytes: $0.bytes) },
+            unmappedModules: graph.unmappedModules.map { Unmapped(name: $0.name, description: $0.description, params: $0.parameters, bytes: $0.bytes) },
+            checkpointParams: all.parameters, checkpointBytes: all.bytes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

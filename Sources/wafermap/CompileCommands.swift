@@ -9,7 +9,7 @@ struct CompileCommand: ParsableCommand {
         commandName: "compile",
         abstract: "Compile a model into a checked placement plan (docs/plan-format.md).")
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags

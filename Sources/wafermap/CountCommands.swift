@@ -102,7 +102,7 @@ struct CountCommand: ParsableCommand {
         commandName: "count",
         abstract: "How many wafers a model needs, and what each one holds.")
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags
@@ -129,7 +129,7 @@ struct PlaceCommand: ParsableCommand {
         commandName: "place",
         abstract: "Tile, place, route and schedule a model; print the placement, routing and decode-latency quality report.")
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags
@@ -258,7 +258,7 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Compile a model's mappings across wafer counts, slot sizes and precisions; rank them by tokens/s and mark the Pareto front.")
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags
@@ -288,6 +288,48 @@ struct SweepCommand: ParsableCommand {
             let terminal = isatty(STDERR_FILENO) == 1
             let report = try Driver.sweep(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
             writeStdout(format == .json ? report.json() : report.text(top: top))
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write the model description of a Hugging Face config.json.",
+        discussion: """
+        Reads llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, deepseek_v3, kimi_k2, kimi_k25, gpt_oss and \
+        glm4_moe configurations, including quantization_config (block fp8, compressed-tensors int4/int8, mxfp4). \
+        Comments in the output say which config field each value came from. stats, count and compile also \
+        take a config.json directly.
+        """)
+
+    @Argument(help: "The Hugging Face config.json.")
+    var config: String
+
+    @Option(name: [.short, .customLong("output")], help: "Write the YAML here (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(help: "The model's name (default: the config's directory name).")
+    var name: String?
+
+    @Flag(name: .customLong("text-only"), help: "Leave a multimodal model's vision tower out of the counts entirely.")
+    var textOnly = false
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            let result = try Driver.importConfig(path: config, output: output,
+                                                 options: HFImporter.Options(name: name, textOnly: textOnly))
+            if let path = result.outputPath {
+                let s = result.statistics
+                var line = "wrote \(path): \(Units.grouped(s.totalParameters)) parameters (\(Units.shortCount(s.totalParameters))), "
+                line += "\(Units.grouped(s.activeParameters)) active, \(Units.gigabytes(s.weightBytes)) of weights"
+                for module in result.unmapped {
+                    line += "; not mapped: \(module.name) \(Units.grouped(module.parameters)) parameters"
+                }
+                writeStdout(line + "\n")
+            } else {
+                writeStdout(result.yaml)
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ struct WaferMapCommand: ParsableCommand {
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
         subcommands: [CompileCommand.self, CheckCommand.self, RepairCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
-                      PassesCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self]
+                      PassesCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ImportCommand.self]
     )
 }
 
@@ -78,7 +78,7 @@ struct IRCommand: ParsableCommand {
         commandName: "ir",
         abstract: "Print a model's IR after the pipeline (front end, assign-precision, partition).")
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags
@@ -104,7 +104,7 @@ struct StatsCommand: ParsableCommand {
         case table, json
     }
 
-    @Argument(help: "The model description (YAML).")
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @Option(help: "Output format: table or json.")

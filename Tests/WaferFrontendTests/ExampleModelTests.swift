@@ -28,6 +28,11 @@ let expectedCounts: [ExpectedCounts] = [
     .init(model: "kimi-k2", total: 1_026_408_232_448, active: 32_861_500_928, bytes: 1_029_173_249_888),
     .init(model: "gpt-oss-120b", total: 116_829_156_672, active: 5_711_982_912, bytes: 65_248_815_744),
     .init(model: "gpt-oss-20b", total: 20_914_757_184, active: 4_187_440_704, bytes: 13_761_264_768),
+    .init(model: "mistral-7b", total: 7_241_732_096, active: 7_241_732_096, bytes: 14_483_464_192),
+    .init(model: "qwen2.5-72b", total: 72_706_203_648, active: 72_706_203_648, bytes: 145_412_407_296),
+    .init(model: "glm-4.5", total: 352_797_805_472, active: 33_632_242_592, bytes: 705_595_610_944),
+    // Routed experts int4 (group 32, bf16 scales): 570,760,888,320 B; the rest bf16, router bias fp32.
+    .init(model: "kimi-k2.5", total: 1_026_408_232_448, active: 32_861_500_928, bytes: 594_205_351_936),
 ]
 
 /// Runs the front end and the front-half passes, as `wafermap stats` does.
