@@ -65,7 +65,7 @@ public enum HFImporter {
         }
         let root = try YAMLReader.parse(bytes: bytes, file: file, limits: limits)
         try JSONSyntaxCheck.check(root)
-        var reader = try HFConfigReader(top: try ConfigObject(root), file: file, options: options)
+        var reader = HFConfigReader(top: try ConfigObject(root), file: file, options: options)
         return try reader.run()
     }
 }
@@ -82,7 +82,7 @@ struct HFConfigReader {
     var sources: [String: String] = [:]
     var header: [String] = []
 
-    init(top: ConfigObject, file: String, options: Options) throws(DiagnosticError) {
+    init(top: ConfigObject, file: String, options: Options) {
         self.top = top
         self.text = top
         self.file = file
@@ -351,6 +351,16 @@ struct HFConfigReader {
         return k
     }
 
+    /// Routed experts, experts per token and each expert's size, from the family's field names.
+    mutating func expertShape(count: String, size: String) throws(DiagnosticError) -> (experts: Int, topK: Int, size: Int) {
+        let experts = try text.int(count, in: 1...ModelLimits.experts, why: "the MoE layers need it")
+        sources["experts"] = count
+        let k = try topK(experts: experts)
+        let expertSize = try text.int(size, in: 1...ModelLimits.intermediate, why: "the size of each expert")
+        sources["expert_intermediate_size"] = size == "intermediate_size" ? "intermediate_size (each expert)" : size
+        return (experts, k, expertSize)
+    }
+
     mutating func feedForwardPlan(hidden: Int, layers: Int) throws(DiagnosticError) -> (Int) -> (OpSpec.Kind, String) {
         let act = try activation()
         if act != .silu { sources["activation"] = family == .gptOss ? "gpt-oss's clamped SwiGLU" : "hidden_act" }
@@ -367,23 +377,14 @@ struct HFConfigReader {
             let mlp = try dense()
             return { _ in (mlp, "") }
         case .mixtral, .gptOss:
-            let experts = try text.int(family == .mixtral ? "num_local_experts" : "num_local_experts", in: 1...ModelLimits.experts,
-                                       why: "the MoE layers need it")
-            sources["experts"] = "num_local_experts"
-            let k = try topK(experts: experts)
-            let size = try text.int("intermediate_size", in: 1...ModelLimits.intermediate, why: "the size of each expert")
-            sources["expert_intermediate_size"] = "intermediate_size (each expert)"
+            let (experts, k, size) = try expertShape(count: "num_local_experts", size: "intermediate_size")
             let gpt = family == .gptOss
             if gpt { sources["router_bias"] = "gpt-oss router bias"; sources["expert_bias"] = "gpt-oss expert biases" }
             let moe = OpSpec.Kind.moe(MoEAttributes(experts: experts, topK: k, expertIntermediate: size, activation: act,
                                                     routerBias: gpt, expertBias: gpt))
             return { _ in (moe, "") }
         case .qwen3Moe:
-            let experts = try text.int("num_experts", in: 1...ModelLimits.experts, why: "the MoE layers need it")
-            sources["experts"] = "num_experts"
-            let k = try topK(experts: experts)
-            let size = try text.int("moe_intermediate_size", in: 1...ModelLimits.intermediate, why: "the size of each expert")
-            sources["expert_intermediate_size"] = "moe_intermediate_size"
+            let (experts, k, size) = try expertShape(count: "num_experts", size: "moe_intermediate_size")
             let step = try text.optionalInt("decoder_sparse_step", in: 1...ModelLimits.decoderLayers) ?? 1
             let mlpOnly = Set(try text.optionalInts("mlp_only_layers", in: 0...ModelLimits.decoderLayers) ?? [])
             let moe = OpSpec.Kind.moe(MoEAttributes(experts: experts, topK: k, expertIntermediate: size, activation: act))
@@ -391,11 +392,7 @@ struct HFConfigReader {
             let mlp: OpSpec.Kind? = (0..<layers).allSatisfy(isMoE) ? nil : try dense()
             return { i in isMoE(i) ? (moe, "MoE") : (mlp ?? moe, mlpOnly.contains(i) ? "dense MLP (mlp_only_layers)" : "dense MLP (decoder_sparse_step = \(step))") }
         case .deepseekV3, .kimiK2, .kimiK25, .glm4Moe:
-            let experts = try text.int("n_routed_experts", in: 1...ModelLimits.experts, why: "the MoE layers need it")
-            sources["experts"] = "n_routed_experts"
-            let k = try topK(experts: experts)
-            let size = try text.int("moe_intermediate_size", in: 1...ModelLimits.intermediate, why: "the size of each expert")
-            sources["expert_intermediate_size"] = "moe_intermediate_size"
+            let (experts, k, size) = try expertShape(count: "n_routed_experts", size: "moe_intermediate_size")
             let shared = try text.optionalInt("n_shared_experts", in: 0...ModelLimits.experts) ?? 0
             if shared > 0 { sources["shared_experts"] = "n_shared_experts" }
             let firstDense = try text.optionalInt("first_k_dense_replace", in: 0...ModelLimits.decoderLayers) ?? 0

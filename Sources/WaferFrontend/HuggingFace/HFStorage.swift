@@ -35,20 +35,16 @@ enum HFStorage {
             }
         }
         // The model default: the format most matrix roles share (ties: the dtype).
+        let matrixFormats = roleOrder.filter { !$0.isVector }.compactMap { decided[$0]?.format }
         var votes: [NumberFormat: Int] = [:]
-        for role in roleOrder where !role.isVector { votes[decided[role]!.format, default: 0] += 1 }
-        let dtypeVotes = votes[dtype] ?? 0
+        for format in matrixFormats { votes[format, default: 0] += 1 }
         var matrixDefault = dtype
-        for role in roleOrder where !role.isVector {
-            let format = decided[role]!.format
-            if (votes[format] ?? 0) > max(dtypeVotes, votes[matrixDefault] ?? 0) { matrixDefault = format }
-        }
+        for format in matrixFormats where (votes[format] ?? 0) > (votes[matrixDefault] ?? 0) { matrixDefault = format }
         var policy = PrecisionPolicy(matrixDefault: matrixDefault)
-        for role in TensorRole.allCases {
-            guard let format = decided[role]?.format else { continue }
-            if policy.format(for: role, opOverride: nil) != format { policy.roleOverrides[role] = format }
+        for (role, decision) in decided where policy.format(for: role, opOverride: nil) != decision.format {
+            policy.roleOverrides[role] = decision.format
         }
-        for role in roleOrder where policy.format(for: role, opOverride: nil) != decided[role]!.format {
+        for (role, decision) in decided where policy.format(for: role, opOverride: nil) != decision.format {
             throw .error("internal error: the lifted precision policy does not reproduce the \(role.rawValue) weights", at: location)
         }
         spec.precision = policy
