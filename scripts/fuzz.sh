@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzz/ (swiftc -sanitize=fuzzer,address) and runs each for
 # SECONDS (default 600). Seed corpora: the example models and the bad-input fixtures; the defect
-# fixtures. New corpus entries go to fuzz-out/corpus-NAME, crashes to fuzz-out/ (both ignored by
-# git). Usage: bash scripts/fuzz.sh [SECONDS] [model|defects ...]
+# fixtures; the Hugging Face configs. New corpus entries go to fuzz-out/corpus-NAME, crashes to fuzz-out/ (both ignored by
+# git). Usage: bash scripts/fuzz.sh [SECONDS] [model|defects|config ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 seconds="${1:-600}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model defects)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model defects config)
 build=.build-fuzz
 # -sanitize=fuzzer alone does not add coverage to objects compiled without linking: ask for it.
 flags=(-Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
@@ -20,7 +20,8 @@ for name in "${targets[@]}"; do
   case "$name" in
     model) source=Fuzz/FuzzModel.swift; seeds=(examples/models Tests/Fixtures/bad) ;;
     defects) source=Fuzz/FuzzDefects.swift; seeds=(Tests/Fixtures/defects) ;;
-    *) echo "unknown fuzz target '$name' (model, defects)" >&2; exit 2 ;;
+    config) source=Fuzz/FuzzConfig.swift; seeds=(Tests/Fixtures/hf) ;;
+    *) echo "unknown fuzz target '$name' (model, defects, config)" >&2; exit 2 ;;
   esac
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -I "$modules/Modules" -I Sources/CYAML "$source" $objects -lyaml -o "$modules/fuzz-$name"

@@ -1,0 +1,23 @@
+// libFuzzer target: the Hugging Face config.json importer (libyaml, the JSON syntax walk, family
+// and quantization reading, storage lifting, MTP and vision counts, the YAML writer and its
+// read-back, lowering and assign-precision). Any crash, hang or sanitizer report is a bug: bad
+// input must only ever produce diagnostics. Built and run by scripts/fuzz.sh.
+import WaferFrontend
+import WaferIR
+import WaferPasses
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    do {
+        let imported = try HFImporter.importConfig(bytes: bytes, file: "config.json")
+        var graph = try ModelLoader.build(imported.spec)
+        _ = try PassManager(passes: PassRegistry.frontHalf).run(&graph)
+        _ = try? graph.statistics()
+        let yaml = ModelYAMLWriter.render(imported)
+        _ = try ModelLoader.load(bytes: Array(yaml.utf8), file: "imported.yaml")
+    } catch {
+        _ = error.description
+    }
+    return 0
+}
