@@ -102,7 +102,7 @@ public struct ConfigObject {
 /// strings, empty values (`"a": }`), unquoted keys. This walk rejects them so a broken
 /// config.json fails at the broken value instead of reading as `null`. O(nodes).
 enum JSONSyntaxCheck {
-    static func check(_ node: YAMLNode, depth: Int = 0) throws(DiagnosticError) {
+    static func check(_ node: YAMLNode) throws(DiagnosticError) {
         switch node.kind {
         case let .scalar(text, style):
             guard style == .plain else { return }
@@ -110,13 +110,13 @@ enum JSONSyntaxCheck {
             if text.isEmpty { throw .error("expected a JSON value here", at: node.location) }
             throw .error("'\(text.prefix(40))' is not JSON: strings are double-quoted; values are numbers, true, false or null", at: node.location)
         case let .sequence(items):
-            for item in items { try check(item, depth: depth + 1) }
+            for item in items { try check(item) }
         case let .mapping(pairs):
             for pair in pairs {
                 if case .scalar(_, .plain) = pair.key.kind {
                     throw .error("JSON object keys are double-quoted strings", at: pair.key.location)
                 }
-                try check(pair.value, depth: depth + 1)
+                try check(pair.value)
             }
         }
     }

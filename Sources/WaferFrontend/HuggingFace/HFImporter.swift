@@ -153,9 +153,11 @@ struct HFConfigReader {
                              location: top.location, layersLocation: text.location)
 
         let quantization = try readQuantization()
-        let storage = try HFStorage.assign(spec: &spec, family: family, dtype: dtype, quantization: quantization, at: text.location)
+        // Lowered once: the storage decisions and the MTP count both read its ops and shapes.
+        let graph = try Lowering.lower(spec)
+        let storage = try HFStorage.assign(spec: &spec, graph: graph, family: family, dtype: dtype, quantization: quantization, at: text.location)
         header.append(storage)
-        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, quantization: quantization)
+        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, graph: graph, quantization: quantization)
         for module in spec.unmappedModules {
             header.append("Not mapped, counted under unmapped_modules: \(module.name), \(Units.grouped(module.parameters)) parameters.")
         }

@@ -33,10 +33,11 @@ struct HFQuantization {
         case literal(String)
 
         /// compressed-tensors' rule: `re:` patterns match at the start; names match exactly or
-        /// as a dotted suffix (`lm_head` matches `language_model.lm_head`).
-        func matches(_ name: String, isLinear: Bool) -> Bool {
+        /// as a dotted suffix (`lm_head` matches `language_model.lm_head`). Only `nn.Linear`
+        /// modules are asked, so `Linear` matches every one.
+        func matches(_ name: String) -> Bool {
             switch self {
-            case .anyLinear: return isLinear
+            case .anyLinear: return true
             case let .regex(regex): return (try? regex.prefixMatch(in: name)) != nil
             case let .literal(text): return name == text || name.hasSuffix("." + text)
             }
@@ -75,8 +76,8 @@ struct HFQuantization {
             case .embedding: isLinear = false
             }
             guard isLinear else { return nil }
-            if ignore.contains(where: { $0.matches(module, isLinear: true) }) { return nil }
-            return groups.first { group in group.targets.contains { $0.matches(module, isLinear: true) } }?.format
+            if ignore.contains(where: { $0.matches(module) }) { return nil }
+            return groups.first { group in group.targets.contains { $0.matches(module) } }?.format
         }
     }
 

@@ -12,11 +12,10 @@ import WaferSupport
 /// whose weights disagree (an ignore list that picks single layers) is an error that names
 /// two disagreeing weights, never a rounded answer. O(weights + experts x patterns).
 enum HFStorage {
-    /// Sets `spec.precision` (and `spec.activation`) and returns the header line saying so.
-    static func assign(spec: inout ModelSpec, family: HFFamily, dtype: NumberFormat, quantization: HFQuantization?,
+    /// Sets `spec.precision` from the decisions for each weight of `graph` (`spec` lowered) and
+    /// returns the header line saying so.
+    static func assign(spec: inout ModelSpec, graph: Graph, family: HFFamily, dtype: NumberFormat, quantization: HFQuantization?,
                        at location: SourceLocation) throws(DiagnosticError) -> String {
-        spec.precision = PrecisionPolicy(matrixDefault: dtype)
-        let graph = try Lowering.lower(spec)
         var decided: [TensorRole: (format: NumberFormat, example: String)] = [:]
         var roleOrder: [TensorRole] = []
         for op in graph.ops {

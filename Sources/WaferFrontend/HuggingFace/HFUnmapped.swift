@@ -21,9 +21,9 @@ enum HFUnmapped {
         }
     }
 
-    static func modules(reader: HFConfigReader, spec: ModelSpec, quantization: HFQuantization?) throws(DiagnosticError) -> [UnmappedModule] {
+    static func modules(reader: HFConfigReader, spec: ModelSpec, graph: Graph, quantization: HFQuantization?) throws(DiagnosticError) -> [UnmappedModule] {
         var modules: [UnmappedModule] = []
-        if let mtp = try multiTokenPrediction(reader: reader, spec: spec, quantization: quantization) { modules.append(mtp) }
+        if let mtp = try multiTokenPrediction(reader: reader, spec: spec, graph: graph, quantization: quantization) { modules.append(mtp) }
         if let vision = try visionTower(reader: reader, spec: spec) { modules.append(vision) }
         return modules
     }
@@ -34,11 +34,10 @@ enum HFUnmapped {
     /// copies of `embed_tokens` and `shared_head.head` (vocab x hidden each). For DeepSeek-V3
     /// that is 13,463,426,304 parameters, which with the main 671,026,419,200 gives the
     /// checkpoint's 684,489,845,504 ("685B").
-    static func multiTokenPrediction(reader: HFConfigReader, spec: ModelSpec, quantization: HFQuantization?) throws(DiagnosticError) -> UnmappedModule? {
+    static func multiTokenPrediction(reader: HFConfigReader, spec: ModelSpec, graph: Graph, quantization: HFQuantization?) throws(DiagnosticError) -> UnmappedModule? {
         guard reader.family.isDeepSeekStyle || reader.family == .glm4Moe else { return nil }
         let text = reader.text
         guard let count = try text.optionalInt("num_nextn_predict_layers", in: 0...64), count > 0 else { return nil }
-        let graph = try Lowering.lower(spec)
         let last = graph.layerCount - 1
         let h = spec.hidden, v = spec.vocab
         let policy = spec.precision
