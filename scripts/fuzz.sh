@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzz/ (swiftc -sanitize=fuzzer,address) and runs each for
 # SECONDS (default 600). Seed corpora: the example models and the bad-input fixtures; the defect
-# fixtures; the Hugging Face configs. New corpus entries go to fuzz-out/corpus-NAME, crashes to fuzz-out/ (both ignored by
-# git). Usage: bash scripts/fuzz.sh [SECONDS] [model|defects|config ...]
+# fixtures; the Hugging Face configs; the plan fixtures. New corpus entries go to fuzz-out/corpus-NAME, crashes to
+# fuzz-out/ (both ignored by git). Usage: bash scripts/fuzz.sh [SECONDS] [model|defects|config|plan ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 seconds="${1:-600}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model defects config)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model defects config plan)
 build=.build-fuzz
 # -sanitize=fuzzer alone does not add coverage to objects compiled without linking: ask for it.
 flags=(-Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 swift build --build-path "$build" "${flags[@]}" --target WaferPasses >&2
 swift build --build-path "$build" "${flags[@]}" --target WaferFrontend >&2
+swift build --build-path "$build" "${flags[@]}" --target WaferExec >&2
 modules="$build/debug"
-objects=$(ls "$modules"/{WaferSupport,WaferYAML,WaferIR,WaferTarget,WaferFrontend,WaferPasses}.build/*.o)
+objects=$(ls "$modules"/{WaferSupport,WaferYAML,WaferIR,WaferTarget,WaferFrontend,WaferPasses,WaferPlan,WaferExec}.build/*.o)
 mkdir -p fuzz-out
 for name in "${targets[@]}"; do
   case "$name" in
     model) source=Fuzz/FuzzModel.swift; seeds=(examples/models Tests/Fixtures/bad) ;;
     defects) source=Fuzz/FuzzDefects.swift; seeds=(Tests/Fixtures/defects) ;;
     config) source=Fuzz/FuzzConfig.swift; seeds=(Tests/Fixtures/hf) ;;
-    *) echo "unknown fuzz target '$name' (model, defects, config)" >&2; exit 2 ;;
+    plan) source=Fuzz/FuzzPlan.swift; seeds=(Tests/Fixtures/plans) ;;
+    *) echo "unknown fuzz target '$name' (model, defects, config, plan)" >&2; exit 2 ;;
   esac
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -I "$modules/Modules" -I Sources/CYAML "$source" $objects -lyaml -o "$modules/fuzz-$name"

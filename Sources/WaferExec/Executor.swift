@@ -1,5 +1,6 @@
 import Foundation
 import WaferPlan
+import WaferSupport
 
 /// The embedded executor: an independent second implementation that runs a plan on simulated
 /// wafers and says whether it is valid, whether it computes the right answer, and how long a
@@ -43,7 +44,17 @@ public enum Executor {
         public var numeric: NumericCheck.Result?
         public var timing: TimingSimulation?
         public var seconds: [String: Double]
+        /// The same steps in the order they ran, with the process's peak resident bytes when
+        /// each ended (a high-water mark): fabric, routes, placement, schedule, numeric, timing.
+        public var stages: [Stage] = []
         public var passed: Bool { violations.isEmpty && (numeric?.passed ?? true) }
+    }
+
+    /// One timed step of a run.
+    public struct Stage: Sendable {
+        public var name: String
+        public var seconds: Double
+        public var peakResidentBytes: Int
     }
 
     /// Runs the structural check, then what `options` asks for. O(PEs the classes span + touched
@@ -51,10 +62,12 @@ public enum Executor {
     public static func run(_ plan: Plan, options: Options = Options()) -> Report {
         var log = ViolationLog()
         var seconds: [String: Double] = [:]
+        var stages: [Stage] = []
         func timed<T>(_ name: String, _ body: () -> T) -> T {
             let t0 = Date()
             let r = body()
             seconds[name] = Date().timeIntervalSince(t0)
+            stages.append(Stage(name: name, seconds: seconds[name] ?? 0, peakResidentBytes: ProcessMemory.peakResidentBytes()))
             return r
         }
         let t = plan.target
@@ -82,10 +95,14 @@ public enum Executor {
         let scope = options.wafers
         let replay = timed("routes") { RouteReplay(plan: plan, fabrics: fabrics, scope: scope) }
         log.merge(replay.log)
-        timed("placement") { PlacementCheck.run(plan, fabrics: fabrics, scope: scope, log: &log) }
+        let shapesAgree = timed("placement") { PlacementCheck.run(plan, fabrics: fabrics, scope: scope, log: &log) }
         timed("schedule") { ScheduleCheck.run(plan, log: &log) }
         var numeric: NumericCheck.Result?
-        if options.numeric {
+        if options.numeric && !shapesAgree {
+            // The reference model is built from the ops' sizes; tensors of other shapes (or
+            // none) leave nothing to compare, and a hostile plan's sizes could ask for any work.
+            log.add(.numeric, "numeric check not run: the plan's tensors do not match the shapes their ops need (see the placement findings)")
+        } else if options.numeric {
             let parameters = Self.parameters(plan)
             numeric = timed("numeric") {
                 if let k = options.sample ?? (parameters > options.fullNumericLimit || scope != nil ? options.largeModelSample : nil) {
@@ -96,12 +113,25 @@ public enum Executor {
         }
         let timing = options.timing ? timed("timing") { TimingSimulation(plan: plan) } : nil
         return Report(violations: log, linesExpanded: replay.linesExpanded, exceptionHops: replay.exceptionHops, maxColorsPerPe: replay.maxColorsPerPe,
-                      injectedFaults: injected, numeric: numeric, timing: timing, seconds: seconds)
+                      injectedFaults: injected, numeric: numeric, timing: timing, seconds: seconds, stages: stages)
     }
 
     /// Weight values the plan's tensors hold (what `fullNumericLimit` is compared with). O(tensors).
+    /// Saturates at `Int.max` (a hostile plan's shapes cannot overflow it).
     public static func parameters(_ plan: Plan) -> Int {
-        plan.units.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+        var total = 0
+        for u in plan.units {
+            for t in u.tensors {
+                var elements = 1
+                for d in t.shape {
+                    let (product, overflow) = elements.multipliedReportingOverflow(by: max(d, 0))
+                    elements = overflow ? Int.max : product
+                }
+                let (sum, overflow) = total.addingReportingOverflow(elements)
+                total = overflow ? Int.max : sum
+            }
+        }
+        return total
     }
 
     /// PEs a uniform fault rate kills, per wafer: each PE independently with probability

@@ -17,21 +17,43 @@ public struct BenchmarkRow: Sendable, Encodable {
     public var peakRssMib: Double
     public var steps: [Step]
 
+    /// Plan file bytes (0 when the run wrote none).
+    public var planBytes: Int
+    /// Whether the executor found the plan valid and its numeric sample agreeing.
+    public var executorPassed: Bool
+
+    /// A compile's row: every pass, then emit plan, write plan, check plan (read back and
+    /// `PlanCheck`), the executor's structural check, numeric sample check and timing simulation.
+    public init(model: String, target: String, compile result: CompileResult) {
+        self.init(model: model, target: target, count: result.report.results.first, timings: result.timings, totalSeconds: result.totalSeconds)
+        planBytes = result.planBytes
+        executorPassed = result.execution.passed && result.problems.isEmpty
+    }
+
+    /// A pipeline-only row (no plan).
     public init(model: String, target: String, result: CountResult) {
+        self.init(model: model, target: target, count: result, timings: result.timings, totalSeconds: result.totalSeconds)
+    }
+
+    private init(model: String, target: String, count: CountResult?, timings: [StepTiming], totalSeconds: Double) {
         self.model = model
         self.target = target
-        wafers = result.partition.stages.count
-        attempts = result.attempts
-        totalWallMs = (result.totalSeconds * 1e6).rounded() / 1e3
-        steps = result.timings.map { Step(step: $0.name, wallMs: ($0.seconds * 1e6).rounded() / 1e3,
-                                          peakRssMib: (Double($0.peakResidentBytes) / 1_048_576 * 10).rounded() / 10) }
+        wafers = count?.partition.stages.count ?? 0
+        attempts = count?.attempts ?? 0
+        totalWallMs = (totalSeconds * 1e6).rounded() / 1e3
+        steps = timings.map { Step(step: $0.name, wallMs: ($0.seconds * 1e6).rounded() / 1e3,
+                                   peakRssMib: (Double($0.peakResidentBytes) / 1_048_576 * 10).rounded() / 10) }
         peakRssMib = steps.map(\.peakRssMib).max() ?? 0
+        planBytes = 0
+        executorPassed = false
     }
 
     public static func table(_ rows: [BenchmarkRow], defects: String) -> String {
         var out = "defects: \(defects); wall times of the successful attempt per step, total includes every attempt\n"
         for row in rows {
-            out += "\n\(row.model) on \(row.target): \(row.wafers) wafers, \(row.attempts) attempt(s), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB\n"
+            out += "\n\(row.model) on \(row.target): \(row.wafers) wafers, \(row.attempts) attempt(s), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
+            if row.planBytes > 0 { out += ", plan \(Units.grouped(row.planBytes)) bytes, executor \(row.executorPassed ? "passed" : "FAILED")" }
+            out += "\n"
             var t = TextTable([("step", .left), ("wall ms", .right), ("peak RSS MiB", .right)])
             for s in row.steps { t.add([s.step, Units.fixed(s.wallMs, digits: 3), Units.fixed(s.peakRssMib, digits: 1)]) }
             out += t.render()
@@ -45,5 +67,24 @@ public struct BenchmarkRow: Sendable, Encodable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(rows), let text = String(data: data, encoding: .utf8) else { return "[]\n" }
         return text + "\n"
+    }
+}
+
+extension Driver {
+    /// One benchmark row: the whole compile (passes, plan written to a temporary directory,
+    /// read back and checked, the executor's structural check, numeric sample and timing
+    /// simulation), timed per step. The plan file and its directory are removed afterwards.
+    public static func benchmarkCompile(_ request: CountRequest, model: String) throws(DiagnosticError) -> BenchmarkRow {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-bench-\(ProcessInfo.processInfo.globallyUniqueString)")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .error("cannot create a temporary directory for the benchmark's plan: \((error as NSError).localizedDescription)", at: nil)
+        }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var compile = CompileRequest(count: request)
+        compile.planPath = directory.appendingPathComponent("bench.plan.json").path
+        let result = try Driver.compile(compile)
+        return BenchmarkRow(model: model, target: result.report.target.name, compile: result)
     }
 }

@@ -148,7 +148,7 @@ extension Driver {
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: count.modelPath)) } catch {
             throw .error("cannot read '\(count.modelPath)': \((error as NSError).localizedDescription)", at: nil)
         }
-        let context = PassContext(target: report.target, defects: report.defects, deployment: report.deployment)
+        let context = report.context
         let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
                                          provenance: .init(modelPath: count.modelPath, modelBytes: bytes, defects: report.defectSummary,
                                                            wafersRequested: "auto", precision: result.graph.precision.description))

@@ -41,6 +41,19 @@ public struct CompileResult: Sendable {
 }
 
 extension Driver {
+    /// The executor's run as three steps: the structural check (fabric, route replay,
+    /// placement, schedule), the numeric sample check and the timing simulation; each step's
+    /// peak memory is the last of its parts'.
+    static func executorSteps(_ report: Executor.Report) -> [StepTiming] {
+        let groups: [(String, Set<String>)] = [("structural check", ["fabric", "routes", "placement", "schedule"]),
+                                               ("numeric check", ["numeric"]), ("timing simulation", ["timing"])]
+        return groups.compactMap { name, parts in
+            let stages = report.stages.filter { parts.contains($0.name) }
+            guard let last = stages.last else { return nil }
+            return StepTiming(name: name, seconds: stages.reduce(0) { $0 + $1.seconds }, peakResidentBytes: last.peakResidentBytes)
+        }
+    }
+
     /// Model -> every pass -> plan (written atomically) -> the plan read back and checked.
     /// `progress` receives each stage's name as it starts.
     public static func compile(_ request: CompileRequest, dump: (IRDump) -> Void = { _ in },
@@ -64,7 +77,7 @@ extension Driver {
         } catch {
             throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \((error as NSError).localizedDescription)", at: nil)
         }
-        let context = PassContext(target: report.target, defects: report.defects, deployment: report.deployment)
+        let context = report.context
         let wafersRequested: String
         switch report.deployment.wafers {
         case .auto: wafersRequested = "auto"
@@ -73,9 +86,12 @@ extension Driver {
         let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
                                          provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: report.defectSummary,
                                                            wafersRequested: wafersRequested, precision: result.graph.precision.description))
+        timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
+        progress("write plan")
+        let writeStart = clock.now
         let planPath = request.planPath ?? CompileRequest.defaultPlanPath(model: request.count.modelPath)
         let planBytes = try PlanIO.write(plan, to: planPath)
-        timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
+        timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
 
         // The check reads the file back, as an executor would, and compares.
         progress("check plan")
@@ -89,14 +105,13 @@ extension Driver {
         // The executor replays the plan: structure, numerics (whole model when small, two
         // sampled units otherwise), and the timing simulation.
         progress("execute plan")
-        let executeStart = clock.now
         var options = Executor.Options()
         options.numeric = true
         options.timing = true
         options.seed = report.deployment.seed
         options.largeModelSample = 2
         let execution = Executor.run(reread, options: options)
-        timings.append(StepTiming(name: "execute plan", seconds: (clock.now - executeStart).seconds))
+        timings += Self.executorSteps(execution)
 
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
                                        promptTokens: report.deployment.promptTokens)

@@ -52,6 +52,9 @@ public struct CountReport: Sendable {
     public var defectSummary: String
     public var deployment: DeploymentOptions
     public var results: [CountResult]
+    /// The passes' context (target, defects, deployment), with the effective defects they
+    /// derived cached: later steps (plan building) reuse it instead of deriving them again.
+    public var context: PassContext
 }
 
 extension Driver {
@@ -128,7 +131,7 @@ extension Driver {
                                        timings: timings, fillLimit: fill, attempts: attempts,
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
-        return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results)
+        return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
     }
 
     /// What `--precision FORMAT` does to a model: every matrix stored as `format`, the model's

@@ -26,12 +26,28 @@ public struct JSONLocator {
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// Scans the whole text: `.valid` or the first syntax error.
-    public func validate() -> Outcome { scan(target: nil) }
+    /// Scans the whole text: `.valid` or the first syntax error, or with `limits`, the first
+    /// container nested deeper than they allow or number outside their range.
+    public func validate(limits: Limits? = nil) -> Outcome { scan(target: nil, limits: limits) }
+
+    /// Bounds on hostile input, checked during the scan before anything is built from it.
+    public struct Limits: Sendable {
+        /// Containers (objects and arrays) open at once.
+        public var maxDepth: Int
+        /// Checks a number's text under its key (the innermost object key; for array elements,
+        /// the key of the array): nil when acceptable, else why not.
+        public var number: @Sendable (_ key: String?, _ text: Substring) -> String?
+        /// Integers of at most this many digits pass without calling `number` (the common
+        /// case, kept fast: a Kimi K2 plan holds millions of small integers).
+        public var acceptedDigits: Int
+        public init(maxDepth: Int, acceptedDigits: Int, number: @escaping @Sendable (_ key: String?, _ text: Substring) -> String?) {
+            self.maxDepth = maxDepth; self.acceptedDigits = acceptedDigits; self.number = number
+        }
+    }
 
     /// Where the value at `path` starts, or the first syntax error before it; `.valid` when
     /// the text is well formed and has no such path.
-    public func locate(_ path: [Step]) -> Outcome { scan(target: path) }
+    public func locate(_ path: [Step]) -> Outcome { scan(target: path, limits: nil) }
 
     /// The scalar at `path` as text: a string's contents (escapes kept), a number or a
     /// literal; nil when absent or not a scalar. Scans only up to it.
@@ -51,7 +67,7 @@ public struct JSONLocator {
         return i > start ? String(decoding: bytes[start..<i], as: UTF8.self) : nil
     }
 
-    private func scan(target: [Step]?) -> Outcome {
+    private func scan(target: [Step]?, limits: Limits?) -> Outcome {
         var i = 0, line = 1, lineStart = 0
         func position(_ at: Int) -> Position { Position(line: line, column: at - lineStart + 1, offset: at) }
         func skipSpace() {
@@ -104,6 +120,9 @@ public struct JSONLocator {
             guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
             if atTarget() { return .found(position(i)) }
             let c = bytes[i]
+            if let limits, c == UInt8(ascii: "{") || c == UInt8(ascii: "["), stack.count >= limits.maxDepth {
+                return .invalid("nested deeper than \(limits.maxDepth) levels", position(i))
+            }
             switch c {
             case UInt8(ascii: "{"):
                 i += 1
@@ -129,6 +148,14 @@ public struct JSONLocator {
                 i += 1
                 while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[i]) { i += 1 }
                 if i - at == 1 && c == UInt8(ascii: "-") { return .invalid("malformed number", position(at)) }
+                var plainDigits = true
+                for j in at..<i where !(bytes[j] >= UInt8(ascii: "0") && bytes[j] <= UInt8(ascii: "9")) && !(j == at && c == UInt8(ascii: "-")) { plainDigits = false; break }
+                if let limits, !(plainDigits && i - at - (c == UInt8(ascii: "-") ? 1 : 0) <= limits.acceptedDigits) {
+                    var key: String?
+                    for step in path.reversed() { if case let .key(k) = step { key = k; break } }
+                    let text = Substring(String(decoding: bytes[at..<i], as: UTF8.self))
+                    if let problem = limits.number(key, text) { return .invalid(problem, position(at)) }
+                }
             default:
                 var matched = false
                 for word in ["true", "false", "null"] {

@@ -41,9 +41,16 @@ public enum PlanIO {
 
     /// Reads the plan at `path`.
     public static func read(path: String) throws(DiagnosticError) -> Plan {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: path) else {
+            throw .error("cannot read plan '\(path)': \(isDirectory.boolValue ? "it is a directory" : "no such file or no permission")", at: nil)
+        }
+        defer { try? handle.close() }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Never more than the limit plus one byte, whatever the file's size.
+            data = try handle.read(upToCount: PlanLimits.maxFileBytes + 1) ?? Data()
         } catch {
             throw .error("cannot read plan '\(path)': \((error as NSError).localizedDescription)", at: nil)
         }
@@ -54,9 +61,15 @@ public enum PlanIO {
     public static func decode(_ data: Data, file: String) throws(DiagnosticError) -> Plan {
         let bytes = [UInt8](data)
         guard !bytes.isEmpty else { throw .error("the plan is empty", at: .startOf(file)) }
+        guard bytes.count <= PlanLimits.maxFileBytes else {
+            throw .error("the plan is \(Units.grouped(bytes.count)) bytes; plans are read up to \(Units.grouped(PlanLimits.maxFileBytes)) bytes", at: .startOf(file))
+        }
         let locator = JSONLocator(bytes)
-        if case let .invalid(message, at) = locator.validate() {
-            throw .error("not valid JSON: \(message)", at: SourceLocation(file: file, line: at.line, column: at.column))
+        switch locator.validate(limits: PlanLimits.scan) {
+        case let .invalid(message, at):
+            let what = message.hasPrefix("nested") || message.contains("out of range") ? "" : "not valid JSON: "
+            throw .error(what + message, at: SourceLocation(file: file, line: at.line, column: at.column))
+        case .valid, .found: break
         }
         // Format and version first, so that a newer plan gets a clear message, not a type error.
         guard bytes.first(where: { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }) == UInt8(ascii: "{") else {
@@ -79,20 +92,33 @@ public enum PlanIO {
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        func located(_ steps: [JSONLocator.Step]) -> SourceLocation {
+            if case let .found(p) = locator.locate(steps) { return SourceLocation(file: file, line: p.line, column: p.column) }
+            return .startOf(file)
+        }
         do {
-            return try decoder.decode(Plan.self, from: data)
+            let plan = try decoder.decode(Plan.self, from: data)
+            if let (message, path) = PlanLimits.violation(plan) {
+                throw DiagnosticError.error("\(fieldName(path)): \(message)", at: located(path))
+            }
+            return plan
+        } catch let error as DiagnosticError {
+            throw error
         } catch let error as DecodingError {
             let (message, path) = describe(error)
             let steps = path.map { key -> JSONLocator.Step in key.intValue.map { .index($0) } ?? .key(snakeCase(key.stringValue)) }
-            var location = SourceLocation.startOf(file)
-            if case let .found(p) = locator.locate(steps) { location = SourceLocation(file: file, line: p.line, column: p.column) }
-            let field = steps.map { step -> String in
-                switch step { case let .key(k): return "." + k; case let .index(n): return "[\(n)]" }
-            }.joined()
-            throw .error("\(field.isEmpty ? "the plan" : String(field.dropFirst())): \(message)", at: location)
+            throw .error("\(fieldName(steps)): \(message)", at: located(steps))
         } catch {
             throw .error("the plan could not be read: \(error)", at: .startOf(file))
         }
+    }
+
+    /// `units[3].tensors[0].shape` for a key path; "the plan" for the empty one.
+    static func fieldName(_ steps: [JSONLocator.Step]) -> String {
+        let field = steps.map { step -> String in
+            switch step { case let .key(k): return "." + k; case let .index(n): return "[\(n)]" }
+        }.joined()
+        return field.isEmpty ? "the plan" : String(field.dropFirst())
     }
 
     private static func describe(_ error: DecodingError) -> (String, [CodingKey]) {

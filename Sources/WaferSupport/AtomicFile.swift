@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes files so that a reader never sees half of one.
 ///
-/// The content goes to a temporary file in the destination's directory, is flushed, and is then
+/// The content goes to a temporary file in the destination's directory, is written and closed, and is then
 /// renamed over the destination (rename(2) is atomic within one file system). An interrupted run
 /// leaves at most a `.wafermap-tmp-*` file behind, never a truncated output.
 public enum AtomicFile {

@@ -149,7 +149,7 @@ struct CheckCommand: ParsableCommand {
             writeStdout(format == "json" ? CheckRendering.json(result, path: plan) : CheckRendering.text(result, path: plan))
             passed = result.report.passed
         }
-        if !passed { throw ExitCode(1) }
+        if !passed { throw ExitCode(ExitStatus.inputError) }
     }
 }
 
@@ -188,7 +188,7 @@ struct RepairCommand: ParsableCommand {
             writeStdout(format == "json" ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))
             passed = result.passed
         }
-        if !passed { throw ExitCode(1) }
+        if !passed { throw ExitCode(ExitStatus.inputError) }
     }
 }
 

@@ -165,6 +165,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: StatsCommand.Format = .table
 
+    @Flag(help: "Stop after the passes (no plan, no executor): the pipeline alone.")
+    var passesOnly = false
+
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             var flags = deployment
@@ -172,8 +175,12 @@ struct BenchCommand: ParsableCommand {
             var rows: [BenchmarkRow] = []
             for model in models {
                 let request = try flags.request(model: model)
-                let report = try Driver.count(request)
-                if let result = report.results.first { rows.append(BenchmarkRow(model: model, target: report.target.name, result: result)) }
+                if passesOnly {
+                    let report = try Driver.count(request)
+                    if let result = report.results.first { rows.append(BenchmarkRow(model: model, target: report.target.name, result: result)) }
+                    continue
+                }
+                rows.append(try Driver.benchmarkCompile(request, model: model))
             }
             writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\($0) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
         }

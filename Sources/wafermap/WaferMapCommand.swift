@@ -5,13 +5,6 @@ import WaferPasses
 import WaferSupport
 
 /// Exit statuses, documented in docs/cli.md.
-enum Exit {
-    /// The input (model file, flag value) is wrong; diagnostics were printed.
-    static let inputError: Int32 = 1
-    /// A bug in WaferMap: an invariant the verifier checks broke.
-    static let internalError: Int32 = 70
-}
-
 @main
 struct WaferMapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +52,8 @@ func runReportingErrors(_ body: () throws(DiagnosticError) -> Void) throws {
     do {
         try body()
     } catch {
-        let isInternal = error.diagnostics.contains { $0.message.hasPrefix("IR verification failed") }
         FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode(isInternal ? Exit.internalError : Exit.inputError)
+        throw ExitCode(ExitStatus.of(error))
     }
 }
 

@@ -38,7 +38,11 @@ public struct TileRegion: Sendable {
 /// `scope`, spare substitutions are checked on the wafers it lists only.
 /// O(units x tensors + dead PEs of used slots).
 public enum PlacementCheck {
-    public static func run(_ plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil, log: inout ViolationLog) {
+    /// Returns whether every tensor of every unit belongs to an op and has the shape that op
+    /// needs (the numeric check's precondition).
+    @discardableResult
+    public static func run(_ plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil, log: inout ViolationLog) -> Bool {
+        var shapesAgree = true
         let t = plan.target
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
@@ -63,8 +67,8 @@ public enum PlacementCheck {
             }
             for tensor in u.tensors {
                 let full = "\(tensor.op).\(tensor.name)"
-                guard let e = expected[full] else { log.add(.placement, "unit \(u.name): tensor \(full) belongs to no op of the model"); continue }
-                if e.shape != tensor.shape { log.add(.placement, "unit \(u.name): tensor \(full) has shape \(tensor.shape), its op needs \(e.shape)") }
+                guard let e = expected[full] else { log.add(.placement, "unit \(u.name): tensor \(full) belongs to no op of the model"); shapesAgree = false; continue }
+                if e.shape != tensor.shape { log.add(.placement, "unit \(u.name): tensor \(full) has shape \(tensor.shape), its op needs \(e.shape)"); shapesAgree = false }
                 let matrix = e.shape.count - (e.stacked ? 1 : 0) >= 2
                 let out = e.shape[e.stacked ? 1 : 0], inDim = matrix ? e.shape[e.stacked ? 2 : 1] : 1
                 if e.stacked {
@@ -123,7 +127,9 @@ public enum PlacementCheck {
                 case "mla": perToken = op["kv_lora_rank"] + op["qk_rope_head_dim"]
                 default: perToken = 0
                 }
-                kv += (tokens * perToken * kvBits / 8 + area - 1) / area
+                // Saturating: a hostile plan's context and sizes must not overflow.
+                let (bits, overflow) = tokens.multipliedReportingOverflow(by: perToken * kvBits)
+                kv = overflow ? Int.max / 2 : min(Int.max / 2, kv + (bits / 8 + area - 1) / area)
             }
             if u.kvBytesPerPe < kv { log.add(.memory, "unit \(u.name): declares \(u.kvBytesPerPe) B of KV cache per PE, its attention keeps \(kv) B per PE") }
             perGroup["\(u.wafer)/\(u.group)", default: 0] += tiles + max(kv, u.kvBytesPerPe)
@@ -154,5 +160,6 @@ public enum PlacementCheck {
                 }
             }
         }
+        return shapesAgree
     }
 }

@@ -29,6 +29,10 @@ public struct RouteReplay: Sendable {
 
     /// An exception's endpoints and what it carries.
     struct Carried: Sendable { var roles: Set<String>; var valid: Bool }
+    /// Which routes an exception stands in for: its wafer, owner and end PEs.
+    struct RouteKey: Hashable, Sendable { var wafer: Int; var kind: String; var owner: Int; var from: Int; var to: Int }
+    /// A class's stream exceptions leaving one PE.
+    struct StreamKey: Hashable, Sendable { var wafer: Int; var owner: Int; var from: Int }
 
     public init(plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil) {
         let t = plan.target
@@ -39,13 +43,18 @@ public struct RouteReplay: Sendable {
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Exception routes: validate each walk, index them by (owner, source, sink).
-        var carried: [String: Carried] = [:]
-        var streamsFrom: [String: [Int]] = [:]
-        var colorsTaken: [Int: [(pe: Int, mask: UInt64, owner: String)]] = [:]
+        // Keys are structs and messages are built only when a violation is logged: a Kimi K2
+        // plan has ~136,000 exceptions and most PEs of a wafer are taken by some class.
+        var carried: [RouteKey: Carried] = [:]
+        var streamsFrom: [StreamKey: [Int]] = [:]
+        var colorsTaken: [Int: [(pe: Int, mask: UInt64, exception: Int)]] = [:]
+        @Sendable func exceptionName(_ k: Int) -> String {
+            "exception route \(k) (\(exceptions.ownerKind[k]) \(exceptions.owner[k]), \(exceptions.role[k]))"
+        }
         for k in 0..<exceptions.count {
             if let scope, !scope.contains(exceptions.wafer[k]) { continue }
             let e = exceptions[k]
-            let name = "exception route \(k) (\(e.ownerKind) \(e.owner), \(e.role))"
+            var name: String { exceptionName(k) }
             guard let fabric = fabricOf[e.wafer] else { log.add(.route, "\(name): wafer \(e.wafer) is not in the plan"); continue }
             guard let path = e.path(width: width, height: t.fabricHeight), path.count >= 2 else {
                 log.add(.route, "\(name): its moves '\(e.moves)' leave the fabric or are not N, E, S, W"); continue
@@ -82,24 +91,24 @@ public struct RouteReplay: Sendable {
                         log.add(.color, "\(name) on wafer \(e.wafer): hop \(i) into \(pe(Int(path[i]), width)) keeps no color both ends hold"); valid = false
                     }
                     previous = mask
-                    colorsTaken[e.wafer, default: []].append((Int(path[i]), mask, name))
+                    colorsTaken[e.wafer, default: []].append((Int(path[i]), mask, k))
                 }
             }
             let roles = Set(e.carries + [e.role])
-            let key = "\(e.wafer)/\(e.ownerKind)/\(e.owner)/\(path[0])/\(path[path.count - 1])"
+            let key = RouteKey(wafer: e.wafer, kind: e.ownerKind, owner: e.owner, from: Int(path[0]), to: Int(path[path.count - 1]))
             var entry = carried[key] ?? Carried(roles: [], valid: true)
             entry.roles.formUnion(roles)
             entry.valid = entry.valid && valid
             carried[key] = entry
-            if roles.contains("stream") && e.ownerKind == "class" { streamsFrom["\(e.wafer)/\(e.owner)/\(path[0])", default: []].append(Int(path[path.count - 1])) }
+            if roles.contains("stream") && e.ownerKind == "class" { streamsFrom[StreamKey(wafer: e.wafer, owner: e.owner, from: Int(path[0])), default: []].append(Int(path[path.count - 1])) }
         }
         let carriedRoutes = carried, streams = streamsFrom, taken = colorsTaken
         @Sendable func carries(_ wafer: Int, _ kind: String, _ owner: Int, _ from: Int, _ to: Int, _ role: String) -> Bool {
-            guard let c = carriedRoutes["\(wafer)/\(kind)/\(owner)/\(from)/\(to)"] else { return false }
+            guard let c = carriedRoutes[RouteKey(wafer: wafer, kind: kind, owner: owner, from: from, to: to)] else { return false }
             return c.valid && c.roles.contains(role)
         }
         @Sendable func stream(toward wafer: Int, _ owner: Int, from: Int) -> Int? {
-            (streams["\(wafer)/\(owner)/\(from)"] ?? []).first { carries(wafer, "class", owner, from, $0, "stream") }
+            (streams[StreamKey(wafer: wafer, owner: owner, from: from)] ?? []).first { carries(wafer, "class", owner, from, $0, "stream") }
         }
 
         // Per wafer: colors of classes, bundles, the overlay and exceptions; class lines; lanes.
@@ -124,10 +133,10 @@ public struct RouteReplay: Sendable {
             var maxColorsPerPe: Int { get { part.maxColorsPerPe } set { part.maxColorsPerPe = newValue } }
             let w = fabric.index
             var mask = [UInt64](repeating: 0, count: fabric.width * fabric.height)
-            func take(_ pe: Int, _ bits: UInt64, _ owner: String) {
+            func take(_ pe: Int, _ bits: UInt64, _ owner: @autoclosure () -> String) {
                 guard pe >= 0 && pe < mask.count else { return }
                 if mask[pe] & bits != 0 {
-                    log.add(.color, "wafer \(w) PE \(WaferExec.pe(pe, width)): \(owner) takes a color another owner holds (colors \(colorList(mask[pe] & bits)))")
+                    log.add(.color, "wafer \(w) PE \(WaferExec.pe(pe, width)): \(owner()) takes a color another owner holds (colors \(colorList(mask[pe] & bits)))")
                 }
                 mask[pe] |= bits
             }
@@ -149,6 +158,11 @@ public struct RouteReplay: Sendable {
                         for x in xs { take(y * fabric.width + x, bits, "class \(c.id)") }
                         guard fabric.rowTouched(y, xs) else { continue }
                         linesExpanded += 1
+                        // Spare PEs of this slot row that hold a moved tile (the whole row's,
+                        // whichever segment its dead home PE is in).
+                        let subsKey = c.slot * fabric.height + y
+                        if subs[subsKey] == nil { subs[subsKey] = fabric.substitutes(slot: c.slot, row: y) }
+                        let holders = Set((subs[subsKey] ?? [:]).values.compactMap { $0 })
                         for start in stride(from: columns.lowerBound, to: columns.upperBound, by: c.segment) {
                             var members: [(x: Int, logical: Int)] = []
                             for column in start..<min(start + c.segment, columns.upperBound) {
@@ -156,8 +170,7 @@ public struct RouteReplay: Sendable {
                                 else { lostPartials.insert(Self.key(c.id, row, column)); missedBroadcasts.insert(Self.key(c.id, row, column)) }
                             }
                             members.sort { $0.x < $1.x }
-                            let own = Set(members.map(\.x))
-                            let holders = Set((subs[c.slot * fabric.height + y] ?? [:]).values.compactMap { $0 })
+                            lazy var own = Set(members.map(\.x))
                             let structure = ReductionTree(length: members.count, tree: tree)
                             for i in 0..<max(0, members.count - 1) {
                                 let a = members[i].x, b = members[i + 1].x
@@ -261,7 +274,7 @@ public struct RouteReplay: Sendable {
             }
             let overlayBits = colorBits(fabric.wafer.overlayColors)
             for p in fabric.wafer.overlayPes { take(Int(p), overlayBits, "the overlay") }
-            for (p, bits, owner) in taken[w] ?? [] { take(p, bits, owner) }
+            for (p, bits, k) in taken[w] ?? [] { take(p, bits, exceptionName(k)) }
             var most = 0
             for m in mask where m != 0 { most = max(most, m.nonzeroBitCount) }
             maxColorsPerPe = max(maxColorsPerPe, most)

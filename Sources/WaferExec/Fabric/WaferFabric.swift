@@ -11,8 +11,9 @@ public struct WaferFabric: Sendable {
     /// 0 live, 1 dead (defect map or injected fault), 2 sealed (live but cut off; the compiler
     /// treats it as dead).
     private(set) var state: [UInt8]
-    /// Dead links: `2 * pe` east of `pe`, `2 * pe + 1` south of it.
-    private(set) var deadLinks: Set<Int32>
+    /// Dead links: bit 0 the link east of the PE, bit 1 the link south of it (one byte per PE,
+    /// so a hop's check is one load, not a hash lookup).
+    private(set) var linkState: [UInt8]
     /// Dead or sealed x positions per row, and y positions per column, sorted.
     private(set) var deadByRow: [Int: [Int]] = [:]
     private(set) var deadByColumn: [Int: [Int]] = [:]
@@ -33,7 +34,7 @@ public struct WaferFabric: Sendable {
         width = max(t.fabricWidth, 1); height = max(t.fabricHeight, 1)
         program = (t.haloWest..<max(t.haloWest, t.fabricWidth - t.haloEast), t.haloNorth..<max(t.haloNorth, t.fabricHeight - t.haloSouth))
         state = [UInt8](repeating: 0, count: width * height)
-        deadLinks = Set(w.deadLinks)
+        linkState = [UInt8](repeating: 0, count: width * height)
         let pitch = max(w.slotWidth + w.spareColumns, 1)
         let spares = Set((0..<max(w.spareColumns, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(w.spareColumns, 1)) })
         var offsets: [Int] = [], inverse = [Int?](repeating: nil, count: pitch)
@@ -48,8 +49,9 @@ public struct WaferFabric: Sendable {
         }
         for key in deadByRow.keys { deadByRow[key] = Array(Set(deadByRow[key] ?? [])).sorted() }
         for key in deadByColumn.keys { deadByColumn[key] = Array(Set(deadByColumn[key] ?? [])).sorted() }
-        for link in deadLinks where link >= 0 {
+        for link in w.deadLinks where link >= 0 && Int(link) / 2 < linkState.count {
             let pe = Int(link) / 2
+            linkState[pe] |= link % 2 == 0 ? 1 : 2
             if link % 2 == 0 { linkRows.insert(pe / width) } else { linkColumns.insert(pe % width) }
         }
     }
@@ -64,8 +66,7 @@ public struct WaferFabric: Sendable {
     /// Whether the mesh link between neighbours (ax, ay) and (bx, by) is alive. O(1).
     public func linkLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
         guard abs(ax - bx) + abs(ay - by) == 1, onFabric(ax, ay), onFabric(bx, by) else { return false }
-        let link = ay == by ? 2 * (ay * width + min(ax, bx)) : 2 * (min(ay, by) * width + ax) + 1
-        return !deadLinks.contains(Int32(link))
+        return ay == by ? linkState[ay * width + min(ax, bx)] & 1 == 0 : linkState[min(ay, by) * width + ax] & 2 == 0
     }
 
     /// Whether the straight run from (ax, ay) to (bx, by) (same row or column) has live PEs and

@@ -69,6 +69,9 @@ public struct DistributedForward {
         let stacked = t.region == "cell"
         let out = t.shape.count > (stacked ? 1 : 0) ? t.shape[stacked ? 1 : 0] : 0
         let inDim = t.shape.count > (stacked ? 2 : 1) ? t.shape[stacked ? 2 : 1] : 1
+        guard x.count >= inDim, result.count >= out else {
+            log.add(.numeric, "unit \(u.name): \(op.name).\(name) is \(out) x \(inDim), its op passes \(x.count) inputs and takes \(result.count) outputs"); return false
+        }
         guard let region = TileRegion.of(u, t, expert: expert, wafer: fabric.wafer) else {
             log.add(.numeric, "unit \(u.name): expert \(expert ?? -1) of \(op.name) has no cell"); return false
         }

@@ -96,7 +96,8 @@ public struct TimingSimulation: Sendable {
                 let d: Int
                 if f.kind == "wafer-link" {
                     let bits = Double(f.payloadWavelets * max(t.waveletBits, 1) * ((f.bundles.first.flatMap { bundles[$0]?.lanes }) ?? 1))
-                    d = Int((t.waferLinkLatencyNs * 1e-9 + bits / max(t.waferLinkGbps * 1e9, 1)) * t.clockMhz * 1e6) + f.bundles.compactMap { bundles[$0]?.hops }.reduce(0, +) * hop
+                    let cycles = (t.waferLinkLatencyNs * 1e-9 + bits / max(t.waferLinkGbps * 1e9, 1)) * t.clockMhz * 1e6
+                    d = Int(min(max(cycles, 0), 1e15)) + f.bundles.compactMap { bundles[$0]?.hops }.reduce(0, +) * hop
                 } else {
                     d = f.bundles.compactMap { bundles[$0]?.hops }.max().map { $0 * hop + 2 * ramp + f.payloadWavelets } ?? 0
                 }

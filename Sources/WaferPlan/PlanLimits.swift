@@ -1,0 +1,182 @@
+/// Bounds on what a plan file may hold, so that a hostile or corrupted plan is rejected with a
+/// located error before the reader, `PlanCheck` or the executor computes or allocates anything
+/// from it. Real plans sit far inside them: a Kimi K2 plan on 32 WSE-3 wafers has integers
+/// below 2^31 except its byte, PE and cycle totals (largest 1.1 x 10^12 < 2^41), depth 6 and a
+/// 762 x 1172 fabric. docs/fuzzing.md lists them with the other input limits.
+public enum PlanLimits {
+    /// Largest plan file read (bytes). A Kimi K2 plan is about 15 MB.
+    public static let maxFileBytes = 1 << 30
+    /// Containers open at once (a plan nests 6 deep).
+    public static let maxDepth = 32
+    /// Magnitude of any integer field except the totals below, so that sums and pairwise
+    /// products of them cannot overflow 64-bit integers.
+    public static let maxInteger = Int(Int32.max)
+    /// Fields that hold totals over a whole deployment (bytes, PEs, cycles), allowed up to
+    /// `maxTotal`.
+    public static let totalKeys: Set<String> = [
+        "weight_bytes", "kv_cache_bytes", "sram_used_bytes", "sram_usable_bytes", "pes_used", "pes_usable",
+        "cycles_per_token", "start_cycle", "end_cycle", "modeled_cycles", "max_link_load_wavelets", "load_wavelets",
+        "penalty_cycles", "cycles",
+    ]
+    /// Magnitude of a total (2^53: exact in a Double, and far above 4,096 wafers' worth).
+    public static let maxTotal = 1 << 53
+    /// Magnitude of a non-integer number.
+    public static let maxReal = 1e15
+    /// Fabric width and height (PEs); a WSE-3 is 762 x 1172.
+    public static let maxFabricSide = 4096
+    /// Wafers in one plan (the partition's own limit).
+    public static let maxWafers = 4096
+    /// One tensor dimension, and all of a tensor's elements (a Kimi K2 expert stack holds
+    /// 384 x 2,048 x 7,168 = 5.6 x 10^9 < 2^40).
+    public static let maxDimension = 1 << 24
+    public static let maxTensorElements = 1 << 40
+    /// Elements of one tile (a PE holds 48 KB: at most 98,304 4-bit values), and of one strip of
+    /// tiles (tile rows x the input width, or tile columns x the output height; Kimi K2's
+    /// largest is 1.6 x 10^6).
+    public static let maxTileElements = 1 << 20
+    public static let maxStripElements = 1 << 26
+    /// Context tokens and sequences (the compiler's own limits).
+    public static let maxContextTokens = 1 << 30
+    public static let maxBatch = 1 << 20
+    /// Op attributes (sizes such as hidden, vocab, experts) that the executor's numeric check
+    /// allocates vectors of.
+    public static let maxAttribute = 1 << 24
+
+    /// The scan-time limits: nesting depth, and numbers in range (integers that fit their field
+    /// class, reals finite and below `maxReal`; `seed` is any 64-bit unsigned integer).
+    public static let scan = JSONLocator.Limits(maxDepth: maxDepth, acceptedDigits: 9) { key, text in
+        let isInteger = !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
+        if key == "seed" {
+            return isInteger && UInt64(text) != nil ? nil : "'seed' must be an integer from 0 to 2^64 - 1"
+        }
+        if isInteger {
+            let limit = key.map { totalKeys.contains($0) } == true ? maxTotal : maxInteger
+            guard let value = Int(text), value.magnitude <= UInt(limit) else {
+                return "the integer \(text.prefix(40)) is out of range for '\(key ?? "?")' (magnitude at most \(limit))"
+            }
+            return nil
+        }
+        guard let value = Double(text), value.isFinite, value.magnitude <= maxReal else {
+            return "the number \(text.prefix(40)) is out of range for '\(key ?? "?")' (magnitude at most 10^15)"
+        }
+        return nil
+    }
+
+    /// The first field of a decoded plan outside the structural limits: why, and its path (for
+    /// the reader's located error). nil when within them. O(wafers + units x tensors + classes
+    /// + bundles).
+    public static func violation(_ plan: Plan) -> (message: String, path: [JSONLocator.Step])? {
+        typealias Step = JSONLocator.Step
+        let t = plan.target
+        if plan.inputs.contextTokens < 1 || plan.inputs.contextTokens > maxContextTokens {
+            return ("context_tokens must be between 1 and \(maxContextTokens)", [.key("inputs"), .key("context_tokens")])
+        }
+        if plan.inputs.batch < 1 || plan.inputs.batch > maxBatch {
+            return ("batch must be between 1 and \(maxBatch)", [.key("inputs"), .key("batch")])
+        }
+        for (key, value) in [("fabric_width", t.fabricWidth), ("fabric_height", t.fabricHeight)] where value < 1 || value > maxFabricSide {
+            return ("\(key) must be between 1 and \(maxFabricSide) PEs", [.key("target"), .key(key)])
+        }
+        for (key, value) in [("halo_west", t.haloWest), ("halo_east", t.haloEast), ("halo_north", t.haloNorth), ("halo_south", t.haloSouth)]
+        where value < 0 || value > maxFabricSide {
+            return ("\(key) must be between 0 and \(maxFabricSide) PEs", [.key("target"), .key(key)])
+        }
+        for (key, value) in [("routable_colors", t.routableColors), ("reserved_colors", t.reservedColors)] where value < 0 || value > 64 {
+            return ("\(key) must be between 0 and 64", [.key("target"), .key(key)])
+        }
+        for (key, value) in [("clock_mhz", t.clockMhz), ("wafer_link_gbps", t.waferLinkGbps)] where !(value > 0 && value <= 1e6) {
+            return ("\(key) must be positive and at most 10^6", [.key("target"), .key(key)])
+        }
+        if !(t.waferLinkLatencyNs >= 0 && t.waferLinkLatencyNs <= 1e9) {
+            return ("wafer_link_latency_ns must be between 0 and 10^9", [.key("target"), .key("wafer_link_latency_ns")])
+        }
+        let latencies = [("hop_latency_cycles", t.hopLatencyCycles), ("ramp_latency_cycles", t.rampLatencyCycles), ("relay_latency_cycles", t.relayLatencyCycles)]
+        for (key, value) in latencies where value < 0 || value > 1 << 16 {
+            return ("\(key) must be between 0 and 65536", [.key("target"), .key(key)])
+        }
+        if t.waveletBits < 1 || t.waveletBits > 1024 {
+            return ("wavelet_bits must be between 1 and 1024", [.key("target"), .key("wavelet_bits")])
+        }
+        for (name, rate) in t.macsPerCycle.sorted(by: { $0.key < $1.key }) where !(rate > 0) {
+            return ("macs_per_cycle must be positive", [.key("target"), .key("macs_per_cycle"), .key(name)])
+        }
+        if plan.routing.colorBudget < 0 || plan.routing.colorBudget > 64 {
+            return ("color_budget must be between 0 and 64", [.key("routing"), .key("color_budget")])
+        }
+        if plan.wafers.count > maxWafers { return ("a plan holds at most \(maxWafers) wafers", [.key("wafers")]) }
+        for (i, w) in plan.wafers.enumerated() {
+            let fields = [("grid_columns", w.gridColumns), ("grid_rows", w.gridRows), ("slot_width", w.slotWidth), ("slot_height", w.slotHeight),
+                          ("spare_columns", w.spareColumns), ("origin_x", w.originX), ("origin_y", w.originY)]
+            for (key, value) in fields where value < 0 || value > maxFabricSide {
+                return ("\(key) must be between 0 and \(maxFabricSide)", [.key("wafers"), .index(i), .key(key)])
+            }
+        }
+        for (i, u) in plan.units.enumerated() {
+            if let cells = u.cells {
+                let fields = [("columns", cells.columns), ("rows", cells.rows), ("cell_width", cells.cellWidth), ("cell_height", cells.cellHeight),
+                              ("experts_per_cell", cells.expertsPerCell)]
+                for (key, value) in fields where value < 0 || value > maxFabricSide {
+                    return ("\(key) must be between 0 and \(maxFabricSide)", [.key("units"), .index(i), .key("cells"), .key(key)])
+                }
+            }
+            for (j, tensor) in u.tensors.enumerated() {
+                let path: [Step] = [.key("units"), .index(i), .key("tensors"), .index(j)]
+                let rank = tensor.orientation == "vector" ? 1 : tensor.region == "cell" ? 3 : 2
+                if tensor.shape.count != rank {
+                    return ("a \(tensor.orientation == "vector" ? "vector" : tensor.region == "cell" ? "stacked expert" : "matrix") tensor has \(rank) dimension\(rank == 1 ? "" : "s"), not \(tensor.shape.count)", path + [.key("shape")])
+                }
+                var elements = 1
+                for (k, d) in tensor.shape.enumerated() {
+                    guard d >= 1, d <= maxDimension else { return ("a dimension must be between 1 and \(maxDimension)", path + [.key("shape"), .index(k)]) }
+                    elements *= d   // < 2^40 x 2^24: cannot overflow
+                    if elements > maxTensorElements { return ("a tensor holds at most 2^40 elements", path + [.key("shape")]) }
+                }
+                for (key, value) in [("tile_rows", tensor.tileRows), ("tile_cols", tensor.tileCols)] where value < 1 || value > maxDimension {
+                    return ("\(key) must be between 1 and \(maxDimension)", path + [.key(key)])
+                }
+                // A tile lives in one PE's SRAM; a strip of tiles across the other dimension is
+                // what the numeric check multiplies per line.
+                if tensor.tileRows * tensor.tileCols > maxTileElements {
+                    return ("a tile holds at most \(maxTileElements) elements", path + [.key("tile_rows")])
+                }
+                if rank >= 2 {
+                    let out = tensor.shape[rank - 2], inDim = tensor.shape[rank - 1]
+                    if tensor.tileRows * inDim > maxStripElements || tensor.tileCols * out > maxStripElements {
+                        return ("a row or column of tiles holds at most 2^26 elements", path + [.key("tile_rows")])
+                    }
+                }
+            }
+            for (j, op) in u.ops.enumerated() {
+                for (key, value) in op.attributes.sorted(by: { $0.key < $1.key }) where value < 0 || value > maxAttribute {
+                    return ("an op attribute must be between 0 and \(maxAttribute)", [.key("units"), .index(i), .key("ops"), .index(j), .key("attributes"), .key(key)])
+                }
+            }
+        }
+        for (i, c) in plan.routing.classes.enumerated() {
+            for (key, list) in [("columns", c.columns), ("rows", c.rows)] where list.contains(where: { $0 < 0 || $0 > maxFabricSide }) {
+                return ("\(key) must lie between 0 and \(maxFabricSide)", [.key("routing"), .key("classes"), .index(i), .key(key)])
+            }
+            if c.segment < 1 || c.segment > maxFabricSide {
+                return ("segment must be between 1 and \(maxFabricSide)", [.key("routing"), .key("classes"), .index(i), .key("segment")])
+            }
+        }
+        for (i, b) in plan.routing.bundles.enumerated() {
+            let fields = [("lanes", b.lanes), ("source_row", b.sourceRow), ("sink_row", b.sinkRow), ("first_column", b.firstColumn),
+                          ("sink_column", b.sinkColumn ?? 0), ("row_step", abs(b.rowStep)), ("column_step", abs(b.columnStep))]
+            for (key, value) in fields where value < 0 || value > maxFabricSide {
+                return ("\(key) must be between \(key.hasSuffix("step") ? "-\(maxFabricSide)" : "0") and \(maxFabricSide)", [.key("routing"), .key("bundles"), .index(i), .key(key)])
+            }
+            if b.skipColumns.count > maxFabricSide {
+                return ("skip_columns lists at most \(maxFabricSide) columns", [.key("routing"), .key("bundles"), .index(i), .key("skip_columns")])
+            }
+            // Lane ends move linearly with the lane index: the first and last lanes bound them all.
+            for lane in Set([0, max(0, b.lanes - 1)]) where b.lanes > 0 {
+                let s = b.source(lane: lane), cornerY = b.sinkRow + b.rowStep * lane, endX = b.sinkColumn ?? s.x
+                if s.x < 0 || s.x >= t.fabricWidth || s.y < 0 || s.y >= t.fabricHeight || cornerY < 0 || cornerY >= t.fabricHeight || endX >= t.fabricWidth {
+                    return ("lane \(lane) leaves the \(t.fabricWidth) x \(t.fabricHeight) fabric", [.key("routing"), .key("bundles"), .index(i)])
+                }
+            }
+        }
+        return nil
+    }
+}
