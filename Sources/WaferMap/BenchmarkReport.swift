@@ -49,7 +49,8 @@ public struct BenchmarkRow: Sendable, Encodable {
     }
 
     public static func table(_ rows: [BenchmarkRow], defects: String) -> String {
-        var out = "defects: \(defects); wall times of the successful attempt per step, total includes every attempt\n"
+        var out = "defects: \(defects); wall times of the successful attempt per step; total: the whole run's wall time, every attempt included\n"
+        out += "(write plan and read plan back run beside check plan and the executor's steps, so those rows overlap)\n"
         for row in rows {
             out += "\n\(row.model) on \(row.target): \(row.wafers) wafers, \(row.attempts) attempt(s), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
             if row.planBytes > 0 { out += ", plan \(Units.grouped(row.planBytes)) bytes, executor \(row.executorPassed ? "passed" : "FAILED")" }

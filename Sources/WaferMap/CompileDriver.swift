@@ -87,31 +87,52 @@ extension Driver {
                                          provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: report.defectSummary,
                                                            wafersRequested: wafersRequested, precision: result.graph.precision.description))
         timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
-        progress("write plan")
-        let writeStart = clock.now
+        // Two lanes at once: one writes the plan, reads the file back as an executor would and
+        // compares it with what was written; the other runs `PlanCheck` and the executor
+        // (structure, numerics: whole model when small, two sampled units otherwise; the timing
+        // simulation) on the plan in memory. When the file reads back equal, both verdicts hold
+        // for the file. Their step times overlap (docs/performance.md).
+        progress("write plan, check plan, execute plan")
         let planPath = request.planPath ?? CompileRequest.defaultPlanPath(model: request.count.modelPath)
-        let planBytes = try PlanIO.write(plan, to: planPath)
-        timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
-
-        // The check reads the file back, as an executor would, and compares.
-        progress("check plan")
-        let checkStart = clock.now
-        let reread = try PlanIO.read(path: planPath)
-        var problems: [String] = []
-        if reread != plan { problems.append("the plan read back from \(planPath) differs from the one written") }
-        problems += PlanCheck.problems(reread)
-        timings.append(StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds))
-
-        // The executor replays the plan: structure, numerics (whole model when small, two
-        // sampled units otherwise), and the timing simulation.
-        progress("execute plan")
         var options = Executor.Options()
         options.numeric = true
         options.timing = true
         options.seed = report.deployment.seed
         options.largeModelSample = 2
-        let execution = Executor.run(reread, options: options)
-        timings += Self.executorSteps(execution)
+        let executorOptions = options
+        enum Lane: Sendable {
+            case file(Result<(bytes: Int, sameAsWritten: Bool, steps: [StepTiming]), DiagnosticError>)
+            case checks(problems: [String], execution: Executor.Report, check: StepTiming)
+        }
+        let lanes = parallelMap(2) { lane -> Lane in
+            let clock = ContinuousClock()
+            if lane == 0 {
+                do throws(DiagnosticError) {
+                    let writeStart = clock.now
+                    let bytes = try PlanIO.write(plan, to: planPath)
+                    let written = StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds)
+                    let readStart = clock.now
+                    let reread = try PlanIO.read(path: planPath)
+                    let same = reread == plan
+                    return .file(.success((bytes, same, [written, StepTiming(name: "read plan back", seconds: (clock.now - readStart).seconds)])))
+                } catch {
+                    return .file(.failure(error))
+                }
+            }
+            let checkStart = clock.now
+            let problems = PlanCheck.problems(plan)
+            let check = StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds)
+            return .checks(problems: problems, execution: Executor.run(plan, options: executorOptions), check: check)
+        }
+        guard case let .file(fileResult) = lanes[0], case let .checks(checkProblems, execution, check) = lanes[1] else {
+            throw .error("internal: the compile's check lanes returned out of order", at: nil)
+        }
+        let file = try fileResult.get()
+        let planBytes = file.bytes
+        var problems: [String] = []
+        if !file.sameAsWritten { problems.append("the plan read back from \(planPath) differs from the one written") }
+        problems += checkProblems
+        timings += file.steps + [check] + Self.executorSteps(execution)
 
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
                                        promptTokens: report.deployment.promptTokens)

@@ -135,14 +135,19 @@ public enum StatsReport {
 
 /// `--timing` output: one row per step, as MLIR's pass timing report does.
 public enum TimingReport {
-    public static func render(_ timings: [StepTiming]) -> String {
+    /// `wallSeconds`: the run's real wall time when some steps ran at the same time (compile's
+    /// plan write and read-back beside the checks); the table then adds a `wall` row and
+    /// shares are of the summed step times.
+    public static func render(_ timings: [StepTiming], wallSeconds: Double? = nil) -> String {
         let total = timings.reduce(0) { $0 + $1.seconds }
         var table = TextTable([("step", .left), ("wall ms", .right), ("share", .right), ("peak RSS MiB", .right)])
         for t in timings {
             table.add([t.name, Units.fixed(t.seconds * 1000, digits: 3), total > 0 ? Units.fixed(t.seconds / total * 100, digits: 1) + "%" : "-",
                        Units.fixed(Double(t.peakResidentBytes) / 1_048_576, digits: 1)])
         }
-        table.add(["total", Units.fixed(total * 1000, digits: 3), "100.0%", Units.fixed(Double(timings.map(\.peakResidentBytes).max() ?? 0) / 1_048_576, digits: 1)])
+        let peak = Units.fixed(Double(timings.map(\.peakResidentBytes).max() ?? 0) / 1_048_576, digits: 1)
+        table.add([wallSeconds == nil ? "total" : "sum of steps", Units.fixed(total * 1000, digits: 3), "100.0%", peak])
+        if let wallSeconds { table.add(["wall (steps overlap)", Units.fixed(wallSeconds * 1000, digits: 3), "", peak]) }
         return "===-------------------------------------------===\n  Pass execution timing report\n===-------------------------------------------===\n" + table.render()
     }
 }

@@ -9,7 +9,8 @@ import WaferSupport
 /// both ends hold, no two routes hold a color at one PE, and overlay routes stay on the
 /// overlay; the schedule's phases tile the decode step; the summary agrees with the details.
 /// (The executor of issue 7 replays the routes and the schedule in full.)
-/// O(dead PEs + units x tensors + classes + exception hops + phases).
+/// O(dead PEs + units x tensors + classes + exception hops + phases, plus the fabric's PEs for each
+/// wafer with exception routes: two flat arrays, one wafer at a time).
 public enum PlanCheck {
     /// Every problem found (empty for a consistent plan).
     public static func problems(_ plan: Plan) -> [String] {
@@ -101,48 +102,55 @@ public enum PlanCheck {
         }
         for b in plan.routing.bundles where b.color < 0 || b.color >= budget { fail("bundle \(b.id): color \(b.color) outside 0..<\(budget)") }
 
-        // Exception routes: live walks, colors held by one route per PE, overlay routes on the overlay.
-        var held: [Int: [Int32: UInt64]] = [:]
-        var deadLinkSets: [Int: Set<Int32>] = [:], overlaySets: [Int: Set<Int32>] = [:]
-        for w in plan.wafers {
-            deadLinkSets[w.index] = Set(w.deadLinks)
-            overlaySets[w.index] = Set(w.overlayPes)
-            var map: [Int32: UInt64] = [:]
-            let overlayBits = w.overlayColors.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(max(0, min(63, $1)))) }
-            for pe in w.overlayPes { map[pe] = overlayBits }
-            held[w.index] = map
-        }
+        // Exception routes: live walks, colors held by one route per PE, overlay routes on the
+        // overlay. One wafer at a time on flat per-PE arrays (a byte of state and a color mask
+        // per PE, reused from wafer to wafer), so each hop costs two loads, not hash lookups.
         let exceptions = plan.routing.exceptions
         if !exceptions.isRectangular { fail("routing: the exception lists have different lengths") }
+        var byWafer: [Int: [Int]] = [:]
         for k in 0..<(exceptions.isRectangular ? exceptions.count : 0) {
-            let e = exceptions[k]
-            guard waferIndex[e.wafer] != nil, let dead = deadSets[e.wafer] else { fail("exception \(k): wafer \(e.wafer) is not in the plan"); continue }
-            guard let path = e.path(width: width, height: height) else { fail("exception \(k): its moves leave the fabric or are not N, E, S, W"); continue }
-            let deadLinks = deadLinkSets[e.wafer] ?? []
-            for (a, b) in zip(path, path.dropFirst()) {
-                let link = b == a + 1 ? 2 * a : b == a - 1 ? 2 * b : b > a ? 2 * a + 1 : 2 * b + 1
-                if (b == a + 1 || b == a - 1) && Int(min(a, b)) / width != Int(max(a, b)) / width { fail("exception \(k): wraps around a fabric row") }
-                if deadLinks.contains(link) { fail("exception \(k): crosses a dead link") }
+            if waferIndex[exceptions.wafer[k]] == nil || deadSets[exceptions.wafer[k]] == nil {
+                fail("exception \(k): wafer \(exceptions.wafer[k]) is not in the plan"); continue
             }
-            if path.contains(where: { dead.contains($0) }) { fail("exception \(k): passes a dead or sealed PE") }
-            if e.overlay {
-                let overlay = overlaySets[e.wafer] ?? []
-                if !path.allSatisfy({ overlay.contains($0) }) { fail("exception \(k): an overlay route leaves the overlay") }
-                continue
-            }
-            if e.colors.isEmpty { continue }  // unresolved: counted below
-            guard e.colors.count == e.runStarts.count, e.runStarts.first == 0, zip(e.runStarts, e.runStarts.dropFirst()).allSatisfy({ $0 < $1 }),
-                  (e.runStarts.last ?? 0) < path.count, e.colors.allSatisfy({ $0 >= 0 && $0 < budget }) else {
-                fail("exception \(k): its color runs are malformed"); continue
-            }
-            var previous: UInt64 = 0
-            for i in path.indices {
-                let mask = e.colorMask(at: i, pathCount: path.count)
-                if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
-                previous = mask
-                let pe = path[i]
-                if (held[e.wafer]?[pe] ?? 0) & mask != 0 { fail("exception \(k): takes a color another route or the overlay holds at PE \(pe)") }
-                held[e.wafer]?[pe, default: 0] |= mask
+            byWafer[exceptions.wafer[k], default: []].append(k)
+        }
+        // Bits of `state`: 1 dead or sealed, 2 overlay, 4 east link dead, 8 south link dead.
+        var state = [UInt8](), held = [UInt64]()
+        for w in plan.wafers {
+            guard let list = byWafer[w.index], !list.isEmpty else { continue }
+            state = [UInt8](repeating: 0, count: pes)
+            held = [UInt64](repeating: 0, count: pes)
+            for pe in w.deadPes + w.sealedPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 1 }
+            let overlayBits = w.overlayColors.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(max(0, min(63, $1)))) }
+            for pe in w.overlayPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 2; held[Int(pe)] = overlayBits }
+            for link in w.deadLinks where link >= 0 && Int(link) / 2 < pes { state[Int(link) / 2] |= link % 2 == 0 ? 4 : 8 }
+            for k in list {
+                let e = exceptions[k]
+                guard let path = e.path(width: width, height: height) else { fail("exception \(k): its moves leave the fabric or are not N, E, S, W"); continue }
+                for (a, b) in zip(path, path.dropFirst()) {
+                    let horizontal = b == a + 1 || b == a - 1
+                    if horizontal && Int(min(a, b)) / width != Int(max(a, b)) / width { fail("exception \(k): wraps around a fabric row") }
+                    if state[Int(min(a, b))] & (horizontal ? 4 : 8) != 0 { fail("exception \(k): crosses a dead link") }
+                }
+                if path.contains(where: { state[Int($0)] & 1 != 0 }) { fail("exception \(k): passes a dead or sealed PE") }
+                if e.overlay {
+                    if !path.allSatisfy({ state[Int($0)] & 2 != 0 }) { fail("exception \(k): an overlay route leaves the overlay") }
+                    continue
+                }
+                if e.colors.isEmpty { continue }  // unresolved: counted below
+                guard e.colors.count == e.runStarts.count, e.runStarts.first == 0, zip(e.runStarts, e.runStarts.dropFirst()).allSatisfy({ $0 < $1 }),
+                      (e.runStarts.last ?? 0) < path.count, e.colors.allSatisfy({ $0 >= 0 && $0 < budget }) else {
+                    fail("exception \(k): its color runs are malformed"); continue
+                }
+                var previous: UInt64 = 0
+                for i in path.indices {
+                    let mask = e.colorMask(at: i, pathCount: path.count)
+                    if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
+                    previous = mask
+                    let pe = Int(path[i])
+                    if held[pe] & mask != 0 { fail("exception \(k): takes a color another route or the overlay holds at PE \(pe)") }
+                    held[pe] |= mask
+                }
             }
         }
 

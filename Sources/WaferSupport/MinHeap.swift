@@ -4,6 +4,8 @@ public struct MinHeap: Sendable {
     public init() {}
     private var items: [(Double, Int)] = []
     public var isEmpty: Bool { items.isEmpty }
+    /// Empties the heap, keeping its storage for reuse.
+    public mutating func removeAll() { items.removeAll(keepingCapacity: true) }
 
     @inline(__always) private static func less(_ a: (Double, Int), _ b: (Double, Int)) -> Bool { a.0 < b.0 || (a.0 == b.0 && a.1 < b.1) }
 

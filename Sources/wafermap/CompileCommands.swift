@@ -40,7 +40,7 @@ struct CompileCommand: ParsableCommand {
                 let files = try WaferPictures.write(result.plan, to: svg)
                 writeStdout("pictures    \(files.count) SVG files in \(svg) (\(files.count - 1) wafers and overview.svg)\n")
             }
-            if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
+            if pipeline.timing { writeStderr(TimingReport.render(result.timings, wallSeconds: result.totalSeconds)) }
             if !result.problems.isEmpty {
                 throw DiagnosticError(Diagnostic(.error, "the plan written to \(result.planPath) failed its consistency check (\(result.problems.count) problem\(result.problems.count == 1 ? "" : "s"))", at: nil,
                                                  notes: result.problems.map { .note($0) }))

@@ -500,6 +500,7 @@ struct WaferRouter {
         var paths = Array(repeating: [Int32](), count: requests.count)
         var iterations = 0
         var bestOverused = Int.max, stalled = 0
+        var scratch = SearchScratch()
         for iteration in 0..<Self.maxIterations {
             iterations = iteration + 1
             let present = Float(0.5 * pow(1.8, Double(iteration)))
@@ -508,7 +509,7 @@ struct WaferRouter {
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
                 var found: [Int32]?
                 for margin in Self.margins.map({ $0 + 2 * iteration }) {
-                    found = grid.cheapestPath(from: request.source, to: request.sink, margin: margin) { pe in
+                    found = grid.cheapestPath(from: request.source, to: request.sink, margin: margin, scratch: &scratch) { pe in
                         let over = max(0, Int(occupancy[pe]) + 1 - Int(capacity[pe]))
                         return Double(1 + history[pe] + present * Float(over))
                     }
