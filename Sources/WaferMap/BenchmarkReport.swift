@@ -22,8 +22,9 @@ public struct BenchmarkRow: Sendable, Encodable {
     /// Whether the executor found the plan valid and its numeric sample agreeing.
     public var executorPassed: Bool
 
-    /// A compile's row: every pass, then emit plan, write plan, check plan (read back and
-    /// `PlanCheck`), the executor's structural check, numeric sample check and timing simulation.
+    /// A compile's row: every pass, then emit plan, write plan, read plan back, check plan
+    /// (`PlanCheck`), the executor's structural check, numeric sample check and timing
+    /// simulation (the plan write and read-back overlap the checks).
     public init(model: String, target: String, compile result: CompileResult) {
         self.init(model: model, target: target, count: result.report.results.first, timings: result.timings, totalSeconds: result.totalSeconds)
         planBytes = result.planBytes

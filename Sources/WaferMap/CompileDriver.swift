@@ -124,7 +124,7 @@ extension Driver {
             let check = StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds)
             return .checks(problems: problems, execution: Executor.run(plan, options: executorOptions), check: check)
         }
-        guard case let .file(fileResult) = lanes[0], case let .checks(checkProblems, execution, check) = lanes[1] else {
+        guard lanes.count == 2, case let .file(fileResult) = lanes[0], case let .checks(checkProblems, execution, check) = lanes[1] else {
             throw .error("internal: the compile's check lanes returned out of order", at: nil)
         }
         let file = try fileResult.get()

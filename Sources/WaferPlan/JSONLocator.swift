@@ -18,6 +18,8 @@ public struct JSONLocator {
         case valid
         /// A syntax error at this position: a message, and where.
         case invalid(String, Position)
+        /// Well-formed so far, but beyond the scan's `Limits` here: why, and where.
+        case refused(String, Position)
         /// The value at the path searched for starts here.
         case found(Position)
     }
@@ -26,8 +28,8 @@ public struct JSONLocator {
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// Scans the whole text: `.valid` or the first syntax error, or with `limits`, the first
-    /// container nested deeper than they allow or number outside their range.
+    /// Scans the whole text: `.valid` or the first syntax error, or with `limits`, `.refused` at
+    /// the first container nested deeper than they allow or number outside their range.
     public func validate(limits: Limits? = nil) -> Outcome { scan(target: nil, limits: limits) }
 
     /// Bounds on hostile input, checked during the scan before anything is built from it.
@@ -121,7 +123,7 @@ public struct JSONLocator {
             if atTarget() { return .found(position(i)) }
             let c = bytes[i]
             if let limits, c == UInt8(ascii: "{") || c == UInt8(ascii: "["), stack.count >= limits.maxDepth {
-                return .invalid("nested deeper than \(limits.maxDepth) levels", position(i))
+                return .refused("nested deeper than \(limits.maxDepth) levels", position(i))
             }
             switch c {
             case UInt8(ascii: "{"):
@@ -154,7 +156,7 @@ public struct JSONLocator {
                     var key: String?
                     for step in path.reversed() { if case let .key(k) = step { key = k; break } }
                     let text = Substring(String(decoding: bytes[at..<i], as: UTF8.self))
-                    if let problem = limits.number(key, text) { return .invalid(problem, position(at)) }
+                    if let problem = limits.number(key, text) { return .refused(problem, position(at)) }
                 }
             default:
                 var matched = false

@@ -67,8 +67,9 @@ public enum PlanIO {
         let locator = JSONLocator(bytes)
         switch locator.validate(limits: PlanLimits.scan) {
         case let .invalid(message, at):
-            let what = message.hasPrefix("nested") || message.contains("out of range") ? "" : "not valid JSON: "
-            throw .error(what + message, at: SourceLocation(file: file, line: at.line, column: at.column))
+            throw .error("not valid JSON: " + message, at: SourceLocation(file: file, line: at.line, column: at.column))
+        case let .refused(message, at):
+            throw .error(message, at: SourceLocation(file: file, line: at.line, column: at.column))
         case .valid, .found: break
         }
         // Format and version first, so that a newer plan gets a clear message, not a type error.

@@ -137,7 +137,18 @@ import WaferTestSupport
         #expect(out.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
         let steps = try #require(rows.first?["steps"] as? [[String: Any]])
-        #expect(steps.compactMap { $0["step"] as? String }.contains("place"))
+        let names = steps.compactMap { $0["step"] as? String }
+        // Every stage the issue names: parse, each pass, plan write, structural check, numeric sample.
+        for name in ["front end (parse, lower, verify)", "assign-precision", "partition", "tile", "place", "route", "schedule",
+                     "emit plan", "write plan", "read plan back", "check plan", "structural check", "numeric check", "timing simulation"] {
+            #expect(names.contains(name), "\(name) missing from \(names)")
+        }
         #expect(steps.allSatisfy { ($0["peak_rss_mib"] as? Double ?? 0) > 0 })
+        #expect((rows.first?["plan_bytes"] as? Int ?? 0) > 1000 && rows.first?["executor_passed"] as? Bool == true)
+        // The plan went to a temporary directory, not the working directory.
+        #expect(!FileManager.default.fileExists(atPath: "tiny.plan.json") && !FileManager.default.fileExists(atPath: "bench.plan.json"))
+        let passesOnly = try CLI.run(["bench", "examples/models/tiny.yaml", "--passes-only", "--format", "json"])
+        let only = try #require(try JSONSerialization.jsonObject(with: Data(passesOnly.stdout.utf8)) as? [[String: Any]])
+        #expect((only.first?["steps"] as? [[String: Any]])?.contains { $0["step"] as? String == "write plan" } == false)
     }
 }
