@@ -43,10 +43,11 @@ public enum Executor {
         public var injectedFaults: Int
         public var numeric: NumericCheck.Result?
         public var timing: TimingSimulation?
-        public var seconds: [String: Double]
-        /// The same steps in the order they ran, with the process's peak resident bytes when
-        /// each ended (a high-water mark): fabric, routes, placement, schedule, numeric, timing.
+        /// The steps in the order they ran, with the process's peak resident bytes when each
+        /// ended (a high-water mark): fabric, routes, placement, schedule, numeric, timing.
         public var stages: [Stage] = []
+        /// Wall seconds per step name.
+        public var seconds: [String: Double] { Dictionary(stages.map { ($0.name, $0.seconds) }, uniquingKeysWith: +) }
         public var passed: Bool { violations.isEmpty && (numeric?.passed ?? true) }
     }
 
@@ -61,19 +62,17 @@ public enum Executor {
     /// lines + exception hops) for the structure; see NumericCheck and TimingSimulation.
     public static func run(_ plan: Plan, options: Options = Options()) -> Report {
         var log = ViolationLog()
-        var seconds: [String: Double] = [:]
         var stages: [Stage] = []
         func timed<T>(_ name: String, _ body: () -> T) -> T {
             let t0 = Date()
             let r = body()
-            seconds[name] = Date().timeIntervalSince(t0)
-            stages.append(Stage(name: name, seconds: seconds[name] ?? 0, peakResidentBytes: ProcessMemory.peakResidentBytes()))
+            stages.append(Stage(name: name, seconds: Date().timeIntervalSince(t0), peakResidentBytes: ProcessMemory.peakResidentBytes()))
             return r
         }
         let t = plan.target
         guard t.fabricWidth > 0, t.fabricHeight > 0, t.fabricWidth <= 1 << 15, t.fabricHeight <= 1 << 15, plan.routing.colorBudget <= 64 else {
             log.add(.plan, "target: a \(t.fabricWidth) x \(t.fabricHeight) fabric with \(plan.routing.colorBudget) colors is not one the executor can simulate")
-            return Report(violations: log, linesExpanded: 0, exceptionHops: 0, maxColorsPerPe: 0, injectedFaults: 0, numeric: nil, timing: nil, seconds: [:])
+            return Report(violations: log, linesExpanded: 0, exceptionHops: 0, maxColorsPerPe: 0, injectedFaults: 0, numeric: nil, timing: nil)
         }
         if plan.routing.colorBudget != t.routableColors - t.reservedColors {
             log.add(.plan, "routing: a budget of \(plan.routing.colorBudget) colors, the target allows \(t.routableColors - t.reservedColors)")
@@ -113,7 +112,7 @@ public enum Executor {
         }
         let timing = options.timing ? timed("timing") { TimingSimulation(plan: plan) } : nil
         return Report(violations: log, linesExpanded: replay.linesExpanded, exceptionHops: replay.exceptionHops, maxColorsPerPe: replay.maxColorsPerPe,
-                      injectedFaults: injected, numeric: numeric, timing: timing, seconds: seconds, stages: stages)
+                      injectedFaults: injected, numeric: numeric, timing: timing, stages: stages)
     }
 
     /// Weight values the plan's tensors hold (what `fullNumericLimit` is compared with). O(tensors).
