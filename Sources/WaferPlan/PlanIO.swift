@@ -41,18 +41,14 @@ public enum PlanIO {
 
     /// Reads the plan at `path`.
     public static func read(path: String) throws(DiagnosticError) -> Plan {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let handle = FileHandle(forReadingAtPath: path) else {
-            throw .error("cannot read plan '\(path)': \(isDirectory.boolValue ? "it is a directory" : "no such file or no permission")", at: nil)
-        }
-        defer { try? handle.close() }
         let data: Data
-        do {
-            // Never more than the limit plus one byte, whatever the file's size.
-            data = try handle.read(upToCount: PlanLimits.maxFileBytes + 1) ?? Data()
-        } catch {
-            throw .error("cannot read plan '\(path)': \((error as NSError).localizedDescription)", at: nil)
+        switch BoundedFile.read(path: path, maxBytes: PlanLimits.maxFileBytes) {
+        case let .success(bytes): data = bytes
+        case .failure(.missing): throw .error("cannot read plan '\(path)': no such file", at: nil)
+        case .failure(.directory): throw .error("cannot read plan '\(path)': it is a directory", at: nil)
+        case .failure(.tooLarge):
+            throw .error("the plan is larger than the \(Units.grouped(PlanLimits.maxFileBytes)) bytes plans are read up to", at: .startOf(path))
+        case let .failure(.unreadable(reason)): throw .error("cannot read plan '\(path)': \(reason)", at: nil)
         }
         return try decode(data, file: path)
     }

@@ -18,31 +18,16 @@ public enum YAMLReader {
 
     /// Reads a whole file, refusing anything larger than `limits.maxFileBytes` before reading it.
     public static func readFile(path: String, displayName: String, limits: YAMLLimits) throws(DiagnosticError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .error("no such file", at: .startOf(displayName))
-        }
-        guard !isDirectory.boolValue else {
-            throw .error("is a directory, expected a YAML file", at: .startOf(displayName))
-        }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let size = attributes[.size] as? NSNumber, size.intValue > limits.maxFileBytes {
-            throw .error("file is \(Units.grouped(size.intValue)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .error("cannot open file for reading", at: .startOf(displayName))
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: limits.maxFileBytes + 1) ?? Data()
-        } catch {
-            throw .error("cannot read file: \(error)", at: .startOf(displayName))
-        }
-        if data.count > limits.maxFileBytes {
+        switch BoundedFile.read(path: path, maxBytes: limits.maxFileBytes) {
+        case let .success(data): return [UInt8](data)
+        case .failure(.missing): throw .error("no such file", at: .startOf(displayName))
+        case .failure(.directory): throw .error("is a directory, expected a YAML file", at: .startOf(displayName))
+        case let .failure(.tooLarge(bytes?)):
+            throw .error("file is \(Units.grouped(bytes)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
+        case .failure(.tooLarge(nil)):
             throw .error("file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
+        case let .failure(.unreadable(reason)): throw .error(reason, at: .startOf(displayName))
         }
-        return [UInt8](data)
     }
 
     /// Parses `bytes` as a single YAML document. An empty stream (nothing but comments or
