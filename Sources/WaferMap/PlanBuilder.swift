@@ -66,10 +66,9 @@ public enum PlanBuilder {
                     let width = inCells ? (unit.cells?.cellWidth ?? tiling.slotWidth) : tiling.slotWidth
                     let height = inCells ? (unit.cells?.cellHeight ?? tiling.slotHeight) : tiling.slotHeight
                     let block = tileBlock(of: tensor, width: width, height: height)
-                    let rank = tensor.shape.count - (tensor.expertStacked ? 1 : 0)
                     tensors.append(PlanTensor(op: op.name, name: tensor.name, shape: tensor.shape, format: tensor.format.description,
-                                              orientation: rank <= 1 ? "vector" : TileOrientation.of(tensor.name).rawValue,
-                                              region: inCells ? "cell" : "slot", tileRows: block.rows, tileCols: block.cols,
+                                              orientation: PlanOrientation(tensor: tensor),
+                                              region: inCells ? .cell : .slot, tileRows: block.rows, tileCols: block.cols,
                                               bytesPerPe: tileBytes(of: tensor, width: width, height: height)))
                 }
             }
@@ -83,7 +82,7 @@ public enum PlanBuilder {
         let planSchedule = PlanSchedule(clockMhz: schedule.clockMHz, cyclesPerToken: schedule.cyclesPerToken, tokensPerS: schedule.tokensPerSecond,
                                         cyclesByKind: Dictionary(uniqueKeysWithValues: schedule.cyclesByKind.map { ($0.key.rawValue, $0.value) }),
                                         slowestUnit: schedule.slowestUnit,
-                                        phases: schedule.phases.map { PlanPhase(unit: $0.unit, kind: $0.kind.rawValue, label: $0.label, flow: $0.flow,
+                                        phases: schedule.phases.map { PlanPhase(unit: $0.unit, kind: PlanPhaseKind($0.kind), label: $0.label, flow: $0.flow,
                                                                                 startCycle: $0.start, endCycle: $0.end) },
                                         constants: schedule.constants)
         // Summary figures, from the same quality report `place` prints.
@@ -124,8 +123,8 @@ public enum PlanBuilder {
         let classWafer = Dictionary(uniqueKeysWithValues: r.classes.map { ($0.id, $0.wafer) })
         let bundleWafer = Dictionary(uniqueKeysWithValues: r.bundles.map { ($0.id, $0.wafer) })
         let classes = r.classes.map { c in
-            PlanClass(id: c.id, wafer: c.wafer, slot: c.slot, scope: c.scope, axis: c.axis.rawValue, columns: [c.columns.lowerBound, c.columns.upperBound],
-                      rows: [c.rows.lowerBound, c.rows.upperBound], segment: c.segment, mode: c.mode.rawValue, groups: c.groups, colors: c.colors,
+            PlanClass(id: c.id, wafer: c.wafer, slot: c.slot, scope: c.scope, axis: PlanAxis(c.axis), columns: [c.columns.lowerBound, c.columns.upperBound],
+                      rows: [c.rows.lowerBound, c.rows.upperBound], segment: c.segment, mode: PlanReductionMode(c.mode), groups: c.groups, colors: c.colors,
                       foldedInto: c.foldedInto, loadWavelets: c.loadWavelets, exceptions: c.exceptions, penaltyCycles: c.penaltyCycles)
         }
         let bundles = r.bundles.map { b in
@@ -136,13 +135,13 @@ public enum PlanBuilder {
         var exceptions = PlanExceptions()
         for e in r.exceptions {
             let bundle = e.role == .lane
-            exceptions.append(PlanException(wafer: (bundle ? bundleWafer[e.owner] : classWafer[e.owner]) ?? -1, ownerKind: bundle ? "bundle" : "class",
-                                 owner: e.owner, role: e.role.rawValue, carries: e.carries.map(\.rawValue), line: e.line, position: e.position,
+            exceptions.append(PlanException(wafer: (bundle ? bundleWafer[e.owner] : classWafer[e.owner]) ?? -1, ownerKind: bundle ? .bundle : .lineClass,
+                                 owner: e.owner, role: PlanRouteRole(e.role), carries: e.carries.map(PlanRouteRole.init), line: e.line, position: e.position,
                                  start: e.path.first ?? -1, moves: moves(e.path, width: width), colors: e.colors, runStarts: e.runStarts,
                                  overlay: e.overlay, extraHops: e.extraHops, relays: e.relays))
         }
         let flows = r.flows.map { f in
-            PlanFlow(id: f.id, unit: f.unit, kind: f.kind.rawValue, label: f.label, lineClass: f.lineClass, bundles: f.bundles, payloadWavelets: f.payloadWavelets)
+            PlanFlow(id: f.id, unit: f.unit, kind: PlanFlowKind(f.kind), label: f.label, lineClass: f.lineClass, bundles: f.bundles, payloadWavelets: f.payloadWavelets)
         }
         return PlanRouting(colorBudget: r.colorBudget, classes: classes, bundles: bundles, exceptions: exceptions, flows: flows)
     }

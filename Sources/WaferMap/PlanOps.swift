@@ -7,7 +7,7 @@ enum PlanOps {
     static func planOp(_ op: Op) -> PlanOp {
         func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         var attributes: [String: Int] = [:]
-        var activation: String?
+        var activation: PlanActivation?
         switch op.kind {
         case let .embedding(a):
             attributes = ["vocab": a.vocab, "hidden": a.hidden]
@@ -21,18 +21,18 @@ enum PlanOps {
                           "qk_rope_head_dim": a.qkRopeHeadDim, "v_head_dim": a.vHeadDim]
         case let .mlp(a):
             attributes = ["intermediate": a.intermediate, "gated": flag(a.gated), "bias": flag(a.bias)]
-            activation = a.activation.rawValue
+            activation = PlanActivation(a.activation)
         case let .moe(a):
             attributes = ["experts": a.experts, "top_k": a.topK, "expert_intermediate": a.expertIntermediate, "shared_experts": a.sharedExperts,
                           "shared_intermediate": a.sharedIntermediate, "gated": flag(a.gated), "router_bias": flag(a.routerBias),
                           "expert_bias": flag(a.expertBias)]
-            activation = a.activation.rawValue
+            activation = PlanActivation(a.activation)
         case .residualAdd:
             attributes = [:]
         case let .lmHead(a):
             attributes = ["vocab": a.vocab, "hidden": a.hidden, "tied": flag(a.tied), "bias": flag(a.bias)]
         }
-        return PlanOp(name: op.name, kind: op.kind.mnemonic, layer: op.layer ?? -1, attributes: attributes, activation: activation,
+        return PlanOp(name: op.name, kind: PlanOpKind(op.kind), layer: op.layer ?? -1, attributes: attributes, activation: activation,
                       tiedWeight: op.tiedWeight)
     }
 }

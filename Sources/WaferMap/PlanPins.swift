@@ -94,9 +94,10 @@ enum PlanPins {
     static func routing(_ plan: Plan, wafer w: PlanWafer, exceptionRows: [Int], path: String) throws(DiagnosticError) -> LayoutPins.KeptRouting {
         var classes: [LineClass] = []
         for c in plan.routing.classes where c.wafer == w.index {
-            guard let axis = LineAxis(rawValue: c.axis), let mode = AllreduceMode(rawValue: c.mode), c.columns.count == 2, c.rows.count == 2,
+            let axis = c.axis.ir, mode = c.mode.ir
+            guard c.columns.count == 2, c.rows.count == 2,
                   c.columns[0] <= c.columns[1], c.rows[0] <= c.rows[1] else {
-                throw .error("\(path): line class \(c.id) has an axis, mode or range this build does not read", at: nil)
+                throw .error("\(path): line class \(c.id) has a column or row range this build does not read", at: nil)
             }
             var k = LineClass(id: c.id, wafer: c.wafer, slot: c.slot, scope: c.scope, axis: axis, columns: c.columns[0]..<c.columns[1],
                               rows: c.rows[0]..<c.rows[1], segment: c.segment, mode: mode, groups: c.groups, colors: c.colors)
@@ -114,14 +115,11 @@ enum PlanPins {
         let table = plan.routing.exceptions
         for i in exceptionRows {
             let e = table[i]
-            guard let role = ExceptionRole(rawValue: e.role), let path = e.path(width: plan.target.fabricWidth, height: plan.target.fabricHeight) else {
-                throw .error("\(path): exception route \(i) has a role or moves this build does not read", at: nil)
+            let role = e.role.ir
+            guard let path = e.path(width: plan.target.fabricWidth, height: plan.target.fabricHeight) else {
+                throw .error("\(path): exception route \(i) has moves this build does not read", at: nil)
             }
-            var carries: [ExceptionRole] = []
-            for c in e.carries {
-                guard let r = ExceptionRole(rawValue: c) else { throw .error("\(path): exception route \(i) carries '\(c)'", at: nil) }
-                carries.append(r)
-            }
+            let carries = e.carries.map(\.ir)
             var k = RouteException(owner: e.owner, role: role, line: e.line, position: e.position, path: path, extraHops: e.extraHops)
             k.carries = carries; k.colors = e.colors; k.runStarts = e.runStarts; k.relays = e.relays; k.overlay = e.overlay
             exceptions.append(k)

@@ -230,7 +230,7 @@ struct WaferRelative {
     func exceptions(_ wafer: Int) -> [PlanException] {
         (exceptionRows[wafer] ?? []).map { k in
             var r = plan.routing.exceptions[k]
-            r.owner = (r.ownerKind == "bundle" ? bundleIndex[r.owner] : classIndex[r.owner]) ?? -1
+            r.owner = (r.ownerKind == .bundle ? bundleIndex[r.owner] : classIndex[r.owner]) ?? -1
             return r
         }
     }

@@ -63,7 +63,7 @@ public enum WaferPictures {
         guard let first = units.first else { return .dense }
         if first.name.hasPrefix("embed") { return .embedding }
         if units.allSatisfy({ $0.name.hasPrefix("lm_head") || $0.name.hasPrefix("norm") }) { return .head }
-        if units.allSatisfy({ $0.tensors.allSatisfy { $0.region == "cell" } && $0.experts[1] > $0.experts[0] }) { return .experts }
+        if units.allSatisfy({ $0.tensors.allSatisfy { $0.region == .cell } && $0.experts[1] > $0.experts[0] }) { return .experts }
         if units.contains(where: { $0.experts.count == 2 && $0.experts[1] > $0.experts[0] }) { return .moe }
         return .dense
     }

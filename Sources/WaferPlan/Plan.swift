@@ -201,13 +201,13 @@ public struct PlanTensor: Codable, Sendable, Equatable {
     public var name: String
     public var shape: [Int]
     public var format: String
-    public var orientation: String
+    public var orientation: PlanOrientation
     /// `slot` (the whole slot) or `cell` (each routed expert's cell).
-    public var region: String
+    public var region: PlanRegion
     public var tileRows: Int
     public var tileCols: Int
     public var bytesPerPe: Int
-    public init(op: String, name: String, shape: [Int], format: String, orientation: String, region: String, tileRows: Int, tileCols: Int, bytesPerPe: Int) {
+    public init(op: String, name: String, shape: [Int], format: String, orientation: PlanOrientation, region: PlanRegion, tileRows: Int, tileCols: Int, bytesPerPe: Int) {
         self.op = op; self.name = name; self.shape = shape; self.format = format; self.orientation = orientation; self.region = region
         self.tileRows = tileRows; self.tileCols = tileCols; self.bytesPerPe = bytesPerPe
     }
@@ -245,16 +245,16 @@ public struct PlanUnit: Codable, Sendable, Equatable {
 /// added to the residual stream (`add`), which becomes the current value.
 public struct PlanOp: Codable, Sendable, Equatable {
     public var name: String
-    public var kind: String
+    public var kind: PlanOpKind
     /// The decoder layer, or -1 outside the layer stack.
     public var layer: Int
     public var attributes: [String: Int]
     /// The activation function of an MLP or MoE (`silu`, `gelu`, `gelu_tanh`, `relu`, `relu2`,
     /// `swiglu_oai`); nil otherwise.
-    public var activation: String?
+    public var activation: PlanActivation?
     /// A tied head's weight: the full name of the tensor it reads (`embed_tokens.weight`).
     public var tiedWeight: String?
-    public init(name: String, kind: String, layer: Int, attributes: [String: Int], activation: String?, tiedWeight: String?) {
+    public init(name: String, kind: PlanOpKind, layer: Int, attributes: [String: Int], activation: PlanActivation?, tiedWeight: String?) {
         self.name = name; self.kind = kind; self.layer = layer; self.attributes = attributes; self.activation = activation; self.tiedWeight = tiedWeight
     }
 

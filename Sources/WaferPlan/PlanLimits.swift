@@ -121,9 +121,10 @@ public enum PlanLimits {
             }
             for (j, tensor) in u.tensors.enumerated() {
                 let path: [Step] = [.key("units"), .index(i), .key("tensors"), .index(j)]
-                let rank = tensor.orientation == "vector" ? 1 : tensor.region == "cell" ? 3 : 2
+                let rank = planTensorRank(orientation: tensor.orientation, region: tensor.region)
                 if tensor.shape.count != rank {
-                    return ("a \(tensor.orientation == "vector" ? "vector" : tensor.region == "cell" ? "stacked expert" : "matrix") tensor has \(rank) dimension\(rank == 1 ? "" : "s"), not \(tensor.shape.count)", path + [.key("shape")])
+                    let kind = planTensorKind(orientation: tensor.orientation, region: tensor.region)
+                    return ("a \(kind) tensor has \(rank) dimension\(rank == 1 ? "" : "s"), not \(tensor.shape.count)", path + [.key("shape")])
                 }
                 var elements = 1
                 for (k, d) in tensor.shape.enumerated() {
@@ -150,6 +151,14 @@ public enum PlanLimits {
                 for (key, value) in op.attributes.sorted(by: { $0.key < $1.key }) where value < 0 || value > maxAttribute {
                     return ("an op attribute must be between 0 and \(maxAttribute)", [.key("units"), .index(i), .key("ops"), .index(j), .key("attributes"), .key(key)])
                 }
+            }
+        }
+        for (key, _) in plan.schedule.cyclesByKind.sorted(by: { $0.key < $1.key }) where PlanPhaseKind(rawValue: key) == nil {
+            return (PlanPhaseKind.unknown(key), [.key("schedule"), .key("cycles_by_kind"), .key(key)])
+        }
+        for (k, list) in plan.routing.exceptions.carries.enumerated() {
+            for word in list.split(separator: ",", omittingEmptySubsequences: false) where PlanRouteRole(rawValue: String(word)) == nil {
+                return (PlanRouteRole.unknown(String(word)), [.key("routing"), .key("exceptions"), .key("carries"), .index(k)])
             }
         }
         for (i, c) in plan.routing.classes.enumerated() {

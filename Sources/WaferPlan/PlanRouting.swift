@@ -24,13 +24,13 @@ public struct PlanClass: Codable, Sendable, Equatable {
     public var slot: Int
     /// `slot` or `cells WxH`.
     public var scope: String
-    public var axis: String
+    public var axis: PlanAxis
     /// Logical column and row ranges `[first, end)` within the slot.
     public var columns: [Int]
     public var rows: [Int]
     public var segment: Int
     /// `tree` or `chain`, and the tree's number of groups.
-    public var mode: String
+    public var mode: PlanReductionMode
     public var groups: Int
     public var colors: [Int]
     /// Set when the class has no colors of its own and runs on this class's lines.
@@ -38,7 +38,7 @@ public struct PlanClass: Codable, Sendable, Equatable {
     public var loadWavelets: Int
     public var exceptions: Int
     public var penaltyCycles: Int
-    public init(id: Int, wafer: Int, slot: Int, scope: String, axis: String, columns: [Int], rows: [Int], segment: Int, mode: String, groups: Int,
+    public init(id: Int, wafer: Int, slot: Int, scope: String, axis: PlanAxis, columns: [Int], rows: [Int], segment: Int, mode: PlanReductionMode, groups: Int,
                 colors: [Int], foldedInto: Int?, loadWavelets: Int, exceptions: Int, penaltyCycles: Int) {
         self.id = id; self.wafer = wafer; self.slot = slot; self.scope = scope; self.axis = axis; self.columns = columns; self.rows = rows
         self.segment = segment; self.mode = mode; self.groups = groups; self.colors = colors; self.foldedInto = foldedInto
@@ -106,11 +106,11 @@ public struct PlanBundle: Codable, Sendable, Equatable {
 public struct PlanException: Sendable, Equatable {
     public var wafer: Int
     /// `class` or `bundle`, and its id.
-    public var ownerKind: String
+    public var ownerKind: PlanOwnerKind
     public var owner: Int
     /// `stream`, `leader`, `broadcast`, `lane`; `carries`: every transfer sharing the path.
-    public var role: String
-    public var carries: [String]
+    public var role: PlanRouteRole
+    public var carries: [PlanRouteRole]
     public var line: Int
     public var position: Int
     public var start: Int32
@@ -120,7 +120,7 @@ public struct PlanException: Sendable, Equatable {
     public var overlay: Bool
     public var extraHops: Int
     public var relays: Int
-    public init(wafer: Int, ownerKind: String, owner: Int, role: String, carries: [String], line: Int, position: Int, start: Int32, moves: String,
+    public init(wafer: Int, ownerKind: PlanOwnerKind, owner: Int, role: PlanRouteRole, carries: [PlanRouteRole], line: Int, position: Int, start: Int32, moves: String,
                 colors: [Int], runStarts: [Int], overlay: Bool, extraHops: Int, relays: Int) {
         self.wafer = wafer; self.ownerKind = ownerKind; self.owner = owner; self.role = role; self.carries = carries; self.line = line
         self.position = position; self.start = start; self.moves = moves; self.colors = colors; self.runStarts = runStarts
@@ -162,9 +162,9 @@ public struct PlanException: Sendable, Equatable {
 /// The exception routes, one list per `PlanException` field (`carries` joined by commas).
 public struct PlanExceptions: Codable, Sendable, Equatable {
     public var wafer: [Int] = []
-    public var ownerKind: [String] = []
+    public var ownerKind: [PlanOwnerKind] = []
     public var owner: [Int] = []
-    public var role: [String] = []
+    public var role: [PlanRouteRole] = []
     public var carries: [String] = []
     public var line: [Int] = []
     public var position: [Int] = []
@@ -182,7 +182,7 @@ public struct PlanExceptions: Codable, Sendable, Equatable {
 
     public mutating func append(_ e: PlanException) {
         wafer.append(e.wafer); ownerKind.append(e.ownerKind); owner.append(e.owner); role.append(e.role)
-        carries.append(e.carries.joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
+        carries.append(e.carries.map(\.rawValue).joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
         moves.append(e.moves); colors.append(e.colors); runStarts.append(e.runStarts); overlay.append(e.overlay)
         extraHops.append(e.extraHops); relays.append(e.relays)
     }
@@ -206,7 +206,7 @@ public struct PlanExceptions: Codable, Sendable, Equatable {
     /// Exception `k` as a row; `k` must be below `count` and the lists rectangular.
     public subscript(k: Int) -> PlanException {
         PlanException(wafer: wafer[k], ownerKind: ownerKind[k], owner: owner[k], role: role[k],
-                      carries: carries[k].split(separator: ",").map(String.init), line: line[k], position: position[k], start: start[k],
+                      carries: carries[k].split(separator: ",").compactMap { PlanRouteRole(rawValue: String($0)) }, line: line[k], position: position[k], start: start[k],
                       moves: moves[k], colors: colors[k], runStarts: runStarts[k], overlay: overlay[k], extraHops: extraHops[k], relays: relays[k])
     }
 }
@@ -216,12 +216,12 @@ public struct PlanExceptions: Codable, Sendable, Equatable {
 public struct PlanFlow: Codable, Sendable, Equatable {
     public var id: Int
     public var unit: Int
-    public var kind: String
+    public var kind: PlanFlowKind
     public var label: String
     public var lineClass: Int?
     public var bundles: [Int]
     public var payloadWavelets: Int
-    public init(id: Int, unit: Int, kind: String, label: String, lineClass: Int?, bundles: [Int], payloadWavelets: Int) {
+    public init(id: Int, unit: Int, kind: PlanFlowKind, label: String, lineClass: Int?, bundles: [Int], payloadWavelets: Int) {
         self.id = id; self.unit = unit; self.kind = kind; self.label = label; self.lineClass = lineClass; self.bundles = bundles
         self.payloadWavelets = payloadWavelets
     }
@@ -247,12 +247,12 @@ public struct PlanSchedule: Codable, Sendable, Equatable {
 /// A phase: `[start_cycle, end_cycle)` of the decode step.
 public struct PlanPhase: Codable, Sendable, Equatable {
     public var unit: Int
-    public var kind: String
+    public var kind: PlanPhaseKind
     public var label: String
     public var flow: Int?
     public var startCycle: Int
     public var endCycle: Int
-    public init(unit: Int, kind: String, label: String, flow: Int?, startCycle: Int, endCycle: Int) {
+    public init(unit: Int, kind: PlanPhaseKind, label: String, flow: Int?, startCycle: Int, endCycle: Int) {
         self.unit = unit; self.kind = kind; self.label = label; self.flow = flow; self.startCycle = startCycle; self.endCycle = endCycle
     }
 }

@@ -60,7 +60,7 @@ import WaferTestSupport
 
     @Test func aTileHeldTwiceIsCaught() throws {
         var plan = try Self.compile()
-        let layer = try #require(plan.units.firstIndex { $0.ops.contains { $0.kind == "moe" } })
+        let layer = try #require(plan.units.firstIndex { $0.ops.contains { $0.kind == .moe } })
         plan.units.insert(plan.units[layer], at: layer + 1)
         let report = Self.numeric(plan)
         #expect(report.violations.items.contains { $0.category == .placement && $0.message.contains("held by 2 units") })
@@ -69,7 +69,7 @@ import WaferTestSupport
 
     @Test func aReductionTreeMissingAPEIsCaught() throws {
         var plan = try Self.compile()
-        let c = try #require(plan.routing.classes.firstIndex { $0.axis == "columns" && $0.scope == "slot" })
+        let c = try #require(plan.routing.classes.firstIndex { $0.axis == .columns && $0.scope == "slot" })
         plan.routing.classes[c].rows[1] -= 1
         let report = Self.numeric(plan)
         #expect(report.violations.items.contains { $0.category == .numeric && $0.message.contains("does not reach the tile") && $0.message.contains("row \(plan.routing.classes[c].rows[1])") })

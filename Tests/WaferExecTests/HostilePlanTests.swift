@@ -66,8 +66,8 @@ import WaferTestSupport
     /// crashed the numeric check with an index out of range.
     @Test func aTensorOfTheWrongShapeSkipsTheNumericCheck() throws {
         var plan = try PlanIO.read(path: TestPaths.fixture(Self.fixture))
-        let u = try #require(plan.units.firstIndex { $0.tensors.contains { $0.orientation != "vector" && $0.region != "cell" } })
-        let t = try #require(plan.units[u].tensors.firstIndex { $0.orientation != "vector" && $0.region != "cell" })
+        let u = try #require(plan.units.firstIndex { $0.tensors.contains { $0.orientation != .vector && $0.region != .cell } })
+        let t = try #require(plan.units[u].tensors.firstIndex { $0.orientation != .vector && $0.region != .cell })
         plan.units[u].tensors[t].shape[1] += 7
         var options = Executor.Options()
         options.numeric = true

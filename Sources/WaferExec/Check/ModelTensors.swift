@@ -28,10 +28,10 @@ public enum ModelTensors {
             return out
         }
         switch op.kind {
-        case "embedding": return [t("weight", [op["vocab"], op["hidden"]])]
-        case "rmsnorm", "layernorm":
+        case .embedding: return [t("weight", [op["vocab"], op["hidden"]])]
+        case .rmsnorm, .layernorm:
             return [t("weight", [op["width"]])] + (op["bias"] == 1 ? [t("bias", [op["width"]])] : [])
-        case "attention":
+        case .attention:
             let q = op["heads"] * op["head_dim"], kv = op["kv_heads"] * op["head_dim"]
             var out = [t("q_proj.weight", [q, hidden]), t("k_proj.weight", [kv, hidden]), t("v_proj.weight", [kv, hidden]), t("o_proj.weight", [hidden, q])]
             if op["qkv_bias"] == 1 { out += [t("q_proj.bias", [q]), t("k_proj.bias", [kv]), t("v_proj.bias", [kv])] }
@@ -39,7 +39,7 @@ public enum ModelTensors {
             if op["qk_norm"] == 1 { out += [t("q_norm.weight", [op["head_dim"]]), t("k_norm.weight", [op["head_dim"]])] }
             if op["sinks"] == 1 { out.append(t("sinks", [op["heads"]])) }
             return out
-        case "mla":
+        case .mla:
             let h = op["heads"], nope = op["qk_nope_head_dim"], rope = op["qk_rope_head_dim"], v = op["v_head_dim"], rank = op["kv_lora_rank"]
             var out: [Expected] = []
             if op["q_lora_rank"] > 0 {
@@ -50,8 +50,8 @@ public enum ModelTensors {
             }
             return out + [t("kv_a_proj_with_mqa.weight", [rank + rope, hidden]), t("kv_a_layernorm.weight", [rank]),
                           t("kv_b_proj.weight", [h * (nope + v), rank]), t("o_proj.weight", [hidden, h * v])]
-        case "mlp": return mlp("", op["intermediate"], experts: nil)
-        case "moe":
+        case .mlp: return mlp("", op["intermediate"], experts: nil)
+        case .moe:
             var out = [t("gate.weight", [op["experts"], hidden])]
             if op["router_bias"] == 1 { out.append(t("gate.bias", [op["experts"]])) }
             out += mlp("experts.", op["expert_intermediate"], experts: op["experts"])
@@ -60,7 +60,7 @@ public enum ModelTensors {
                 out += mlp("shared_experts.", op["shared_experts"] * op["shared_intermediate"], experts: nil)
             }
             return out
-        case "lm_head":
+        case .lmHead:
             return (op["tied"] == 1 ? [] : [t("weight", [op["vocab"], op["hidden"]])]) + (op["bias"] == 1 ? [t("bias", [op["vocab"]])] : [])
         default: return []
         }

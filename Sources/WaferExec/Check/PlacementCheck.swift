@@ -12,7 +12,7 @@ public struct TileRegion: Sendable {
     /// The region of `tensor` of `unit` (for a cell tensor, of routed expert `expert`); nil
     /// when the unit has no cell for that expert. O(1).
     public static func of(_ unit: PlanUnit, _ tensor: PlanTensor, expert: Int?, wafer: PlanWafer) -> TileRegion? {
-        guard tensor.region == "cell" else { return TileRegion(column0: 0, row0: 0, width: wafer.slotWidth, height: wafer.slotHeight) }
+        guard tensor.region == .cell else { return TileRegion(column0: 0, row0: 0, width: wafer.slotWidth, height: wafer.slotHeight) }
         guard let cells = unit.cells, let e = expert, unit.experts.count == 2, e >= unit.experts[0], e < unit.experts[1],
               cells.columns > 0, cells.expertsPerCell > 0 else { return nil }
         let index = (e - unit.experts[0]) / cells.expertsPerCell
@@ -25,7 +25,7 @@ public struct TileRegion: Sendable {
     /// holds out rows [i * tr, ...) and in columns [j * tc, ...); `in-cols`: out rows
     /// [j * tr, ...) and in columns [i * tc, ...).
     public static func block(_ t: PlanTensor, column i: Int, row j: Int, out: Int, in inDim: Int) -> (rows: Range<Int>, cols: Range<Int>) {
-        let (ri, ci) = t.orientation == "in-cols" ? (j, i) : (i, j)
+        let (ri, ci) = t.orientation == .inCols ? (j, i) : (i, j)
         let r0 = min(ri * t.tileRows, out), c0 = min(ci * t.tileCols, inDim)
         return (r0..<min(r0 + t.tileRows, out), c0..<min(c0 + t.tileCols, inDim))
     }
@@ -45,7 +45,7 @@ public enum PlacementCheck {
         var shapesAgree = true
         let t = plan.target
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
-        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
+        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 0
         if hidden <= 0 { log.add(.plan, "the plan has no embedding op, so the model's width is unknown") }
 
         // Expected tensors from the ops; who holds them.
@@ -84,8 +84,8 @@ public enum PlacementCheck {
                     if e.stacked && (u.experts.first ?? 0) < (u.experts.last ?? 0) { log.add(.placement, "unit \(u.name): tensor \(full) has no expert cells") }
                     continue
                 }
-                let (along, across) = tensor.orientation == "in-cols" ? (region.height, region.width) : (region.width, region.height)
-                if tensor.orientation == "vector" {
+                let (along, across) = tensor.orientation == .inCols ? (region.height, region.width) : (region.width, region.height)
+                if tensor.orientation == .vector {
                     if tensor.tileCols * region.width < out && tensor.tileCols * region.height < out { log.add(.placement, "unit \(u.name): the tiles of \(full) cover \(tensor.tileCols) x \(region.width) of its \(out) values") }
                 } else if tensor.tileRows * along < out || tensor.tileCols * across < inDim {
                     log.add(.placement, "unit \(u.name): the \(tensor.tileRows) x \(tensor.tileCols) tiles of \(full) on a \(region.width) x \(region.height) region cover \(min(out, tensor.tileRows * along)) x \(min(inDim, tensor.tileCols * across)) of its \(out) x \(inDim) values")
@@ -123,8 +123,8 @@ public enum PlacementCheck {
                 let tokens = (op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) : plan.inputs.contextTokens) * max(plan.inputs.batch, 1)
                 let perToken: Int
                 switch op.kind {
-                case "attention": perToken = 2 * op["kv_heads"] * op["head_dim"]
-                case "mla": perToken = op["kv_lora_rank"] + op["qk_rope_head_dim"]
+                case .attention: perToken = 2 * op["kv_heads"] * op["head_dim"]
+                case .mla: perToken = op["kv_lora_rank"] + op["qk_rope_head_dim"]
                 default: perToken = 0
                 }
                 // Saturating: a hostile plan's context and sizes must not overflow.

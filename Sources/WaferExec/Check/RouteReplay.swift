@@ -28,9 +28,9 @@ public struct RouteReplay: Sendable {
     public static func key(_ cls: Int, _ line: Int, _ member: Int) -> Int { (cls << 40) | (line << 20) | member }
 
     /// An exception's endpoints and what it carries.
-    struct Carried: Sendable { var roles: Set<String>; var valid: Bool }
+    struct Carried: Sendable { var roles: Set<PlanRouteRole>; var valid: Bool }
     /// Which routes an exception stands in for: its wafer, owner and end PEs.
-    struct RouteKey: Hashable, Sendable { var wafer: Int; var kind: String; var owner: Int; var from: Int; var to: Int }
+    struct RouteKey: Hashable, Sendable { var wafer: Int; var kind: PlanOwnerKind; var owner: Int; var from: Int; var to: Int }
     /// A class's stream exceptions leaving one PE.
     struct StreamKey: Hashable, Sendable { var wafer: Int; var owner: Int; var from: Int }
 
@@ -100,15 +100,15 @@ public struct RouteReplay: Sendable {
             entry.roles.formUnion(roles)
             entry.valid = entry.valid && valid
             carried[key] = entry
-            if roles.contains("stream") && e.ownerKind == "class" { streamsFrom[StreamKey(wafer: e.wafer, owner: e.owner, from: Int(path[0])), default: []].append(Int(path[path.count - 1])) }
+            if roles.contains(.stream) && e.ownerKind == .lineClass { streamsFrom[StreamKey(wafer: e.wafer, owner: e.owner, from: Int(path[0])), default: []].append(Int(path[path.count - 1])) }
         }
         let carriedRoutes = carried, streams = streamsFrom, taken = colorsTaken
-        @Sendable func carries(_ wafer: Int, _ kind: String, _ owner: Int, _ from: Int, _ to: Int, _ role: String) -> Bool {
+        @Sendable func carries(_ wafer: Int, _ kind: PlanOwnerKind, _ owner: Int, _ from: Int, _ to: Int, _ role: PlanRouteRole) -> Bool {
             guard let c = carriedRoutes[RouteKey(wafer: wafer, kind: kind, owner: owner, from: from, to: to)] else { return false }
             return c.valid && c.roles.contains(role)
         }
         @Sendable func stream(toward wafer: Int, _ owner: Int, from: Int) -> Int? {
-            (streams[StreamKey(wafer: wafer, owner: owner, from: from)] ?? []).first { carries(wafer, "class", owner, from, $0, "stream") }
+            (streams[StreamKey(wafer: wafer, owner: owner, from: from)] ?? []).first { carries(wafer, .lineClass, owner, from, $0, .stream) }
         }
 
         // Per wafer: colors of classes, bundles, the overlay and exceptions; class lines; lanes.
@@ -151,8 +151,8 @@ public struct RouteReplay: Sendable {
                 let origin = fabric.slotOrigin(c.slot)
                 let columns = c.columns[0]..<c.columns[1], rows = c.rows[0]..<c.rows[1]
                 let xs = (origin.x + fabric.homeOffsets[columns.lowerBound])...(origin.x + fabric.homeOffsets[columns.upperBound - 1])
-                let tree = c.mode == "tree"
-                if c.axis == "rows" {
+                let tree = c.mode == .tree
+                if c.axis == .rows {
                     for row in rows {
                         let y = origin.y + row
                         for x in xs { take(y * fabric.width + x, bits, "class \(c.id)") }
@@ -182,11 +182,11 @@ public struct RouteReplay: Sendable {
                                 for forward in [true, false] {
                                     let (from, to) = forward ? (a, b) : (b, a)
                                     for role in structure.roles(crossing: i, forward: forward)
-                                    where !carries(w, "class", c.id, y * fabric.width + from, y * fabric.width + to, role) {
+                                    where !carries(w, .lineClass, c.id, y * fabric.width + from, y * fabric.width + to, role) {
                                         log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), rows) row \(row): the \(role) hop from \(WaferExec.pe(y * fabric.width + from, width)) to \(WaferExec.pe(y * fabric.width + to, width)) meets a dead PE or link and no exception route carries it")
                                         for p in structure.cutOff(role: role, crossing: i) {
                                             let k = Self.key(c.id, row, members[p].logical)
-                                            if role == "broadcast" { missedBroadcasts.insert(k) } else { lostPartials.insert(k) }
+                                            if role == .broadcast { missedBroadcasts.insert(k) } else { lostPartials.insert(k) }
                                         }
                                     }
                                 }
@@ -213,11 +213,11 @@ public struct RouteReplay: Sendable {
                             for i in 0..<max(0, members.count - 1) where !fabric.straightLive(x, origin.y + members[i], x, origin.y + members[i + 1]) {
                                 for forward in [true, false] {
                                     let (from, to) = forward ? (members[i], members[i + 1]) : (members[i + 1], members[i])
-                                    for role in structure.roles(crossing: i, forward: forward) where !carries(w, "class", c.id, peOf(from), peOf(to), role) {
+                                    for role in structure.roles(crossing: i, forward: forward) where !carries(w, .lineClass, c.id, peOf(from), peOf(to), role) {
                                         log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): the \(role) hop from \(WaferExec.pe(peOf(from), width)) to \(WaferExec.pe(peOf(to), width)) meets a dead PE or link and no exception route carries it")
                                         for p in structure.cutOff(role: role, crossing: i) {
                                             let k = Self.key(c.id, column, members[p])
-                                            if role == "broadcast" { missedBroadcasts.insert(k) } else { lostPartials.insert(k) }
+                                            if role == .broadcast { missedBroadcasts.insert(k) } else { lostPartials.insert(k) }
                                         }
                                     }
                                 }
@@ -233,8 +233,8 @@ public struct RouteReplay: Sendable {
                                 }
                                 let atRow = at / fabric.width - origin.y
                                 if lostPartials.contains(Self.key(c.id, column, atRow)) { lostPartials.insert(k) }
-                                if !carries(w, "class", c.id, at, leaf.pe, "broadcast") || missedBroadcasts.contains(Self.key(c.id, column, atRow)) {
-                                    if !carries(w, "class", c.id, at, leaf.pe, "broadcast") {
+                                if !carries(w, .lineClass, c.id, at, leaf.pe, .broadcast) || missedBroadcasts.contains(Self.key(c.id, column, atRow)) {
+                                    if !carries(w, .lineClass, c.id, at, leaf.pe, .broadcast) {
                                         log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): no exception route brings the result back to the tile of row \(leaf.row) on spare PE \(WaferExec.pe(leaf.pe, width))")
                                     }
                                     missedBroadcasts.insert(k)
@@ -262,7 +262,7 @@ public struct RouteReplay: Sendable {
                             let from = p.y * fabric.width + p.x
                             // Past a dead sink the lane lands on the first live PE further on.
                             let landing = j < path.count ? path[j] : LaneLanding.after(path, onFabric: fabric.onFabric, isLive: { fabric.isLive($0, $1) })
-                            if landing == nil || !carries(w, "bundle", b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), "lane") {
+                            if landing == nil || !carries(w, .bundle, b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), .lane) {
                                 log.add(.route, "bundle \(b.id) (\(b.label)) on wafer \(w): lane \(lane) breaks after \(WaferExec.pe(from, width)) and no exception route carries it on")
                                 lostLanes.insert((b.id << 20) | lane)
                             }

@@ -37,22 +37,22 @@ public struct DistributedForward {
     public var violations: ViolationLog { log }
 
     /// The flow an op's tensor reduces on (the compiler's decode traffic names, docs/plan-format.md).
-    public static func flowLabel(kind: String, tensor: String, gated: Bool) -> String? {
+    public static func flowLabel(kind: PlanOpKind, tensor: String, gated: Bool) -> String? {
         switch (kind, tensor) {
-        case ("embedding", _): return "lookup"
-        case ("attention", "o_proj.weight"), ("mla", "o_proj.weight"): return "o_proj"
-        case ("attention", _): return "qkv"
-        case ("mla", "q_a_proj.weight"), ("mla", "kv_a_proj_with_mqa.weight"): return "q_a+kv_a"
-        case ("mla", "q_b_proj.weight"), ("mla", "q_proj.weight"): return "q_b"
-        case ("mla", "kv_b_proj.weight"): return "kv_b (absorbed)"
-        case ("mlp", "down_proj.weight"): return "down"
-        case ("mlp", _): return gated ? "gate+up" : "up"
-        case ("moe", "gate.weight"): return "router"
-        case ("moe", "shared_experts.down_proj.weight"): return "shared down"
-        case ("moe", let t) where t.hasPrefix("shared_experts."): return "shared gate+up"
-        case ("moe", "experts.down_proj.weight"): return "experts down + combine"
-        case ("moe", let t) where t.hasPrefix("experts."): return "experts gate+up"
-        case ("lm_head", _): return "logits"
+        case (.embedding, _): return "lookup"
+        case (.attention, "o_proj.weight"), (.mla, "o_proj.weight"): return "o_proj"
+        case (.attention, _): return "qkv"
+        case (.mla, "q_a_proj.weight"), (.mla, "kv_a_proj_with_mqa.weight"): return "q_a+kv_a"
+        case (.mla, "q_b_proj.weight"), (.mla, "q_proj.weight"): return "q_b"
+        case (.mla, "kv_b_proj.weight"): return "kv_b (absorbed)"
+        case (.mlp, "down_proj.weight"): return "down"
+        case (.mlp, _): return gated ? "gate+up" : "up"
+        case (.moe, "gate.weight"): return "router"
+        case (.moe, "shared_experts.down_proj.weight"): return "shared down"
+        case (.moe, let t) where t.hasPrefix("shared_experts."): return "shared gate+up"
+        case (.moe, "experts.down_proj.weight"): return "experts down + combine"
+        case (.moe, let t) where t.hasPrefix("experts."): return "experts gate+up"
+        case (.lmHead, _): return "logits"
         default: return nil
         }
     }
@@ -66,7 +66,7 @@ public struct DistributedForward {
         guard let t = u.tensors.first(where: { $0.op == op.name && $0.name == name }), let fabric = fabrics[u.wafer] else {
             log.add(.numeric, "unit \(u.name): \(op.name).\(name) is not on this unit, so its product is missing"); return false
         }
-        let stacked = t.region == "cell"
+        let stacked = t.region == .cell
         let out = t.shape.count > (stacked ? 1 : 0) ? t.shape[stacked ? 1 : 0] : 0
         let inDim = t.shape.count > (stacked ? 2 : 1) ? t.shape[stacked ? 2 : 1] : 1
         guard x.count >= inDim, result.count >= out else {
@@ -75,29 +75,29 @@ public struct DistributedForward {
         guard let region = TileRegion.of(u, t, expert: expert, wafer: fabric.wafer) else {
             log.add(.numeric, "unit \(u.name): expert \(expert ?? -1) of \(op.name) has no cell"); return false
         }
-        let label = name == "weight" && op.kind == "embedding" ? "lookup" : Self.flowLabel(kind: op.kind, tensor: name, gated: op["gated"] == 1) ?? "?"
+        let label = name == "weight" && op.kind == .embedding ? "lookup" : Self.flowLabel(kind: op.kind, tensor: name, gated: op["gated"] == 1) ?? "?"
         guard let flow = override ?? flowsByUnit[ui]?[label], let c0 = flow.lineClass.flatMap({ classes[$0] }) else {
             log.add(.numeric, "unit \(u.name): no '\(label)' flow reduces the partial sums of \(op.name).\(name)"); return false
         }
         let c = c0.foldedInto.flatMap { classes[$0] } ?? c0
-        let axis = t.orientation == "in-cols" ? "rows" : "columns"
+        let axis = t.orientation == .inCols ? PlanAxis.rows : PlanAxis.columns
         guard c.wafer == u.wafer, c.slot == u.slot, c.axis == axis, c.columns.count == 2, c.rows.count == 2, c.segment > 0 else {
             log.add(.numeric, "flow \(flow.id) (\(label), unit \(u.name)): line class \(c.id) runs along \(c.axis) of wafer \(c.wafer) slot \(c.slot), but the partial sums of \(op.name).\(name) (\(t.orientation)) must add along \(axis) of wafer \(u.wafer) slot \(u.slot)")
             return false
         }
-        let lineRange = axis == "columns" ? c.columns[0]..<c.columns[1] : c.rows[0]..<c.rows[1]
-        let memberRange = axis == "columns" ? c.rows[0]..<c.rows[1] : c.columns[0]..<c.columns[1]
-        let lineCount = axis == "columns" ? region.width : region.height
-        let memberCount = axis == "columns" ? region.height : region.width
+        let lineRange = axis == .columns ? c.columns[0]..<c.columns[1] : c.rows[0]..<c.rows[1]
+        let memberRange = axis == .columns ? c.rows[0]..<c.rows[1] : c.columns[0]..<c.columns[1]
+        let lineCount = axis == .columns ? region.width : region.height
+        let memberCount = axis == .columns ? region.height : region.width
         let ref = WeightSource.TensorRef(name: "\(op.name).\(name)", expert: expert ?? 0, kind: .matrix, inputs: inDim)
         var s = subs[u.wafer] ?? [:]
         defer { subs[u.wafer] = s }
         for l in lines ?? Array(0..<lineCount) {
-            let line = (axis == "columns" ? region.column0 : region.row0) + l
-            let firstMember = axis == "columns" ? region.row0 : region.column0
+            let line = (axis == .columns ? region.column0 : region.row0) + l
+            let firstMember = axis == .columns ? region.row0 : region.column0
             for mIndex in 0..<memberCount {
                 let member = firstMember + mIndex
-                let (i, j) = axis == "columns" ? (l, mIndex) : (mIndex, l)
+                let (i, j) = axis == .columns ? (l, mIndex) : (mIndex, l)
                 let block = TileRegion.block(t, column: i, row: j, out: out, in: inDim)
                 if block.rows.isEmpty || block.cols.isEmpty { continue }
                 guard fabric.holder(slot: u.slot, column: region.column0 + i, row: region.row0 + j, subs: &s) != nil else { continue }
@@ -153,23 +153,23 @@ public struct DistributedForward {
             previous = u
             for op in u.ops where done.insert(op.name).inserted {
                 switch op.kind {
-                case "embedding":
+                case .embedding:
                     var y = [Double](repeating: 0, count: hidden)
                     lookup(ui, op, token: token, into: &y)
                     h = y; cur = h
-                case "rmsnorm": cur = Self.rms(cur, vec("\(op.name).weight", cur.count, norm: true))
-                case "layernorm":
+                case .rmsnorm: cur = Self.rms(cur, vec("\(op.name).weight", cur.count, norm: true))
+                case .layernorm:
                     let mean = cur.reduce(0, +) / Double(cur.count)
                     let v = cur.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cur.count)
                     let w = vec("\(op.name).weight", cur.count, norm: true)
                     let b = op["bias"] == 1 ? vec("\(op.name).bias", cur.count) : [Double](repeating: 0, count: cur.count)
                     cur = cur.indices.map { (cur[$0] - mean) / (v + ModelMath.layerNormEpsilon).squareRoot() * w[$0] + b[$0] }
-                case "attention": pending = attention(ui, op, cur, position)
-                case "mla": pending = mla(ui, op, cur, position)
-                case "mlp": pending = mlp(ui, op, prefix: "", cur, inter: op["intermediate"], bias: op["bias"] == 1, expert: nil)
-                case "moe": pending = moe(ui, op, cur)
-                case "add": h = zip(h, pending).map { $0 + $1 }; cur = h
-                case "lm_head":
+                case .attention: pending = attention(ui, op, cur, position)
+                case .mla: pending = mla(ui, op, cur, position)
+                case .mlp: pending = mlp(ui, op, prefix: "", cur, inter: op["intermediate"], bias: op["bias"] == 1, expert: nil)
+                case .moe: pending = moe(ui, op, cur)
+                case .add: h = zip(h, pending).map { $0 + $1 }; cur = h
+                case .lmHead:
                     var logits = [Double](repeating: 0, count: op["vocab"])
                     if op["tied"] == 1 {
                         let tied = op.tiedWeight ?? "embed_tokens.weight"
@@ -203,7 +203,7 @@ public struct DistributedForward {
             log.add(.numeric, "unit \(u.name): the embedding table is not on this unit"); return
         }
         guard let flow = flowsByUnit[ui]?["lookup"], let c = flow.lineClass.flatMap({ classes[$0] }).map({ c in c.foldedInto.flatMap { classes[$0] } ?? c }),
-              c.axis == "rows", c.columns.count == 2 else {
+              c.axis == .rows, c.columns.count == 2 else {
             log.add(.numeric, "unit \(u.name): no 'lookup' flow along the rows brings the embedding row to the slot"); return
         }
         let ref = WeightSource.TensorRef(name: "\(op.name).weight", kind: .matrix, inputs: hidden)

@@ -3,7 +3,7 @@ import WaferPlan
 
 extension DistributedForward {
     static func isExpertSlice(_ u: PlanUnit) -> Bool {
-        !u.tensors.isEmpty && u.tensors.allSatisfy { $0.region == "cell" } && u.ops.allSatisfy { $0.kind == "moe" }
+        !u.tensors.isEmpty && u.tensors.allSatisfy { $0.region == .cell } && u.ops.allSatisfy { $0.kind == .moe }
     }
 
     /// Whether unit `ui` receives the activation from `from` when they sit on different slots:
@@ -11,7 +11,7 @@ extension DistributedForward {
     mutating func arrives(_ ui: Int, from: PlanUnit, combine: Bool = false) -> Bool {
         let u = plan.units[ui]
         if u.wafer == from.wafer && u.group == from.group { return true }
-        let transfers = plan.routing.flows.filter { $0.unit == ui && ($0.kind == "handoff" || $0.kind == "wafer-link") && $0.label.hasPrefix("combine") == combine }
+        let transfers = plan.routing.flows.filter { $0.unit == ui && ($0.kind == .handoff || $0.kind == .waferLink) && $0.label.hasPrefix("combine") == combine }
         guard let f = transfers.first else {
             log.add(.numeric, "unit \(u.name): no hand-off or wafer-link flow \(combine ? "returns its output to" : "brings the activation from") \(from.name) (wafer \(from.wafer), slot \(from.slot)) \(combine ? "from" : "to") wafer \(u.wafer) slot \(u.slot)")
             return false
@@ -159,7 +159,7 @@ extension DistributedForward {
         _ = multiply(unit: ui, op: a, tensor: "gate.weight", expert: nil, x: x, into: &logits)
         let bias = a["router_bias"] == 1 ? vec("\(a.name).gate.bias", a["experts"]) : nil
         var y = [Double](repeating: 0, count: hidden)
-        let holders = plan.units.indices.filter { plan.units[$0].ops.contains { $0.name == a.name } && plan.units[$0].tensors.contains { $0.op == a.name && $0.region == "cell" } }
+        let holders = plan.units.indices.filter { plan.units[$0].ops.contains { $0.name == a.name } && plan.units[$0].tensors.contains { $0.op == a.name && $0.region == .cell } }
         var reachable: [Int: Bool] = [:]
         for (e, w) in ModelMath.route(logits, bias: bias, topK: a["top_k"]) {
             var held = false

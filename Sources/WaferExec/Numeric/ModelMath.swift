@@ -1,4 +1,5 @@
 import Foundation
+import WaferPlan
 
 /// The elementwise math both forward passes share (conventions the numeric check fixes, since
 /// a plan does not record them): RMSNorm eps 1e-6, LayerNorm eps 1e-5, rotary embedding base
@@ -9,23 +10,24 @@ public enum ModelMath {
     public static let layerNormEpsilon = 1e-5
     public static let ropeBase = 10_000.0
 
-    public static func activate(_ x: Double, _ name: String?) -> Double {
-        switch name ?? "silu" {
-        case "gelu": return 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
-        case "gelu_tanh": return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
-        case "relu": return max(0, x)
-        case "relu2": return max(0, x) * max(0, x)
-        default: return x / (1 + exp(-x))
+    /// `act(x)`; SiLU when the op names none (and for `swiglu_oai`'s gate outside `gated`).
+    public static func activate(_ x: Double, _ function: PlanActivation?) -> Double {
+        switch function ?? .silu {
+        case .gelu: return 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+        case .geluTanh: return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        case .relu: return max(0, x)
+        case .relu2: return max(0, x) * max(0, x)
+        case .silu, .swigluOai: return x / (1 + exp(-x))
         }
     }
 
     /// The gated product act(gate) * up, with gpt-oss's clamped form for `swiglu_oai`.
-    public static func gated(_ gate: Double, _ up: Double, _ name: String?) -> Double {
-        if name == "swiglu_oai" {
+    public static func gated(_ gate: Double, _ up: Double, _ function: PlanActivation?) -> Double {
+        if function == .swigluOai {
             let g = min(gate, 7), u = max(-7, min(up, 7))
             return (u + 1) * g / (1 + exp(-1.702 * g))
         }
-        return activate(gate, name) * up
+        return activate(gate, function) * up
     }
 
     /// Rotates `v[offset ..< offset + dims]` for position `pos` (rotate-half pairs i, i + dims/2).

@@ -31,8 +31,8 @@ public struct NumericCheck {
 
     /// Runs the full check. O(steps x (parameters + context x width)).
     public static func full(_ plan: Plan, fabrics: [WaferFabric], replay: RouteReplay, seed: UInt64, steps: Int, log: inout ViolationLog) -> Result {
-        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
-        let vocab = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["vocab"] ?? 1
+        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 0
+        let vocab = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["vocab"] ?? 1
         var ops: [PlanOp] = []
         var seen = Set<String>()
         for u in plan.units { for op in u.ops where seen.insert(op.name).inserted { ops.append(op) } }
@@ -66,14 +66,14 @@ public struct NumericCheck {
     /// O(k x tensors x 3 lines x line weights).
     public static func sampled(_ plan: Plan, fabrics: [WaferFabric], replay: RouteReplay, seed: UInt64, k: Int, scope: Set<Int>? = nil,
                                log: inout ViolationLog) -> Result {
-        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 0
+        let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 0
         let weights = WeightSource(seed: seed)
         var distributed = DistributedForward(plan: plan, fabrics: fabrics, replay: replay, weights: weights, hidden: hidden)
         var rng = WeightSource.mix(seed ^ 0x73616d706c65)
         func next(_ n: Int) -> Int { rng = WeightSource.mix(rng); return Int(rng % UInt64(max(n, 1))) }
         let candidates = plan.units.indices.filter { i in
             let u = plan.units[i]
-            return u.tensors.contains { $0.orientation != "vector" } && u.ops.contains { $0.layer >= 0 } && (scope?.contains(u.wafer) ?? true)
+            return u.tensors.contains { $0.orientation != .vector } && u.ops.contains { $0.layer >= 0 } && (scope?.contains(u.wafer) ?? true)
         }
         var chosen: [Int] = []
         var pool = candidates
@@ -83,9 +83,9 @@ public struct NumericCheck {
         for ui in chosen {
             let u = plan.units[ui]
             guard let fabric = fabrics.first(where: { $0.index == u.wafer }) else { continue }
-            for t in u.tensors where t.orientation != "vector" {
+            for t in u.tensors where t.orientation != .vector {
                 guard let op = u.ops.first(where: { $0.name == t.op }) else { continue }
-                let stacked = t.region == "cell"
+                let stacked = t.region == .cell
                 let out = t.shape[stacked ? 1 : 0], inDim = t.shape[stacked ? 2 : 1]
                 var experts: [Int?] = [nil]
                 if stacked, u.experts.count == 2, u.experts[1] > u.experts[0] {
@@ -93,7 +93,7 @@ public struct NumericCheck {
                 }
                 for e in experts {
                     guard let region = TileRegion.of(u, t, expert: e, wafer: fabric.wafer) else { continue }
-                    let lineCount = t.orientation == "in-cols" ? region.height : region.width
+                    let lineCount = t.orientation == .inCols ? region.height : region.width
                     let lines = Array(Set((0..<3).map { _ in next(lineCount) })).sorted()
                     let x = (0..<inDim).map { _ in Double(next(1 << 20)) / Double(1 << 19) - 1 }
                     var got = [Double](repeating: 0, count: out)

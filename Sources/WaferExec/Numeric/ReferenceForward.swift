@@ -41,22 +41,22 @@ public struct ReferenceForward {
         for op in ops {
             let a = op
             switch a.kind {
-            case "embedding":
+            case .embedding:
                 let e = m("\(a.name).weight", inputs: hidden)
                 h = (0..<hidden).map { e(token, $0) }; cur = h
-            case "rmsnorm": cur = Self.rms(cur, vec("\(a.name).weight", cur.count, norm: true))
-            case "layernorm":
+            case .rmsnorm: cur = Self.rms(cur, vec("\(a.name).weight", cur.count, norm: true))
+            case .layernorm:
                 let mean = cur.reduce(0, +) / Double(cur.count)
                 let v = cur.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cur.count)
                 let w = vec("\(a.name).weight", cur.count, norm: true)
                 let b = a["bias"] == 1 ? vec("\(a.name).bias", cur.count) : [Double](repeating: 0, count: cur.count)
                 cur = cur.indices.map { (cur[$0] - mean) / (v + ModelMath.layerNormEpsilon).squareRoot() * w[$0] + b[$0] }
-            case "attention": pending = attention(a, cur, position)
-            case "mla": pending = mla(a, cur, position)
-            case "mlp": pending = mlp(a.name + ".", a, cur, inter: a["intermediate"], bias: a["bias"] == 1, expert: nil)
-            case "moe": pending = moe(a, cur)
-            case "add": h = Self.add(h, pending); cur = h
-            case "lm_head":
+            case .attention: pending = attention(a, cur, position)
+            case .mla: pending = mla(a, cur, position)
+            case .mlp: pending = mlp(a.name + ".", a, cur, inter: a["intermediate"], bias: a["bias"] == 1, expert: nil)
+            case .moe: pending = moe(a, cur)
+            case .add: h = Self.add(h, pending); cur = h
+            case .lmHead:
                 let name = a["tied"] == 1 ? (a.tiedWeight ?? "embed_tokens.weight") : "\(a.name).weight"
                 var logits = mv(name, out: a["vocab"], cur)
                 if a["bias"] == 1 { logits = Self.add(logits, vec("\(a.name).bias", logits.count)) }

@@ -52,20 +52,20 @@ public struct TimingSimulation: Sendable {
         var detour: [Int: [Int: Int]] = [:]
         let ex = plan.routing.exceptions
         if ex.isRectangular {
-            for k in 0..<ex.count where ex.ownerKind[k] == "class" {
+            for k in 0..<ex.count where ex.ownerKind[k] == .lineClass {
                 let width = max(t.fabricWidth, 1)
                 let s = Int(ex.start[k])
                 var x = s % width, y = s / width
                 for m in ex.moves[k].utf8 { switch m { case 78: y -= 1; case 83: y += 1; case 69: x += 1; default: x -= 1 } }
                 let direct = abs(x - s % width) + abs(y - s / width)
                 let hops = ex.moves[k].utf8.count
-                let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1) + (ex.role[k] == "stream" ? 0 : 2)
+                let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1) + (ex.role[k] == .stream ? 0 : 2)
                 detour[ex.owner[k], default: [:]][ex.line[k], default: 0] += (hops - direct) * hop + relays * relay
             }
         }
         func lineCycles(_ c: PlanClass, payload: Int) -> Int {
             let p = max(c.segment, 1)
-            let groups = c.mode == "tree" ? max(1, Int(Double(p).squareRoot().rounded())) : 1
+            let groups = c.mode == .tree ? max(1, Int(Double(p).squareRoot().rounded())) : 1
             let g = (p + groups - 1) / groups
             let reduce = (g / 2) * (hop + relay) + (groups / 2) * relay + (p / 2) * hop
             let broadcast = (p / 2) * hop
@@ -81,7 +81,7 @@ public struct TimingSimulation: Sendable {
             return c < 1e15 ? max(Int(c), 0) : Int(1e15)
         }
         let batch = max(plan.inputs.batch, 1)
-        let hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == "embedding" }?["hidden"] ?? 1
+        let hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 1
 
         // Tasks.
         struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String? }
@@ -92,24 +92,24 @@ public struct TimingSimulation: Sendable {
         for (ui, u) in plan.units.enumerated() {
             var previous = lastOfUnit
             let flows = flowsByUnit[ui] ?? []
-            for f in flows where f.kind != "allreduce" && !f.label.hasPrefix("combine") {
+            for f in flows where f.kind != .allreduce && !f.label.hasPrefix("combine") {
                 let d: Int
-                if f.kind == "wafer-link" {
+                if f.kind == .waferLink {
                     let bits = Double(f.payloadWavelets * max(t.waveletBits, 1) * ((f.bundles.first.flatMap { bundles[$0]?.lanes }) ?? 1))
                     let cycles = (t.waferLinkLatencyNs * 1e-9 + bits / max(t.waferLinkGbps * 1e9, 1)) * t.clockMhz * 1e6
                     d = Int(min(max(cycles, 0), 1e15)) + f.bundles.compactMap { bundles[$0]?.hops }.reduce(0, +) * hop
                 } else {
                     d = f.bundles.compactMap { bundles[$0]?.hops }.max().map { $0 * hop + 2 * ramp + f.payloadWavelets } ?? 0
                 }
-                tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == "wafer-link" ? "wafer-link" : "handoff", duration: d,
+                tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == .waferLink ? "wafer-link" : "handoff", duration: d,
                                      deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
                 previous = tasks.count - 1
             }
             // Compute: the largest per-PE MAC count (slot tiles, plus one expert tile on a cell PE).
             var slotCycles = 0, cellCycles = 0
-            for tensor in u.tensors where tensor.orientation != "vector" && !u.ops.contains(where: { $0.name == tensor.op && $0.kind == "embedding" }) {
+            for tensor in u.tensors where tensor.orientation != .vector && !u.ops.contains(where: { $0.name == tensor.op && $0.kind == .embedding }) {
                 let c = cycles(macs: tensor.tileRows * tensor.tileCols * batch, tensor.format)
-                if tensor.region == "cell" { cellCycles += c } else { slotCycles += c }
+                if tensor.region == .cell { cellCycles += c } else { slotCycles += c }
             }
             let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
             let slotWidth = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth, 1) } ?? 1
@@ -117,17 +117,17 @@ public struct TimingSimulation: Sendable {
             let tokens = plan.inputs.contextTokens * batch
             for op in u.ops {
                 switch op.kind {
-                case "attention":
+                case .attention:
                     let kept = op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) * batch : tokens
                     attention += (kept * op["heads"] * op["head_dim"] * 2 + fabricArea - 1) / fabricArea
                     elementwise += 4 * ((kept * op["heads"] + fabricArea - 1) / fabricArea)
-                case "mla":
+                case .mla:
                     attention += (tokens * op["heads"] * (op["kv_lora_rank"] * 2 + op["qk_rope_head_dim"]) + fabricArea - 1) / fabricArea
                     elementwise += 4 * ((tokens * op["heads"] + fabricArea - 1) / fabricArea)
-                case "rmsnorm", "layernorm", "add":
+                case .rmsnorm, .layernorm, .add:
                     // The PE's slice of the vector: square, scale, multiply (or add).
                     elementwise += 3 * ((max(op["width"], hiddenWidth) + slotWidth - 1) / slotWidth)
-                case "mlp", "moe": elementwise += 5 * ((op["intermediate"] + op["expert_intermediate"] * op["top_k"] + op["shared_experts"] * op["shared_intermediate"] + fabricArea - 1) / max(fabricArea, 1) + 1)
+                case .mlp, .moe: elementwise += 5 * ((op["intermediate"] + op["expert_intermediate"] * op["top_k"] + op["shared_experts"] * op["shared_intermediate"] + fabricArea - 1) / max(fabricArea, 1) + 1)
                 default: break
                 }
             }
@@ -137,7 +137,7 @@ public struct TimingSimulation: Sendable {
                 previous = tasks.count - 1
             }
             var routerDeps: [Int]?
-            for f in flows where f.kind == "allreduce" || f.label.hasPrefix("combine") {
+            for f in flows where f.kind == .allreduce || f.label.hasPrefix("combine") {
                 var deps = previous >= 0 ? [previous] : []
                 if f.label == "router" { routerDeps = deps }
                 if f.label == "shared gate+up", let r = routerDeps { deps = r }
@@ -149,14 +149,14 @@ public struct TimingSimulation: Sendable {
                     resource = "class \(c.id)"
                 } else {
                     let b = f.bundles.compactMap { bundles[$0] }
-                    d = f.kind == "wafer-link" ? Int(t.waferLinkLatencyNs * 1e-9 * t.clockMhz * 1e6) + f.payloadWavelets : (b.map(\.hops).max() ?? 0) * hop + f.payloadWavelets
+                    d = f.kind == .waferLink ? Int(t.waferLinkLatencyNs * 1e-9 * t.clockMhz * 1e6) + f.payloadWavelets : (b.map(\.hops).max() ?? 0) * hop + f.payloadWavelets
                     resource = "bundle \(f.bundles.first ?? -1)"
                 }
-                let kind = f.kind == "wafer-link" ? "wafer-link" : (f.kind == "allreduce" && f.label != "fan-out" ? "fabric" : "handoff")
+                let kind = f.kind == .waferLink ? "wafer-link" : (f.kind == .allreduce && f.label != "fan-out" ? "fabric" : "handoff")
                 tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource))
                 if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
             }
-            let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != "moe" }
+            let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != .moe }
             if decoderLayer { decoderUnits.insert(ui); elementwise += max(t.layerOverheadCycles, 0) }
             if elementwise > 0 {
                 let after = tasks.indices.filter { tasks[$0].unit == ui }
