@@ -13,8 +13,29 @@ public struct CompileRequest: Sendable {
     public var planPath: String?
     /// Where the JSON report goes, if anywhere.
     public var reportPath: String?
+    /// The directory the SVG pictures go to (created when missing), if anywhere.
+    public var svgDirectory: String?
 
     public init(count: CountRequest) { self.count = count }
+
+    /// The plan's path: `planPath`, or the default one for the model.
+    public var resolvedPlanPath: String { planPath ?? Self.defaultPlanPath(model: count.modelPath) }
+
+    /// Every output of the run with its flag, and every file the run reads: what
+    /// `OutputPaths.problem` checks before any pass runs.
+    var outputs: [OutputPaths.Output] {
+        var list = [OutputPaths.Output(path: resolvedPlanPath, flag: planPath == nil ? "the default plan path" : "-o")]
+        if let reportPath { list.append(.init(path: reportPath, flag: "--report")) }
+        if let svgDirectory { list.append(.init(path: svgDirectory, flag: "--svg", isDirectory: true)) }
+        return list
+    }
+
+    var inputs: [String] {
+        var list = [count.modelPath]
+        if FileManager.default.fileExists(atPath: count.target) { list.append(count.target) }
+        if case let .file(path) = count.defects { list.append(path) }
+        return list
+    }
 
     /// The plan path for a model path when none is given.
     public static func defaultPlanPath(model: String) -> String {
@@ -29,6 +50,8 @@ public struct CompileResult: Sendable {
     public var plan: Plan
     public var planPath: String
     public var planBytes: Int
+    /// The SVG files written (empty without `--svg`).
+    public var pictures: [String]
     public var report: CountReport
     public var quality: PlacementQuality?
     /// Problems the plan's consistency check found (empty: the plan checks out).
@@ -38,6 +61,9 @@ public struct CompileResult: Sendable {
     public var execution: Executor.Report
     public var timings: [StepTiming]
     public var totalSeconds: Double
+    /// Whether the plan passed every check (its consistency check and the executor) and was
+    /// written with its report and pictures; false: nothing was written.
+    public var written: Bool { problems.isEmpty && execution.passed }
 }
 
 extension Driver {
@@ -60,6 +86,9 @@ extension Driver {
                                progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> CompileResult {
         guard request.count.precisions.count <= 1 else {
             throw .error("compile takes one --precision (a plan holds one storage format policy)", at: nil)
+        }
+        if let problem = OutputPaths.problem(outputs: request.outputs, inputs: request.inputs) {
+            throw .error(problem, at: nil)
         }
         var countRequest = request.count
         countRequest.lastPass = "schedule"
@@ -87,13 +116,15 @@ extension Driver {
                                          provenance: .init(modelPath: request.count.modelPath, modelBytes: modelBytes, defects: report.defectSummary,
                                                            wafersRequested: wafersRequested, precision: result.graph.precision.description))
         timings.append(StepTiming(name: "emit plan", seconds: (clock.now - emitStart).seconds))
-        // Two lanes at once: one writes the plan, reads the file back as an executor would and
-        // compares it with what was written; the other runs `PlanCheck` and the executor
-        // (structure, numerics: whole model when small, two sampled units otherwise; the timing
-        // simulation) on the plan in memory. When the file reads back equal, both verdicts hold
-        // for the file. Their step times overlap (docs/performance.md).
-        progress("write plan, check plan, execute plan")
-        let planPath = request.planPath ?? CompileRequest.defaultPlanPath(model: request.count.modelPath)
+        // Two lanes at once, both on the plan in memory: one encodes it and decodes the bytes
+        // with the plan reader (its limits included), as an executor reading the file would;
+        // the other runs `PlanCheck` and the executor (structure, numerics: whole model when
+        // small, two sampled units otherwise; the timing simulation). Nothing is written until
+        // both pass: a plan its own reader rejects is a compiler bug (exit 70), a plan that
+        // fails its check is reported, and neither replaces a file at the output path. Their
+        // step times overlap (docs/performance.md).
+        progress("encode and read back plan, check plan, execute plan")
+        let planPath = request.resolvedPlanPath
         var options = Executor.Options()
         options.numeric = true
         options.timing = true
@@ -101,20 +132,19 @@ extension Driver {
         options.largeModelSample = 2
         let executorOptions = options
         enum Lane: Sendable {
-            case file(Result<(bytes: Int, sameAsWritten: Bool, steps: [StepTiming]), DiagnosticError>)
+            case file(Result<(data: Data, sameAsBuilt: Bool, steps: [StepTiming]), DiagnosticError>)
             case checks(problems: [String], execution: Executor.Report, check: StepTiming)
         }
         let lanes = parallelMap(2) { lane -> Lane in
             let clock = ContinuousClock()
             if lane == 0 {
                 do throws(DiagnosticError) {
-                    let writeStart = clock.now
-                    let bytes = try PlanIO.write(plan, to: planPath)
-                    let written = StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds)
+                    let encodeStart = clock.now
+                    let data = try PlanIO.encode(plan)
+                    let encoded = StepTiming(name: "encode plan", seconds: (clock.now - encodeStart).seconds)
                     let readStart = clock.now
-                    let reread = try PlanIO.read(path: planPath)
-                    let same = reread == plan
-                    return .file(.success((bytes, same, [written, StepTiming(name: "read plan back", seconds: (clock.now - readStart).seconds)])))
+                    let reread = try PlanIO.decode(data, file: planPath)
+                    return .file(.success((data, reread == plan, [encoded, StepTiming(name: "read plan back", seconds: (clock.now - readStart).seconds)])))
                 } catch {
                     return .file(.failure(error))
                 }
@@ -124,29 +154,83 @@ extension Driver {
             let check = StepTiming(name: "check plan", seconds: (clock.now - checkStart).seconds)
             return .checks(problems: problems, execution: Executor.run(plan, options: executorOptions), check: check)
         }
-        guard lanes.count == 2, case let .file(fileResult) = lanes[0], case let .checks(checkProblems, execution, check) = lanes[1] else {
+        guard lanes.count == 2, case let .file(fileResult) = lanes[0], case let .checks(problems, execution, check) = lanes[1] else {
             throw .error("internal: the compile's check lanes returned out of order", at: nil)
         }
-        let file = try fileResult.get()
-        let planBytes = file.bytes
-        var problems: [String] = []
-        if !file.sameAsWritten { problems.append("the plan read back from \(planPath) differs from the one written") }
-        problems += checkProblems
+        let file: (data: Data, sameAsBuilt: Bool, steps: [StepTiming])
+        switch fileResult {
+        case let .success(value): file = value
+        case let .failure(error):
+            throw .error("internal: the compiler built a plan its own reader rejects, so nothing was written: \(error.description)", at: nil)
+        }
+        guard file.sameAsBuilt else {
+            throw .error("internal: the plan read back from its own bytes differs from the plan built, so nothing was written", at: nil)
+        }
         timings += file.steps + [check] + Self.executorSteps(execution)
 
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
                                        promptTokens: report.deployment.promptTokens)
-        let total = (clock.now - start).seconds
-        if let reportPath = request.reportPath {
-            let json = CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems,
-                                     execution: execution, timings: timings, totalSeconds: total, attempts: result.attempts).json()
-            do throws(AtomicFile.WriteError) {
-                try AtomicFile.write(json, to: reportPath)
+        var pictures: [String] = []
+        let passed = problems.isEmpty && execution.passed
+        if passed {
+            // Plan, report and pictures are staged in full, then renamed into place together.
+            let writeStart = clock.now
+            var staged = StagedFiles()
+            do throws(StagedFiles.Failure) {
+                try staged.stage(file.data, to: planPath)
+                if let reportPath = request.reportPath {
+                    let total = (clock.now - start).seconds
+                    let json = try CompileReport(plan: plan, planPath: planPath, planBytes: file.data.count, quality: quality, problems: problems,
+                                                 execution: execution, timings: timings, totalSeconds: total, attempts: result.attempts).json()
+                    try staged.stage(json, to: reportPath)
+                }
+                if let directory = request.svgDirectory {
+                    do {
+                        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    } catch {
+                        throw StagedFiles.Failure(path: directory, reason: (error as NSError).localizedDescription)
+                    }
+                    for (name, svg) in WaferPictures.render(plan) {
+                        let path = (directory as NSString).appendingPathComponent(name)
+                        try staged.stage(svg, to: path)
+                        pictures.append(path)
+                    }
+                }
+                try staged.commit()
             } catch {
+                staged.discard()
                 throw .error(error.description, at: nil)
             }
+            timings.append(StepTiming(name: "write outputs", seconds: (clock.now - writeStart).seconds))
         }
-        return CompileResult(plan: plan, planPath: planPath, planBytes: planBytes, report: report, quality: quality, problems: problems,
-                             execution: execution, timings: timings, totalSeconds: total)
+        let total = (clock.now - start).seconds
+        return CompileResult(plan: plan, planPath: planPath, planBytes: file.data.count, pictures: pictures, report: report, quality: quality,
+                             problems: problems, execution: execution, timings: timings, totalSeconds: total)
+    }
+}
+
+extension CompileResult {
+    /// The JSON report (what `--report` writes and `compile --format json` prints).
+    public var reportJSON: String {
+        CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems, execution: execution,
+                      timings: timings, totalSeconds: totalSeconds, attempts: report.results.first?.attempts ?? 0).json()
+    }
+
+    /// Why the compile failed although the pipeline ran (the plan fails its consistency check
+    /// or the executor rejects it; nothing was written), or nil. Exit status 1: the usual cause
+    /// is the input (defects no route gets around), and the notes say what failed.
+    public var failure: DiagnosticError? {
+        if !problems.isEmpty {
+            return DiagnosticError(Diagnostic(.error, "the plan for \(planPath) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was written", at: nil,
+                                              notes: problems.map { .note($0) }))
+        }
+        if !execution.passed {
+            let items = execution.violations.items
+            var notes = items.prefix(20).map { Diagnostic.note("\($0.category.rawValue): \($0.message)") }
+            if let n = execution.numeric, !n.passed { notes.append(.note("numeric: the decode step disagrees with the dense reference (max relative error \(n.relativeError))")) }
+            return DiagnosticError(Diagnostic(.error, "the executor rejects the plan for \(planPath) (\(execution.violations.total) violation\(execution.violations.total == 1 ? "" : "s")); nothing was written", at: nil,
+                                              notes: notes))
+        }
+        return nil
     }
 }

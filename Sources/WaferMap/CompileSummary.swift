@@ -1,3 +1,4 @@
+import Foundation
 import WaferExec
 import WaferPlan
 import WaferSupport
@@ -11,10 +12,15 @@ public enum CompileSummary {
         out += "deployment  context \(Units.grouped(p.inputs.contextTokens)) tokens x batch \(p.inputs.batch); defects: \(p.inputs.defects); seed \(p.inputs.seed)\n"
         out += "wafers      \(s.wafers) (lower bound \(s.wafersLowerBound)); weights \(Units.gigabytes(s.weightBytes)), KV cache \(Units.gigabytes(s.kvCacheBytes))\n"
         out += "PEs         \(Units.grouped(s.pesUsed)) of \(Units.grouped(s.pesUsable)) usable (\(share(s.pesUsed, s.pesUsable))); SRAM \(Units.gigabytes(s.sramUsedBytes)) of \(Units.gigabytes(s.sramUsableBytes)) usable (\(share(s.sramUsedBytes, s.sramUsableBytes)))\n"
-        out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch 1 (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
+        out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch \(p.inputs.batch) (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
         if let performance = r.quality?.performance { out += performance.summary() }
         out += "routing     max \(s.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE; \(Units.grouped(s.exceptionRoutes)) defect exception routes, \(Units.grouped(s.overlayRoutes)) over overlays, \(Units.grouped(s.unresolvedRoutes)) unresolved\n"
-        out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
+        if r.written {
+            out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): checked, consistent\n"
+        } else {
+            let why = r.problems.isEmpty ? "the executor rejects it" : "CHECK FAILED (\(r.problems.count) problem\(r.problems.count == 1 ? "" : "s"))"
+            out += "plan        NOT WRITTEN to \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(why)\n"
+        }
         let e = r.execution
         var verdict = e.violations.isEmpty ? "valid" : "INVALID (\(Violation.Category.allCases.compactMap { c in e.violations.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")))"
         if let n = e.numeric { verdict += "; numeric \(n.mode): \(n.passed ? "agrees" : "DISAGREES") (max relative error \(String(format: "%.2g", n.relativeError)))" }
@@ -22,7 +28,8 @@ public enum CompileSummary {
             verdict += "; simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s (\(String(format: "%.3f", p.schedule.tokensPerS > 0 ? t.tokensPerS / p.schedule.tokensPerS : 0)) x predicted)"
         }
         out += "executor    \(verdict)\n"
-        if let reportPath { out += "report      \(reportPath)\n" }
+        if let reportPath, r.written { out += "report      \(reportPath)\n" }
+        if !r.pictures.isEmpty { out += "pictures    \(r.pictures.count) SVG files in \((r.pictures[0] as NSString).deletingLastPathComponent) (\(r.pictures.count - 1) wafer\(r.pictures.count == 2 ? "" : "s") and overview.svg)\n" }
         return out
     }
 }

@@ -25,31 +25,24 @@ struct CompileCommand: ParsableCommand {
 
     @OptionGroup var pipeline: PipelineFlags
 
+    @Option(help: "Output on stdout: text (the summary) or json (the report --report writes).")
+    var format: String = "text"
+
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
+            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
             if pipeline.stopAfter != nil { throw .error("compile runs every pass; --stop-after belongs to count and place", at: nil) }
             var request = CompileRequest(count: try deployment.request(model: model))
             request.count.instrumentation = pipeline.instrumentation
             request.planPath = output
             request.reportPath = report
+            request.svgDirectory = svg
             let terminal = isatty(STDERR_FILENO) == 1
             let result = try Driver.compile(request, dump: { writeStderr($0.rendered) },
                                             progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
-            writeStdout(CompileSummary.render(result, reportPath: report))
-            if let svg {
-                let files = try WaferPictures.write(result.plan, to: svg)
-                writeStdout("pictures    \(files.count) SVG files in \(svg) (\(files.count - 1) wafers and overview.svg)\n")
-            }
+            writeStdout(format == "json" ? result.reportJSON : CompileSummary.render(result, reportPath: report))
             if pipeline.timing { writeStderr(TimingReport.render(result.timings, wallSeconds: result.totalSeconds)) }
-            if !result.problems.isEmpty {
-                throw DiagnosticError(Diagnostic(.error, "the plan written to \(result.planPath) failed its consistency check (\(result.problems.count) problem\(result.problems.count == 1 ? "" : "s"))", at: nil,
-                                                 notes: result.problems.map { .note($0) }))
-            }
-            if !result.execution.passed {
-                let items = result.execution.violations.items
-                throw DiagnosticError(Diagnostic(.error, "the executor rejects the plan written to \(result.planPath) (\(result.execution.violations.total) violation\(result.execution.violations.total == 1 ? "" : "s"); `wafermap check \(result.planPath)` lists them)", at: nil,
-                                                 notes: items.prefix(10).map { .note("\($0.category.rawValue): \($0.message)") }))
-            }
+            if let failure = result.failure { throw failure }
         }
     }
 }

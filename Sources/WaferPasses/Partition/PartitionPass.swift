@@ -422,6 +422,7 @@ public struct PartitionPass: Pass {
                 }
             }
         }
+        try Self.checkTiedWeights(graph)
         for index in stages.indices.dropLast() {
             stages[index].outgoingBytesPerStep += activationBytes
         }
@@ -489,5 +490,21 @@ struct CapacityTable {
             k += 1
         }
         return max(k, 1)
+    }
+}
+
+extension PartitionPass {
+    /// A tied head reads the weight it is tied to where that weight lies, so both must be on one
+    /// wafer. WaferMap does not replicate tied weights across wafers (Megatron-LM keeps a copy on
+    /// the first and last pipeline stage); a partition that would separate them is refused here
+    /// with what to do, instead of producing a plan the executor rejects. O(ops).
+    static func checkTiedWeights(_ graph: Graph) throws(DiagnosticError) {
+        for op in graph.ops {
+            guard let tied = op.tiedWeight, let wafer = op.placement?.wafer else { continue }
+            guard let owner = graph.ops.first(where: { o in o.weights.contains { "\(o.name).\($0.name)" == tied } }),
+                  let ownerWafer = owner.placement?.wafer, ownerWafer != wafer else { continue }
+            throw .error("\(graph.name): the tied head '\(op.name)' would run on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer); WaferMap does not copy tied weights between wafers yet. Ask for fewer wafers (drop --wafers) if the model fits on one, or untie the head in the model description (lm_head: tied: false), which gives it a weight of its own",
+                         at: op.location)
+        }
     }
 }
