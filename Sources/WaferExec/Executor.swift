@@ -77,6 +77,7 @@ public enum Executor {
         if plan.routing.colorBudget != t.routableColors - t.reservedColors {
             log.add(.plan, "routing: a budget of \(plan.routing.colorBudget) colors, the target allows \(t.routableColors - t.reservedColors)")
         }
+        TableCheck.run(plan, log: &log)
         var injected = 0
         let fabrics: [WaferFabric] = timed("fabric") {
             plan.wafers.map { w in

@@ -185,16 +185,7 @@ extension Driver {
                     try staged.stage(json, to: reportPath)
                 }
                 if let directory = request.svgDirectory {
-                    do {
-                        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                    } catch {
-                        throw StagedFiles.Failure(path: directory, reason: (error as NSError).localizedDescription)
-                    }
-                    for (name, svg) in WaferPictures.render(plan) {
-                        let path = (directory as NSString).appendingPathComponent(name)
-                        try staged.stage(svg, to: path)
-                        pictures.append(path)
-                    }
+                    pictures = try stagePictures(plan, to: directory, in: &staged)
                 }
                 try staged.commit()
             } catch {

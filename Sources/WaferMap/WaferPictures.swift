@@ -12,27 +12,9 @@ import WaferSupport
 /// sealed PEs as runs of red and orange cells. Aggregated, never a rectangle per PE: slots are
 /// one rectangle each, defects one rectangle per horizontal run, so a WSE-3 wafer with a 0.1%
 /// clustered map is a few hundred kilobytes. O(slots + dead PEs + exception hops) per wafer.
+/// Writing them is the driver's (`Driver.render`, `Driver.compile`): all or nothing, after the
+/// plan's check.
 public enum WaferPictures {
-    /// Writes every picture into `directory` (created if missing), each file atomically.
-    public static func write(_ plan: Plan, to directory: String) throws(DiagnosticError) -> [String] {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .error("cannot create directory '\(directory)': \((error as NSError).localizedDescription)", at: nil)
-        }
-        var written: [String] = []
-        for (name, svg) in render(plan) {
-            let path = (directory as NSString).appendingPathComponent(name)
-            do throws(AtomicFile.WriteError) {
-                try AtomicFile.write(svg, to: path)
-            } catch {
-                throw .error(error.description, at: nil)
-            }
-            written.append(path)
-        }
-        return written
-    }
-
     /// File name -> SVG text, in a fixed order: `wafer-00.svg`, ..., `overview.svg`.
     public static func render(_ plan: Plan) -> [(name: String, svg: String)] {
         var files: [(String, String)] = []

@@ -43,10 +43,10 @@ public enum PlanCheck {
                 || w.originY + w.gridRows * w.slotHeight > programY.upperBound {
                 fail("wafer \(w.index): the slot grid leaves the program area")
             }
-            for list in [w.deadPes, w.sealedPes, w.overlayPes] where zip(list, list.dropFirst()).contains(where: { $0 >= $1 }) || list.contains(where: { $0 < 0 || Int($0) >= pes }) {
-                fail("wafer \(w.index): a PE list is not sorted, unique PE ids on the fabric")
+            for list in [w.deadPes, w.sealedPes, w.overlayPes] where zip(list, list.dropFirst()).contains(where: { $0 >= $1 }) {
+                fail("wafer \(w.index): a PE list is not sorted and unique")
             }
-            if w.deadLinks.contains(where: { $0 < 0 || Int($0) / 2 >= pes }) { fail("wafer \(w.index): a dead link is off the fabric") }
+            defectListProblems(w, width: width, height: height, fail: fail)
             let dead = Set(w.deadPes).union(w.sealedPes)
             deadSets[w.index] = dead
             if Set(w.groupSlots).count != w.groupSlots.count || w.groupSlots.contains(where: { $0 < 0 || $0 >= w.gridColumns * w.gridRows }) {
@@ -153,6 +153,10 @@ public enum PlanCheck {
                 }
             }
         }
+
+        referenceProblems(plan, fail: fail)
+        tileProblems(plan, fail: fail)
+        summaryProblems(plan, fail: fail)
 
         // Schedule: phases in one chain over the decode step; the summary agrees.
         let s = plan.schedule

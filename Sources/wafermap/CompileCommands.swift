@@ -81,8 +81,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let plan = try PlanIO.read(path: self.plan)
-            let files = try WaferPictures.write(plan, to: svg)
+            let files = try Driver.render(planPath: self.plan, to: svg)
             writeStdout("wrote \(files.count) SVG files to \(svg): \(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))\n")
         }
     }

@@ -26,7 +26,7 @@ public enum ScheduleCheck {
                 // system link, from the edge); it must run as one stretch.
                 if previousFlow != f { seen[f, default: 0] += 1 }
                 if let flow = flows[f], flow.unit != p.unit { log.add(.schedule, "phase \(i) runs flow \(f) (\(flow.label)) of unit \(flow.unit) in unit \(p.unit)'s time") }
-                if flows[f] == nil { log.add(.schedule, "phase \(i) (\(p.label)) runs flow \(f), which the plan does not define") }
+                if flows[f] == nil { log.add(.schedule, "phase \(i) (\(p.label)) runs flow \(f): no such flow in the plan") }
             }
         }
         for f in plan.routing.flows where seen[f.id] != 1 {
@@ -37,8 +37,8 @@ public enum ScheduleCheck {
             log.add(.schedule, "\(s.tokensPerS) tokens/s is not the \(s.clockMhz) MHz clock over \(s.cyclesPerToken) cycles")
         }
         for f in plan.routing.flows {
-            if let c = f.lineClass, !plan.routing.classes.contains(where: { $0.id == c }) { log.add(.route, "flow \(f.id) (\(f.label)): line class \(c) is not in the plan") }
-            for b in f.bundles where !plan.routing.bundles.contains(where: { $0.id == b }) { log.add(.route, "flow \(f.id) (\(f.label)): bundle \(b) is not in the plan") }
+            if let c = f.lineClass, !plan.routing.classes.contains(where: { $0.id == c }) { log.add(.route, "flow \(f.id) (\(f.label)): no such line class \(c) in the plan") }
+            for b in f.bundles where !plan.routing.bundles.contains(where: { $0.id == b }) { log.add(.route, "flow \(f.id) (\(f.label)): no such bundle \(b) in the plan") }
         }
     }
 }
