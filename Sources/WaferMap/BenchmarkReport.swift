@@ -22,9 +22,10 @@ public struct BenchmarkRow: Sendable, Encodable {
     /// Whether the executor found the plan valid and its numeric sample agreeing.
     public var executorPassed: Bool
 
-    /// A compile's row: every pass, then emit plan, write plan, read plan back, check plan
-    /// (`PlanCheck`), the executor's structural check, numeric sample check and timing
-    /// simulation (the plan write and read-back overlap the checks).
+    /// A compile's row: every pass, then emit plan, encode plan, read plan back (the bytes
+    /// decoded by the plan reader), check plan (`PlanCheck`), the executor's structural check,
+    /// numeric sample check and timing simulation (encode and read-back overlap the checks),
+    /// then write plan (plan, report and pictures, once every check passed).
     public init(model: String, target: String, compile result: CompileResult) {
         self.init(model: model, target: target, count: result.report.results.first, timings: result.timings, totalSeconds: result.totalSeconds)
         planBytes = result.planBytes
@@ -51,7 +52,7 @@ public struct BenchmarkRow: Sendable, Encodable {
 
     public static func table(_ rows: [BenchmarkRow], defects: String) -> String {
         var out = "defects: \(defects); wall times of the successful attempt per step; total: the whole run's wall time, every attempt included\n"
-        out += "(write plan and read plan back run beside check plan and the executor's steps, so those rows overlap)\n"
+        out += "(encode plan and read plan back run beside check plan and the executor's steps, so those rows overlap; write plan follows them)\n"
         for row in rows {
             out += "\n\(row.model) on \(row.target): \(row.wafers) wafers, \(row.attempts) attempt(s), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
             if row.planBytes > 0 { out += ", plan \(Units.grouped(row.planBytes)) bytes, executor \(row.executorPassed ? "passed" : "FAILED")" }

@@ -192,7 +192,7 @@ extension Driver {
                 staged.discard()
                 throw .error(error.description, at: nil)
             }
-            timings.append(StepTiming(name: "write outputs", seconds: (clock.now - writeStart).seconds))
+            timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
         }
         let total = (clock.now - start).seconds
         return CompileResult(plan: plan, planPath: planPath, planBytes: file.data.count, pictures: pictures, report: report, quality: quality,

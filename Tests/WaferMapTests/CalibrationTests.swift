@@ -94,7 +94,8 @@ import WaferTestSupport
     }
 
     @Test func sweepRanksMappingsAndMarksTheParetoFront() throws {
-        var count = CountRequest(modelPath: TestPaths.example("tiny"))
+        // Untied: a tied head cannot be spread away from its embedding (the partition refuses).
+        var count = CountRequest(modelPath: TestPaths.fixture("models/tiny-untied.yaml"))
         count.target = "small64"
         var request = SweepRequest(count: count)
         request.extraWafers = 1
@@ -109,7 +110,7 @@ import WaferTestSupport
         }
         // A row's flags reproduce its figure.
         let row = try #require(report.rows.first { $0.flags.contains("--slot") })
-        var again = CountRequest(modelPath: TestPaths.example("tiny"))
+        var again = CountRequest(modelPath: TestPaths.fixture("models/tiny-untied.yaml"))
         again.target = "small64"
         again.deployment = DeploymentOptions(wafers: .exactly(row.wafers), slot: SlotShape(width: 24, height: 24))
         let compiled = try Driver.count(again)

@@ -34,7 +34,10 @@ public struct SchedulePass: Pass {
         var phases: [Phase] = []
         var clock = 0
         func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int) {
-            guard cycles > 0 else { return }
+            // A flow keeps its phase even when it takes no time (an allreduce over a one-PE
+            // segment, as on a one-column program area): the plan lists every flow in the
+            // schedule, once. Zero-cycle compute and elementwise steps are left out.
+            guard cycles > 0 || flow != nil else { return }
             phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock, end: clock + cycles))
             clock += cycles
         }

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import WaferPlan
+import WaferSupport
+import WaferTestSupport
+
+/// Where `compile` and `render` write, and when they write nothing: outputs are checked before
+/// any pass runs, never replace an input, and a failed compile leaves the files that were there.
+@Suite struct CompileOutputsTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-outputs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func anOutputThatIsAnInputIsRefusedBeforeAnyWork() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("tiny.yaml")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: TestPaths.example("tiny")), to: model)
+        let before = try Data(contentsOf: model)
+        for arguments in [["-o", model.path], ["-o", dir.appendingPathComponent("p.plan.json").path, "--report", model.path],
+                          ["-o", dir.appendingPathComponent("./../\(dir.lastPathComponent)/tiny.yaml").path]] {
+            let out = try CLI.run(["compile", model.path, "--target", "small32"] + arguments)
+            #expect(out.status == 1, "\(arguments)")
+            #expect(out.stderr.contains("is the input file"), "\(out.stderr)")
+            #expect(!out.stdout.contains("compiled"))
+        }
+        #expect(try Data(contentsOf: model) == before)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("p.plan.json").path))
+    }
+
+    @Test func unwritableDestinationsAreRefusedBeforeAnyWork() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("t.plan.json").path
+        let cases: [([String], String)] = [
+            (["-o", plan, "--report", dir.appendingPathComponent("missing/r.json").path], "does not exist"),
+            (["-o", dir.path], "is a directory"),
+            (["-o", "/dev/null"], "not a regular file"),
+            (["-o", plan, "--report", plan], "name the same path"),
+            (["-o", plan, "--svg", dir.appendingPathComponent("t.plan.json.txt").path], "not a directory"),
+        ]
+        try "not a directory".write(to: dir.appendingPathComponent("t.plan.json.txt"), atomically: true, encoding: .utf8)
+        for (arguments, expected) in cases {
+            let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32"] + arguments)
+            #expect(out.status == 1, "\(arguments): \(out.stderr)")
+            #expect(out.stderr.contains(expected), "\(arguments): \(out.stderr)")
+            #expect(!out.stdout.contains("compiled"), "\(arguments) ran the passes")
+        }
+        #expect(!FileManager.default.fileExists(atPath: plan))
+    }
+
+    @Test func aFailedCompileLeavesTheFilesThatWereThere() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("tiny.plan.json").path, report = dir.appendingPathComponent("tiny.report.json").path
+        let good = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "-o", plan, "--report", report])
+        #expect(good.status == 0, "\(good.stderr)")
+        let planBefore = try Data(contentsOf: URL(fileURLWithPath: plan)), reportBefore = try Data(contentsOf: URL(fileURLWithPath: report))
+        // Two wafers would put the tied head away from the embedding it reads: refused, located.
+        let bad = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--wafers", "2", "-o", plan, "--report", report,
+                               "--svg", dir.appendingPathComponent("pictures").path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("examples/models/tiny.yaml:") && bad.stderr.contains("tied head"), "\(bad.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: plan)) == planBefore)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: report)) == reportBefore)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("pictures/overview.svg").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".wafermap-tmp") }.isEmpty)
+    }
+
+    @Test func compileWritesPlanReportAndPicturesTogetherAndPrintsJSON() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("tiny.plan.json").path, report = dir.appendingPathComponent("r.json").path
+        let pictures = dir.appendingPathComponent("svg").path
+        let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "-o", plan, "--report", report, "--svg", pictures,
+                               "--format", "json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect((json["wafers"] as? Int) == 1)
+        #expect(((json["executor"] as? [String: Any])?["passed"] as? Bool) == true)
+        #expect(try PlanIO.read(path: plan).summary.wafers == 1)
+        #expect(FileManager.default.fileExists(atPath: report))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pictures).sorted() == ["overview.svg", "wafer-00.svg"])
+        // The report on disk is the JSON on stdout but for the wall times.
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        #expect((written["tokens_per_s"] as? Double) == (json["tokens_per_s"] as? Double))
+    }
+
+    @Test func renderRefusesAPlanThatFailsItsCheckAndDrawsNothing() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var plan = try PlanIO.read(path: TestPaths.fixture("plans/tiny-small64.plan.json"))
+        plan.summary.wafers += 1
+        let path = dir.appendingPathComponent("bad.plan.json").path
+        try PlanIO.write(plan, to: path)
+        let pictures = dir.appendingPathComponent("svg").path
+        let out = try CLI.run(["render", path, "--svg", pictures])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("failed its consistency check") && out.stderr.contains("summary"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: pictures + "/overview.svg"))
+        let good = try CLI.run(["render", TestPaths.fixture("plans/tiny-small64.plan.json"), "--svg", pictures])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(FileManager.default.fileExists(atPath: pictures + "/overview.svg"))
+    }
+
+    @Test func stagedFilesAreAllOrNothing() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.txt").path, b = dir.appendingPathComponent("missing/b.txt").path
+        try "old".write(toFile: a, atomically: true, encoding: .utf8)
+        var staged = StagedFiles()
+        try staged.stage("new", to: a)
+        #expect(throws: StagedFiles.Failure.self) { try staged.stage("new", to: b) }
+        // The failed stage removed every temporary; the destination is as it was.
+        #expect(try String(contentsOfFile: a, encoding: .utf8) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.txt"])
+        var again = StagedFiles()
+        try again.stage("new", to: a)
+        try again.stage("second", to: dir.appendingPathComponent("c.txt").path)
+        #expect(try String(contentsOfFile: a, encoding: .utf8) == "old")
+        try again.commit()
+        #expect(try String(contentsOfFile: a, encoding: .utf8) == "new")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a.txt", "c.txt"])
+    }
+}
+
+/// Shapes at the edge of what the compiler maps: each compiles into a plan that passes every check.
+@Suite struct EdgeShapeCompileTests {
+    @Test func aOneColumnProgramAreaCompilesIntoACheckedPlan() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-onecol-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("p.plan.json").path
+        let out = try CLI.run(["compile", TestPaths.fixture("models/tiny-untied.yaml"), "--target", TestPaths.fixture("targets/one-column.yaml"), "-o", plan])
+        #expect(out.status == 0, "\(out.stderr)")
+        let read = try PlanIO.read(path: plan)
+        #expect(read.wafers.allSatisfy { $0.slotWidth + $0.spareColumns == 1 })
+        // Row allreduces over one PE take no time but keep their phase: every flow is scheduled once.
+        #expect(Set(read.schedule.phases.compactMap(\.flow)) == Set(read.routing.flows.map(\.id)))
+        #expect(PlanCheck.problems(read).isEmpty)
+    }
+}
