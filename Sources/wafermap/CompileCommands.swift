@@ -37,9 +37,9 @@ struct CompileCommand: ParsableCommand {
             request.planPath = output
             request.reportPath = report
             request.svgDirectory = svg
-            let terminal = isatty(STDERR_FILENO) == 1
-            let result = try Driver.compile(request, dump: { writeStderr($0.rendered) },
-                                            progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            let progress = StderrProgress(command: "compile")
+            let result = try Driver.compile(request, dump: { writeStderr($0.rendered) }, progress: { progress($0) })
+            progress.finish()
             writeStdout(format == "json" ? result.reportJSON : CompileSummary.render(result, reportPath: report))
             if pipeline.timing { writeStderr(TimingReport.render(result.timings, wallSeconds: result.totalSeconds)) }
             if let failure = result.failure { throw failure }
@@ -137,7 +137,10 @@ struct CheckCommand: ParsableCommand {
             request.options.steps = steps
             request.options.timing = timing
             request.options.seed = seed
+            let progress = StderrProgress(command: "check")
+            progress("running the plan on the executor")
             let result = try Driver.check(request)
+            progress.finish()
             writeStdout(format == "json" ? CheckRendering.json(result, path: plan) : CheckRendering.text(result, path: plan))
             passed = result.report.passed
         }
@@ -175,8 +178,9 @@ struct RepairCommand: ParsableCommand {
             var request = RepairRequest(planPath: plan, defectsPath: defects, outputPath: output)
             request.modelPath = model
             request.fullCheck = fullCheck
-            let terminal = isatty(STDERR_FILENO) == 1
-            let result = try Driver.repair(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            let progress = StderrProgress(command: "repair")
+            let result = try Driver.repair(request, progress: { progress($0) })
+            progress.finish()
             writeStdout(format == "json" ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))
             passed = result.passed
         }
@@ -207,12 +211,13 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
-            let terminal = isatty(2) != 0
+            let progress = StderrProgress(command: "calibrate")
             var request = CalibrationRequest(path: file)
             request.target = target
             request.fit = fit
             request.ownMapping = !noOwnMapping
-            let report = try Driver.calibrate(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            let report = try Driver.calibrate(request, progress: { progress($0) })
+            progress.finish()
             writeStdout(format == "json" ? report.json() : report.text())
         }
     }

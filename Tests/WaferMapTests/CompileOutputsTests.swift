@@ -142,3 +142,19 @@ import WaferTestSupport
         #expect(PlanCheck.problems(read).isEmpty)
     }
 }
+
+/// Long work is never silent: off a terminal, after `WAFERMAP_PROGRESS_AFTER` seconds (2 by
+/// default) a heartbeat names the stage every 5 s, on stderr only.
+@Suite struct ProgressTests {
+    @Test func aRunOffATerminalGetsAHeartbeatOnStderrOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-progress-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "-o", dir.appendingPathComponent("p.plan.json").path,
+                               "--format", "json"], environment: ["WAFERMAP_PROGRESS_AFTER": "0"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stderr.contains("wafermap compile: "), "\(out.stderr)")
+        // Stdout stays the JSON report alone.
+        #expect(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) is [String: Any])
+    }
+}

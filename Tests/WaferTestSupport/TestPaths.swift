@@ -65,10 +65,14 @@ public enum CLI {
         return TestPaths.root.appendingPathComponent(".build/debug/wafermap")
     }
 
-    public static func run(_ arguments: [String], in directory: URL = TestPaths.root) throws -> Output {
+    /// `environment` adds to (or overrides) the test's own environment.
+    public static func run(_ arguments: [String], in directory: URL = TestPaths.root, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
