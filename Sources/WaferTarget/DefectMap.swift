@@ -7,6 +7,8 @@ public enum Direction: String, Sendable, Hashable, CaseIterable {
 
 /// The dead PEs and dead links of one wafer, stored compactly: sorted row-major PE indices
 /// (`y * width + x`) and sorted link ids. Never one object per PE; lookups are binary searches.
+/// The ids are 32-bit: every accepted fabric has sides of at most `TargetLimits.maxFabricSide`
+/// (4,096) PEs, so the largest link id, `2 * (4096 * 4096 - 1) + 1`, is below 2^25.
 public struct WaferDefects: Sendable, Hashable {
     /// Sorted, unique `y * width + x` of every dead PE.
     public private(set) var deadPEs: [Int32]
