@@ -109,6 +109,16 @@ import Darwin
         #expect(wide.status == 0, "\(wide.stderr)")
         let check = try #require(try Self.run(["defects", "check", map, "--target", "wse3"], seconds: 60), "defects check hung")
         #expect(check.status == 0 && check.stdout.contains("valid for wse3"), "\(check.stderr)")
+        // Mapping a model onto such a wafer, or at such a rate, is refused before any work: at
+        // most 2,000 dead PEs per wafer (expected, for a rate).
+        let dense = try #require(try Self.run(["count", "examples/models/tiny.yaml", "--defects", map]))
+        #expect(dense.status == 1 && dense.stderr.contains("d.yaml:1:1: error: wafer 0 has"), "\(dense.stderr)")
+        #expect(dense.stderr.contains("mapping a model accepts at most 2,000 per wafer"), "\(dense.stderr)")
+        let wse3 = try #require(try Self.run(["count", "examples/models/tiny.yaml", "--defect-rate", "0.01"]))
+        #expect(wse3.status == 1, "\(wse3.stderr)")
+        #expect(wse3.stderr.contains("--defect-rate 0.01 on wse3 expects 8,931 dead PEs per wafer; mapping a model accepts at most 2,000, a rate of at most 0.00223 on its 762x1172 fabric"), "\(wse3.stderr)")
+        let small = try #require(try Self.run(["count", "examples/models/tiny.yaml", "--target", "small64", "--defect-rate", "0.05"]))
+        #expect(small.status == 0, "\(small.stderr)")
     }
 
     /// A 400 KB key (written as an explicit `? KEY` key: libyaml caps implicit keys at 1,024
