@@ -6,8 +6,8 @@ import WaferSupport
 ///
 /// libyaml does the scanning and parsing (YAML 1.1); this type builds the tree, keeps the
 /// line and column of every node, resolves aliases and `<<` merge keys under a node budget,
-/// rejects duplicate keys, and enforces `YAMLLimits`. O(n) in the size of the expanded document,
-/// which the budget bounds.
+/// rejects duplicate keys and explicit tags, and enforces `YAMLLimits`. O(n) in the size of the
+/// expanded document, which the budget bounds.
 public enum YAMLReader {
     /// Reads and parses the file at `path`. Errors name `displayName` (default: `path`).
     public static func load(path: String, displayName: String? = nil, limits: YAMLLimits = .default) throws(DiagnosticError) -> YAMLNode {

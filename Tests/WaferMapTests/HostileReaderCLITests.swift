@@ -121,6 +121,30 @@ import Darwin
         #expect(small.status == 0, "\(small.stderr)")
     }
 
+    /// The largest target the reader accepts (4,096 x 4,096 PEs of 128 KiB, the longest relay,
+    /// the widest wavelet) compiles, and a model counted over 4,096 of its wafers: no 32-bit id,
+    /// capacity or byte total overflows, and the plan is within the plan format's limits.
+    @Test func theLargestAcceptedTargetCompiles() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("huge.yaml").path
+        let text = try String(contentsOfFile: TestPaths.root.appendingPathComponent("examples/targets/small32.yaml").path, encoding: .utf8)
+            .replacingOccurrences(of: "  width: 32\n", with: "  width: 4096\n")
+            .replacingOccurrences(of: "  height: 32\n", with: "  height: 4096\n")
+            .replacingOccurrences(of: "name: small32", with: "name: huge")
+            .replacingOccurrences(of: "sram_bytes: 49152 ", with: "sram_bytes: 131072 ")
+            .replacingOccurrences(of: "relay_cycles: 20 ", with: "relay_cycles: 65536 ")
+            .replacingOccurrences(of: "wavelet_bits: 32 ", with: "wavelet_bits: 1024 ")
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+        let plan = dir.appendingPathComponent("huge.plan.json").path
+        let compiled = try #require(try Self.run(["compile", "examples/models/tiny.yaml", "--target", target, "-o", plan], seconds: 300), "compile hung")
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        #expect(compiled.stdout.contains("checked, consistent"), "\(compiled.stdout)")
+        let counted = try #require(try Self.run(["count", "examples/models/llama-3.1-8b.yaml", "--target", target, "--wafers", "4096"], seconds: 120))
+        #expect(counted.status == 0, "\(counted.stderr)")
+        #expect(counted.stdout.contains("usable bytes"), "\(counted.stdout)")
+    }
+
     /// A 400 KB key (written as an explicit `? KEY` key: libyaml caps implicit keys at 1,024
     /// characters) is quoted in at most 200 characters; the error line stays short.
     @Test func errorsQuoteAtMostAShortPrefixOfTheInput() throws {
