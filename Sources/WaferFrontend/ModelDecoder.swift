@@ -15,7 +15,7 @@ public enum ModelDecoder {
             throw .error("unsupported model format version \(version); this WaferMap reads version \(ModelLimits.formatVersion)", at: versionNode.location)
         }
         let nameNode = try map.required("name")
-        let name = try nameNode.string("'name'")
+        let name = try nameNode.name("'name'")
         if name.isEmpty || name.count > 200 || name.contains(where: { $0.isNewline || $0 == "\"" }) {
             throw .error("'name' must be 1 to 200 characters with no quotes or line breaks", at: nameNode.location)
         }

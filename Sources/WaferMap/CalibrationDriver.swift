@@ -5,6 +5,7 @@ import WaferPasses
 import WaferPlan
 import WaferSupport
 import WaferTarget
+import WaferYAML
 
 /// What `wafermap calibrate` asks for.
 public struct CalibrationRequest: Sendable {
@@ -145,8 +146,10 @@ extension Driver {
         let report = try Driver.count(count)
         guard let result = report.results.first else { throw .error("internal: the pipeline produced no result", at: nil) }
         let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: count.modelPath)) } catch {
-            throw .error("cannot read '\(count.modelPath)': \((error as NSError).localizedDescription)", at: nil)
+        switch BoundedFile.read(path: count.modelPath, maxBytes: YAMLLimits.default.maxFileBytes) {
+        case let .success(data): bytes = data
+        case let .failure(failure):
+            throw .error("cannot read '\(count.modelPath)': \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
         }
         let context = report.context
         let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,

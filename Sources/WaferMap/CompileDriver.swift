@@ -5,6 +5,7 @@ import WaferPasses
 import WaferPlan
 import WaferSupport
 import WaferTarget
+import WaferYAML
 
 /// Everything `wafermap compile` needs besides the model.
 public struct CompileRequest: Sendable {
@@ -101,10 +102,10 @@ extension Driver {
         progress("emit plan")
         let emitStart = clock.now
         let modelBytes: Data
-        do {
-            modelBytes = try Data(contentsOf: URL(fileURLWithPath: request.count.modelPath))
-        } catch {
-            throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \((error as NSError).localizedDescription)", at: nil)
+        switch BoundedFile.read(path: request.count.modelPath, maxBytes: YAMLLimits.default.maxFileBytes) {
+        case let .success(data): modelBytes = data
+        case let .failure(failure):
+            throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
         }
         let context = report.context
         let wafersRequested: String

@@ -148,10 +148,22 @@ extension Driver {
             return (.none, "none")
         case let .file(path):
             let map = try DefectMapIO.load(path: path, target: target)
+            let cap = DefectSource.maxDeadPEsPerWafer
+            if let (index, wafer) = map.wafers.enumerated().first(where: { $0.element.deadPEs.count > cap }) {
+                throw .error("wafer \(index) has \(Units.grouped(wafer.deadPEs.count)) dead PEs; mapping a model accepts at most \(Units.grouped(cap)) per wafer (docs/defect-format.md)",
+                             at: .startOf(path))
+            }
             return (.map(map), "\(path): \(map.waferCount) wafers, \(Units.grouped(map.totalDeadPEs)) dead PEs, \(Units.grouped(map.totalDeadLinks)) dead links")
         case let .generate(rate, seed, clustered):
             guard rate >= 0, rate <= DefectGenerator.maxRate else {
                 throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
+            }
+            // Refused before any work: the expected dead PEs per wafer bound the time.
+            let expected = rate * Double(target.fabricPEs)
+            guard expected <= Double(DefectSource.maxDeadPEsPerWafer) else {
+                let highest = (Double(DefectSource.maxDeadPEsPerWafer) / Double(target.fabricPEs) * 1e5).rounded(.down) / 1e5
+                throw .error("--defect-rate \(rate) on \(target.name) expects \(Units.grouped(Int(expected.rounded()))) dead PEs per wafer; mapping a model accepts at most \(Units.grouped(DefectSource.maxDeadPEsPerWafer)), a rate of at most \(Units.fixed(highest, digits: 5)) on its \(target.fabricWidth)x\(target.fabricHeight) fabric",
+                             at: nil)
             }
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
             return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(rate) per PE, seed \(seed)")

@@ -6,6 +6,7 @@ import WaferPasses
 import WaferPlan
 import WaferSupport
 import WaferTarget
+import WaferYAML
 
 /// What `wafermap repair PLAN --defects NEW -o PLAN2` needs.
 public struct RepairRequest: Sendable {
@@ -143,10 +144,10 @@ extension Driver {
     static func repairModel(_ plan: Plan, request: RepairRequest) throws(DiagnosticError) -> (Graph, String, Data) {
         let path = request.modelPath ?? plan.inputs.modelPath
         let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DiagnosticError(Diagnostic(.error, "cannot read the model '\(path)' the plan was compiled from: \((error as NSError).localizedDescription)", at: nil,
+        switch BoundedFile.read(path: path, maxBytes: YAMLLimits.default.maxFileBytes) {
+        case let .success(data): bytes = data
+        case let .failure(failure):
+            throw DiagnosticError(Diagnostic(.error, "cannot read the model '\(path)' the plan was compiled from: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil,
                                              notes: [.note("pass --model FILE when the model file has moved")]))
         }
         let digest = SHA256.hex(bytes)

@@ -16,8 +16,13 @@ extension Driver {
             throw .error("--cluster-size must be 1 to 10,000 and --cluster-radius 0 to 10,000", at: nil)
         }
         let generator = DefectGenerator(target: target, rate: rate, linkRate: linkRate, clustering: clustering, seed: seed)
+        try generator.checkBounds(wafers: wafers)
         let map = DefectMap(targetName: target.name, fabricWidth: target.fabricWidth, fabricHeight: target.fabricHeight,
                             wafers: (0..<wafers).map { generator.wafer($0) })
+        // The expectation was within bounds; a draw far above it is still refused before writing.
+        guard map.totalDeadPEs + map.totalDeadLinks <= DefectGenerator.maxDefects else {
+            throw .error("the drawn map holds \(Units.grouped(map.totalDeadPEs + map.totalDeadLinks)) defects; a generated map holds at most \(Units.grouped(DefectGenerator.maxDefects)) (lower --wafers or --rate)", at: nil)
+        }
         let fraction = Double(map.totalDeadPEs) / Double(target.fabricPEs * wafers)
         let summary = "\(wafers) wafers of \(target.name), \(Units.grouped(map.totalDeadPEs)) dead PEs (\(Units.fixed(fraction * 100, digits: 3))% of PEs), \(Units.grouped(map.totalDeadLinks)) dead links"
         // The header records the parameters, never the output path: same inputs, same bytes.

@@ -21,7 +21,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = [], code: String? = nil) {
         self.severity = severity
         self.location = location
-        self.message = message
+        self.message = Diagnostic.bounded(message)
         self.notes = notes
         self.code = code
     }
@@ -32,6 +32,73 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
     public static func note(_ message: String, at location: SourceLocation? = nil) -> Diagnostic {
         Diagnostic(.note, message, at: location)
+    }
+
+    /// Longest user text a message quotes, in characters; longer quotes keep their start and an ellipsis.
+    public static let maxQuotedCharacters = 200
+    /// Longest message, in characters, whatever it quotes.
+    public static let maxMessageCharacters = 2000
+
+    /// `text` in single quotes, cut to `maxQuotedCharacters` with an ellipsis, control
+    /// characters escaped: the way messages quote names, keys and values from an input. O(length).
+    public static func quoted(_ text: String) -> String {
+        "'\(escapingControls(text.count > maxQuotedCharacters ? String(text.prefix(maxQuotedCharacters)) + "…" : text))'"
+    }
+
+    /// A message as it is stored and printed: every single-quoted run longer than
+    /// `maxQuotedCharacters` cut to that with an ellipsis, control characters other than newline
+    /// shown as `\u{..}` escapes (a NUL or an escape sequence from an input never reaches the
+    /// terminal raw), and the whole cut to `maxMessageCharacters`. Every diagnostic goes through
+    /// it, so a 400 KB key or value cannot make a 400 KB error line. O(length).
+    public static func bounded(_ message: String) -> String {
+        let needsWork = message.count > maxQuotedCharacters || message.unicodeScalars.contains { isEscaped($0) }
+        guard needsWork else { return message }
+        var out = ""
+        var quote: String?
+        var previous: Character = " "
+        for character in escapingControls(message) {
+            defer { previous = character }
+            // An opening quote follows a non-letter (an apostrophe as in "wafer 3's" does not open one).
+            if character == "'" && (quote != nil || !(previous.isLetter || previous.isNumber)) {
+                if let open = quote {
+                    out += open.count > maxQuotedCharacters ? String(open.prefix(maxQuotedCharacters)) + "…" : open
+                    out.append("'")
+                    quote = nil
+                } else {
+                    out.append("'")
+                    quote = ""
+                }
+            } else if quote != nil {
+                quote?.append(character)
+            } else {
+                out.append(character)
+            }
+        }
+        if let open = quote {
+            out += open.count > maxQuotedCharacters ? String(open.prefix(maxQuotedCharacters)) + "…" : open
+        }
+        if out.count > maxMessageCharacters {
+            let dropped = out.count - maxMessageCharacters
+            out = String(out.prefix(maxMessageCharacters)) + "… (\(dropped) more characters)"
+        }
+        return out
+    }
+
+    private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\n" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+    }
+
+    private static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isEscaped) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isEscaped(scalar) {
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     /// The diagnostic and its notes, one per line, without a trailing newline.

@@ -42,8 +42,31 @@ public struct DefectGenerator: Sendable, Hashable {
         self.seed = seed
     }
 
-    /// Largest accepted rate: beyond half the PEs dead, a "wafer" is not a useful model.
-    public static let maxRate = 0.5
+    /// Largest accepted rate, for dead PEs and dead links alike (`defects generate --rate`,
+    /// `--link-rate`, and `count`/`place`/`compile --defect-rate`): 5%. Real wafers are of
+    /// order 0.005% before repair and 0.1% is the documented stress setting; beyond a few
+    /// percent a wafer is a sieve no mapping serves, and sealing, placing and routing around
+    /// its defects takes minutes instead of seconds (docs/defect-format.md).
+    public static let maxRate = 0.05
+
+    /// Most defects (dead PEs plus dead links) one generated map may hold: about 18 MB of YAML,
+    /// well inside what `DefectMapIO` reads back. 32 WSE-3 wafers at the 0.1% stress rate are
+    /// about 34,000.
+    public static let maxDefects = 1_000_000
+
+    /// Dead PEs plus dead links `wafers` wafers are expected to have (links: two slots per PE). O(1).
+    public func expectedDefects(wafers: Int) -> Double {
+        Double(wafers) * (rate + 2 * linkRate) * Double(width) * Double(height)
+    }
+
+    /// Refuses, before anything is drawn, a map of `wafers` wafers expected to exceed
+    /// `maxDefects`. O(1).
+    public func checkBounds(wafers: Int) throws(DiagnosticError) {
+        let expected = expectedDefects(wafers: wafers)
+        guard expected <= Double(Self.maxDefects) else {
+            throw .error("\(wafers) wafers of \(targetName) at rate \(rate) and link rate \(linkRate) would hold about \(Units.grouped(Int(expected.rounded()))) defects; a generated map holds at most \(Units.grouped(Self.maxDefects)) (lower --wafers or --rate)", at: nil)
+        }
+    }
 
     public func wafer(_ index: Int) -> WaferDefects {
         var rng = SeededRNG(seed: seed, stream: UInt64(index) &+ 1)

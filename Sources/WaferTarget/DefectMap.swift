@@ -7,6 +7,8 @@ public enum Direction: String, Sendable, Hashable, CaseIterable {
 
 /// The dead PEs and dead links of one wafer, stored compactly: sorted row-major PE indices
 /// (`y * width + x`) and sorted link ids. Never one object per PE; lookups are binary searches.
+/// The ids are 32-bit: every accepted fabric has sides of at most `TargetLimits.maxFabricSide`
+/// (4,096) PEs, so the largest link id, `2 * (4096 * 4096 - 1) + 1`, is below 2^25.
 public struct WaferDefects: Sendable, Hashable {
     /// Sorted, unique `y * width + x` of every dead PE.
     public private(set) var deadPEs: [Int32]
@@ -78,6 +80,14 @@ public struct DefectMap: Sendable, Hashable {
 
 /// Where a compile's defects come from: none, a file, or a generator run on demand per wafer.
 public enum DefectSource: Sendable {
+    /// Most dead PEs a wafer may have (expected, for generated defects) when `count`, `place` or
+    /// `compile` map a model onto it: 2,000, about 0.22% of a WSE-3 wafer, twice the documented
+    /// 0.1% stress rate. Sealing, placing and routing around defects costs time in proportion to
+    /// them: Kimi K2 on WSE-3 wafers compiles in 21 s of CPU at rate 0.002, 52 s at 0.005 and
+    /// 135 s at 0.01 (release build), so a higher count would not finish in seconds.
+    /// docs/defect-format.md.
+    public static let maxDeadPEsPerWafer = 2_000
+
     case none
     case map(DefectMap)
     case generated(DefectGenerator)

@@ -4,8 +4,10 @@ import WaferYAML
 /// Reads and writes defect-map files (docs/defect-format.md).
 public enum DefectMapIO {
     public static let formatVersion = 1
-    /// Defect maps list many coordinates: larger limits than model files.
-    public static let limits = YAMLLimits(maxFileBytes: 512 << 20, maxDepth: 16, maxNodes: 50_000_000)
+    /// Defect maps list many coordinates: larger limits than model files. The largest generated
+    /// map (`DefectGenerator.maxDefects`, about 18 MB and 4,000,000 nodes) fits with room; the
+    /// tree of 8,000,000 nodes is read in seconds and well under 2 GB (docs/defect-format.md).
+    public static let limits = YAMLLimits(maxFileBytes: 64 << 20, maxDepth: 16, maxNodes: 8_000_000)
     public static let maxWafers = 4096
 
     /// Reads a defect map and checks it against `target`: same name and fabric size, every
@@ -32,8 +34,8 @@ public enum DefectMapIO {
         }
         let fabricNode = try map.required("fabric")
         var fabric = try MappingReader(fabricNode, context: "'fabric'")
-        let width = try fabric.required("width").integer("'fabric.width'", in: 1...100_000)
-        let height = try fabric.required("height").integer("'fabric.height'", in: 1...100_000)
+        let width = try fabric.required("width").integer("'fabric.width'", in: 1...TargetLimits.maxFabricSide)
+        let height = try fabric.required("height").integer("'fabric.height'", in: 1...TargetLimits.maxFabricSide)
         try fabric.finish()
         if width != target.fabricWidth || height != target.fabricHeight {
             throw .error("the map's fabric is \(width)x\(height) PEs but \(target.name)'s is \(target.fabricWidth)x\(target.fabricHeight)", at: fabricNode.location)
@@ -57,12 +59,14 @@ public enum DefectMapIO {
             }
             seen[index] = indexNode.location
             var pes: [(Int32, SourceLocation)] = []
-            for item in try wafer.optional("dead_pes")?.list("'dead_pes'") ?? [] {
+            let deadPEs = wafer.optional("dead_pes")
+            for item in try boundedList(deadPEs, "'dead_pes'", atMost: width * height, of: "PEs") {
                 let (x, y) = try coordinate(item, width: width, height: height, extra: 0)
                 pes.append((Int32(y * width + x), item.location))
             }
             var links: [(Int32, SourceLocation)] = []
-            for item in try wafer.optional("dead_links")?.list("'dead_links'") ?? [] {
+            let deadLinks = wafer.optional("dead_links")
+            for item in try boundedList(deadLinks, "'dead_links'", atMost: 2 * width * height, of: "link slots") {
                 let (x, y) = try coordinate(item, width: width, height: height, extra: 1)
                 let parts = try item.list("a dead link")
                 let text = try parts[2].string("the link direction")
@@ -80,6 +84,17 @@ public enum DefectMapIO {
             wafers[index] = WaferDefects(deadPEs: pes.map(\.0), deadLinks: links.map(\.0))
         }
         return DefectMap(targetName: targetName, fabricWidth: width, fabricHeight: height, wafers: wafers)
+    }
+
+    /// The items of a wafer's list, refused at the list when it has more entries than the
+    /// fabric has PEs (or link slots): more must repeat one. O(1) besides the list itself.
+    static func boundedList(_ node: YAMLNode?, _ what: String, atMost limit: Int, of things: String) throws(DiagnosticError) -> [YAMLNode] {
+        guard let node else { return [] }
+        let items = try node.list(what)
+        guard items.count <= limit else {
+            throw .error("\(what) lists \(Units.grouped(items.count)) entries, more than the fabric's \(Units.grouped(limit)) \(things)", at: node.location)
+        }
+        return items
     }
 
     /// `[x, y]` (or `[x, y, D]` when `extra` is 1), inside the fabric.

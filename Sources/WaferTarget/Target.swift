@@ -75,7 +75,7 @@ public struct Target: Sendable, Hashable {
 
 extension Target {
     /// A target from its figures (as a plan records them), held to the ranges the target format
-    /// allows (docs/target-format.md). Throws naming the first figure out of range; `owner` names
+    /// allows (`TargetLimits`, docs/target-format.md). Throws naming the first figure out of range; `owner` names
     /// where the figures came from. O(element types).
     public init(figuresFrom owner: String, name: String, description: String, fabricWidth: Int, fabricHeight: Int, halo: Halo,
                 sramBytesPerPE: Int, runtimeReserveBytesPerPE: Int, bufferBytesPerPE: Int, macsPerCycle: [ElementType: Double],
@@ -83,22 +83,24 @@ extension Target {
                 relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double,
                 waferLinkLatencyNs: Double) throws(DiagnosticError) {
         let integers: [(String, Int, ClosedRange<Int>)] = [
-            ("fabric width", fabricWidth, 1...100_000), ("fabric height", fabricHeight, 1...100_000),
-            ("halo west", halo.west, 0...fabricWidth), ("halo east", halo.east, 0...fabricWidth),
-            ("halo north", halo.north, 0...fabricHeight), ("halo south", halo.south, 0...fabricHeight),
-            ("SRAM bytes per PE", sramBytesPerPE, 1...(1 << 30)), ("runtime reserve bytes per PE", runtimeReserveBytesPerPE, 0...(1 << 30)),
-            ("buffer bytes per PE", bufferBytesPerPE, 0...(1 << 30)), ("routable colors", routableColors, 1...4096),
-            ("reserved colors", reservedColors, 0...4096), ("hop latency cycles", hopLatencyCycles, 0...1_000_000),
-            ("ramp latency cycles", rampLatencyCycles, 0...1_000_000), ("relay latency cycles", relayLatencyCycles, 0...1_000_000),
-            ("layer overhead cycles", layerOverheadCycles, 0...1_000_000_000), ("wavelet bits", waveletBits, 1...4096),
+            ("fabric width", fabricWidth, 1...TargetLimits.maxFabricSide), ("fabric height", fabricHeight, 1...TargetLimits.maxFabricSide),
+            ("halo west", halo.west, 0...TargetLimits.maxHalo), ("halo east", halo.east, 0...TargetLimits.maxHalo),
+            ("halo north", halo.north, 0...TargetLimits.maxHalo), ("halo south", halo.south, 0...TargetLimits.maxHalo),
+            ("SRAM bytes per PE", sramBytesPerPE, 1...TargetLimits.maxSRAMBytesPerPE),
+            ("runtime reserve bytes per PE", runtimeReserveBytesPerPE, 0...TargetLimits.maxSRAMBytesPerPE),
+            ("buffer bytes per PE", bufferBytesPerPE, 0...TargetLimits.maxSRAMBytesPerPE), ("routable colors", routableColors, 1...TargetLimits.maxColors),
+            ("reserved colors", reservedColors, 0...TargetLimits.maxColors), ("hop latency cycles", hopLatencyCycles, 0...TargetLimits.maxLinkLatencyCycles),
+            ("ramp latency cycles", rampLatencyCycles, 0...TargetLimits.maxLinkLatencyCycles),
+            ("relay latency cycles", relayLatencyCycles, 0...TargetLimits.maxLinkLatencyCycles),
+            ("layer overhead cycles", layerOverheadCycles, 0...TargetLimits.maxLayerOverheadCycles), ("wavelet bits", waveletBits, 1...TargetLimits.maxWaveletBits),
         ]
         for (what, value, range) in integers where !range.contains(value) {
             throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }
         let reals: [(String, Double, ClosedRange<Double>)] = [
-            ("clock (MHz)", clockMHz, 1...1_000_000), ("wafer link bandwidth (Gb/s)", waferLinkGbps, 0.001...1e9),
-            ("wafer link latency (ns)", waferLinkLatencyNs, 0...1e12),
-        ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, 0.001...1_000_000) }
+            ("clock (MHz)", clockMHz, TargetLimits.clockMHz), ("wafer link bandwidth (Gb/s)", waferLinkGbps, TargetLimits.waferLinkGbps),
+            ("wafer link latency (ns)", waferLinkLatencyNs, TargetLimits.waferLinkLatencyNs),
+        ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, TargetLimits.macsPerCycle) }
         for (what, value, range) in reals where !range.contains(value) {
             throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }

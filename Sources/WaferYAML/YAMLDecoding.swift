@@ -2,12 +2,38 @@ import WaferSupport
 
 /// Typed, located access to YAML scalars. Every failure names the key and the place.
 extension YAMLNode {
-    /// The node as a string scalar.
+    /// The node as a string scalar. Control characters other than tab and newline (a NUL, an
+    /// escape sequence written as `"\\e"` or `"\\x1b"`) are refused: they would reach the
+    /// terminal or a report raw. O(length).
     public func string(_ what: String) throws(DiagnosticError) -> String {
         guard case let .scalar(text, _) = kind, !isNull else {
             throw .error("expected a string for \(what), found \(summary)", at: location)
         }
+        if let bad = text.unicodeScalars.first(where: { $0 != "\t" && $0 != "\n" && Self.isControl($0) }) {
+            throw .error("\(what) contains the control character U+\(Self.hex(bad)); text may not hold control characters", at: location)
+        }
         return text
+    }
+
+    /// The node as a name (of a model, layer, module or target): a string with no control
+    /// characters at all, not even tab or newline, since names are printed in tables and
+    /// messages. O(length).
+    public func name(_ what: String) throws(DiagnosticError) -> String {
+        let text = try string(what)
+        if let bad = text.unicodeScalars.first(where: Self.isControl) {
+            throw .error("\(what) contains the control character U+\(Self.hex(bad)); names may not hold control characters", at: location)
+        }
+        return text
+    }
+
+    /// C0 controls, DEL and C1 controls (Unicode general category Cc).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    static func hex(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// The node as an integer in `range`. Accepts decimal digits with optional `_` separators

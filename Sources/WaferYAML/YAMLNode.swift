@@ -17,7 +17,8 @@ public struct YAMLNode: Sendable {
 
     public var kind: Kind
     public var location: SourceLocation
-    /// An explicit tag such as `!!str`, if the document wrote one.
+    /// An explicit tag such as `!!str`. Always nil in trees from `YAMLReader`, which refuses
+    /// tags (docs/model-format.md); kept for nodes built in code.
     public var tag: String?
 
     public init(kind: Kind, location: SourceLocation, tag: String? = nil) {

@@ -6,8 +6,8 @@ import WaferSupport
 ///
 /// libyaml does the scanning and parsing (YAML 1.1); this type builds the tree, keeps the
 /// line and column of every node, resolves aliases and `<<` merge keys under a node budget,
-/// rejects duplicate keys, and enforces `YAMLLimits`. O(n) in the size of the expanded document,
-/// which the budget bounds.
+/// rejects duplicate keys and explicit tags, and enforces `YAMLLimits`. O(n) in the size of the
+/// expanded document, which the budget bounds.
 public enum YAMLReader {
     /// Reads and parses the file at `path`. Errors name `displayName` (default: `path`).
     public static func load(path: String, displayName: String? = nil, limits: YAMLLimits = .default) throws(DiagnosticError) -> YAMLNode {
@@ -90,13 +90,26 @@ public enum YAMLReader {
 }
 
 /// Streams libyaml events into a tree. One instance parses one buffer.
+///
+/// Linear in the number of events: each open list or mapping is a `Frame` on `stack`, mutated
+/// in place (`stack[top].items.append`, amortised O(1), never a copy of the items so far), and
+/// duplicate keys are found with a per-mapping hash table, O(1) per key.
 private struct TreeBuilder {
     let file: String
     let limits: YAMLLimits
 
-    private enum Frame {
-        case sequence(items: [YAMLNode], location: SourceLocation, anchor: String?, tag: String?, size: Int)
-        case mapping(pairs: [YAMLPair], pendingKey: YAMLNode?, location: SourceLocation, anchor: String?, tag: String?, size: Int)
+    /// One list or mapping being built.
+    private struct Frame {
+        var isMapping: Bool
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
+        var pendingKey: YAMLNode?
+        /// The mapping's plain keys so far and where each was written (duplicate detection).
+        var keyLocations: [String: SourceLocation] = [:]
+        var hasMergeKey = false
+        var location: SourceLocation
+        var anchor: String?
+        var size: Int
     }
 
     private var stack: [Frame] = []
@@ -208,7 +221,8 @@ private struct TreeBuilder {
                 text = ""
             }
             let style: YAMLNode.ScalarStyle = scalar.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted
-            let node = YAMLNode(kind: .scalar(text, style), location: start, tag: Self.string(scalar.tag))
+            try refuseTag(scalar.tag, at: start)
+            let node = YAMLNode(kind: .scalar(text, style), location: start)
             try countNodes(1, at: start, what: "this scalar")
             if let anchor = Self.string(scalar.anchor) { anchors[anchor] = (node, 1) }
             try emit(node, size: 1)
@@ -224,28 +238,30 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
             try push(depthAt: start)
             let data = event.data.sequence_start
-            stack.append(.sequence(items: [], location: start, anchor: Self.string(data.anchor), tag: Self.string(data.tag), size: 1))
+            try refuseTag(data.tag, at: start)
+            stack.append(Frame(isMapping: false, location: start, anchor: Self.string(data.anchor), size: 1))
             try countNodes(1, at: start, what: "this list")
         case YAML_MAPPING_START_EVENT:
             try push(depthAt: start)
             let data = event.data.mapping_start
-            stack.append(.mapping(pairs: [], pendingKey: nil, location: start, anchor: Self.string(data.anchor), tag: Self.string(data.tag), size: 1))
+            try refuseTag(data.tag, at: start)
+            stack.append(Frame(isMapping: true, location: start, anchor: Self.string(data.anchor), size: 1))
             try countNodes(1, at: start, what: "this mapping")
         case YAML_SEQUENCE_END_EVENT:
-            guard case let .sequence(items, loc, anchor, tag, size)? = stack.popLast() else {
+            guard let frame = stack.popLast(), !frame.isMapping else {
                 throw .error("internal: unbalanced list end from libyaml", at: start)
             }
-            let node = YAMLNode(kind: .sequence(items), location: loc, tag: tag)
-            if let anchor { anchors[anchor] = (node, size) }
-            try emit(node, size: size)
+            let node = YAMLNode(kind: .sequence(frame.items), location: frame.location)
+            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
+            try emit(node, size: frame.size)
         case YAML_MAPPING_END_EVENT:
-            guard case let .mapping(pairs, _, loc, anchor, tag, size)? = stack.popLast() else {
+            guard let frame = stack.popLast(), frame.isMapping else {
                 throw .error("internal: unbalanced mapping end from libyaml", at: start)
             }
-            let (merged, extra) = try applyMerges(pairs)
-            let node = YAMLNode(kind: .mapping(merged), location: loc, tag: tag)
-            if let anchor { anchors[anchor] = (node, size + extra) }
-            try emit(node, size: size + extra)
+            let (merged, extra) = frame.hasMergeKey ? try applyMerges(frame.pairs) : (frame.pairs, 0)
+            let node = YAMLNode(kind: .mapping(merged), location: frame.location)
+            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size + extra) }
+            try emit(node, size: frame.size + extra)
         default:
             return
         }
@@ -257,28 +273,46 @@ private struct TreeBuilder {
         }
     }
 
+    /// Adds a finished node to the list or mapping being built (or makes it the root). O(1)
+    /// amortised: the open frame is mutated in place.
     private mutating func emit(_ node: YAMLNode, size: Int) throws(DiagnosticError) {
-        guard let top = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items, let loc, let anchor, let tag, let total):
-            items.append(node)
-            stack.append(.sequence(items: items, location: loc, anchor: anchor, tag: tag, size: total + size))
-        case .mapping(var pairs, let pending, let loc, let anchor, let tag, let total):
-            if let key = pending {
-                pairs.append(YAMLPair(key: key, value: node))
-                stack.append(.mapping(pairs: pairs, pendingKey: nil, location: loc, anchor: anchor, tag: tag, size: total + size))
-            } else {
-                if let text = node.scalarText, !isMergeKey(node),
-                   let first = pairs.first(where: { $0.key.scalarText == text && !isMergeKey($0.key) }) {
-                    throw .error("duplicate key '\(text)'", at: node.location,
-                                 notes: [.note("first defined here", at: first.key.location)])
-                }
-                stack.append(.mapping(pairs: pairs, pendingKey: node, location: loc, anchor: anchor, tag: tag, size: total + size))
-            }
+        let top = stack.count - 1
+        stack[top].size += size
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return
         }
+        if let key = stack[top].pendingKey {
+            stack[top].pairs.append(YAMLPair(key: key, value: node))
+            stack[top].pendingKey = nil
+            return
+        }
+        if isMergeKey(node) {
+            stack[top].hasMergeKey = true
+        } else if let text = node.scalarText {
+            if let first = stack[top].keyLocations[text] {
+                throw .error("duplicate key \(Diagnostic.quoted(text))", at: node.location,
+                             notes: [.note("first defined here", at: first)])
+            }
+            stack[top].keyLocations[text] = node.location
+        }
+        stack[top].pendingKey = node
+    }
+
+    /// WaferMap documents are untyped YAML: an explicit tag (`!!str`, `!!binary`, `!foo`) would
+    /// change what a value means, so every tag is refused where it is written
+    /// (docs/model-format.md). libyaml reports the tag resolved (`tag:yaml.org,2002:str`); the
+    /// message shows it as written in the short form.
+    private func refuseTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation) throws(DiagnosticError) {
+        guard let tag = Self.string(pointer) else { return }
+        let core = "tag:yaml.org,2002:"
+        let shown = tag.hasPrefix(core) ? "!!" + tag.dropFirst(core.count) : tag
+        throw .error("YAML tag \(Diagnostic.quoted(shown)) is not supported; WaferMap files are plain YAML without tags (write the value untagged)",
+                     at: location)
     }
 
     private func isMergeKey(_ node: YAMLNode) -> Bool {

@@ -118,6 +118,9 @@ public struct PartitionPass: Pass {
     }
 
     static func units(_ graph: Graph, shape: KVCacheShape) throws(DiagnosticError) -> [Unit] {
+        func overflow(_ op: Op) -> DiagnosticError {
+            .error("the weights and KV cache of the unit holding '\(op.name)' overflow 64-bit integers", at: op.location)
+        }
         var units: [Unit] = []
         let ops = graph.ops
         for range in graph.unitRanges() {
@@ -136,9 +139,11 @@ public struct PartitionPass: Pass {
                     unit.experts = a.experts
                     unit.expertBytes = perExpert.bytes
                     unit.expertWork = Double(perExpert.parameters) * Double(a.topK) / Double(a.experts) * batch
-                    unit.baseBytes += op.nonExpert.bytes + kv
+                    guard let base = Checked.sum([unit.baseBytes, op.nonExpert.bytes, kv]) else { throw overflow(op) }
+                    unit.baseBytes = base
                 } else {
-                    unit.baseBytes += op.weights.reduce(0) { $0 + $1.bytes } + kv
+                    guard let base = Checked.sum([unit.baseBytes, kv] + op.weights.map(\.bytes)) else { throw overflow(op) }
+                    unit.baseBytes = base
                     if case .moe(let a) = op.kind {
                         unit.baseWork += Double(op.perExpert.parameters) * Double(a.topK) * batch
                     }
@@ -469,12 +474,16 @@ struct CapacityTable {
 
     /// Bytes packing may place on `wafer`: usable bytes times the fill limit.
     mutating func capacity(_ wafer: Int) throws(DiagnosticError) -> Int {
-        let usable = try livePEs(wafer) * target.dataBytesPerPE
+        let usable = try usable(wafer)
         return fillLimit >= 1 ? usable : Int((Double(usable) * fillLimit).rounded(.down))
     }
 
+    /// Live PEs times data bytes per PE. Target limits keep it below 2^41; checked all the same.
     mutating func usable(_ wafer: Int) throws(DiagnosticError) -> Int {
-        try livePEs(wafer) * target.dataBytesPerPE
+        guard let bytes = Checked.mul(try livePEs(wafer), target.dataBytesPerPE) else {
+            throw .error("wafer \(wafer)'s usable bytes overflow 64-bit integers", at: nil)
+        }
+        return bytes
     }
 
     /// The smallest k whose first k capacities sum to at least `total`.
@@ -486,7 +495,8 @@ struct CapacityTable {
             if k > PartitionPass.maxWafers { return k }
             let c = try usable(k)
             guard c > 0 else { throw .error("wafer \(k) has no usable PEs", at: nil) }
-            sum += c
+            // Saturates: a total past Int.max is more than any model needs.
+            sum = Checked.add(sum, c) ?? Int.max
             k += 1
         }
         return max(k, 1)
