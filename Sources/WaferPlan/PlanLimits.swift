@@ -26,6 +26,10 @@ public enum PlanLimits {
     public static let maxFabricSide = 4096
     /// Wafers in one plan (the partition's own limit).
     public static let maxWafers = 4096
+    /// PEs of all the plan's wafers together (wafers x fabric width x height): the executor
+    /// holds a few bytes per PE of every wafer, so this bounds its memory (2^27: 150 WSE-3
+    /// wafers; the compiler's `TargetLimits.maxDeploymentPEs`, the same value).
+    public static let maxTotalPEs = 1 << 27
     /// One tensor dimension, and all of a tensor's elements (a Kimi K2 expert stack holds
     /// 384 x 2,048 x 7,168 = 5.6 x 10^9 < 2^40).
     public static let maxDimension = 1 << 24
@@ -104,6 +108,9 @@ public enum PlanLimits {
             return ("color_budget must be between 0 and 64", [.key("routing"), .key("color_budget")])
         }
         if plan.wafers.count > maxWafers { return ("a plan holds at most \(maxWafers) wafers", [.key("wafers")]) }
+        if plan.wafers.count * t.fabricWidth * t.fabricHeight > maxTotalPEs {   // <= 2^12 x 2^24: no overflow
+            return ("\(plan.wafers.count) wafers of \(t.fabricWidth) x \(t.fabricHeight) PEs hold more than the \(maxTotalPEs) PEs a plan may hold", [.key("wafers")])
+        }
         for (i, w) in plan.wafers.enumerated() {
             let fields = [("grid_columns", w.gridColumns), ("grid_rows", w.gridRows), ("slot_width", w.slotWidth), ("slot_height", w.slotHeight),
                           ("spare_columns", w.spareColumns), ("origin_x", w.originX), ("origin_y", w.originY)]

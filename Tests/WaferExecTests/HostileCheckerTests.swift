@@ -133,4 +133,23 @@ import WaferTestSupport
         plan.summary.maxColorsPerPe += 1
         Self.expectBothReject(plan, mentioning: "summary")
     }
+
+    /// A plan whose wafers hold more PEs than the executor may simulate is refused by the reader
+    /// (`PlanLimits.maxTotalPEs`) at its `wafers` list, before any fabric is allocated.
+    @Test func aPlanWithMorePEsThanTheReaderAcceptsIsRefused() throws {
+        var plan = try Self.plan()
+        plan.target.fabricWidth = 4096
+        plan.target.fabricHeight = 4096
+        let wafer = plan.wafers[0]
+        for i in 1...8 { var w = wafer; w.index = i; plan.wafers.append(w) }
+        let text = try PlanIO.encode(plan)
+        do throws(DiagnosticError) {
+            _ = try PlanIO.decode(text, file: "many.plan.json")
+            Issue.record("a plan of 9 wafers of 4096 x 4096 PEs was read")
+        } catch {
+            #expect(error.description.contains("wafers: 9 wafers of 4096 x 4096 PEs hold more than the 134217728 PEs"), "\(error.description)")
+        }
+        plan.wafers.removeLast()
+        #expect(throws: Never.self) { _ = try PlanIO.decode(try PlanIO.encode(plan), file: "eight.plan.json") }
+    }
 }

@@ -13,6 +13,7 @@ import WaferTestSupport
     @Test func everyTargetLimitIsWithinThePlanLimit() {
         // Limits PlanLimits names.
         #expect(TargetLimits.maxFabricSide <= PlanLimits.maxFabricSide)
+        #expect(TargetLimits.maxDeploymentPEs == PlanLimits.maxTotalPEs)
         #expect(TargetLimits.maxHalo <= PlanLimits.maxFabricSide)
         #expect(TargetLimits.maxSRAMBytesPerPE <= PlanLimits.maxInteger)
         #expect(TargetLimits.maxLayerOverheadCycles <= PlanLimits.maxInteger)

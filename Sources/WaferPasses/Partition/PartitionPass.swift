@@ -25,6 +25,13 @@ public struct PartitionPass: Pass {
     /// The most wafers a plan may use (the defect-map format's limit too).
     public static let maxWafers = DefectMapIO.maxWafers
 
+    /// The most wafers of `target` one plan may use: `maxWafers`, and no more than
+    /// `TargetLimits.maxDeploymentPEs` PEs in all, so that compiling and checking stay within
+    /// their memory budget (150 WSE-3 wafers; 4,096 of a 64 x 64 test fabric).
+    public static func maxWafers(for target: Target) -> Int {
+        min(maxWafers, max(1, TargetLimits.maxDeploymentPEs / max(target.fabricPEs, 1)))
+    }
+
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
@@ -50,8 +57,13 @@ public struct PartitionPass: Pass {
             throw .error("\(graph.name)'s weights and KV cache overflow 64-bit byte counts at context \(deployment.contextTokens) x batch \(deployment.batch)", at: nil)
         }
         let lowerBound = try capacities.lowerBound(total: total, file: graph.sourceFile)
-        guard lowerBound <= Self.maxWafers else {
-            throw .error("\(graph.name) needs more than \(Self.maxWafers) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(Self.maxWafers)", at: nil)
+        let most = Self.maxWafers(for: target)
+        let why = most < Self.maxWafers ? " (\(Units.grouped(TargetLimits.maxDeploymentPEs)) PEs in all, what one compile holds in memory)" : ""
+        if case let .exactly(n) = deployment.wafers, n > most {
+            throw .error("--wafers \(n): WaferMap plans at most \(most) \(target.name) wafers\(why)", at: nil)
+        }
+        guard lowerBound <= most else {
+            throw .error("\(graph.name) needs more than \(most) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(most)\(why)", at: nil)
         }
         if let pins = context.pins {
             let pinned = try Self.pinned(pins, units: units)
@@ -61,9 +73,9 @@ public struct PartitionPass: Pass {
         }
 
         // 1. The fewest wafers, ignoring work.
-        let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: Self.maxWafers)
+        let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: most)
         guard let minimum = unlimited else {
-            throw .error("\(graph.name) needs more than \(Self.maxWafers) \(target.name) wafers once layers are packed whole; WaferMap plans at most \(Self.maxWafers)", at: nil)
+            throw .error("\(graph.name) needs more than \(most) \(target.name) wafers once layers are packed whole; WaferMap plans at most \(most)\(why)", at: nil)
         }
         let needed = minimum.count
         if let limit, needed > limit {
