@@ -46,12 +46,14 @@ struct DeploymentFlags: ParsableArguments {
 
     /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
     /// IR dumps to stderr as they are taken.
-    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule") throws(DiagnosticError) -> CountReport {
+    /// `dumpFilter` drops the dumps it returns false for.
+    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule",
+             dumpFilter: (IRDump) -> Bool = { _ in true }) throws(DiagnosticError) -> CountReport {
         var request = try request(model: model)
         request.instrumentation = pipeline.instrumentation
         if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
         request.lastPass = pipeline.stopAfter ?? lastPass
-        return try Driver.count(request, dump: { dump in writeStderr(dump.rendered) })
+        return try Driver.count(request, dump: { dump in if dumpFilter(dump) { writeStderr(dump.rendered) } })
     }
 
     func request(model: String) throws(DiagnosticError) -> CountRequest {
