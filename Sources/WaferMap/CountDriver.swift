@@ -148,13 +148,13 @@ extension Driver {
             return (.none, "none")
         case let .file(path):
             let map = try DefectMapIO.load(path: path, target: target)
-            return (.map(map), "\(path): \(map.waferCount) wafers, \(Units.grouped(map.totalDeadPEs)) dead PEs, \(Units.grouped(map.totalDeadLinks)) dead links")
+            return (.map(map), "\(path): \(Units.count(map.waferCount, "wafer")), \(Units.count(map.totalDeadPEs, "dead PE")), \(Units.count(map.totalDeadLinks, "dead link"))")
         case let .generate(rate, seed, clustered):
             guard rate >= 0, rate <= DefectGenerator.maxRate else {
                 throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
             }
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
-            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(rate) per PE, seed \(seed)")
+            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE, seed \(seed)")
         }
     }
 }

@@ -69,7 +69,7 @@ extension Driver {
         let target = try PlanPins.target(original, path: request.planPath)
         let newMap = try step("read defects") { () throws(DiagnosticError) in try DefectMapIO.load(path: request.defectsPath, target: target) }
         guard newMap.waferCount >= original.wafers.count else {
-            throw .error("\(request.defectsPath): lists \(newMap.waferCount) wafers, the plan uses \(original.wafers.count)", at: nil)
+            throw .error("\(request.defectsPath): lists \(Units.count(newMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: nil)
         }
         let touched = original.wafers.filter { w in
             let now = newMap.wafers[w.index]
@@ -107,7 +107,7 @@ extension Driver {
         }
 
         let plan = try step("emit plan") { () throws(DiagnosticError) -> Plan in
-            let summary = "\(request.defectsPath): \(newMap.waferCount) wafers, \(Units.grouped(newMap.totalDeadPEs)) dead PEs, \(Units.grouped(newMap.totalDeadLinks)) dead links (repair of \(request.planPath))"
+            let summary = "\(request.defectsPath): \(Units.count(newMap.waferCount, "wafer")), \(Units.count(newMap.totalDeadPEs, "dead PE")), \(Units.count(newMap.totalDeadLinks, "dead link")) (repair of \(request.planPath))"
             let built = try PlanBuilder.build(graph: repaired, target: target, context: context,
                                               provenance: .init(modelPath: modelPath, modelBytes: modelBytes, defects: summary,
                                                                 wafersRequested: original.inputs.wafersRequested, precision: original.inputs.precision))

@@ -19,7 +19,7 @@ public enum RepairRendering {
         out += "decode      \(Units.fixed(d.tokensPerSBefore, digits: 1)) -> \(Units.fixed(d.tokensPerSAfter, digits: 1)) tokens/s per user (\(Units.grouped(d.cyclesPerTokenBefore)) -> \(Units.grouped(d.cyclesPerTokenAfter)) cycles per token)\n"
         out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
         let e = r.execution
-        let scope = r.checkedWafers.count == p.wafers.count ? "all \(p.wafers.count) wafers" : r.checkedWafers.isEmpty ? "no wafer changed, plan-wide checks only" : "repaired wafers \(list(r.checkedWafers))"
+        let scope = r.checkedWafers.count == p.wafers.count ? (p.wafers.count == 1 ? "the plan's only wafer" : "all \(p.wafers.count) wafers") : r.checkedWafers.isEmpty ? "no wafer changed, plan-wide checks only" : "repaired wafers \(list(r.checkedWafers))"
         var verdict = e.violations.isEmpty ? "valid" : "INVALID (\(Violation.Category.allCases.compactMap { c in e.violations.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")))"
         verdict += " (replayed: \(scope))"
         if let n = e.numeric { verdict += "; numeric \(n.mode): \(n.passed ? "agrees" : "DISAGREES") (max relative error \(String(format: "%.2g", n.relativeError)))" }

@@ -77,7 +77,7 @@ extension Driver {
                         if let slot { flags += " --slot \(slot)" }
                         // A fixed count the partition does not fill repeats a row already there.
                         if rows.contains(where: { $0.flags == flags }) {
-                            skipped.append("\(label): the partition used \(n) wafers, a mapping already listed")
+                            skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
                         } else {
                             let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
                             let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")

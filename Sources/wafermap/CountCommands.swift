@@ -184,7 +184,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 rows.append(try Driver.benchmarkCompile(request, model: model))
             }
-            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\($0) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
+            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\(Units.decimal($0)) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
         }
     }
 }

@@ -87,4 +87,91 @@ import WaferTestSupport
         }
         #expect(try CLI.run(["passes", "--format", "yaml"]).status == 64)
     }
+
+    // MARK: - count --perf
+
+    @Test func countPerfJSONCarriesThePerformanceFigures() throws {
+        let text = try CLI.run(["count", "examples/models/tiny.yaml", "--perf"])
+        let out = try CLI.run(["count", "examples/models/tiny.yaml", "--perf", "--format", "json"])
+        #expect(out.status == 0 && text.status == 0)
+        let json = try Self.json(out.stdout)
+        let p = try #require(json["performance"] as? [String: Any])
+        let cycles = try #require(p["cycles_per_token"] as? Int)
+        let tokens = try #require(p["tokens_per_s_per_user"] as? Double)
+        #expect(cycles > 0 && tokens > 0)
+        #expect(p["batch"] as? Int == 1)
+        // The same figures the text prints.
+        #expect(text.stdout.contains("\(String(format: "%.1f", tokens)) tokens/s per user at batch 1"))
+        #expect(text.stdout.contains("per token   \(String(format: "%.1f", try #require(p["microseconds_per_token"] as? Double))) us"))
+        let split = try #require(p["time_split"] as? [String: Any])
+        let parts = ["compute_cycles", "on_wafer_cycles", "wafer_to_wafer_cycles"].compactMap { split[$0] as? Int }
+        #expect(parts.count == 3 && parts.reduce(0, +) == cycles)
+        let first = try #require(p["first_token"] as? [String: Any])
+        #expect(first["prompt_tokens"] as? Int == 8192)
+        #expect(text.stdout.contains("first token \(String(format: "%.1f", try #require(first["milliseconds"] as? Double))) ms"))
+        let pipeline = try #require(p["pipeline"] as? [String: Any])
+        #expect((pipeline["sequences_in_flight"] as? Int ?? 0) >= 1 && (pipeline["aggregate_tokens_per_s"] as? Double ?? 0) > 0)
+        #expect((p["decoder_layers_alone"] as? [String: Any])?["decoder_layers"] as? Int == 3)
+        // by_precision repeats it; without --perf there is none.
+        #expect(((json["by_precision"] as? [[String: Any]])?.first?["performance"] as? [String: Any])?["cycles_per_token"] as? Int == cycles)
+        let plain = try Self.json(try CLI.run(["count", "examples/models/tiny.yaml", "--format", "json"]).stdout)
+        #expect(plain["performance"] == nil)
+    }
+
+    @Test func countPerfWithSeveralPrecisionsTimesEachOne() throws {
+        let text = try CLI.run(["count", "examples/models/tiny.yaml", "--precision", "bf16,fp8", "--perf"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("tokens/s per user"))
+        #expect(text.stdout.contains("precision   bf16\n"))
+        #expect(text.stdout.contains("precision   fp8_e4m3\n"))
+        #expect(text.stdout.components(separatedBy: "\nfirst token ").count == 3)
+        let out = try CLI.run(["count", "examples/models/tiny.yaml", "--precision", "bf16,fp8", "--perf", "--format", "json"])
+        let rows = try #require(try Self.json(out.stdout)["by_precision"] as? [[String: Any]])
+        #expect(rows.count == 2)
+        for row in rows { #expect(((row["performance"] as? [String: Any])?["cycles_per_token"] as? Int ?? 0) > 0) }
+        // Without --perf the precision table stays as it was.
+        let plain = try CLI.run(["count", "examples/models/tiny.yaml", "--precision", "bf16,fp8"])
+        #expect(!plain.stdout.contains("tokens/s"))
+    }
+
+    @Test func theBatchPrintedIsTheBatchGiven() throws {
+        let text = try CLI.run(["count", "examples/models/tiny.yaml", "--perf", "--batch", "4"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("tokens/s per user at batch 4"))
+        #expect(!text.stdout.contains("batch 1"))
+        let json = try Self.json(try CLI.run(["count", "examples/models/tiny.yaml", "--perf", "--batch", "4", "--format", "json"]).stdout)
+        #expect((json["performance"] as? [String: Any])?["batch"] as? Int == 4)
+        let place = try CLI.run(["place", "examples/models/tiny.yaml", "--batch", "4", "--format", "json"])
+        #expect(place.status == 0)
+        #expect((try Self.json(place.stdout)["routing"] as? [String: Any])?["batch"] as? Int == 4)
+        let placeText = try CLI.run(["place", "examples/models/tiny.yaml", "--batch", "3"])
+        #expect(placeText.stdout.contains("at batch 3") && !placeText.stdout.contains("batch 1"))
+    }
+
+    // MARK: - Plurals and decimals
+
+    @Test func oneIsSingularAndRatesShowNoBinaryNoise() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let map = directory.appendingPathComponent("d.yaml").path
+        // The default link rate is 0.0012 / 10 = 0.00011999999999999999 in binary.
+        let generate = try CLI.run(["defects", "generate", "--target", "small64", "--wafers", "1", "--rate", "0.0012", "-o", map])
+        #expect(generate.status == 0)
+        #expect(generate.stdout.contains(": 1 wafer of small64, "))
+        let yaml = try String(contentsOfFile: map, encoding: .utf8)
+        #expect(!yaml.contains("99999"))
+        #expect(yaml.contains("# 1 wafer of small64"))
+        let check = try CLI.run(["defects", "check", map, "--target", "small64"])
+        #expect(check.stdout.contains("valid for small64, 1 wafer, "))
+        let count = try CLI.run(["count", "examples/models/tiny.yaml", "--target", "small64", "--defect-rate", "0.0012", "--perf"])
+        #expect(count.status == 0)
+        #expect(count.stdout.contains("rate 0.0012 per PE"))
+        #expect(count.stdout.contains("1 layer x attention"))
+        #expect(count.stdout.contains("1 sequence in flight"))
+        #expect(count.stdout.contains("(1 region, "))
+        for wrong in ["1 wafers", "1 layers", "1 sequences", "1 regions", " 1 dead links", " 1 dead PEs"] {
+            #expect(!(generate.stdout + yaml + check.stdout + count.stdout).contains(wrong), "\(wrong)")
+        }
+    }
 }
