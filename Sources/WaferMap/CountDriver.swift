@@ -95,29 +95,16 @@ extension Driver {
                 label = format.description
             }
             let manager = PassManager(passes: PassRegistry.pipeline(through: request.lastPass), instrumentation: request.instrumentation)
-            var timings = [frontEnd]
-            // The partition packs bytes; tiling pads them to whole tiles. When a wafer does not
-            // tile, re-partition with one percent less fill, down to `minimumFillLimit`.
-            var fill = deployment.fillLimit
-            var attempts = 0
             let pipelineStart = clock.now
-            let unpartitioned = graph
-            while true {
-                attempts += 1
-                var attemptContext = context
-                attemptContext.deployment.fillLimit = fill
-                var dumps: [IRDump] = []
-                graph = unpartitioned
-                do {
-                    timings += try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
-                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
-                    dumps.forEach(dump)
-                    break
-                } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
-                    fill = ((fill - 0.01) * 100).rounded() / 100
-                    timings = [frontEnd]
-                }
+            let run: Attempts
+            do {
+                run = try attempts(graph, manager: manager, context: context, dump: dump, progress: progress)
+            } catch {
+                throw tooFewWafers(error, graph: graph, context: context)
             }
+            graph = run.graph
+            let (fill, attempts) = (run.fill, run.attempts)
+            let timings = [frontEnd] + run.timings
             let statistics: ModelStatistics
             do {
                 statistics = try graph.statistics()
@@ -132,6 +119,57 @@ extension Driver {
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
         return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
+    }
+
+    /// One precision's pipeline run: the graph, the pass timings, the fill limit that tiled and
+    /// the attempts it took.
+    struct Attempts {
+        var graph: Graph
+        var timings: [StepTiming]
+        var fill: Double
+        var attempts: Int
+    }
+
+    /// Runs `manager` on `unpartitioned`. The partition packs bytes; tiling pads them to whole
+    /// tiles. When a wafer does not tile, re-partition with one percent less fill, down to
+    /// `minimumFillLimit`. Dumps go to `dump` only from the attempt that succeeds.
+    static func attempts(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
+                         progress: (String) -> Void) throws(DiagnosticError) -> Attempts {
+        var fill = context.deployment.fillLimit
+        var attempts = 0
+        while true {
+            attempts += 1
+            var attemptContext = context
+            attemptContext.deployment.fillLimit = fill
+            var dumps: [IRDump] = []
+            var graph = unpartitioned
+            do {
+                let timings = try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
+                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
+                dumps.forEach(dump)
+                return Attempts(graph: graph, timings: timings, fill: fill, attempts: attempts)
+            } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
+                fill = ((fill - 0.01) * 100).rounded() / 100
+            }
+        }
+    }
+
+    /// With `--wafers N`, a failure may only mean that N is too few, and the partition's own
+    /// count of what is needed packs bytes without tile padding (so it says 30 where tiling
+    /// needs 32). Counts the wafers as `--wafers auto` does, through `tile` with the same fill
+    /// retries; when that needs more than N, the error says so with that count. Otherwise (auto
+    /// fails too, or fits in N) the original error stands. Runs only after a failure.
+    static func tooFewWafers(_ error: DiagnosticError, graph: Graph, context: PassContext) -> DiagnosticError {
+        guard case let .exactly(given) = context.deployment.wafers, !error.diagnostics.contains(where: ExitStatus.isInternal) else { return error }
+        var auto = context
+        auto.deployment.wafers = .auto
+        let manager = PassManager(passes: PassRegistry.pipeline(through: "tile"))
+        guard let run = try? attempts(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
+              let partition = run.graph.partition, partition.stages.count > given else { return error }
+        let d = context.deployment
+        let target = context.target?.name ?? partition.targetName
+        return DiagnosticError(Diagnostic(.error, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but --wafers \(given) was given", at: nil,
+                                          notes: [.note("counted as --wafers auto does, tile padding included")]))
     }
 
     /// What `--precision FORMAT` does to a model: every matrix stored as `format`, the model's

@@ -31,7 +31,7 @@ import WaferTestSupport
     @Test func tooFewWafersExitsOne() throws {
         let out = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--wafers", "10"])
         #expect(out.status == 1)
-        #expect(out.stderr.contains("needs 30 wse3 wafers"))
+        #expect(out.stderr.contains("needs 32 wse3 wafers"))
     }
 
     @Test func generatedDefectsAreReproducibleAndCheckable() throws {

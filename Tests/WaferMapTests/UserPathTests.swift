@@ -174,4 +174,58 @@ import WaferTestSupport
             #expect(!(generate.stdout + yaml + check.stdout + count.stdout).contains(wrong), "\(wrong)")
         }
     }
+
+    // MARK: - count --wafers N: what is needed
+
+    /// Eight dense layers (hidden 256) whose bytes fit two small32 wafers at a 10,752-token
+    /// context, but whose tiles need three: the partition alone says 2, `--wafers auto` 3.
+    static let stack = """
+        version: 1
+        name: stack
+        vocab_size: 512
+        hidden_size: 256
+        precision: bf16
+        layers:
+          - kind: embedding
+          - repeat: 8
+            layers:
+              - kind: rmsnorm
+              - kind: attention
+                heads: 4
+                kv_heads: 2
+                head_dim: 64
+              - kind: rmsnorm
+              - kind: mlp
+                intermediate_size: 512
+          - kind: rmsnorm
+          - kind: lm_head
+            tied: true
+        """
+
+    @Test func tooFewWafersSaysWhatAutoNeeds() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("stack.yaml").path
+        try Self.stack.write(toFile: model, atomically: true, encoding: .utf8)
+        let flags = ["--target", "small32", "--context", "10752"]
+        let auto = try Self.json(try CLI.run(["count", model, "--format", "json"] + flags).stdout)
+        let bytesOnly = try Self.json(try CLI.run(["count", model, "--format", "json", "--stop-after", "partition"] + flags).stdout)
+        // The premise: tile padding costs this model a wafer.
+        #expect(auto["wafers"] as? Int == 3)
+        #expect(bytesOnly["wafers"] as? Int == 2)
+        for given in [1, 2] {
+            let out = try CLI.run(["count", model, "--wafers", "\(given)"] + flags)
+            #expect(out.status == 1)
+            #expect(out.stderr.contains("stack needs 3 small32 wafers at context 10752 x batch 1 (lower bound 2), but --wafers \(given) was given"), "\(out.stderr)")
+            #expect(out.stdout.isEmpty)
+        }
+        #expect(try CLI.run(["count", model, "--wafers", "3"] + flags).status == 0)
+    }
+
+    @Test func tooFewWafersOnKimiK2() throws {
+        let out = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--wafers", "10"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("kimi-k2 needs 32 wse3 wafers at context 8192 x batch 1"), "\(out.stderr)")
+    }
 }
