@@ -228,4 +228,23 @@ import WaferTestSupport
         #expect(out.status == 1)
         #expect(out.stderr.contains("kimi-k2 needs 32 wse3 wafers at context 8192 x batch 1"), "\(out.stderr)")
     }
+
+    // MARK: - Pictures
+
+    @Test func theOneWaferOverviewFitsItsTitle() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = try CLI.run(["render", TestPaths.fixture("plans/tiny-wse3.plan.json"), "--svg", directory.path])
+        #expect(out.status == 0, "\(out.stderr)")
+        let svg = try String(contentsOf: directory.appendingPathComponent("overview.svg"), encoding: .utf8)
+        #expect(svg.contains("tiny on 1 x wse3"))
+        let viewBox = try #require(svg.firstMatch(of: #/viewBox="0 0 (\d+) (\d+)"/#))
+        let width = try #require(Int(viewBox.output.1))
+        let title = try #require(svg.firstMatch(of: #/<text x="(\d+)" y="\d+" font-size="(\d+)">([^<]*)</text>/#))
+        let x = try #require(Double(title.output.1)), size = try #require(Double(title.output.2))
+        let text = String(title.output.3)
+        #expect(text.hasPrefix("tiny on 1 x wse3: ") && text.hasSuffix(" of weights"))
+        // The title's estimated width (0.6 font sizes per character) ends inside the viewBox.
+        #expect(x + Double(text.count) * size * 0.6 <= Double(width), "title \(text.count) characters at \(size), viewBox width \(width)")
+    }
 }
