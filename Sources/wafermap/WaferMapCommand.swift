@@ -11,7 +11,7 @@ struct WaferMapCommand: ParsableCommand {
         commandName: "wafermap",
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
-        subcommands: [CompileCommand.self, CheckCommand.self, RepairCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
+        subcommands: [CompileCommand.self, CheckCommand.self, RepairPlanCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
                       PassesCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ImportCommand.self]
     )
 

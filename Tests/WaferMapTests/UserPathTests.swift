@@ -247,4 +247,52 @@ import WaferTestSupport
         // The title's estimated width (0.6 font sizes per character) ends inside the viewBox.
         #expect(x + Double(text.count) * size * 0.6 <= Double(width), "title \(text.count) characters at \(size), viewBox width \(width)")
     }
+
+    // MARK: - repair with an unrelated defect map
+
+    @Test func repairRefusesToReviveDeadPEsUnlessAskedTo() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--context", "64",
+                                   "--defect-rate", "0.01", "--seed", "3", "-o", path("a.plan.json")])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let plan = try Self.json(try String(contentsOfFile: path("a.plan.json"), encoding: .utf8))
+        let planDead = Set(try #require((plan["wafers"] as? [[String: Any]])?.first?["dead_pes"] as? [Int]))
+        #expect(planDead.count > 5)
+        // A map drawn with another seed: new defects, and none of the plan's own.
+        #expect(try CLI.run(["defects", "generate", "--target", "small64", "--wafers", "1", "--rate", "0.01", "--seed", "9", "-o", path("other.yaml")]).status == 0)
+
+        let refused = try CLI.run(["repair", path("a.plan.json"), "--defects", path("other.yaml"), "-o", path("b.plan.json")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(path("other.yaml")):1:1: error: "), "\(refused.stderr)")
+        #expect(refused.stderr.contains("dead in the plan are live in this defect map, on 1 wafer; refusing to revive them"))
+        #expect(refused.stderr.contains("note: wafer 0: "))
+        #expect(refused.stderr.contains("first ("))
+        #expect(refused.stderr.contains("--add-defects") && refused.stderr.contains("--allow-revive"))
+        #expect(!FileManager.default.fileExists(atPath: path("b.plan.json")))
+
+        // --add-defects: the plan's own defects plus the map's; nothing revives.
+        let added = try CLI.run(["repair", path("a.plan.json"), "--add-defects", path("other.yaml"), "-o", path("b.plan.json"), "--format", "json"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let delta = try #require(try Self.json(added.stdout)["delta"] as? [String: Any])
+        #expect(delta["revived_pes"] as? Int == 0 && delta["revived_links"] as? Int == 0)
+        #expect((delta["new_dead_pes"] as? Int ?? 0) > 0)
+        let repaired = try Self.json(try String(contentsOfFile: path("b.plan.json"), encoding: .utf8))
+        let nowDead = Set(try #require((repaired["wafers"] as? [[String: Any]])?.first?["dead_pes"] as? [Int]))
+        #expect(nowDead.isSuperset(of: planDead) && nowDead.count == planDead.count + (delta["new_dead_pes"] as? Int ?? -1))
+
+        // --allow-revive: the map is taken as the wafers now are.
+        let revived = try CLI.run(["repair", path("a.plan.json"), "--defects", path("other.yaml"), "--allow-revive", "-o", path("c.plan.json"), "--format", "json"])
+        #expect(revived.status == 0, "\(revived.stderr)")
+        let revivedDelta = try #require(try Self.json(revived.stdout)["delta"] as? [String: Any])
+        #expect((revivedDelta["revived_pes"] as? Int ?? 0) > 0)
+
+        // One of --defects and --add-defects, and --allow-revive only with --defects.
+        #expect(try CLI.run(["repair", path("a.plan.json"), "-o", path("d.plan.json")]).status == 64)
+        #expect(try CLI.run(["repair", path("a.plan.json"), "--defects", path("other.yaml"), "--add-defects", path("other.yaml"), "-o", path("d.plan.json")]).status == 64)
+        #expect(try CLI.run(["repair", path("a.plan.json"), "--add-defects", path("other.yaml"), "--allow-revive", "-o", path("d.plan.json")]).status == 64)
+        #expect(!FileManager.default.fileExists(atPath: path("d.plan.json")))
+    }
 }
