@@ -37,7 +37,7 @@ import WaferTestSupport
         #expect(stopped.status == 0)
         #expect(stopped.stderr.contains("IR Dump After assign-precision"))
         #expect(!stopped.stderr.contains("IR Dump After partition"))
-        #expect(stopped.stdout.contains("partition = 1 wafer"))
+        #expect(stopped.stdout.contains("partition = 1 wafer of wse3 "))
     }
 
     @Test(arguments: [["ir", "examples/models/tiny.yaml", "--print-ir-after=schedul"],
@@ -144,6 +144,9 @@ import WaferTestSupport
         let place = try CLI.run(["place", "examples/models/tiny.yaml", "--batch", "4", "--format", "json"])
         #expect(place.status == 0)
         #expect((try Self.json(place.stdout)["routing"] as? [String: Any])?["batch"] as? Int == 4)
+        let ir = try CLI.run(["ir", "examples/models/tiny.yaml", "--batch", "4"])
+        #expect(ir.stdout.contains("schedule {  // batch 4: ") && ir.stdout.contains("every phase in sequence (batch 4)"))
+        #expect(!ir.stdout.contains("batch 1"))
         let placeText = try CLI.run(["place", "examples/models/tiny.yaml", "--batch", "3"])
         #expect(placeText.stdout.contains("at batch 3") && !placeText.stdout.contains("batch 1"))
     }
