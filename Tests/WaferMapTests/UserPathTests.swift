@@ -75,6 +75,20 @@ import WaferTestSupport
 
     // MARK: - --format json everywhere figures are printed
 
+    @Test func commandsThatPrintFiguresTakeFormatJSON() throws {
+        let place = try CLI.run(["place", "examples/models/tiny.yaml", "--target", "small64", "--format", "json"])
+        #expect(place.status == 0)
+        #expect(((try Self.json(place.stdout)["performance"] as? [String: Any])?["cycles_per_token"] as? Int ?? 0) > 0)
+        let sweep = try CLI.run(["sweep", "examples/models/tiny.yaml", "--target", "small64", "--extra-wafers", "0", "--format", "json"])
+        #expect(sweep.status == 0)
+        #expect(((try Self.json(sweep.stdout)["rows"] as? [[String: Any]])?.first?["tokens_per_s"] as? Double ?? 0) > 0)
+        // calibrate compiles a dozen published mappings (slow in a debug build): its flag only.
+        for command in ["calibrate", "passes", "count", "stats", "place", "sweep"] {
+            let help = try CLI.run(["help", command])
+            #expect(help.stdout.contains("--format <format>"), "\(command)")
+        }
+    }
+
     @Test func passesListsAsJSON() throws {
         let table = try CLI.run(["passes"])
         let out = try CLI.run(["passes", "--format", "json"])
