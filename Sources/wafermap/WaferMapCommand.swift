@@ -35,6 +35,7 @@ enum UnknownSubcommand {
     static func message(_ arguments: [String], root: any ParsableCommand.Type) -> String? {
         var command = root
         var path = [root._commandName]
+        var afterHelp = false
         for word in arguments {
             let subcommands = command.configuration.subcommands
             guard !subcommands.isEmpty, !word.hasPrefix("-") else { return nil }
@@ -43,7 +44,8 @@ enum UnknownSubcommand {
                 path.append(next._commandName)
                 continue
             }
-            if word == "help" { return nil }
+            // `wafermap help compil`: the words after `help` name a command too.
+            if word == "help" && command == root && !afterHelp { afterHelp = true; continue }
             let names = subcommands.map { $0._commandName }
             var notes: [Diagnostic] = []
             if let s = Suggest.closest(to: word, in: names) { notes.append(.note("did you mean '\(s)'?")) }

@@ -68,7 +68,10 @@ import WaferTestSupport
         #expect(far.status == 64)
         #expect(!far.stderr.contains("did you mean"))
         #expect(far.stderr.contains("commands of 'wafermap': compile,"))
+        let help = try CLI.run(["help", "compil"])
+        #expect(help.status == 64 && help.stderr.contains("did you mean 'compile'?"))
         // Real commands, help and options still reach the parser.
+        #expect(try CLI.run(["help", "defects", "generate"]).status == 0)
         #expect(try CLI.run(["help", "count"]).status == 0)
         #expect(try CLI.run(["--version"]).status == 0)
     }
