@@ -15,7 +15,7 @@ public enum RepairRendering {
         moves += d.wafersRetiled.map { "wafer \($0) re-tiled on a new slot grid" }
         let groups = moves.isEmpty ? "no group changed slot" : moves.joined(separator: "; ")
         out += "moved       \(groups); \(Units.grouped(d.tilePositionsMoved)) tile positions of \(Units.grouped(d.tilePositionsTotal)) (\(share(d.tilePositionsMoved, d.tilePositionsTotal))) = \(Units.bytes(d.bytesMoved)) of \(Units.bytes(d.bytesTotal)) of weights and KV cache change PE\n"
-        out += "routes      on touched wafers \(Units.grouped(d.exceptionsBefore)) -> \(Units.grouped(d.exceptionsAfter)) exception routes (\(Units.grouped(d.exceptionsKept)) unchanged, \(Units.grouped(d.exceptionsNew)) new); \(d.classesChanged) line classes and \(d.bundlesChanged) bundles changed; \(Units.grouped(d.exceptionsTotal)) exception routes in all\n"
+        out += "routes      on touched wafers \(Units.grouped(d.exceptionsBefore)) -> \(Units.grouped(d.exceptionsAfter)) exception routes (\(Units.grouped(d.exceptionsKept)) unchanged, \(Units.grouped(d.exceptionsNew)) new); \(Units.count(d.classesChanged, "line class", plural: "line classes")) and \(Units.count(d.bundlesChanged, "bundle")) changed; \(Units.grouped(d.exceptionsTotal)) exception routes in all\n"
         out += "decode      \(Units.fixed(d.tokensPerSBefore, digits: 1)) -> \(Units.fixed(d.tokensPerSAfter, digits: 1)) tokens/s per user (\(Units.grouped(d.cyclesPerTokenBefore)) -> \(Units.grouped(d.cyclesPerTokenAfter)) cycles per token)\n"
         out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
         let e = r.execution

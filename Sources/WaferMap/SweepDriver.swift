@@ -115,7 +115,7 @@ extension Driver {
 extension SweepReport {
     /// The ranked table: the best `top` rows and every Pareto row.
     public func text(top: Int) -> String {
-        var out = "sweep       \(model) on \(target): \(rows.count) mappings compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
+        var out = "sweep       \(model) on \(target): \(Units.count(rows.count, "mapping")) compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
         var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right),
                            ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
         for (i, r) in rows.enumerated() where i < top || r.pareto {
