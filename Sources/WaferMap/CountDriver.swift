@@ -154,21 +154,36 @@ extension Driver {
         }
     }
 
-    /// With `--wafers N`, a failure may only mean that N is too few, and the partition's own
-    /// count of what is needed packs bytes without tile padding (so it says 30 where tiling
-    /// needs 32). Counts the wafers as `--wafers auto` does, through `tile` with the same fill
-    /// retries; when that needs more than N, the error says so with that count. Otherwise (auto
-    /// fails too, or fits in N) the original error stands. Runs only after a failure.
+    /// With `--wafers N`, or a defect map of N wafers, a failure may only mean that N is too
+    /// few, and the partition's own count of what is needed packs bytes without tile padding
+    /// (so it says 30 where tiling needs 32). Counts the wafers as `--wafers auto` does, through
+    /// `tile` with the same fill retries (wafers beyond a map defect-free, as the partition
+    /// assumes when it counts); when that needs more than N, the error says so with that
+    /// count. Otherwise (that count fails too, or fits in N) the original error stands. Runs
+    /// only after a failure.
     static func tooFewWafers(_ error: DiagnosticError, graph: Graph, context: PassContext) -> DiagnosticError {
-        guard case let .exactly(given) = context.deployment.wafers, !error.diagnostics.contains(where: ExitStatus.isInternal) else { return error }
+        guard !error.diagnostics.contains(where: ExitStatus.isInternal) else { return error }
         var auto = context
         auto.deployment.wafers = .auto
+        let given: Int, reason: String
+        switch (context.deployment.wafers, context.defects) {
+        case let (.exactly(n), _):
+            given = n
+            reason = "--wafers \(n) was given"
+        case let (.auto, .map(map)):
+            given = map.waferCount
+            reason = "the defect map describes \(Units.count(map.waferCount, "wafer"))"
+            let padded = map.wafers + Array(repeating: WaferDefects.none, count: max(0, DefectMapIO.maxWafers - map.waferCount))
+            auto.defects = .map(DefectMap(targetName: map.targetName, fabricWidth: map.fabricWidth, fabricHeight: map.fabricHeight, wafers: padded))
+        default:
+            return error
+        }
         let manager = PassManager(passes: PassRegistry.pipeline(through: "tile"))
         guard let run = try? attempts(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
               let partition = run.graph.partition, partition.stages.count > given else { return error }
         let d = context.deployment
         let target = context.target?.name ?? partition.targetName
-        return DiagnosticError(Diagnostic(.error, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but --wafers \(given) was given", at: nil,
+        return DiagnosticError(Diagnostic(.error, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but \(reason)", at: nil,
                                           notes: [.note("counted as --wafers auto does, tile padding included")]))
     }
 

@@ -241,6 +241,12 @@ import WaferTestSupport
             #expect(out.stdout.isEmpty)
         }
         #expect(try CLI.run(["count", model, "--wafers", "3"] + flags).status == 0)
+        // A defect map of one wafer limits the system the same way.
+        let map = directory.appendingPathComponent("one.yaml").path
+        #expect(try CLI.run(["defects", "generate", "--target", "small32", "--wafers", "1", "--rate", "0.001", "-o", map]).status == 0)
+        let limited = try CLI.run(["count", model, "--defects", map] + flags)
+        #expect(limited.status == 1)
+        #expect(limited.stderr.contains("stack needs 3 small32 wafers at context 10752 x batch 1 (lower bound 2), but the defect map describes 1 wafer"), "\(limited.stderr)")
     }
 
     @Test func tooFewWafersOnKimiK2() throws {
