@@ -78,7 +78,7 @@ extension Driver {
             throw .error("--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
         let target = try BuiltinTargets.resolve(request.target)
-        let (defects, summary) = try defectSource(request.defects, target: target)
+        let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
         let context = PassContext(target: target, defects: defects, deployment: deployment)
         let clock = ContinuousClock()
         let start = clock.now
@@ -195,7 +195,10 @@ extension Driver {
     }
 
     /// Builds the defect source a request names, with a one-line description for reports.
-    public static func defectSource(_ request: DefectRequest, target: Target) throws(DiagnosticError) -> (DefectSource, String) {
+    /// Generated defects name their seed only when it is not `deploymentSeed` (the `--seed`
+    /// every report prints beside this description: count's placement line, compile's
+    /// deployment line, the plan's `inputs.seed`); naming it twice printed "seed 1; seed 1".
+    public static func defectSource(_ request: DefectRequest, target: Target, deploymentSeed: UInt64? = nil) throws(DiagnosticError) -> (DefectSource, String) {
         switch request {
         case .none:
             return (.none, "none")
@@ -207,7 +210,8 @@ extension Driver {
                 throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
             }
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
-            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE, seed \(seed)")
+            let own = seed == deploymentSeed ? "" : ", seed \(seed)"
+            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE\(own)")
         }
     }
 }

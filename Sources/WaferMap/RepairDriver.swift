@@ -86,6 +86,9 @@ extension Driver {
             newMap = readMap
             if !request.allowRevive { try refuseRevivals(original, newMap, path: request.defectsPath) }
         }
+        guard original.wafers.allSatisfy({ newMap.wafers.indices.contains($0.index) }) else {
+            throw .error("\(request.planPath): its wafer indices are not 0 to \(original.wafers.count - 1)", at: nil)
+        }
         let touched = original.wafers.filter { w in
             let now = newMap.wafers[w.index]
             return now.deadPEs != w.deadPes || now.deadLinks != w.deadLinks
@@ -198,8 +201,8 @@ extension Driver {
         if wafers > notes.count { notes.append(.note("and \(wafers - notes.count) more wafers")) }
         notes.append(.note("a map for repair lists every defect of the wafers as they are now, the plan's own included"))
         notes.append(.note("if the map holds only new defects, pass it as --add-defects MAP (added to the plan's own); if those PEs really work again (a replaced or re-tested wafer), add --allow-revive"))
-        var what = Units.count(totalPEs, "PE")
-        if totalLinks > 0 { what += " and \(Units.count(totalLinks, "link"))" }
+        let what = [totalPEs > 0 ? Units.count(totalPEs, "PE") : nil, totalLinks > 0 ? Units.count(totalLinks, "link") : nil]
+            .compactMap { $0 }.joined(separator: " and ")
         throw DiagnosticError(Diagnostic(.error, "\(what) dead in the plan \(totalPEs + totalLinks == 1 ? "is" : "are") live in this defect map, on \(Units.count(wafers, "wafer")); refusing to revive them", at: .startOf(path), notes: notes, code: "repair.revive"))
     }
 

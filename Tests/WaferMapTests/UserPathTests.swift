@@ -284,6 +284,8 @@ import WaferTestSupport
         let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--context", "64",
                                    "--defect-rate", "0.01", "--seed", "3", "-o", path("a.plan.json")])
         #expect(compile.status == 0, "\(compile.stderr)")
+        // The seed once: the generated defects' description leaves it to the deployment line.
+        #expect(compile.stdout.contains("defects: generated: uniform rate 0.01 per PE; seed 3\n"), "\(compile.stdout)")
         let plan = try Self.json(try String(contentsOfFile: path("a.plan.json"), encoding: .utf8))
         let planDead = Set(try #require((plan["wafers"] as? [[String: Any]])?.first?["dead_pes"] as? [Int]))
         #expect(planDead.count > 5)
