@@ -38,25 +38,25 @@ let package = Package(
         // Reads plans only; it must never depend on the passes or the IR (a test checks).
         .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport"]),
         // The driver: assembles pipelines, returns result values; reports (table, JSON); the back end.
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferSupport"]),
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferYAML", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
             dependencies: [
-                "WaferMap",
+                "WaferMap", "WaferFrontend", "WaferPasses", "WaferPlan", "WaferTarget", "WaferSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Paths to fixtures and examples, and a runner for the built CLI; used by tests only.
         .target(name: "WaferTestSupport", path: "Tests/WaferTestSupport"),
         .testTarget(name: "WaferSupportTests", dependencies: ["WaferSupport"]),
-        .testTarget(name: "WaferYAMLTests", dependencies: ["WaferYAML", "WaferTestSupport"]),
-        .testTarget(name: "WaferIRTests", dependencies: ["WaferIR"]),
-        .testTarget(name: "WaferTargetTests", dependencies: ["WaferTarget", "WaferTestSupport"]),
-        .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferTestSupport"]),
-        .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferTestSupport"]),
+        .testTarget(name: "WaferYAMLTests", dependencies: ["WaferYAML", "WaferSupport", "WaferTestSupport"]),
+        .testTarget(name: "WaferIRTests", dependencies: ["WaferIR", "WaferSupport"]),
+        .testTarget(name: "WaferTargetTests", dependencies: ["WaferTarget", "WaferSupport", "WaferTestSupport"]),
+        .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferIR", "WaferSupport", "WaferTestSupport"]),
+        .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferIR", "WaferTarget", "WaferSupport", "WaferTestSupport"]),
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
-        .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferTestSupport"]),
+        .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
         .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
     ],

@@ -70,11 +70,12 @@ extension IRPrinter {
     }
 
     /// The `schedule { ... }` section: totals, the breakdown, the critical path, one line per unit
-    /// and the phases of the slowest unit (every phase with `expandLayers`).
-    func scheduleSection(_ schedule: Schedule, layout: Layout?) -> [String] {
+    /// and the phases of the slowest unit (every phase with `expandLayers`). `batch`: the
+    /// sequences decoded together in the step (the partition's KV cache batch).
+    func scheduleSection(_ schedule: Schedule, layout: Layout?, batch: Int) -> [String] {
         var out: [String] = []
         let name = { (u: Int) -> String in layout.flatMap { $0.units.indices.contains(u) ? $0.units[u].name : nil } ?? "unit \(u)" }
-        out.append("  schedule {  // batch 1: \(Units.grouped(schedule.cyclesPerToken)) cycles per token = \(Units.fixed(schedule.secondsPerToken * 1e6, digits: 1)) us at \(Units.fixed(schedule.clockMHz, digits: 0)) MHz = \(Units.fixed(schedule.tokensPerSecond, digits: 1)) tokens/s per user")
+        out.append("  schedule {  // batch \(batch): \(Units.grouped(schedule.cyclesPerToken)) cycles per token = \(Units.fixed(schedule.secondsPerToken * 1e6, digits: 1)) us at \(Units.fixed(schedule.clockMHz, digits: 0)) MHz = \(Units.fixed(schedule.tokensPerSecond, digits: 1)) tokens/s per user")
         let total = max(schedule.cyclesPerToken, 1)
         let parts = PhaseKind.allCases.map { k -> String in
             let c = schedule.cyclesByKind[k] ?? 0
@@ -83,7 +84,7 @@ extension IRPrinter {
         out.append("    breakdown: \(parts.joined(separator: ", "))")
         if !schedule.phases.isEmpty {
             let p = schedule.phases[schedule.longestPhase]
-            out.append("    critical path: every phase in sequence (batch 1); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
+            out.append("    critical path: every phase in sequence (batch \(batch)); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
         }
         var order: [Int] = []
         var perUnit: [Int: (start: Int, end: Int, byKind: [PhaseKind: Int])] = [:]

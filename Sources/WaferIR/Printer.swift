@@ -25,7 +25,7 @@ public struct IRPrinter: Sendable {
         out.append("  passes = [\(graph.appliedPasses.joined(separator: ", "))]")
         if let partition = graph.partition {
             let kv = partition.kvCache
-            out.append("  partition = \(partition.stages.count) wafers of \(partition.targetName) (lower bound \(partition.lowerBoundWafers); context \(kv.contextTokens), batch \(kv.batch), kv \(kv.element.rawValue)) {")
+            out.append("  partition = \(Units.count(partition.stages.count, "wafer")) of \(partition.targetName) (lower bound \(partition.lowerBoundWafers); context \(kv.contextTokens), batch \(kv.batch), kv \(kv.element.rawValue)) {")
             let holdings = graph.holdings()
             for stage in partition.stages {
                 out.append("    wafer \(stage.wafer): \(holdings[stage.wafer] ?? "-")  // \(Units.grouped(stage.weightBytes)) weight B, \(Units.grouped(stage.kvBytes)) KV B of \(Units.grouped(stage.usableBytes)) usable")
@@ -58,7 +58,7 @@ public struct IRPrinter: Sendable {
             out.append("  }")
         }
         if let routing = graph.routing { out += routingSection(routing, fabricWidth: routing.fabricWidth) }
-        if let schedule = graph.schedule { out += scheduleSection(schedule, layout: graph.layout) }
+        if let schedule = graph.schedule { out += scheduleSection(schedule, layout: graph.layout, batch: graph.partition?.kvCache.batch ?? 1) }
         out.append("  input \(graph.input) : tokens")
 
         // Group ops: runs outside layers print as they come; each layer is a block.

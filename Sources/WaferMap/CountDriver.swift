@@ -78,7 +78,7 @@ extension Driver {
             throw .error("--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
         let target = try BuiltinTargets.resolve(request.target)
-        let (defects, summary) = try defectSource(request.defects, target: target)
+        let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
         let context = PassContext(target: target, defects: defects, deployment: deployment)
         let clock = ContinuousClock()
         let start = clock.now
@@ -95,29 +95,16 @@ extension Driver {
                 label = format.description
             }
             let manager = PassManager(passes: PassRegistry.pipeline(through: request.lastPass), instrumentation: request.instrumentation)
-            var timings = [frontEnd]
-            // The partition packs bytes; tiling pads them to whole tiles. When a wafer does not
-            // tile, re-partition with one percent less fill, down to `minimumFillLimit`.
-            var fill = deployment.fillLimit
-            var attempts = 0
             let pipelineStart = clock.now
-            let unpartitioned = graph
-            while true {
-                attempts += 1
-                var attemptContext = context
-                attemptContext.deployment.fillLimit = fill
-                var dumps: [IRDump] = []
-                graph = unpartitioned
-                do {
-                    timings += try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
-                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
-                    dumps.forEach(dump)
-                    break
-                } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
-                    fill = ((fill - 0.01) * 100).rounded() / 100
-                    timings = [frontEnd]
-                }
+            let run: Attempts
+            do {
+                run = try attempts(graph, manager: manager, context: context, dump: dump, progress: progress)
+            } catch {
+                throw tooFewWafers(error, graph: graph, context: context)
             }
+            graph = run.graph
+            let (fill, attempts) = (run.fill, run.attempts)
+            let timings = [frontEnd] + run.timings
             let statistics: ModelStatistics
             do {
                 statistics = try graph.statistics()
@@ -134,6 +121,72 @@ extension Driver {
         return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
     }
 
+    /// One precision's pipeline run: the graph, the pass timings, the fill limit that tiled and
+    /// the attempts it took.
+    struct Attempts {
+        var graph: Graph
+        var timings: [StepTiming]
+        var fill: Double
+        var attempts: Int
+    }
+
+    /// Runs `manager` on `unpartitioned`. The partition packs bytes; tiling pads them to whole
+    /// tiles. When a wafer does not tile, re-partition with one percent less fill, down to
+    /// `minimumFillLimit`. Dumps go to `dump` only from the attempt that succeeds.
+    static func attempts(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
+                         progress: (String) -> Void) throws(DiagnosticError) -> Attempts {
+        var fill = context.deployment.fillLimit
+        var attempts = 0
+        while true {
+            attempts += 1
+            var attemptContext = context
+            attemptContext.deployment.fillLimit = fill
+            var dumps: [IRDump] = []
+            var graph = unpartitioned
+            do {
+                let timings = try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
+                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
+                dumps.forEach(dump)
+                return Attempts(graph: graph, timings: timings, fill: fill, attempts: attempts)
+            } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
+                fill = ((fill - 0.01) * 100).rounded() / 100
+            }
+        }
+    }
+
+    /// With `--wafers N`, or a defect map of N wafers, a failure may only mean that N is too
+    /// few, and the partition's own count of what is needed packs bytes without tile padding
+    /// (so it says 30 where tiling needs 32). Counts the wafers as `--wafers auto` does, through
+    /// `tile` with the same fill retries (wafers beyond a map defect-free, as the partition
+    /// assumes when it counts); when that needs more than N, the error says so with that
+    /// count. Otherwise (that count fails too, or fits in N) the original error stands. Runs
+    /// only after a failure.
+    static func tooFewWafers(_ error: DiagnosticError, graph: Graph, context: PassContext) -> DiagnosticError {
+        guard !error.diagnostics.contains(where: ExitStatus.isInternal) else { return error }
+        var auto = context
+        auto.deployment.wafers = .auto
+        let given: Int, reason: String
+        switch (context.deployment.wafers, context.defects) {
+        case let (.exactly(n), _):
+            given = n
+            reason = "--wafers \(n) was given"
+        case let (.auto, .map(map)):
+            given = map.waferCount
+            reason = "the defect map describes \(Units.count(map.waferCount, "wafer"))"
+            let padded = map.wafers + Array(repeating: WaferDefects.none, count: max(0, DefectMapIO.maxWafers - map.waferCount))
+            auto.defects = .map(DefectMap(targetName: map.targetName, fabricWidth: map.fabricWidth, fabricHeight: map.fabricHeight, wafers: padded))
+        default:
+            return error
+        }
+        let manager = PassManager(passes: PassRegistry.pipeline(through: "tile"))
+        guard let run = try? attempts(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
+              let partition = run.graph.partition, partition.stages.count > given else { return error }
+        let d = context.deployment
+        let target = context.target?.name ?? partition.targetName
+        return DiagnosticError(Diagnostic(.error, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but \(reason)", at: nil,
+                                          notes: [.note("counted as --wafers auto does, tile padding included")]))
+    }
+
     /// What `--precision FORMAT` does to a model: every matrix stored as `format`, the model's
     /// per-op overrides dropped.
     static func applyPrecision(_ format: NumberFormat, to graph: inout Graph) {
@@ -142,7 +195,10 @@ extension Driver {
     }
 
     /// Builds the defect source a request names, with a one-line description for reports.
-    public static func defectSource(_ request: DefectRequest, target: Target) throws(DiagnosticError) -> (DefectSource, String) {
+    /// Generated defects name their seed only when it is not `deploymentSeed` (the `--seed`
+    /// every report prints beside this description: count's placement line, compile's
+    /// deployment line, the plan's `inputs.seed`); naming it twice printed "seed 1; seed 1".
+    public static func defectSource(_ request: DefectRequest, target: Target, deploymentSeed: UInt64? = nil) throws(DiagnosticError) -> (DefectSource, String) {
         switch request {
         case .none:
             return (.none, "none")
@@ -153,7 +209,7 @@ extension Driver {
                 throw .error("wafer \(index) has \(Units.grouped(wafer.deadPEs.count)) dead PEs; mapping a model accepts at most \(Units.grouped(cap)) per wafer (docs/defect-format.md)",
                              at: .startOf(path))
             }
-            return (.map(map), "\(path): \(map.waferCount) wafers, \(Units.grouped(map.totalDeadPEs)) dead PEs, \(Units.grouped(map.totalDeadLinks)) dead links")
+            return (.map(map), "\(path): \(Units.count(map.waferCount, "wafer")), \(Units.count(map.totalDeadPEs, "dead PE")), \(Units.count(map.totalDeadLinks, "dead link"))")
         case let .generate(rate, seed, clustered):
             guard rate >= 0, rate <= DefectGenerator.maxRate else {
                 throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
@@ -166,7 +222,8 @@ extension Driver {
                              at: nil)
             }
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
-            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(rate) per PE, seed \(seed)")
+            let own = seed == deploymentSeed ? "" : ", seed \(seed)"
+            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE\(own)")
         }
     }
 }

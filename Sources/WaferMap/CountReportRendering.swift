@@ -28,7 +28,7 @@ extension CountReport {
             groups[key]?.count += 1
         }
         return order.compactMap { key in
-            groups[key].map { ("\($0.count) layers x \($0.text)", $0.count * $0.bytesEach) }
+            groups[key].map { ("\(Units.count($0.count, "layer")) x \($0.text)", $0.count * $0.bytesEach) }
         }
     }
 
@@ -44,14 +44,31 @@ extension CountReport {
         out += "defects     \(defectSummary)\n"
         if results.count > 1 {
             out += "\n"
-            var table = TextTable([("precision", .left), ("weight bytes", .right), ("KV bytes", .right), ("total GB", .right),
-                                   ("wafers", .right), ("lower bound", .right)])
-            for r in results {
+            // With --perf (the schedule ran) each precision also gets its decode figures.
+            let qualities = results.map { quality($0) }
+            let timed = qualities.contains { $0?.performance != nil }
+            var columns: [(String, TextTable.Alignment)] = [("precision", .left), ("weight bytes", .right), ("KV bytes", .right), ("total GB", .right),
+                                                            ("wafers", .right), ("lower bound", .right)]
+            if timed { columns += [("tokens/s per user", .right), ("us/token", .right), ("first token ms", .right)] }
+            var table = TextTable(columns)
+            for (r, q) in zip(results, qualities) {
                 let total = r.statistics.weightBytes + r.partition.stages.reduce(0) { $0 + $1.kvBytes }
-                table.add([r.precisionLabel, Units.grouped(r.statistics.weightBytes), Units.grouped(total - r.statistics.weightBytes),
-                           Units.fixed(Double(total) / Units.bytesPerGB, digits: 2), "\(r.partition.stages.count)", "\(r.partition.lowerBoundWafers)"])
+                var row = [r.precisionLabel, Units.grouped(r.statistics.weightBytes), Units.grouped(total - r.statistics.weightBytes),
+                           Units.fixed(Double(total) / Units.bytesPerGB, digits: 2), "\(r.partition.stages.count)", "\(r.partition.lowerBoundWafers)"]
+                if timed {
+                    if let p = q?.performance {
+                        row += [Units.fixed(p.tokensPerS, digits: 1), Units.fixed(p.secondsPerToken * 1e6, digits: 1), Units.fixed(p.timeToFirstTokenS * 1e3, digits: 1)]
+                    } else {
+                        row += ["-", "-", "-"]
+                    }
+                }
+                table.add(row)
             }
             out += table.render(indent: "")
+            for (r, q) in zip(results, qualities) {
+                guard let q, q.performance != nil else { continue }
+                out += "\nprecision   \(r.precisionLabel)\n" + q.summary()
+            }
             return out
         }
         let r = first
@@ -67,7 +84,7 @@ extension CountReport {
         let used = r.partition.stages.count
         out += "wafers      \(used) (lower bound \(r.partition.lowerBoundWafers): the fewest wafers whose usable bytes add up to the total)\n"
         if r.fillLimit < 1 {
-            out += "            partition filled wafers to at most \(Units.fixed(r.fillLimit * 100, digits: 0))% of their usable bytes (\(r.attempts) attempts): at 100% the tiles' padding did not fit\n"
+            out += "            partition filled wafers to at most \(Units.fixed(r.fillLimit * 100, digits: 0))% of their usable bytes (\(Units.count(r.attempts, "attempt"))): at 100% the tiles' padding did not fit\n"
         }
         out += "\n"
         var table = TextTable([("wafer", .right), ("holds", .left), ("weight bytes", .right), ("KV bytes", .right),
@@ -78,10 +95,76 @@ extension CountReport {
                        Units.grouped(stage.bufferBytes), Units.grouped(stage.deadPEs), Units.fixed(stage.sramUsedFraction * 100, digits: 1) + "%"])
         }
         out += table.render(indent: "")
-        if let quality = PlacementQuality(graph: r.graph, target: target, defects: defects, promptTokens: deployment.promptTokens) {
+        if let quality = quality(r) {
             out += "\n" + quality.summary()
         }
         return out
+    }
+
+    /// The placement (and, once scheduled, routing and performance) report of one precision.
+    func quality(_ r: CountResult) -> PlacementQuality? {
+        PlacementQuality(graph: r.graph, target: target, defects: defects, promptTokens: deployment.promptTokens)
+    }
+
+    /// The figures `count --perf` prints (PerformanceEstimate.summary and the decode line), for
+    /// JSON: times in the unit their key names, shares in percent, rounded to 0.001.
+    struct PerformanceJSON: Encodable {
+        struct Split: Encodable {
+            var computeCycles: Int; var computeMicroseconds: Double; var computePercent: Double
+            var macCycles: Int; var macMicroseconds: Double
+            var elementwiseAndOverheadCycles: Int; var elementwiseAndOverheadMicroseconds: Double
+            var onWaferCycles: Int; var onWaferMicroseconds: Double; var onWaferPercent: Double
+            var allreduceCycles: Int; var allreduceMicroseconds: Double
+            var handoffCycles: Int; var handoffMicroseconds: Double
+            var waferToWaferCycles: Int; var waferToWaferMicroseconds: Double; var waferToWaferPercent: Double
+        }
+        struct Layers: Encodable {
+            var decoderLayers: Int; var cycles: Int; var microseconds: Double; var tokensPerS: Double
+        }
+        struct FirstToken: Encodable {
+            var promptTokens: Int; var prefillCycles: Int; var milliseconds: Double
+        }
+        struct Pipeline: Encodable {
+            var sequencesInFlight: Int; var aggregateTokensPerS: Double; var regions: Int
+            var busiestRegion: String; var busiestRegionCyclesPerToken: Int; var busiestRegionMicrosecondsPerToken: Double
+            var kvBytesPerSequence: Int; var spareBytes: Int
+        }
+        var batch: Int
+        var clockMhz: Double
+        var tokensPerSPerUser: Double
+        var cyclesPerToken: Int
+        var microsecondsPerToken: Double
+        var timeSplit: Split
+        var decoderLayersAlone: Layers
+        var firstToken: FirstToken
+        var pipeline: Pipeline
+
+        static func rounded(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : x }
+
+        init(_ p: PerformanceEstimate, batch: Int) {
+            func us(_ c: Int) -> Double { Self.rounded(Double(c) / p.clockMhz) }
+            func share(_ c: Int) -> Double { p.cyclesPerToken > 0 ? Self.rounded(Double(c) / Double(p.cyclesPerToken) * 100) : 0 }
+            self.batch = batch
+            clockMhz = p.clockMhz
+            tokensPerSPerUser = Self.rounded(p.tokensPerS)
+            cyclesPerToken = p.cyclesPerToken
+            microsecondsPerToken = us(p.cyclesPerToken)
+            let compute = p.computeCycles + p.elementwiseCycles
+            timeSplit = Split(computeCycles: compute, computeMicroseconds: us(compute), computePercent: share(compute),
+                              macCycles: p.computeCycles, macMicroseconds: us(p.computeCycles),
+                              elementwiseAndOverheadCycles: p.elementwiseCycles, elementwiseAndOverheadMicroseconds: us(p.elementwiseCycles),
+                              onWaferCycles: p.onWaferCycles, onWaferMicroseconds: us(p.onWaferCycles), onWaferPercent: share(p.onWaferCycles),
+                              allreduceCycles: p.allreduceCycles, allreduceMicroseconds: us(p.allreduceCycles),
+                              handoffCycles: p.handoffCycles, handoffMicroseconds: us(p.handoffCycles),
+                              waferToWaferCycles: p.waferLinkCycles, waferToWaferMicroseconds: us(p.waferLinkCycles),
+                              waferToWaferPercent: share(p.waferLinkCycles))
+            decoderLayersAlone = Layers(decoderLayers: p.decoderLayers, cycles: p.decoderLayerCycles, microseconds: us(p.decoderLayerCycles),
+                                        tokensPerS: Self.rounded(p.decoderLayerTokensPerS))
+            firstToken = FirstToken(promptTokens: p.promptTokens, prefillCycles: p.prefillCycles, milliseconds: Self.rounded(p.timeToFirstTokenS * 1e3))
+            pipeline = Pipeline(sequencesInFlight: p.sequencesInFlight, aggregateTokensPerS: Self.rounded(p.aggregateTokensPerS), regions: p.pipelineRegions,
+                                busiestRegion: p.bottleneckRegion, busiestRegionCyclesPerToken: p.bottleneckCycles,
+                                busiestRegionMicrosecondsPerToken: us(p.bottleneckCycles), kvBytesPerSequence: p.kvBytesPerSequence, spareBytes: p.spareBytes)
+        }
     }
 
     public func json() -> String {
@@ -92,7 +175,7 @@ extension CountReport {
         }
         struct ResultJSON: Encodable {
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
-            var totalParams: Int; var fillLimit: Double; var perWafer: [StageJSON]
+            var totalParams: Int; var fillLimit: Double; var perWafer: [StageJSON]; var performance: PerformanceJSON?
         }
         struct TargetJSON: Encodable {
             var name: String; var fabricWidth: Int; var fabricHeight: Int; var programPes: Int
@@ -102,7 +185,7 @@ extension CountReport {
             var model: String; var source: String; var target: TargetJSON
             var contextTokens: Int; var batch: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
-            var fillLimit: Double; var perWafer: [StageJSON]; var byPrecision: [ResultJSON]
+            var fillLimit: Double; var perWafer: [StageJSON]; var performance: PerformanceJSON?; var byPrecision: [ResultJSON]
         }
         let encoded: [ResultJSON] = results.map { r in
             let holdings = r.graph.holdings()
@@ -114,7 +197,8 @@ extension CountReport {
             }
             return ResultJSON(precision: r.precisionLabel, wafers: r.partition.stages.count, lowerBoundWafers: r.partition.lowerBoundWafers,
                               weightBytes: r.statistics.weightBytes, kvBytes: r.partition.stages.reduce(0) { $0 + $1.kvBytes },
-                              totalParams: r.statistics.totalParameters, fillLimit: r.fillLimit, perWafer: stages)
+                              totalParams: r.statistics.totalParameters, fillLimit: r.fillLimit, perWafer: stages,
+                              performance: quality(r)?.performance.map { PerformanceJSON($0, batch: deployment.batch) })
         }
         guard let first = results.first, let head = encoded.first else { return "{}\n" }
         let t = target
@@ -126,11 +210,8 @@ extension CountReport {
             contextTokens: deployment.contextTokens, batch: deployment.batch, kvPrecision: deployment.kvElement.rawValue,
             wafersRequested: deployment.wafers.description, defects: defectSummary,
             precision: head.precision, wafers: head.wafers, lowerBoundWafers: head.lowerBoundWafers,
-            weightBytes: head.weightBytes, kvBytes: head.kvBytes, fillLimit: head.fillLimit, perWafer: head.perWafer, byPrecision: encoded)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else { return "{}\n" }
-        return text + "\n"
+            weightBytes: head.weightBytes, kvBytes: head.kvBytes, fillLimit: head.fillLimit, perWafer: head.perWafer,
+            performance: head.performance, byPrecision: encoded)
+        return JSONOutput.render(report)
     }
 }

@@ -4,7 +4,7 @@ import WaferSupport
 import WaferTarget
 
 /// What a user planning a deployment reads from a scheduled graph (docs/performance-model.md):
-/// per user at batch 1, the time per token split into compute / on-wafer communication /
+/// per user at the deployment's batch, the time per token split into compute / on-wafer communication /
 /// wafer-to-wafer; the decoder layers alone (what WaferLLM times); time to first token for a
 /// prompt; and the aggregate throughput when several sequences are in flight in the pipeline.
 /// O(phases + units x ops).
@@ -165,9 +165,9 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "            compute \(us(computeCycles + elementwiseCycles)) (\(share(computeCycles + elementwiseCycles))): MACs \(us(computeCycles)), elementwise and layer overhead \(us(elementwiseCycles))\n"
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
-        out += "layers      \(decoderLayers) decoder layers alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
+        out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
         out += "first token \(Units.fixed(timeToFirstTokenS * 1e3, digits: 1)) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping)\n"
-        out += "pipeline    \(sequencesInFlight) sequences in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(pipelineRegions) regions, busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
+        out += "pipeline    \(Units.count(sequencesInFlight, "sequence")) in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(Units.count(pipelineRegions, "region")), busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
         out += "KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence, \(Units.gigabytes(spareBytes)) spare)\n"
         return out
     }

@@ -11,8 +11,16 @@ import WaferYAML
 /// What `wafermap repair PLAN --defects NEW -o PLAN2` needs.
 public struct RepairRequest: Sendable {
     public var planPath: String
-    /// The defect map of the wafers as they are now (all of the plan's wafers).
+    /// The defect map of the wafers as they are now (all of the plan's wafers), or with
+    /// `addDefects` the new defects alone.
     public var defectsPath: String
+    /// `defectsPath` lists only new defects: they are added to the plan's own (the union, wafer
+    /// by wafer; wafers the map does not list get none). Then no PE or link can revive.
+    public var addDefects = false
+    /// Accept a map in which PEs or links dead in the plan are live again (a replaced or
+    /// re-tested wafer). Without it such a map is refused: it is almost always a map of new
+    /// defects alone, or of other wafers, and would silently put tiles on PEs known dead.
+    public var allowRevive = false
     public var outputPath: String
     /// The model file; nil: the path the plan records (`inputs.model_path`). Its SHA-256 must
     /// match the plan's either way.
@@ -68,9 +76,19 @@ extension Driver {
 
         let original = try step("read plan") { () throws(DiagnosticError) in try PlanIO.read(path: request.planPath) }
         let target = try PlanPins.target(original, path: request.planPath)
-        let newMap = try step("read defects") { () throws(DiagnosticError) in try DefectMapIO.load(path: request.defectsPath, target: target) }
-        guard newMap.waferCount >= original.wafers.count else {
-            throw .error("\(request.defectsPath): lists \(newMap.waferCount) wafers, the plan uses \(original.wafers.count)", at: nil)
+        let readMap = try step("read defects") { () throws(DiagnosticError) in try DefectMapIO.load(path: request.defectsPath, target: target) }
+        let newMap: DefectMap
+        if request.addDefects {
+            newMap = addingPlanDefects(original, to: readMap)
+        } else {
+            guard readMap.waferCount >= original.wafers.count else {
+                throw .error("\(request.defectsPath): lists \(Units.count(readMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: nil)
+            }
+            newMap = readMap
+            if !request.allowRevive { try refuseRevivals(original, newMap, path: request.defectsPath) }
+        }
+        guard original.wafers.allSatisfy({ newMap.wafers.indices.contains($0.index) }) else {
+            throw .error("\(request.planPath): its wafer indices are not 0 to \(original.wafers.count - 1)", at: nil)
         }
         let touched = original.wafers.filter { w in
             let now = newMap.wafers[w.index]
@@ -108,7 +126,10 @@ extension Driver {
         }
 
         let plan = try step("emit plan") { () throws(DiagnosticError) -> Plan in
-            let summary = "\(request.defectsPath): \(newMap.waferCount) wafers, \(Units.grouped(newMap.totalDeadPEs)) dead PEs, \(Units.grouped(newMap.totalDeadLinks)) dead links (repair of \(request.planPath))"
+            var summary = "\(request.defectsPath): \(Units.count(newMap.waferCount, "wafer")), \(Units.count(newMap.totalDeadPEs, "dead PE")), \(Units.count(newMap.totalDeadLinks, "dead link")) (repair of \(request.planPath))"
+            if request.addDefects {
+                summary = "the defects of \(request.planPath) plus \(request.defectsPath) (\(Units.count(readMap.totalDeadPEs, "dead PE")), \(Units.count(readMap.totalDeadLinks, "dead link"))): \(Units.count(newMap.totalDeadPEs, "dead PE")), \(Units.count(newMap.totalDeadLinks, "dead link")) in all"
+            }
             let built = try PlanBuilder.build(graph: repaired, target: target, context: context,
                                               provenance: .init(modelPath: modelPath, modelBytes: modelBytes, defects: summary,
                                                                 wafersRequested: original.inputs.wafersRequested, precision: original.inputs.precision))
@@ -138,6 +159,52 @@ extension Driver {
         let delta = RepairDelta(original: original, repaired: plan, touched: touched)
         return RepairResult(original: original, plan: plan, planPath: request.outputPath, planBytes: planBytes, delta: delta, problems: problems,
                             execution: execution, checkedWafers: checked, timings: timings, totalSeconds: (clock.now - start).seconds)
+    }
+
+    /// The plan's own defects with `added`'s on top, wafer by wafer (`--add-defects`). Wafers
+    /// the map does not list get no new defects; wafers beyond the plan's are kept as listed.
+    /// O(dead PEs + dead links).
+    static func addingPlanDefects(_ plan: Plan, to added: DefectMap) -> DefectMap {
+        var wafers = added.wafers
+        for w in plan.wafers where (0..<DefectMapIO.maxWafers).contains(w.index) {
+            while wafers.count <= w.index { wafers.append(.none) }
+            let extra = wafers[w.index]
+            wafers[w.index] = WaferDefects(deadPEs: w.deadPes + extra.deadPEs, deadLinks: w.deadLinks + extra.deadLinks)
+        }
+        return DefectMap(targetName: added.targetName, fabricWidth: added.fabricWidth, fabricHeight: added.fabricHeight, wafers: wafers)
+    }
+
+    /// Refuses a map in which PEs or links the plan records as dead are live: how many, on
+    /// which wafers, the first few PEs as (x, y). O(dead PEs + dead links) with sorted arrays.
+    static func refuseRevivals(_ plan: Plan, _ map: DefectMap, path: String) throws(DiagnosticError) {
+        var notes: [Diagnostic] = []
+        var totalPEs = 0, totalLinks = 0, wafers = 0
+        let width = max(plan.target.fabricWidth, 1)
+        for w in plan.wafers where map.wafers.indices.contains(w.index) {
+            let now = map.wafers[w.index]
+            let pes = w.deadPes.filter { !now.isDead(pe: $0) }
+            let links = w.deadLinks.filter { !now.isDead(link: $0) }
+            guard !pes.isEmpty || !links.isEmpty else { continue }
+            totalPEs += pes.count
+            totalLinks += links.count
+            wafers += 1
+            if notes.count < 8 {
+                var text = "wafer \(w.index): \(Units.grouped(pes.count)) of the plan's \(Units.count(w.deadPes.count, "dead PE")) live here"
+                if !pes.isEmpty {
+                    let shown = pes.prefix(5).map { "(\(Int($0) % width), \(Int($0) / width))" }.joined(separator: ", ")
+                    text += ", first \(shown)\(pes.count > 5 ? ", ..." : "")"
+                }
+                if !links.isEmpty { text += "; \(Units.count(links.count, "dead link")) live here" }
+                notes.append(.note(text))
+            }
+        }
+        guard totalPEs > 0 || totalLinks > 0 else { return }
+        if wafers > notes.count { notes.append(.note("and \(wafers - notes.count) more wafers")) }
+        notes.append(.note("a map for repair lists every defect of the wafers as they are now, the plan's own included"))
+        notes.append(.note("if the map holds only new defects, pass it as --add-defects MAP (added to the plan's own); if those PEs really work again (a replaced or re-tested wafer), add --allow-revive"))
+        let what = [totalPEs > 0 ? Units.count(totalPEs, "PE") : nil, totalLinks > 0 ? Units.count(totalLinks, "link") : nil]
+            .compactMap { $0 }.joined(separator: " and ")
+        throw DiagnosticError(Diagnostic(.error, "\(what) dead in the plan \(totalPEs + totalLinks == 1 ? "is" : "are") live in this defect map, on \(Units.count(wafers, "wafer")); refusing to revive them", at: .startOf(path), notes: notes, code: "repair.revive"))
     }
 
     /// The model the plan was compiled from, at the plan's precision: its path, bytes and graph.

@@ -15,11 +15,11 @@ public enum RepairRendering {
         moves += d.wafersRetiled.map { "wafer \($0) re-tiled on a new slot grid" }
         let groups = moves.isEmpty ? "no group changed slot" : moves.joined(separator: "; ")
         out += "moved       \(groups); \(Units.grouped(d.tilePositionsMoved)) tile positions of \(Units.grouped(d.tilePositionsTotal)) (\(share(d.tilePositionsMoved, d.tilePositionsTotal))) = \(Units.bytes(d.bytesMoved)) of \(Units.bytes(d.bytesTotal)) of weights and KV cache change PE\n"
-        out += "routes      on touched wafers \(Units.grouped(d.exceptionsBefore)) -> \(Units.grouped(d.exceptionsAfter)) exception routes (\(Units.grouped(d.exceptionsKept)) unchanged, \(Units.grouped(d.exceptionsNew)) new); \(d.classesChanged) line classes and \(d.bundlesChanged) bundles changed; \(Units.grouped(d.exceptionsTotal)) exception routes in all\n"
+        out += "routes      on touched wafers \(Units.grouped(d.exceptionsBefore)) -> \(Units.grouped(d.exceptionsAfter)) exception routes (\(Units.grouped(d.exceptionsKept)) unchanged, \(Units.grouped(d.exceptionsNew)) new); \(Units.count(d.classesChanged, "line class", plural: "line classes")) and \(Units.count(d.bundlesChanged, "bundle")) changed; \(Units.grouped(d.exceptionsTotal)) exception routes in all\n"
         out += "decode      \(Units.fixed(d.tokensPerSBefore, digits: 1)) -> \(Units.fixed(d.tokensPerSAfter, digits: 1)) tokens/s per user (\(Units.grouped(d.cyclesPerTokenBefore)) -> \(Units.grouped(d.cyclesPerTokenAfter)) cycles per token)\n"
         out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): \(r.problems.isEmpty ? "checked, consistent" : "CHECK FAILED (\(r.problems.count) problems)")\n"
         let e = r.execution
-        let scope = r.checkedWafers.count == p.wafers.count ? "all \(p.wafers.count) wafers" : r.checkedWafers.isEmpty ? "no wafer changed, plan-wide checks only" : "repaired wafers \(list(r.checkedWafers))"
+        let scope = r.checkedWafers.count == p.wafers.count ? (p.wafers.count == 1 ? "the plan's only wafer" : "all \(p.wafers.count) wafers") : r.checkedWafers.isEmpty ? "no wafer changed, plan-wide checks only" : "repaired wafers \(list(r.checkedWafers))"
         var verdict = e.violations.isEmpty ? "valid" : "INVALID (\(Violation.Category.allCases.compactMap { c in e.violations.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")))"
         verdict += " (replayed: \(scope))"
         if let n = e.numeric { verdict += "; numeric \(n.mode): \(n.passed ? "agrees" : "DISAGREES") (max relative error \(String(format: "%.2g", n.relativeError)))" }

@@ -33,6 +33,8 @@ public struct RoutingQuality: Sendable, Encodable {
     public var overlayRoutes: Int
     public var overlayPes: Int
     public var flows: Int
+    /// Sequences decoded together in one step (`--batch`); every figure per token is per user.
+    public var batch: Int
     public var cyclesPerToken: Int
     public var secondsPerToken: Double
     public var tokensPerS: Double
@@ -57,6 +59,7 @@ public struct RoutingQuality: Sendable, Encodable {
         overlayRoutes = routing.overlayRoutes
         overlayPes = routing.overlayPEs
         flows = routing.flows.count
+        batch = graph.partition?.kvCache.batch ?? 1
         cyclesPerToken = schedule.cyclesPerToken
         secondsPerToken = schedule.secondsPerToken
         tokensPerS = schedule.tokensPerSecond
@@ -87,7 +90,7 @@ public struct RoutingQuality: Sendable, Encodable {
     /// Summary lines (also printed by `count`).
     public func summary() -> String {
         func share(_ c: Int) -> String { PlacementQuality.percent(c, cyclesPerToken) }
-        var out = "decode      \(Units.fixed(tokensPerS, digits: 1)) tokens/s per user at batch 1: \(Units.grouped(cyclesPerToken)) cycles = \(Units.fixed(secondsPerToken * 1e6, digits: 1)) us per token\n"
+        var out = "decode      \(Units.fixed(tokensPerS, digits: 1)) tokens/s per user at batch \(batch): \(Units.grouped(cyclesPerToken)) cycles = \(Units.fixed(secondsPerToken * 1e6, digits: 1)) us per token\n"
         out += "            slowest unit \(slowestUnit); longest phase \(longestPhase)\n"
         out += "routing     max \(maxColorsPerPe) of \(colorBudget) colors per PE; \(Units.grouped(exceptions)) defect exceptions, \(Units.grouped(relays)) relays; max link load \(Units.grouped(maxLinkLoadWavelets)) wavelets per token\n"
         var histogram: [Int] = []

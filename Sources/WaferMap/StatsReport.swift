@@ -8,7 +8,7 @@ public enum StatsReport {
     public static func table(_ s: ModelStatistics, graph: Graph) -> String {
         var out = ""
         out += "model       \(s.model) (\(graph.sourceFile))\n"
-        out += "structure   \(s.layers) decoder layers, \(s.ops) ops, \(s.tensors) weight tensors\n"
+        out += "structure   \(Units.count(s.layers, "decoder layer")), \(Units.count(s.ops, "op")), \(Units.count(s.tensors, "weight tensor"))\n"
         out += "parameters  \(Units.grouped(s.totalParameters)) (\(Units.shortCount(s.totalParameters)))\n"
         out += "active      \(Units.grouped(s.activeParameters)) (\(Units.shortCount(s.activeParameters))) per token, input embedding included\n"
         out += "            \(Units.grouped(s.activeParametersExcludingEmbedding)) (\(Units.shortCount(s.activeParametersExcludingEmbedding))) per token, input embedding excluded\n"

@@ -77,7 +77,7 @@ extension Driver {
                         if let slot { flags += " --slot \(slot)" }
                         // A fixed count the partition does not fill repeats a row already there.
                         if rows.contains(where: { $0.flags == flags }) {
-                            skipped.append("\(label): the partition used \(n) wafers, a mapping already listed")
+                            skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
                         } else {
                             let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
                             let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
@@ -115,7 +115,7 @@ extension Driver {
 extension SweepReport {
     /// The ranked table: the best `top` rows and every Pareto row.
     public func text(top: Int) -> String {
-        var out = "sweep       \(model) on \(target): \(rows.count) mappings compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
+        var out = "sweep       \(model) on \(target): \(Units.count(rows.count, "mapping")) compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
         var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right),
                            ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
         for (i, r) in rows.enumerated() where i < top || r.pareto {

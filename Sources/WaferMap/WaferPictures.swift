@@ -180,6 +180,9 @@ public enum WaferPictures {
         return svg
     }
 
+    /// The overview title's font size, in SVG user units.
+    static let titleFontSize = 20.0
+
     /// All wafers as small tiles in pipeline order (left to right, row by row), each with its
     /// slots by kind, an arrow to the next wafer, and what it holds.
     static func overview(_ plan: Plan) -> String {
@@ -189,11 +192,14 @@ public enum WaferPictures {
         let perRow = min(8, max(1, plan.wafers.count))
         let gap = 56, labelH = 34
         let rows = (plan.wafers.count + perRow - 1) / perRow
-        let totalW = perRow * (tileW + gap) + gap + 60, totalH = rows * (tileH + labelH + gap) + 70
+        let title = "\(plan.inputs.modelName) on \(plan.wafers.count) x \(t.name): \(Units.fixed(plan.summary.tokensPerS, digits: 1)) tokens/s per user predicted, \(Units.gigabytes(plan.summary.weightBytes)) of weights"
+        // At least as wide as the title: its width estimated at 0.6 font sizes per character.
+        let titleW = gap + Int((Double(title.count) * Self.titleFontSize * 0.6).rounded(.up)) + gap
+        let totalW = max(perRow * (tileW + gap) + gap + 60, titleW), totalH = rows * (tileH + labelH + gap) + 70
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(totalW) \(totalH)\" width=\"\(totalW)\" height=\"\(totalH)\" font-family=\"sans-serif\">\n"
         svg += "<title>\(escape(plan.inputs.modelName)) on \(plan.wafers.count) x \(escape(t.name))</title>\n"
         svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"#333\"/></marker></defs>\n"
-        svg += "<text x=\"\(gap)\" y=\"28\" font-size=\"20\">\(escape(plan.inputs.modelName)) on \(plan.wafers.count) x \(escape(t.name)): \(Units.fixed(plan.summary.tokensPerS, digits: 1)) tokens/s per user predicted, \(Units.gigabytes(plan.summary.weightBytes)) of weights</text>\n"
+        svg += "<text x=\"\(gap)\" y=\"28\" font-size=\"\(Units.fixed(Self.titleFontSize, digits: 0))\">\(escape(title))</text>\n"
         var centers: [(Int, Int)] = []
         for (i, w) in plan.wafers.enumerated() {
             let x0 = gap + (i % perRow) * (tileW + gap), y0 = 50 + (i / perRow) * (tileH + labelH + gap)

@@ -148,46 +148,6 @@ struct CheckCommand: ParsableCommand {
     }
 }
 
-struct RepairCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "repair",
-        abstract: "Re-place and re-route only what new defects touch, then check the result (docs/repair.md).")
-
-    @Argument(help: "The plan to repair (JSON).")
-    var plan: String
-
-    @Option(help: ArgumentHelp("The defect map of the wafers as they are now (every wafer of the plan).", valueName: "file"))
-    var defects: String
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Where to write the repaired plan.", valueName: "plan"))
-    var output: String
-
-    @Option(help: ArgumentHelp("The model file, when it is no longer where the plan says (its SHA-256 must match the plan's).", valueName: "file"))
-    var model: String?
-
-    @Flag(name: .customLong("full-check"), help: "Replay every wafer in the executor, not only the repaired ones.")
-    var fullCheck = false
-
-    @Option(help: "Output: text or json.")
-    var format: String = "text"
-
-    func run() throws {
-        var passed = true
-        try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
-            var request = RepairRequest(planPath: plan, defectsPath: defects, outputPath: output)
-            request.modelPath = model
-            request.fullCheck = fullCheck
-            let progress = StderrProgress(command: "repair")
-            let result = try Driver.repair(request, progress: { progress($0) })
-            progress.finish()
-            writeStdout(format == "json" ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))
-            passed = result.passed
-        }
-        if !passed { throw ExitCode(ExitStatus.inputError) }
-    }
-}
-
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",

@@ -46,12 +46,14 @@ struct DeploymentFlags: ParsableArguments {
 
     /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
     /// IR dumps to stderr as they are taken.
-    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule") throws(DiagnosticError) -> CountReport {
+    /// `dumpFilter` drops the dumps it returns false for.
+    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule",
+             dumpFilter: (IRDump) -> Bool = { _ in true }) throws(DiagnosticError) -> CountReport {
         var request = try request(model: model)
         request.instrumentation = pipeline.instrumentation
         if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
         request.lastPass = pipeline.stopAfter ?? lastPass
-        return try Driver.count(request, dump: { dump in writeStderr(dump.rendered) })
+        return try Driver.count(request, dump: { dump in if dumpFilter(dump) { writeStderr(dump.rendered) } })
     }
 
     func request(model: String) throws(DiagnosticError) -> CountRequest {
@@ -182,7 +184,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 rows.append(try Driver.benchmarkCompile(request, model: model))
             }
-            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\($0) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
+            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\(Units.decimal($0)) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
         }
     }
 }
@@ -292,8 +294,9 @@ struct SweepCommand: ParsableCommand {
                 guard let shape = SlotShape(parsing: item) else { throw .error("--slots: '\(item)' is not P or WxH in PEs", at: nil) }
                 request.slots.append(shape)
             }
-            let terminal = isatty(STDERR_FILENO) == 1
-            let report = try Driver.sweep(request, progress: { stage in if terminal { writeStderr("wafermap: \(stage)...\n") } })
+            let progress = StderrProgress(command: "sweep")
+            let report = try Driver.sweep(request, progress: { progress($0) })
+            progress.finish()
             writeStdout(format == .json ? report.json() : report.text(top: top))
         }
     }

@@ -11,9 +11,50 @@ struct WaferMapCommand: ParsableCommand {
         commandName: "wafermap",
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
-        subcommands: [CompileCommand.self, CheckCommand.self, RepairCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
+        subcommands: [CompileCommand.self, CheckCommand.self, RepairPlanCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
                       PassesCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ImportCommand.self]
     )
+
+    /// swift-argument-parser suggests near misses for options but not for subcommands: a
+    /// mistyped command (`wafermap compil x`) is caught here, before parsing, with a
+    /// did-you-mean and the usage status.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = UnknownSubcommand.message(arguments, root: WaferMapCommand.self) {
+            writeStderr(message)
+            Foundation.exit(ExitStatus.usage)
+        }
+        main(arguments)
+    }
+}
+
+/// Finds the first word of a command line that names no subcommand where one is expected.
+enum UnknownSubcommand {
+    /// The error text for `arguments`, or nil when every command word names a subcommand (or
+    /// the parser should handle the line: options, `help`, a command that takes arguments).
+    static func message(_ arguments: [String], root: any ParsableCommand.Type) -> String? {
+        var command = root
+        var path = [root._commandName]
+        var afterHelp = false
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-") else { return nil }
+            if let next = subcommands.first(where: { $0._commandName == word || $0.configuration.aliases.contains(word) }) {
+                command = next
+                path.append(next._commandName)
+                continue
+            }
+            // `wafermap help compil`: the words after `help` name a command too.
+            if word == "help" && command == root && !afterHelp { afterHelp = true; continue }
+            let names = subcommands.map { $0._commandName }
+            var notes: [Diagnostic] = []
+            if let s = Suggest.closest(to: word, in: names) { notes.append(.note("did you mean '\(s)'?")) }
+            notes.append(.note("commands of '\(path.joined(separator: " "))': \(names.joined(separator: ", "))"))
+            let within = path.count > 1 ? " for '\(path.joined(separator: " "))'" : ""
+            return Diagnostic(.error, "unknown command '\(word)'\(within)", at: nil, notes: notes).description + "\n"
+        }
+        return nil
+    }
 }
 
 /// Flags shared by every command that runs passes.
@@ -35,6 +76,19 @@ struct PipelineFlags: ParsableArguments {
 
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop the pipeline after this pass (default: run every pass).", valueName: "pass"))
     var stopAfter: String?
+
+    /// Pass names are checked before any work; an unknown one is a usage error (exit 64) with
+    /// a did-you-mean note.
+    func validate() throws {
+        do throws(DiagnosticError) {
+            for name in printBefore { try PassRegistry.validate(name, flag: "--print-ir-before") }
+            for name in printAfter { try PassRegistry.validate(name, flag: "--print-ir-after") }
+            if let stopAfter { try PassRegistry.validate(stopAfter, flag: "--stop-after") }
+        } catch {
+            writeStderr(error.description + "\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
 
     var instrumentation: PassInstrumentation {
         var i = PassInstrumentation()
@@ -68,7 +122,8 @@ func writeStderr(_ text: String) {
 struct IRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ir",
-        abstract: "Print a model's IR after the pipeline (front end, assign-precision, partition).")
+        abstract: "Print a model's IR after the pipeline (front end, \(PassRegistry.all.map(\.name).joined(separator: ", "))).",
+        discussion: "The IR goes to standard output. A dump asked for after the pipeline's last pass (--print-ir-after, --print-ir-after-all) would repeat it on standard error, so it is left out there.")
 
     @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
@@ -78,7 +133,9 @@ struct IRCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let report = try deployment.run(model: model, pipeline: pipeline)
+            // Standard output gets the IR after the last pass; a dump of the same IR is dropped.
+            let last = pipeline.stopAfter ?? "schedule"
+            let report = try deployment.run(model: model, pipeline: pipeline, dumpFilter: { !($0.when == .after && $0.pass == last) })
             for result in report.results {
                 writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
                 if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
@@ -123,9 +180,23 @@ struct PassesCommand: ParsableCommand {
         commandName: "passes",
         abstract: "List the registered passes in pipeline order.")
 
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
     func run() throws {
-        var table = TextTable([("pass", .left), ("summary", .left)])
-        for pass in PassRegistry.all { table.add([pass.name, pass.summary]) }
-        writeStdout(table.render(indent: ""))
+        switch format {
+        case .table:
+            var table = TextTable([("pass", .left), ("summary", .left)])
+            for pass in PassRegistry.all { table.add([pass.name, pass.summary]) }
+            writeStdout(table.render(indent: ""))
+        case .json:
+            struct Row: Encodable { var position: Int; var name: String; var summary: String }
+            struct Listing: Encodable { var passes: [Row] }
+            let listing = Listing(passes: PassRegistry.all.enumerated().map { Row(position: $0.offset + 1, name: $0.element.name, summary: $0.element.summary) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            guard let data = try? encoder.encode(listing) else { throw ExitCode(ExitStatus.internalError) }
+            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+        }
     }
 }

@@ -31,7 +31,7 @@ import WaferTestSupport
     @Test func tooFewWafersExitsOne() throws {
         let out = try CLI.run(["count", "examples/models/kimi-k2.yaml", "--wafers", "10"])
         #expect(out.status == 1)
-        #expect(out.stderr.contains("needs 30 wse3 wafers"))
+        #expect(out.stderr.contains("needs 32 wse3 wafers"))
     }
 
     @Test func generatedDefectsAreReproducibleAndCheckable() throws {
@@ -115,16 +115,17 @@ import WaferTestSupport
         let stop = try CLI.run(["ir", "examples/models/tiny.yaml", "--target", "small32", "--stop-after=place"])
         #expect(stop.status == 0 && stop.stdout.contains("layout {") && !stop.stdout.contains("routing {"))
         let bad = try CLI.run(["ir", "examples/models/tiny.yaml", "--stop-after=rout"])
-        #expect(bad.status == 1 && bad.stderr.contains("did you mean 'route'?"))
+        #expect(bad.status == 64 && bad.stderr.contains("did you mean 'route'?"))  // a usage error, like an unknown flag
     }
 
     @Test func placeIsDeterministicAndShowsRegions() throws {
-        let args = ["ir", "examples/models/mixtral-8x7b.yaml", "--defect-rate", "0.002", "--clustered", "--seed", "5", "--print-ir-after=place", "--stop-after=place"]
+        let args = ["ir", "examples/models/mixtral-8x7b.yaml", "--defect-rate", "0.002", "--clustered", "--seed", "5", "--print-ir-after=tile", "--stop-after=place"]
         let a = try CLI.run(args), b = try CLI.run(args)
         #expect(a.status == 0)
         #expect(a.stdout == b.stdout)
         #expect(a.stderr == b.stderr)
-        #expect(a.stderr.contains("IR Dump After place"))
+        // The IR after the last pass (place) is on stdout; `ir` does not repeat it on stderr.
+        #expect(a.stderr.contains("IR Dump After tile") && !a.stderr.contains("IR Dump After place"))
         #expect(a.stdout.contains("layout {"))
         #expect(a.stdout.contains("@ slot"))
         // One line per region and unit, not per PE: a 33-unit model prints well under 100 layout lines.

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import WaferTestSupport
+
+/// Package.swift declares every project module a target imports: SwiftPM builds an undeclared
+/// import only when some other dependency happens to pull the module in, so it breaks at random
+/// when the graph changes. Reads the manifest and every source file; no build needed.
+@Suite struct PackageGraphTests {
+    struct Target {
+        var name: String
+        var directory: String
+        var dependencies: Set<String>
+    }
+
+    /// The manifest's targets: name, source folder and declared dependencies (target names and
+    /// product names), parsed from the text of each `.target(`, `.executableTarget(`,
+    /// `.testTarget(` and `.systemLibrary(` entry.
+    static func targets(_ manifest: String) throws -> [Target] {
+        let kinds = [".target(": "Sources", ".executableTarget(": "Sources", ".testTarget(": "Tests", ".systemLibrary(": "Sources"]
+        var starts: [(index: String.Index, folder: String)] = []
+        for (marker, folder) in kinds {
+            var range = manifest.startIndex..<manifest.endIndex
+            while let hit = manifest.range(of: marker, range: range) {
+                starts.append((hit.lowerBound, folder))
+                range = hit.upperBound..<manifest.endIndex
+            }
+        }
+        starts.sort { $0.index < $1.index }
+        let quoted = try Regex(#""([^"]+)""#)
+        var result: [Target] = []
+        for (i, start) in starts.enumerated() {
+            let end = i + 1 < starts.count ? starts[i + 1].index : manifest.endIndex
+            let chunk = String(manifest[start.index..<end])
+            let nameMatch = try #require(chunk.firstMatch(of: try Regex(#"name: "([^"]+)""#)))
+            let name = try #require(nameMatch.output[1].substring.map(String.init))
+            var directory = "\(start.folder)/\(name)"
+            if let path = chunk.firstMatch(of: try Regex(#"path: "([^"]+)""#)), let p = path.output[1].substring { directory = String(p) }
+            var dependencies: Set<String> = []
+            if let open = chunk.range(of: "dependencies: [") {
+                var depth = 1, index = open.upperBound
+                while index < chunk.endIndex, depth > 0 {
+                    if chunk[index] == "[" { depth += 1 }
+                    if chunk[index] == "]" { depth -= 1 }
+                    index = chunk.index(after: index)
+                }
+                let list = String(chunk[open.upperBound..<index])
+                for m in list.matches(of: quoted) { if let s = m.output[1].substring { dependencies.insert(String(s)) } }
+            }
+            result.append(Target(name: name, directory: directory, dependencies: dependencies))
+        }
+        return result
+    }
+
+    /// The modules a Swift file imports (`import X`, `@testable import X`, `import struct X.Y`,
+    /// `@preconcurrency import X`), at the start of a line.
+    static func imports(_ text: String) -> Set<String> {
+        var modules: Set<String> = []
+        for line in text.split(separator: "\n") {
+            var words = line.split(separator: " ").map(String.init)
+            while let first = words.first, first.hasPrefix("@") { words.removeFirst() }
+            guard words.first == "import", words.count >= 2 else { continue }
+            let kinds: Set<String> = ["struct", "class", "enum", "protocol", "func", "var", "let", "typealias"]
+            let path = kinds.contains(words[1]) && words.count >= 3 ? words[2] : words[1]
+            if let module = path.split(separator: ".").first { modules.insert(String(module)) }
+        }
+        return modules
+    }
+
+    @Test func everyImportedProjectModuleIsDeclared() throws {
+        let root = TestPaths.root
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let targets = try Self.targets(manifest)
+        let names = Set(targets.map(\.name))
+        // The parse found the pipeline's targets and their folders.
+        #expect(names.isSuperset(of: ["WaferSupport", "WaferMap", "wafermap", "WaferExec", "WaferMapTests", "WaferTestSupport"]))
+        #expect(targets.first { $0.name == "WaferExec" }?.dependencies == ["WaferPlan", "WaferSupport"])
+        #expect(targets.first { $0.name == "WaferTestSupport" }?.directory == "Tests/WaferTestSupport")
+        var checkedFiles = 0
+        for target in targets {
+            let directory = root.appendingPathComponent(target.directory)
+            guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { continue }
+            for case let file as String in enumerator where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                checkedFiles += 1
+                let missing = Self.imports(text).filter { names.contains($0) && $0 != target.name && !target.dependencies.contains($0) }
+                #expect(missing.isEmpty, "\(target.directory)/\(file) imports \(missing.sorted()), which Package.swift does not list among \(target.name)'s dependencies")
+            }
+        }
+        #expect(checkedFiles > 100)
+    }
+
+    @Test func theParsersSeeWhatTheyShould() throws {
+        let manifest = """
+        .target(name: "A"),
+        .target(name: "B", dependencies: ["A", .product(name: "P", package: "p")]),
+        .testTarget(name: "BTests", dependencies: ["B"], path: "Tests/X"),
+        """
+        let targets = try Self.targets(manifest)
+        #expect(targets.map(\.name) == ["A", "B", "BTests"])
+        #expect(targets[0].dependencies.isEmpty)
+        #expect(targets[1].dependencies.contains("A") && targets[1].directory == "Sources/B")
+        #expect(targets[2].directory == "Tests/X")
+        #expect(Self.imports("import A\n@testable import B\nimport struct C.D\n// import E\n  let x = 1\n") == ["A", "B", "C"])
+    }
+}
