@@ -121,9 +121,9 @@ public enum PlanLimits {
             }
             for (j, tensor) in u.tensors.enumerated() {
                 let path: [Step] = [.key("units"), .index(i), .key("tensors"), .index(j)]
-                let rank = tensor.orientation == "vector" ? 1 : tensor.region == "cell" ? 3 : 2
+                let rank = (tensor.orientation == "vector" ? 1 : 2) + (tensor.region == "cell" ? 1 : 0)
                 if tensor.shape.count != rank {
-                    return ("a \(tensor.orientation == "vector" ? "vector" : tensor.region == "cell" ? "stacked expert" : "matrix") tensor has \(rank) dimension\(rank == 1 ? "" : "s"), not \(tensor.shape.count)", path + [.key("shape")])
+                    return ("a \(tensor.region == "cell" ? "stacked expert " : "")\(tensor.orientation == "vector" ? "vector" : "matrix") tensor has \(rank) dimension\(rank == 1 ? "" : "s"), not \(tensor.shape.count)", path + [.key("shape")])
                 }
                 var elements = 1
                 for (k, d) in tensor.shape.enumerated() {
