@@ -219,7 +219,7 @@ import WaferTestSupport
                 intermediate_size: 512
           - kind: rmsnorm
           - kind: lm_head
-            tied: true
+            tied: false
         """
 
     @Test func tooFewWafersSaysWhatAutoNeeds() throws {
