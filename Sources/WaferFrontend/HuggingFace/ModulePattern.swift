@@ -1,0 +1,455 @@
+/// A regular expression from a `quantization_config` (`modules_to_not_convert` entries,
+/// compressed-tensors `re:` targets and ignores), matched without backtracking.
+///
+/// A backtracking engine (Swift `Regex`, Python `re`) takes exponential time on patterns such
+/// as `(.*)*Q` or `(a+)+$`, and a config.json is untrusted input. This matcher compiles the
+/// pattern to a Thompson NFA (K. Thompson, "Regular expression search algorithm", CACM 11(6),
+/// 1968) and simulates all its states in lock step, as Russ Cox describes in "Regular
+/// Expression Matching Can Be Simple And Fast" (2007): matching a name of n characters against
+/// a program of m instructions takes O(n x m) time and O(m) memory, for every accepted pattern.
+///
+/// The subset is what real configs use, with the meaning Python's `re` and Swift `Regex` give
+/// it: literals, `\`-escaped punctuation, `\n \t \r \f \v`, `\d \w \s` and their negations,
+/// `.` (anything but a newline), classes `[a-z_]` and `[^.]`, the anchors `^` and `$`, groups
+/// `(...)`, `(?:...)` and named groups, alternation `|`, the quantifiers `* + ?` (lazy forms
+/// too: they change which match is found, not whether one is), and counted repetition `{n}`,
+/// `{n,}`, `{n,m}` up to `maxRepeat`. Everything else (backreferences, lookaround, possessive
+/// quantifiers, inline flags, other escapes, nested or set-operation classes) is refused with a
+/// `Refusal` naming the character. Patterns are bounded: `maxPatternScalars` characters and
+/// `maxInstructions` compiled instructions (counted repetition multiplies its operand).
+///
+/// Characters are Unicode scalars (module names are ASCII in every published checkpoint, where
+/// scalars and Swift's grapheme clusters agree).
+struct ModulePattern: Sendable {
+    /// The longest pattern read, in Unicode scalars.
+    static let maxPatternScalars = 1_000
+    /// The largest count in `{n}`, `{n,}` or `{n,m}`.
+    static let maxRepeat = 32
+    /// The largest compiled program; with `maxPatternScalars` it bounds matching work per
+    /// character of the name.
+    static let maxInstructions = 20_000
+
+    /// Why a pattern is refused, and the 1-based character of the pattern where.
+    struct Refusal: Error, Sendable {
+        var message: String
+        var position: Int
+    }
+
+    let text: String
+    private let program: [Instruction]
+
+    init(_ pattern: String) throws(Refusal) {
+        let scalars = Array(pattern.unicodeScalars)
+        if scalars.count > ModulePattern.maxPatternScalars {
+            throw Refusal(message: "the pattern is \(scalars.count) characters long; the limit is \(ModulePattern.maxPatternScalars)", position: 1)
+        }
+        var parser = Parser(p: scalars)
+        let tree = try parser.parse()
+        var compiler = Compiler()
+        try compiler.emit(tree)
+        compiler.code.append(.match)
+        guard compiler.code.count <= ModulePattern.maxInstructions else {
+            throw Refusal(message: "the pattern compiles to more than \(ModulePattern.maxInstructions) instructions (counted repetition multiplies)", position: 1)
+        }
+        text = pattern
+        program = compiler.code
+    }
+
+    /// True when the pattern matches a prefix of `name` (it is anchored at the start and need
+    /// not reach the end): the semantics of Swift's `prefixMatch(in:)` and Python's `re.match`.
+    /// O(name.count x program.count) time, O(program.count) memory.
+    func matchesPrefix(_ name: String) -> Bool {
+        let input = Array(name.unicodeScalars)
+        let n = input.count
+        var marks = [Int](repeating: -1, count: program.count)
+        var current: [Int] = []
+        var next: [Int] = []
+        var stack: [Int] = []
+        var generation = 0
+        /// Adds `pc` and everything reachable from it without consuming (the epsilon closure)
+        /// to `list`, at input position `position`. Each instruction at most once per step.
+        func add(_ pc: Int, to list: inout [Int], at position: Int) {
+            stack.append(pc)
+            while let at = stack.popLast() {
+                guard marks[at] != generation else { continue }
+                marks[at] = generation
+                switch program[at] {
+                case let .jump(target): stack.append(target)
+                case let .split(first, second): stack.append(second); stack.append(first)
+                case let .assertStart(next): if position == 0 { stack.append(next) }
+                case let .assertEnd(next): if position == n { stack.append(next) }
+                case .consume, .match: list.append(at)
+                }
+            }
+        }
+        add(0, to: &current, at: 0)
+        var position = 0
+        while true {
+            for pc in current {
+                if case .match = program[pc] { return true }
+            }
+            guard position < n, !current.isEmpty else { return false }
+            let c = input[position]
+            generation += 1
+            next.removeAll(keepingCapacity: true)
+            for pc in current {
+                if case let .consume(set, following) = program[pc], set.contains(c) {
+                    add(following, to: &next, at: position + 1)
+                }
+            }
+            swap(&current, &next)
+            position += 1
+        }
+    }
+
+    // MARK: The program
+
+    private enum Instruction: Sendable {
+        case consume(CharSet, next: Int)
+        case split(Int, Int)
+        case jump(Int)
+        case assertStart(next: Int)
+        case assertEnd(next: Int)
+        case match
+    }
+
+    /// A set of characters one step consumes.
+    private struct CharSet: Sendable {
+        enum Named: Sendable { case digit, word, space }
+        var ranges: [ClosedRange<UInt32>] = []
+        var named: [(Named, negated: Bool)] = []
+        var negated = false
+
+        static let anyButNewline = CharSet(ranges: [0x0A...0x0A], negated: true)
+        static func scalar(_ s: Unicode.Scalar) -> CharSet { CharSet(ranges: [s.value...s.value]) }
+
+        func contains(_ s: Unicode.Scalar) -> Bool {
+            var hit = ranges.contains { $0.contains(s.value) }
+            if !hit {
+                for (kind, negatedClass) in named where CharSet.isIn(kind, s) != negatedClass {
+                    hit = true
+                    break
+                }
+            }
+            return hit != negated
+        }
+
+        static func isIn(_ kind: Named, _ s: Unicode.Scalar) -> Bool {
+            switch kind {
+            case .digit: return s.properties.numericType == .decimal
+            case .word: return s == "_" || s.properties.isAlphabetic || s.properties.numericType == .decimal
+            case .space: return s.properties.isWhitespace
+            }
+        }
+    }
+
+    // MARK: Parsing
+
+    private indirect enum Node {
+        case set(CharSet)
+        case concat([Node])
+        case alternation([Node])
+        /// `min` copies, then up to `max - min` optional ones (nil: any number more).
+        case repetition(Node, min: Int, max: Int?)
+        case start
+        case end
+    }
+
+    private struct Parser {
+        let p: [Unicode.Scalar]
+        var k = 0
+
+        func refuse(_ message: String, at index: Int? = nil) -> Refusal {
+            Refusal(message: message, position: (index ?? k) + 1)
+        }
+
+        var peek: Unicode.Scalar? { k < p.count ? p[k] : nil }
+
+        mutating func parse() throws(Refusal) -> Node {
+            let tree = try alternation()
+            if k < p.count { throw refuse("unbalanced ')'") }
+            return tree
+        }
+
+        mutating func alternation() throws(Refusal) -> Node {
+            var branches = [try concatenation()]
+            while peek == "|" {
+                k += 1
+                branches.append(try concatenation())
+            }
+            return branches.count == 1 ? branches[0] : .alternation(branches)
+        }
+
+        mutating func concatenation() throws(Refusal) -> Node {
+            var items: [Node] = []
+            while let c = peek, c != "|", c != ")" {
+                items.append(try repetition())
+            }
+            return items.count == 1 ? items[0] : .concat(items)
+        }
+
+        mutating func repetition() throws(Refusal) -> Node {
+            var node = try atom()
+            var quantified = false
+            while let c = peek {
+                let at = k
+                var bounds: (Int, Int?)
+                switch c {
+                case "*": bounds = (0, nil); k += 1
+                case "+": bounds = (1, nil); k += 1
+                case "?": bounds = (0, 1); k += 1
+                case "{": bounds = try counted()
+                default: return node
+                }
+                if quantified { throw refuse("a quantifier cannot follow another quantifier", at: at) }
+                if case .start = node { throw refuse("nothing to repeat before '\(c)'", at: at) }
+                if case .end = node { throw refuse("nothing to repeat before '\(c)'", at: at) }
+                node = .repetition(node, min: bounds.0, max: bounds.1)
+                quantified = true
+                if peek == "?" { k += 1 }  // lazy: the same set of matches
+                if peek == "+" { throw refuse("possessive quantifiers are not supported") }
+            }
+            return node
+        }
+
+        /// `{n}`, `{n,}`, `{n,m}` at the cursor.
+        mutating func counted() throws(Refusal) -> (Int, Int?) {
+            let open = k
+            k += 1
+            func number() -> Int? {
+                var value = 0, digits = 0
+                while let c = peek, let d = c.properties.numericType == .decimal && c.isASCII ? Int(c.value) - 48 : nil {
+                    if value <= ModulePattern.maxRepeat * 10 { value = value * 10 + d }
+                    digits += 1
+                    k += 1
+                }
+                return digits == 0 ? nil : value
+            }
+            guard let low = number() else { throw refuse("'{' is not a counted repetition here; write '\\{' for a literal brace", at: open) }
+            var high: Int? = low
+            if peek == "," {
+                k += 1
+                high = number()
+            }
+            guard peek == "}" else { throw refuse("unterminated counted repetition", at: open) }
+            k += 1
+            if low > ModulePattern.maxRepeat || (high ?? 0) > ModulePattern.maxRepeat {
+                throw refuse("counted repetition above {\(ModulePattern.maxRepeat)} is not supported", at: open)
+            }
+            if let high, high < low { throw refuse("counted repetition {\(low),\(high)} has its bounds reversed", at: open) }
+            return (low, high)
+        }
+
+        mutating func atom() throws(Refusal) -> Node {
+            guard let c = peek else { throw refuse("unexpected end of the pattern") }
+            let at = k
+            switch c {
+            case "(":
+                k += 1
+                if peek == "?" {
+                    k += 1
+                    switch peek {
+                    case ":": k += 1
+                    case "=", "!": throw refuse("lookahead is not supported", at: at)
+                    case "<" where k + 1 < p.count && (p[k + 1] == "=" || p[k + 1] == "!"):
+                        throw refuse("lookbehind is not supported", at: at)
+                    case "P" where k + 1 < p.count && p[k + 1] == "=":
+                        throw refuse("backreferences are not supported", at: at)
+                    case "P", "<":
+                        if peek == "P" { k += 1 }
+                        guard peek == "<" else { throw refuse("unsupported group syntax '(?'", at: at) }
+                        k += 1
+                        while let n = peek, n != ">" {
+                            guard n == "_" || n.properties.isAlphabetic || n.properties.numericType == .decimal else {
+                                throw refuse("invalid group name", at: k)
+                            }
+                            k += 1
+                        }
+                        guard peek == ">" else { throw refuse("unterminated group name", at: at) }
+                        k += 1
+                    default:
+                        throw refuse("inline flags and other '(?' groups are not supported", at: at)
+                    }
+                }
+                let inner = try alternation()
+                guard peek == ")" else { throw refuse("'(' is not closed", at: at) }
+                k += 1
+                return inner
+            case "[":
+                return .set(try characterClass())
+            case ".":
+                k += 1
+                return .set(.anyButNewline)
+            case "^":
+                k += 1
+                return .start
+            case "$":
+                k += 1
+                return .end
+            case "\\":
+                k += 1
+                return .set(try escape(inClass: false, at: at))
+            case "*", "+", "?":
+                throw refuse("nothing to repeat before '\(c)'")
+            case "{":
+                throw refuse("'{' must be written '\\{' for a literal brace")
+            default:
+                k += 1
+                return .set(.scalar(c))
+            }
+        }
+
+        /// The escape after a backslash (the cursor is past it).
+        mutating func escape(inClass: Bool, at start: Int) throws(Refusal) -> CharSet {
+            guard let c = peek else { throw refuse("the pattern ends with a lone '\\'", at: start) }
+            k += 1
+            switch c {
+            case "d": return CharSet(named: [(.digit, false)])
+            case "D": return CharSet(named: [(.digit, true)])
+            case "w": return CharSet(named: [(.word, false)])
+            case "W": return CharSet(named: [(.word, true)])
+            case "s": return CharSet(named: [(.space, false)])
+            case "S": return CharSet(named: [(.space, true)])
+            case "n": return .scalar("\n")
+            case "t": return .scalar("\t")
+            case "r": return .scalar("\r")
+            case "f": return .scalar("\u{0C}")
+            case "v": return .scalar("\u{0B}")
+            case "1"..."9", "k":
+                throw refuse("backreferences are not supported", at: start)
+            case "b", "B", "A", "Z", "z", "G":
+                throw refuse("the anchor '\\\(c)' is not supported", at: start)
+            default:
+                if c.isASCII && !c.properties.isAlphabetic && c.properties.numericType == nil && c.value > 0x20 {
+                    return .scalar(c)
+                }
+                throw refuse("the escape '\\\(c)' is not supported", at: start)
+            }
+        }
+
+        /// `[...]` at the cursor.
+        mutating func characterClass() throws(Refusal) -> CharSet {
+            let open = k
+            k += 1
+            var set = CharSet()
+            if peek == "^" {
+                set.negated = true
+                k += 1
+            }
+            if peek == "]" { throw refuse("an empty class '[]' is not supported; write '\\]' for a literal bracket", at: open) }
+            while true {
+                guard let c = peek else { throw refuse("'[' is not closed", at: open) }
+                if c == "]" { k += 1; return set }
+                if c == "[" { throw refuse("nested classes and POSIX classes are not supported; write '\\[' for a literal bracket") }
+                if (c == "&" || c == "-" || c == "~"), k + 1 < p.count, p[k + 1] == c {
+                    throw refuse("class set operations ('\(c)\(c)') are not supported")
+                }
+                let itemStart = k
+                let low: Unicode.Scalar
+                if c == "\\" {
+                    k += 1
+                    let escaped = try escape(inClass: true, at: itemStart)
+                    guard escaped.named.isEmpty, escaped.ranges.count == 1, let only = escaped.ranges.first,
+                          only.lowerBound == only.upperBound, let scalar = Unicode.Scalar(only.lowerBound) else {
+                        set.named += escaped.named
+                        continue
+                    }
+                    low = scalar
+                } else {
+                    k += 1
+                    low = c
+                }
+                if peek == "-", k + 1 < p.count, p[k + 1] != "]" {
+                    k += 1
+                    let highStart = k
+                    var high = p[k]
+                    if high == "\\" {
+                        k += 1
+                        let escaped = try escape(inClass: true, at: highStart)
+                        guard escaped.named.isEmpty, let only = escaped.ranges.first, let scalar = Unicode.Scalar(only.lowerBound) else {
+                            throw refuse("a range cannot end in a class escape", at: highStart)
+                        }
+                        high = scalar
+                    } else {
+                        if high == "[" { throw refuse("nested classes are not supported", at: highStart) }
+                        k += 1
+                    }
+                    guard low.value <= high.value else { throw refuse("the range '\(low)-\(high)' is reversed", at: itemStart) }
+                    set.ranges.append(low.value...high.value)
+                } else {
+                    set.ranges.append(low.value...low.value)
+                }
+            }
+        }
+    }
+
+    // MARK: Compiling (Thompson's construction, as a Pike-style program)
+
+    private struct Compiler {
+        var code: [Instruction] = []
+
+        mutating func check() throws(Refusal) {
+            if code.count > ModulePattern.maxInstructions {
+                throw Refusal(message: "the pattern compiles to more than \(ModulePattern.maxInstructions) instructions (counted repetition multiplies)", position: 1)
+            }
+        }
+
+        /// Appends the code for `node`; on exit, control continues at `code.count`.
+        mutating func emit(_ node: Node) throws(Refusal) {
+            try check()
+            switch node {
+            case let .set(set):
+                code.append(.consume(set, next: code.count + 1))
+            case .start:
+                code.append(.assertStart(next: code.count + 1))
+            case .end:
+                code.append(.assertEnd(next: code.count + 1))
+            case let .concat(items):
+                for item in items { try emit(item) }
+            case let .alternation(branches):
+                // split L1, next; L1: a; jump end; next: split L2, ...; last branch falls through.
+                var jumps: [Int] = []
+                for (index, branch) in branches.enumerated() {
+                    if index < branches.count - 1 {
+                        let split = code.count
+                        code.append(.split(split + 1, 0))
+                        try emit(branch)
+                        jumps.append(code.count)
+                        code.append(.jump(0))
+                        code[split] = .split(split + 1, code.count)
+                    } else {
+                        try emit(branch)
+                    }
+                }
+                for jump in jumps { code[jump] = .jump(code.count) }
+            case let .repetition(inner, min, max):
+                var lastStart = code.count
+                for _ in 0..<min {
+                    lastStart = code.count
+                    try emit(inner)
+                }
+                if let max {
+                    // Up to max - min optional copies: split L, end; L: inner; ...
+                    var splits: [Int] = []
+                    for _ in min..<max {
+                        splits.append(code.count)
+                        code.append(.split(code.count + 1, 0))
+                        try emit(inner)
+                    }
+                    for split in splits { code[split] = .split(split + 1, code.count) }
+                } else if min >= 1 {
+                    // The last copy loops back to itself: split last, out. No extra copy, so
+                    // nested `+` does not double the program per level.
+                    code.append(.split(lastStart, code.count + 1))
+                } else {
+                    // loop: split body, out; body: inner; jump loop; out:
+                    let loop = code.count
+                    code.append(.split(loop + 1, 0))
+                    try emit(inner)
+                    code.append(.jump(loop))
+                    code[loop] = .split(loop + 1, code.count)
+                }
+            }
+        }
+    }
+}
