@@ -13,6 +13,9 @@ public struct ImportedModel: Sendable {
     public var fieldSources: [String: String]
     /// One note per top-level item of `spec.items` (nil for the embedding, norm and head).
     public var itemNotes: [String?]
+    /// What was read but could not be counted (a vision tower the config describes too little
+    /// to size), as located warnings; callers print them. The header says the same.
+    public var warnings: [Diagnostic] = []
 }
 
 /// Reads a Hugging Face `config.json` into a `ModelSpec` — the same thing a hand-written
@@ -160,11 +163,15 @@ struct HFConfigReader {
         let graph = try Lowering.lower(spec)
         let storage = try HFStorage.assign(spec: &spec, graph: graph, family: family, dtype: dtype, quantization: quantization, at: text.location)
         header.append(storage)
-        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, graph: graph, quantization: quantization)
+        var warnings: [Diagnostic] = []
+        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, graph: graph, quantization: quantization, warnings: &warnings)
         for module in spec.unmappedModules {
             header.append("Not mapped, counted under unmapped_modules: \(module.name), \(Units.grouped(module.parameters)) parameters.")
         }
-        return ImportedModel(spec: spec, header: header, fieldSources: sources, itemNotes: notes)
+        for warning in warnings {
+            header.append("Warning: \(warning.message).")
+        }
+        return ImportedModel(spec: spec, header: header, fieldSources: sources, itemNotes: notes, warnings: warnings)
     }
 
     func sanitizedName(_ raw: String) -> String {
