@@ -226,6 +226,8 @@ enum ConfigJSON {
                     advance()
                 } else if next == UInt8(ascii: "}") {
                     comma = nil
+                } else if next == UInt8(ascii: "/") || next == UInt8(ascii: "#") {
+                    throw fail("comments are not JSON")
                 } else {
                     throw fail("expected ',' or '}' after a member of the object, found \(describeByte(at: i))")
                 }
@@ -261,6 +263,8 @@ enum ConfigJSON {
                     advance()
                 } else if next == UInt8(ascii: "]") {
                     comma = nil
+                } else if next == UInt8(ascii: "/") || next == UInt8(ascii: "#") {
+                    throw fail("comments are not JSON")
                 } else {
                     throw fail("expected ',' or ']' after an element of the array, found \(describeByte(at: i))")
                 }

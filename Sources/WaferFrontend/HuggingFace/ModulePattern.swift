@@ -1,3 +1,5 @@
+import Foundation
+
 /// A regular expression from a `quantization_config` (`modules_to_not_convert` entries,
 /// compressed-tensors `re:` targets and ignores), matched without backtracking.
 ///
@@ -36,7 +38,16 @@ struct ModulePattern: Sendable {
     }
 
     let text: String
-    private let program: [Instruction]
+    /// The program, flattened for the simulation loop: per instruction its kind, its targets,
+    /// and for a consume its set (with a bitmap of the ASCII characters it takes, the fast path
+    /// for module names).
+    private let kinds: [Kind]
+    private let targets: [(Int, Int)]
+    private let sets: [CharSet]
+    private let asciiLow: [UInt64]
+    private let asciiHigh: [UInt64]
+
+    private enum Kind: UInt8, Sendable { case consume, split, jump, assertStart, assertEnd, match }
 
     init(_ pattern: String) throws(Refusal) {
         let scalars = Array(pattern.unicodeScalars)
@@ -52,53 +63,198 @@ struct ModulePattern: Sendable {
             throw Refusal(message: "the pattern compiles to more than \(ModulePattern.maxInstructions) instructions (counted repetition multiplies)", position: 1)
         }
         text = pattern
-        program = compiler.code
+        var kinds: [Kind] = [], targets: [(Int, Int)] = [], sets: [CharSet] = [], low: [UInt64] = [], high: [UInt64] = []
+        for instruction in compiler.code {
+            var set = CharSet()
+            var target = (0, 0)
+            switch instruction {
+            case let .consume(s, next): kinds.append(.consume); set = s; target = (next, 0)
+            case let .split(a, b): kinds.append(.split); target = (a, b)
+            case let .jump(a): kinds.append(.jump); target = (a, 0)
+            case let .assertStart(next): kinds.append(.assertStart); target = (next, 0)
+            case let .assertEnd(next): kinds.append(.assertEnd); target = (next, 0)
+            case .match: kinds.append(.match)
+            }
+            var bits: (UInt64, UInt64) = (0, 0)
+            if case .consume = instruction {
+                for value in UInt32(0)..<128 where set.contains(Unicode.Scalar(UInt8(value))) {
+                    if value < 64 { bits.0 |= 1 << UInt64(value) } else { bits.1 |= 1 << UInt64(value - 64) }
+                }
+            }
+            targets.append(target)
+            sets.append(set)
+            low.append(bits.0)
+            high.append(bits.1)
+        }
+        self.kinds = kinds
+        self.targets = targets
+        self.sets = sets
+        asciiLow = low
+        asciiHigh = high
     }
 
     /// True when the pattern matches a prefix of `name` (it is anchored at the start and need
     /// not reach the end): the semantics of Swift's `prefixMatch(in:)` and Python's `re.match`.
-    /// O(name.count x program.count) time, O(program.count) memory.
+    ///
+    /// O(name.count x instructions) time, O(instructions) memory: each step visits each
+    /// instruction at most once (the generation marks), whatever the pattern. Steps on ASCII
+    /// characters are cached as a lazily built DFA (each DFA state is the set of NFA states
+    /// the simulation holds; Cox's "Caching the NFA to build a DFA"), so a name costs one table
+    /// look-up per character once the patterns' states are known; at most `maxCachedStates`
+    /// are kept, after which the plain simulation runs.
     func matchesPrefix(_ name: String) -> Bool {
         let input = Array(name.unicodeScalars)
-        let n = input.count
-        var marks = [Int](repeating: -1, count: program.count)
-        var current: [Int] = []
-        var next: [Int] = []
+        var sim = Simulation(program: self, length: input.count)
+        return cache.withLock { dfa in
+            guard input.count > 0 else { return sim.start().contains { kinds[$0] == .match } }
+            var state: Int
+            if let known = dfa.start {
+                state = known
+            } else {
+                guard let id = dfa.intern(sim.start(), program: self) else { return sim.run(input) }
+                dfa.start = id
+                state = id
+            }
+            for position in 0..<input.count {
+                if dfa.accepting[state] { return true }
+                if dfa.lists[state].isEmpty { return false }
+                let c = input[position]
+                let last = position + 1 == input.count
+                if !last, c.value < 128, let known = dfa.transition(state, c.value) {
+                    state = known
+                    continue
+                }
+                let list = sim.step(dfa.lists[state], c, to: position + 1)
+                if last { return list.contains { kinds[$0] == .match } }
+                guard let id = dfa.intern(list, program: self) else { return sim.run(input) }
+                if c.value < 128 { dfa.setTransition(state, c.value, id) }
+                state = id
+            }
+            return dfa.accepting[state]
+        }
+    }
+
+    /// The largest cached DFA per pattern (each state: its NFA states and 128 transitions).
+    static let maxCachedStates = 4_096
+    /// The most NFA states the cached lists hold together (memory: 8 bytes each, twice).
+    static let maxCachedEntries = 1 << 18
+
+    private let cache = DFACache()
+
+    /// The lazily built DFA, shared by copies of one pattern; a lock makes it safe to share.
+    private final class DFACache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var dfa = DFA()
+
+        func withLock<T>(_ body: (inout DFA) -> T) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&dfa)
+        }
+    }
+
+    private struct DFA {
+        var ids: [[Int]: Int] = [:]
+        var lists: [[Int]] = []
+        var accepting: [Bool] = []
+        /// 128 entries per state, -1 for a transition not computed yet.
+        var table: [Int32] = []
+        var start: Int?
+        /// NFA states held by all cached lists, bounding the cache's memory.
+        var storedEntries = 0
+
+        func transition(_ state: Int, _ c: UInt32) -> Int? {
+            let t = table[state * 128 + Int(c)]
+            return t < 0 ? nil : Int(t)
+        }
+
+        mutating func setTransition(_ state: Int, _ c: UInt32, _ target: Int) {
+            table[state * 128 + Int(c)] = Int32(target)
+        }
+
+        /// The state for this NFA state list, or nil when the cache is full.
+        mutating func intern(_ list: [Int], program: ModulePattern) -> Int? {
+            let key = list.sorted()
+            if let id = ids[key] { return id }
+            guard lists.count < ModulePattern.maxCachedStates, storedEntries + key.count <= ModulePattern.maxCachedEntries else { return nil }
+            storedEntries += key.count
+            let id = lists.count
+            ids[key] = id
+            lists.append(list)
+            accepting.append(list.contains { program.kinds[$0] == .match })
+            table.append(contentsOf: repeatElement(-1, count: 128))
+            return id
+        }
+    }
+
+    /// One run of the Thompson simulation over a name of `length` characters.
+    private struct Simulation {
+        let program: ModulePattern
+        let length: Int
+        var marks: [Int]
         var stack: [Int] = []
         var generation = 0
+
+        init(program: ModulePattern, length: Int) {
+            self.program = program
+            self.length = length
+            marks = [Int](repeating: -1, count: program.kinds.count)
+        }
+
         /// Adds `pc` and everything reachable from it without consuming (the epsilon closure)
         /// to `list`, at input position `position`. Each instruction at most once per step.
-        func add(_ pc: Int, to list: inout [Int], at position: Int) {
+        mutating func add(_ pc: Int, to list: inout [Int], at position: Int) {
             stack.append(pc)
             while let at = stack.popLast() {
                 guard marks[at] != generation else { continue }
                 marks[at] = generation
-                switch program[at] {
-                case let .jump(target): stack.append(target)
-                case let .split(first, second): stack.append(second); stack.append(first)
-                case let .assertStart(next): if position == 0 { stack.append(next) }
-                case let .assertEnd(next): if position == n { stack.append(next) }
+                let target = program.targets[at]
+                switch program.kinds[at] {
+                case .jump: stack.append(target.0)
+                case .split: stack.append(target.1); stack.append(target.0)
+                case .assertStart: if position == 0 { stack.append(target.0) }
+                case .assertEnd: if position == length { stack.append(target.0) }
                 case .consume, .match: list.append(at)
                 }
             }
         }
-        add(0, to: &current, at: 0)
-        var position = 0
-        while true {
-            for pc in current {
-                if case .match = program[pc] { return true }
-            }
-            guard position < n, !current.isEmpty else { return false }
-            let c = input[position]
+
+        mutating func start() -> [Int] {
             generation += 1
-            next.removeAll(keepingCapacity: true)
-            for pc in current {
-                if case let .consume(set, following) = program[pc], set.contains(c) {
-                    add(following, to: &next, at: position + 1)
+            var list: [Int] = []
+            add(0, to: &list, at: 0)
+            return list
+        }
+
+        /// The states after `list` consumes `c`, landing at `position`.
+        mutating func step(_ list: [Int], _ c: Unicode.Scalar, to position: Int) -> [Int] {
+            generation += 1
+            var next: [Int] = []
+            let value = c.value
+            for pc in list where program.kinds[pc] == .consume {
+                let taken: Bool
+                if value < 64 {
+                    taken = program.asciiLow[pc] & (1 << UInt64(value)) != 0
+                } else if value < 128 {
+                    taken = program.asciiHigh[pc] & (1 << UInt64(value - 64)) != 0
+                } else {
+                    taken = program.sets[pc].contains(c)
                 }
+                if taken { add(program.targets[pc].0, to: &next, at: position) }
             }
-            swap(&current, &next)
-            position += 1
+            return next
+        }
+
+        /// The plain simulation from the start, without the cache.
+        mutating func run(_ input: [Unicode.Scalar]) -> Bool {
+            var current = start()
+            var position = 0
+            while true {
+                if current.contains(where: { program.kinds[$0] == .match }) { return true }
+                guard position < input.count, !current.isEmpty else { return false }
+                current = step(current, input[position], to: position + 1)
+                position += 1
+            }
         }
     }
 
