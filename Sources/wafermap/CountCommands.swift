@@ -60,6 +60,7 @@ struct DeploymentFlags: ParsableArguments {
         if let precision {
             var formats: [NumberFormat] = []
             for item in FormatDecoder.splitList(precision).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if item.isEmpty { throw .error("--precision: empty item in the list '\(precision)'", at: nil) }
                 guard let format = FormatDecoder.parse(item) else {
                     var notes: [Diagnostic] = []
                     if let s = Suggest.closest(to: item, in: FormatDecoder.names) { notes.append(.note("did you mean '\(s)'?")) }
