@@ -17,7 +17,8 @@ import WaferSupport
 ///
 /// `modules_to_not_convert` entries exclude a module when, read as a regular expression,
 /// they match at the start of its name (transformers' mxfp4 rule), or when they occur in it
-/// as plain text (the fp8 rule).
+/// as plain text (the fp8 rule). Every regular expression is compiled by `ModulePattern`
+/// (linear-time matching; a pattern outside its subset is an error at the entry).
 struct HFQuantization {
     enum ModuleKind: Equatable {
         case linear

@@ -101,7 +101,7 @@ enum HFUnmapped {
         let posW = try vision.int("init_pos_emb_width", in: limit, why: why)
         let channels = try vision.optionalInt("num_channels", in: 1...64) ?? 3
         guard let merge = try vision.optionalInts("merge_kernel_size", in: 1...64), merge.count == 2 else {
-            throw vision.missing("merge_kernel_size", "two sizes, [height, width]; " + why)
+            throw .error("'\(vision.path)merge_kernel_size' takes two sizes, [height, width]", at: vision.location(of: "merge_kernel_size"))
         }
         let textHidden = try vision.optionalInt("text_hidden_size", in: limit) ?? spec.hidden
         let format = NumberFormat(spec.activation)
