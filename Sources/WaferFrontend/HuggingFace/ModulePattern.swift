@@ -103,6 +103,16 @@ struct ModulePattern: Sendable {
     /// look-up per character once the patterns' states are known; at most `maxCachedStates`
     /// are kept, after which the plain simulation runs.
     func matchesPrefix(_ name: String) -> Bool {
+        let cached = name.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            for byte in bytes where byte >= 0x80 { return nil }
+            return cache.withLock { dfa in dfa.answer(ascii: bytes) }
+        }
+        if let cached, let answer = cached { return answer }
+        return simulate(name)
+    }
+
+    /// The simulation, filling the DFA cache on the way.
+    private func simulate(_ name: String) -> Bool {
         let input = Array(name.unicodeScalars)
         var sim = Simulation(program: self, length: input.count)
         return cache.withLock { dfa in
@@ -125,7 +135,11 @@ struct ModulePattern: Sendable {
                     continue
                 }
                 let list = sim.step(dfa.lists[state], c, to: position + 1)
-                if last { return list.contains { kinds[$0] == .match } }
+                if last {
+                    let matched = list.contains { kinds[$0] == .match }
+                    if c.value < 128 { dfa.setFinal(state, c.value, matched) }
+                    return matched
+                }
                 guard let id = dfa.intern(list, program: self) else { return sim.run(input) }
                 if c.value < 128 { dfa.setTransition(state, c.value, id) }
                 state = id
@@ -172,6 +186,35 @@ struct ModulePattern: Sendable {
             table[state * 128 + Int(c)] = Int32(target)
         }
 
+        /// Whether a name whose last character `c` is read in `state` matches (the step at the
+        /// end of the name, where `$` holds): -1 not computed yet, 0 no, 1 yes.
+        var final: [Int8] = []
+
+        mutating func setFinal(_ state: Int, _ c: UInt32, _ matched: Bool) {
+            final[state * 128 + Int(c)] = matched ? 1 : 0
+        }
+
+        /// The answer for an ASCII name from the cache alone, or nil when a step it needs has
+        /// not been computed yet. One table look-up per character.
+        func answer(ascii bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+            guard var state = start, !bytes.isEmpty else { return nil }
+            var remaining = bytes.count
+            for byte in bytes {
+                if accepting[state] { return true }
+                if lists[state].isEmpty { return false }
+                remaining -= 1
+                let index = state * 128 + Int(byte)
+                if remaining == 0 {
+                    let known = final[index]
+                    return known < 0 ? nil : known == 1
+                }
+                let next = table[index]
+                guard next >= 0 else { return nil }
+                state = Int(next)
+            }
+            return nil
+        }
+
         /// The state for this NFA state list, or nil when the cache is full.
         mutating func intern(_ list: [Int], program: ModulePattern) -> Int? {
             let key = list.sorted()
@@ -183,6 +226,7 @@ struct ModulePattern: Sendable {
             lists.append(list)
             accepting.append(list.contains { program.kinds[$0] == .match })
             table.append(contentsOf: repeatElement(-1, count: 128))
+            final.append(contentsOf: repeatElement(-1, count: 128))
             return id
         }
     }
