@@ -1,7 +1,8 @@
-// libFuzzer target: the Hugging Face config.json importer (libyaml, the JSON syntax walk, family
-// and quantization reading, storage lifting, MTP and vision counts, the YAML writer and its
-// read-back, lowering and assign-precision). Any crash, hang or sanitizer report is a bug: bad
-// input must only ever produce diagnostics. Built and run by scripts/fuzz.sh.
+// libFuzzer target: the Hugging Face config.json importer (the strict JSON reader, family and
+// quantization reading with its linear-time module patterns, storage lifting, MTP and vision
+// counts, the YAML writer and its read-back, lowering and assign-precision). Any crash, hang or
+// sanitizer report is a bug: bad input must only ever produce diagnostics (errors, or warnings
+// in `ImportedModel.warnings`). Built and run by scripts/fuzz.sh.
 import WaferFrontend
 import WaferIR
 import WaferPasses
@@ -11,6 +12,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     do {
         let imported = try HFImporter.importConfig(bytes: bytes, file: "config.json")
+        for warning in imported.warnings { _ = warning.description }
         var graph = try ModelLoader.build(imported.spec)
         _ = try PassManager(passes: PassRegistry.frontHalf).run(&graph)
         _ = try? graph.statistics()

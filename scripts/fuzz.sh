@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzz/ (swiftc -sanitize=fuzzer,address) and runs each for
 # SECONDS (default 600). Seed corpora: the example models and the bad-input fixtures; the defect
-# fixtures; the Hugging Face configs; the plan fixtures. New corpus entries go to fuzz-out/corpus-NAME, crashes to
+# fixtures; the Hugging Face configs (good and hostile); the plan fixtures. New corpus entries go to fuzz-out/corpus-NAME, crashes to
 # fuzz-out/ (both ignored by git). Usage: bash scripts/fuzz.sh [SECONDS] [model|defects|config|plan ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ for name in "${targets[@]}"; do
   case "$name" in
     model) source=Fuzz/FuzzModel.swift; seeds=(examples/models Tests/Fixtures/bad) ;;
     defects) source=Fuzz/FuzzDefects.swift; seeds=(Tests/Fixtures/defects) ;;
-    config) source=Fuzz/FuzzConfig.swift; seeds=(Tests/Fixtures/hf) ;;
+    config) source=Fuzz/FuzzConfig.swift; seeds=(Tests/Fixtures/hf Tests/Fixtures/hf-bad) ;;
     plan) source=Fuzz/FuzzPlan.swift; seeds=(Tests/Fixtures/plans) ;;
     *) echo "unknown fuzz target '$name' (model, defects, config, plan)" >&2; exit 2 ;;
   esac

@@ -127,6 +127,31 @@ public enum FormatDecoder {
         return format.validationProblem() == nil ? format : nil
     }
 
+    /// Splits a `--precision` list on the commas outside brackets, so canonical text with
+    /// its own commas stays one item: `bf16,fp8_e4m3[block=128x128,scale=fp32],int4` is three
+    /// formats. Brackets do not nest in the canonical text; an unclosed `[` keeps the rest of
+    /// the list in one item (which `parse` then refuses, naming it). Empty items are kept, so
+    /// `bf16,,int4` is refused rather than read as two formats. O(n).
+    public static func splitList(_ text: String) -> [String] {
+        var items: [String] = []
+        var current = ""
+        var depth = 0
+        for c in text {
+            switch c {
+            case "[": depth += 1
+            case "]": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                items.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(c)
+        }
+        items.append(current)
+        return items
+    }
+
     static func unknown(_ name: String, at location: SourceLocation) -> DiagnosticError {
         var notes: [Diagnostic] = []
         if let suggestion = Suggest.closest(to: name, in: names) {

@@ -7,11 +7,14 @@ import WaferYAML
 /// A path ending in `.json` is a Hugging Face `config.json` and goes through `HFImporter`;
 /// anything else is a WaferMap model description (docs/model-format.md).
 public enum ModelLoader {
-    /// Reads, decodes (or imports), lowers and verifies the model file at `path`.
+    /// Reads, decodes (or imports), lowers and verifies the model file at `path`. Warnings (a
+    /// config.json part that could not be counted) go to `warn`.
     public static func load(path: String, limits: YAMLLimits = .default,
-                            importOptions: HFImporter.Options = HFImporter.Options()) throws(DiagnosticError) -> Graph {
+                            importOptions: HFImporter.Options = HFImporter.Options(),
+                            warn: (Diagnostic) -> Void = { _ in }) throws(DiagnosticError) -> Graph {
         if HFImporter.isConfig(path: path) {
             let imported = try HFImporter.load(path: path, options: importOptions, limits: limits)
+            for warning in imported.warnings { warn(warning) }
             return try build(imported.spec)
         }
         let root = try YAMLReader.load(path: path, limits: limits)

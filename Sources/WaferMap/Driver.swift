@@ -16,15 +16,17 @@ public struct FrontHalfResult: Sendable {
 public enum Driver {
     /// Model file -> front end -> front-half passes -> statistics.
     ///
-    /// Instrumentation dumps go to `dump` as they are taken. Unknown pass names in the
+    /// Instrumentation dumps go to `dump` as they are taken; the importer's warnings (a part of a
+    /// config.json that could not be counted) to `warn`. Unknown pass names in the
     /// instrumentation are rejected before any work.
     public static func frontHalf(modelPath: String, instrumentation: PassInstrumentation = PassInstrumentation(),
+                                 warn: (Diagnostic) -> Void = { _ in },
                                  dump: (IRDump) -> Void = { _ in }) throws(DiagnosticError) -> FrontHalfResult {
         for name in instrumentation.printBefore.sorted() { try PassRegistry.validate(name, flag: "--print-ir-before") }
         for name in instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
         let clock = ContinuousClock()
         let start = clock.now
-        var graph = try ModelLoader.load(path: modelPath)
+        var graph = try ModelLoader.load(path: modelPath, warn: warn)
         var timings = [StepTiming(name: "front end (parse, lower, verify)", seconds: (clock.now - start).seconds)]
         let manager = PassManager(passes: PassRegistry.frontHalf, instrumentation: instrumentation)
         timings += try manager.run(&graph, dump: dump)

@@ -12,6 +12,8 @@ public struct ImportResult: Sendable {
     public var unmapped: [UnmappedModule]
     /// Where the YAML went, or nil for standard output.
     public var outputPath: String?
+    /// The importer's warnings (a part it could not count); the YAML header says the same.
+    public var warnings: [Diagnostic] = []
 }
 
 extension Driver {
@@ -47,6 +49,7 @@ extension Driver {
                 throw .error(error.description, at: nil)
             }
         }
-        return ImportResult(yaml: yaml, statistics: statistics, unmapped: graph.unmappedModules, outputPath: output)
+        return ImportResult(yaml: yaml, statistics: statistics, unmapped: graph.unmappedModules, outputPath: output,
+                            warnings: imported.warnings)
     }
 }

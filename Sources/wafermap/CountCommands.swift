@@ -61,7 +61,8 @@ struct DeploymentFlags: ParsableArguments {
         request.target = target
         if let precision {
             var formats: [NumberFormat] = []
-            for item in precision.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            for item in FormatDecoder.splitList(precision).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if item.isEmpty { throw .error("--precision: empty item in the list '\(precision)'", at: nil) }
                 guard let format = FormatDecoder.parse(item) else {
                     var notes: [Diagnostic] = []
                     if let s = Suggest.closest(to: item, in: FormatDecoder.names) { notes.append(.note("did you mean '\(s)'?")) }
@@ -329,6 +330,12 @@ struct ImportCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             let result = try Driver.importConfig(path: config, output: output,
                                                  options: HFImporter.Options(name: name, textOnly: textOnly))
+            for warning in result.warnings {
+                // `import` is the command with --text-only: say how to leave the tower out on purpose.
+                var shown = warning
+                shown.notes.append(.note("--text-only leaves the vision tower out without this warning"))
+                writeStderr(shown.description + "\n")
+            }
             if let path = result.outputPath {
                 let s = result.statistics
                 var line = "wrote \(path): \(Units.grouped(s.totalParameters)) parameters (\(Units.shortCount(s.totalParameters))), "

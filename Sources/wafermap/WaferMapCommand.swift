@@ -163,9 +163,9 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let result = try Driver.frontHalf(modelPath: model, instrumentation: pipeline.instrumentation) { dump in
-                writeStderr(dump.rendered)
-            }
+            let result = try Driver.frontHalf(modelPath: model, instrumentation: pipeline.instrumentation,
+                                              warn: { warning in writeStderr(warning.description + "\n") },
+                                              dump: { dump in writeStderr(dump.rendered) })
             switch format {
             case .table: writeStdout(StatsReport.table(result.statistics, graph: result.graph))
             case .json: writeStdout(StatsReport.json(result.statistics, graph: result.graph))

@@ -3,10 +3,12 @@ import WaferYAML
 
 /// A located, read-only view of one JSON object of a Hugging Face `config.json`.
 ///
-/// libyaml reads the file (JSON is a subset of the YAML flow syntax it parses), so every value
-/// keeps its line and column. Unlike the model format's `MappingReader`, unknown keys are
-/// fine here: configs carry dozens of fields (rope scaling, token ids) that sizing ignores.
-/// A field that is absent and a field that is `null` both count as "not given".
+/// `ConfigJSON` reads the file (strict JSON) into located nodes, so every value keeps its line
+/// and column. Unlike the model format's `MappingReader`, unknown keys are fine here: configs
+/// carry dozens of fields (rope scaling, token ids) that sizing ignores. A field that is absent
+/// and a field that is `null` both count as "not given". A value of the wrong JSON type (a
+/// string where a number belongs, an array where an object belongs) is a type error at the
+/// value, in JSON's words.
 public struct ConfigObject {
     public let node: YAMLNode
     /// Where this object sits, for messages: "" for the top level, "text_config." inside it.
@@ -16,7 +18,7 @@ public struct ConfigObject {
     public init(_ node: YAMLNode, path: String = "") throws(DiagnosticError) {
         guard case let .mapping(pairs) = node.kind else {
             let what = path.isEmpty ? "a config.json" : "'\(path.dropLast())'"
-            throw .error("expected a JSON object for \(what), found \(node.summary)", at: node.location)
+            throw .error("expected a JSON object for \(what), found \(ConfigObject.describe(node))", at: node.location)
         }
         var fields: [String: YAMLNode] = [:]
         for pair in pairs {
@@ -47,36 +49,36 @@ public struct ConfigObject {
     /// A required non-negative integer field.
     public func int(_ key: String, in range: ClosedRange<Int>, why: String) throws(DiagnosticError) -> Int {
         guard let node = value(key) else { throw missing(key, why) }
-        return try node.integer("'\(path)\(key)'", in: range)
+        return try ConfigObject.integer(node, "'\(path)\(key)'", in: range)
     }
 
     /// An optional integer field: nil when absent or null.
     public func optionalInt(_ key: String, in range: ClosedRange<Int>) throws(DiagnosticError) -> Int? {
         guard let node = value(key) else { return nil }
-        return try node.integer("'\(path)\(key)'", in: range)
+        return try ConfigObject.integer(node, "'\(path)\(key)'", in: range)
     }
 
     public func optionalBool(_ key: String) throws(DiagnosticError) -> Bool? {
         guard let node = value(key) else { return nil }
-        return try node.bool("'\(path)\(key)'")
+        return try ConfigObject.bool(node, "'\(path)\(key)'")
     }
 
     public func optionalString(_ key: String) throws(DiagnosticError) -> String? {
         guard let node = value(key) else { return nil }
-        return try node.string("'\(path)\(key)'")
+        return try ConfigObject.string(node, "'\(path)\(key)'")
     }
 
     public func string(_ key: String, why: String) throws(DiagnosticError) -> String {
         guard let node = value(key) else { throw missing(key, why) }
-        return try node.string("'\(path)\(key)'")
+        return try ConfigObject.string(node, "'\(path)\(key)'")
     }
 
     /// A list of scalar strings (`architectures`, `layer_types`, ignore lists).
     public func optionalStrings(_ key: String) throws(DiagnosticError) -> [(String, SourceLocation)]? {
         guard let node = value(key) else { return nil }
         var result: [(String, SourceLocation)] = []
-        for item in try node.list("'\(path)\(key)'") {
-            result.append((try item.string("an entry of '\(path)\(key)'"), item.location))
+        for item in try ConfigObject.list(node, "'\(path)\(key)'") {
+            result.append((try ConfigObject.string(item, "an entry of '\(path)\(key)'"), item.location))
         }
         return result
     }
@@ -85,8 +87,8 @@ public struct ConfigObject {
     public func optionalInts(_ key: String, in range: ClosedRange<Int>) throws(DiagnosticError) -> [Int]? {
         guard let node = value(key) else { return nil }
         var result: [Int] = []
-        for item in try node.list("'\(path)\(key)'") {
-            result.append(try item.integer("an entry of '\(path)\(key)'", in: range))
+        for item in try ConfigObject.list(node, "'\(path)\(key)'") {
+            result.append(try ConfigObject.integer(item, "an entry of '\(path)\(key)'", in: range))
         }
         return result
     }
@@ -98,50 +100,52 @@ public struct ConfigObject {
     }
 }
 
-/// libyaml reads JSON as YAML flow syntax, which also admits things JSON does not: unquoted
-/// strings, empty values (`"a": }`), unquoted keys. This walk rejects them so a broken
-/// config.json fails at the broken value instead of reading as `null`. O(nodes).
-enum JSONSyntaxCheck {
-    static func check(_ node: YAMLNode) throws(DiagnosticError) {
+// MARK: JSON-typed reads
+//
+// The nodes come from `ConfigJSON`: strings are quoted scalars; numbers, true, false and null
+// are plain scalars. These checks make a value of the wrong JSON type an error in JSON's words
+// ("found an array", "found the number 5") at the value, before the scalar decoders run.
+extension ConfigObject {
+    /// A value in words: "an object", "an array", "the string 'abc'", "the number 5", "true", "null".
+    static func describe(_ node: YAMLNode) -> String {
         switch node.kind {
-        case let .scalar(text, style):
-            guard style == .plain else { return }
-            if text == "true" || text == "false" || text == "null" || isNumber(text) { return }
-            if text.isEmpty { throw .error("expected a JSON value here", at: node.location) }
-            throw .error("'\(text.prefix(40))' is not JSON: strings are double-quoted; values are numbers, true, false or null", at: node.location)
-        case let .sequence(items):
-            for item in items { try check(item) }
-        case let .mapping(pairs):
-            for pair in pairs {
-                if case .scalar(_, .plain) = pair.key.kind {
-                    throw .error("JSON object keys are double-quoted strings", at: pair.key.location)
-                }
-                try check(pair.value)
-            }
+        case .mapping: return "an object"
+        case .sequence: return "an array"
+        case let .scalar(text, .quoted):
+            return "the string '\(text.count > 40 ? String(text.prefix(37)) + "..." : text)'"
+        case let .scalar(text, .plain):
+            return text == "true" || text == "false" || text == "null" ? text : "the number \(text)"
         }
     }
 
-    /// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-    static func isNumber(_ text: String) -> Bool {
-        var chars = Array(text.utf8)[...]
-        if chars.first == UInt8(ascii: "-") { chars = chars.dropFirst() }
-        func digits() -> Int {
-            var n = 0
-            while let c = chars.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") { chars = chars.dropFirst(); n += 1 }
-            return n
+    static func integer(_ node: YAMLNode, _ what: String, in range: ClosedRange<Int>) throws(DiagnosticError) -> Int {
+        guard case .scalar = node.kind else {
+            throw .error("expected an integer for \(what), found \(describe(node))", at: node.location)
         }
-        let whole = chars.first
-        let integerDigits = digits()
-        if integerDigits == 0 || (integerDigits > 1 && whole == UInt8(ascii: "0")) { return false }
-        if chars.first == UInt8(ascii: ".") {
-            chars = chars.dropFirst()
-            if digits() == 0 { return false }
+        if case let .scalar(text, .plain) = node.kind, text == "true" || text == "false" {
+            throw .error("expected an integer for \(what), found \(text)", at: node.location)
         }
-        if chars.first == UInt8(ascii: "e") || chars.first == UInt8(ascii: "E") {
-            chars = chars.dropFirst()
-            if chars.first == UInt8(ascii: "+") || chars.first == UInt8(ascii: "-") { chars = chars.dropFirst() }
-            if digits() == 0 { return false }
+        return try node.integer(what, in: range)
+    }
+
+    static func string(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> String {
+        guard case let .scalar(text, .quoted) = node.kind else {
+            throw .error("expected a string for \(what), found \(describe(node))", at: node.location)
         }
-        return chars.isEmpty
+        return text
+    }
+
+    static func bool(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> Bool {
+        guard case let .scalar(text, .plain) = node.kind, text == "true" || text == "false" else {
+            throw .error("expected true or false for \(what), found \(describe(node))", at: node.location)
+        }
+        return text == "true"
+    }
+
+    static func list(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> [YAMLNode] {
+        guard case let .sequence(items) = node.kind else {
+            throw .error("expected an array for \(what), found \(describe(node))", at: node.location)
+        }
+        return items
     }
 }

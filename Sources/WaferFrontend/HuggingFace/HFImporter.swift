@@ -13,6 +13,9 @@ public struct ImportedModel: Sendable {
     public var fieldSources: [String: String]
     /// One note per top-level item of `spec.items` (nil for the embedding, norm and head).
     public var itemNotes: [String?]
+    /// What was read but could not be counted (a vision tower the config describes too little
+    /// to size), as located warnings; callers print them. The header says the same.
+    public var warnings: [Diagnostic] = []
 }
 
 /// Reads a Hugging Face `config.json` into a `ModelSpec` — the same thing a hand-written
@@ -45,7 +48,17 @@ public enum HFImporter {
     public static func isConfig(path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
     public static func load(path: String, options: Options = Options(), limits: YAMLLimits = .default) throws(DiagnosticError) -> ImportedModel {
-        let bytes = try YAMLReader.readFile(path: path, displayName: path, limits: limits)
+        let bytes: [UInt8]
+        switch BoundedFile.read(path: path, maxBytes: limits.maxFileBytes) {
+        case let .success(data): bytes = [UInt8](data)
+        case .failure(.missing): throw .error("no such file", at: .startOf(path))
+        case .failure(.directory): throw .error("is a directory, expected a config.json file", at: .startOf(path))
+        case let .failure(.tooLarge(size?)):
+            throw .error("file is \(Units.grouped(size)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
+        case .failure(.tooLarge(nil)):
+            throw .error("file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
+        case let .failure(.unreadable(reason)): throw .error(reason, at: .startOf(path))
+        }
         var options = options
         if options.name == nil {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
@@ -57,14 +70,7 @@ public enum HFImporter {
 
     public static func importConfig(bytes: [UInt8], file: String, options: Options = Options(),
                                     limits: YAMLLimits = .default) throws(DiagnosticError) -> ImportedModel {
-        guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
-            throw .error("the file is empty; expected a JSON object", at: .startOf(file))
-        }
-        guard first == UInt8(ascii: "{") else {
-            throw .error("expected a JSON object starting with '{'", at: .startOf(file))
-        }
-        let root = try YAMLReader.parse(bytes: bytes, file: file, limits: limits)
-        try JSONSyntaxCheck.check(root)
+        let root = try ConfigJSON.parse(bytes: bytes, file: file, limits: limits)
         var reader = HFConfigReader(top: try ConfigObject(root), file: file, options: options)
         return try reader.run()
     }
@@ -157,11 +163,15 @@ struct HFConfigReader {
         let graph = try Lowering.lower(spec)
         let storage = try HFStorage.assign(spec: &spec, graph: graph, family: family, dtype: dtype, quantization: quantization, at: text.location)
         header.append(storage)
-        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, graph: graph, quantization: quantization)
+        var warnings: [Diagnostic] = []
+        spec.unmappedModules = try HFUnmapped.modules(reader: self, spec: spec, graph: graph, quantization: quantization, warnings: &warnings)
         for module in spec.unmappedModules {
             header.append("Not mapped, counted under unmapped_modules: \(module.name), \(Units.grouped(module.parameters)) parameters.")
         }
-        return ImportedModel(spec: spec, header: header, fieldSources: sources, itemNotes: notes)
+        for warning in warnings {
+            header.append("Warning: \(warning.message).")
+        }
+        return ImportedModel(spec: spec, header: header, fieldSources: sources, itemNotes: notes, warnings: warnings)
     }
 
     func sanitizedName(_ raw: String) -> String {

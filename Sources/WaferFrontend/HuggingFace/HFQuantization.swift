@@ -17,7 +17,8 @@ import WaferSupport
 ///
 /// `modules_to_not_convert` entries exclude a module when, read as a regular expression,
 /// they match at the start of its name (transformers' mxfp4 rule), or when they occur in it
-/// as plain text (the fp8 rule).
+/// as plain text (the fp8 rule). Every regular expression is compiled by `ModulePattern`
+/// (linear-time matching; a pattern outside its subset is an error at the entry).
 struct HFQuantization {
     enum ModuleKind: Equatable {
         case linear
@@ -29,7 +30,7 @@ struct HFQuantization {
 
     enum Matcher {
         case anyLinear
-        case regex(Regex<AnyRegexOutput>)
+        case regex(ModulePattern)
         case literal(String)
 
         /// compressed-tensors' rule: `re:` patterns match at the start; names match exactly or
@@ -38,7 +39,7 @@ struct HFQuantization {
         func matches(_ name: String) -> Bool {
             switch self {
             case .anyLinear: return true
-            case let .regex(regex): return (try? regex.prefixMatch(in: name)) != nil
+            case let .regex(pattern): return pattern.matchesPrefix(name)
             case let .literal(text): return name == text || name.hasSuffix("." + text)
             }
         }
@@ -50,9 +51,9 @@ struct HFQuantization {
     }
 
     enum Method {
-        case fp8(NumberFormat, notConvert: [(Regex<AnyRegexOutput>?, String)])
+        case fp8(NumberFormat, notConvert: [(ModulePattern?, String)])
         case compressed(groups: [Group], ignore: [Matcher])
-        case mxfp4(notConvert: [(Regex<AnyRegexOutput>?, String)])
+        case mxfp4(notConvert: [(ModulePattern?, String)])
     }
 
     var method: Method
@@ -81,9 +82,9 @@ struct HFQuantization {
         }
     }
 
-    static func excluded(_ module: String, by entries: [(Regex<AnyRegexOutput>?, String)]) -> Bool {
-        entries.contains { regex, text in
-            module.contains(text) || (regex.map { (try? $0.prefixMatch(in: module)) != nil } ?? false)
+    static func excluded(_ module: String, by entries: [(ModulePattern?, String)]) -> Bool {
+        entries.contains { pattern, text in
+            module.contains(text) || (pattern?.matchesPrefix(module) ?? false)
         }
     }
 
@@ -125,29 +126,35 @@ struct HFQuantization {
         }
     }
 
-    static func excludedSummary(_ entries: [(Regex<AnyRegexOutput>?, String)]) -> String {
+    static func excludedSummary(_ entries: [(ModulePattern?, String)]) -> String {
         entries.isEmpty ? "" : "; not converted: " + entries.map(\.1).joined(separator: ", ")
     }
 
-    static func prefixPatterns(_ q: ConfigObject, _ key: String) throws(DiagnosticError) -> [(Regex<AnyRegexOutput>?, String)] {
+    static func prefixPatterns(_ q: ConfigObject, _ key: String) throws(DiagnosticError) -> [(ModulePattern?, String)] {
         guard let entries = try q.optionalStrings(key) else { return [] }
-        var result: [(Regex<AnyRegexOutput>?, String)] = []
-        for (text, _) in entries {
-            // Not every entry is a valid regular expression; plain-text containment still applies.
-            result.append(((try? Regex(text)), text))
+        var result: [(ModulePattern?, String)] = []
+        for (text, location) in entries {
+            result.append((try pattern(text, at: location), text))
         }
         return result
+    }
+
+    /// `text` compiled by `ModulePattern` (linear-time matching); a pattern outside its subset
+    /// or its bounds is an error at the entry.
+    static func pattern(_ text: String, at location: SourceLocation) throws(DiagnosticError) -> ModulePattern {
+        do throws(ModulePattern.Refusal) {
+            return try ModulePattern(text)
+        } catch {
+            throw .error("regular expression '\(text.count > 60 ? String(text.prefix(57)) + "..." : text)' is refused: \(error.message) (character \(error.position) of the pattern)",
+                         at: location,
+                         notes: [.note("WaferMap matches literals, escapes, '.', classes, anchors, groups, '|', '*', '+', '?' and {n,m} up to {\(ModulePattern.maxRepeat)}, in linear time (docs/import.md)")])
+        }
     }
 
     static func matcher(_ text: String, at location: SourceLocation) throws(DiagnosticError) -> Matcher {
         if text == "Linear" { return .anyLinear }
         if text.hasPrefix("re:") {
-            let pattern = String(text.dropFirst(3))
-            do {
-                return .regex(try Regex(pattern))
-            } catch {
-                throw .error("'\(pattern)' is not a regular expression WaferMap can read", at: location)
-            }
+            return .regex(try pattern(String(text.dropFirst(3)), at: location))
         }
         return .literal(text)
     }

@@ -21,10 +21,13 @@ enum HFUnmapped {
         }
     }
 
-    static func modules(reader: HFConfigReader, spec: ModelSpec, graph: Graph, quantization: HFQuantization?) throws(DiagnosticError) -> [UnmappedModule] {
+    /// The unmapped modules; a module the config describes too little to size is left out with
+    /// a warning appended to `warnings` (the text model is still counted).
+    static func modules(reader: HFConfigReader, spec: ModelSpec, graph: Graph, quantization: HFQuantization?,
+                        warnings: inout [Diagnostic]) throws(DiagnosticError) -> [UnmappedModule] {
         var modules: [UnmappedModule] = []
         if let mtp = try multiTokenPrediction(reader: reader, spec: spec, graph: graph, quantization: quantization) { modules.append(mtp) }
-        if let vision = try visionTower(reader: reader, spec: spec) { modules.append(vision) }
+        if let vision = try visionTower(reader: reader, spec: spec, warnings: &warnings) { modules.append(vision) }
         return modules
     }
 
@@ -72,9 +75,23 @@ enum HFUnmapped {
     /// final LayerNorm, and the projector: LayerNorm(vt_hidden) then Linear(m, m) and
     /// Linear(m, text_hidden), m = vt_hidden x merge_kernel_size area, both with bias.
     /// Stored in the checkpoint's dtype (the text model's quantization_config does not reach it).
-    static func visionTower(reader: HFConfigReader, spec: ModelSpec) throws(DiagnosticError) -> UnmappedModule? {
+    ///
+    /// A `vision_config` that lacks a field the size needs does not refuse the model: the tower
+    /// is left out and a warning (at `vision_config`) names the missing fields. A field that is
+    /// present but wrong (a string, a negative size) is still an error at its value. The warning
+    /// names no command-line flag: each command adds the notes that fit its own flags.
+    static func visionTower(reader: HFConfigReader, spec: ModelSpec, warnings: inout [Diagnostic]) throws(DiagnosticError) -> UnmappedModule? {
         guard reader.family == .kimiK25, !reader.options.textOnly, let vision = try reader.top.object("vision_config") else { return nil }
-        let why = "the vision tower's size needs it (import with --text-only to leave the tower out)"
+        let needed = ["vt_hidden_size", "vt_intermediate_size", "vt_num_hidden_layers", "patch_size",
+                      "init_pos_emb_height", "init_pos_emb_width", "merge_kernel_size"]
+        let missing = needed.filter { !vision.has($0) }
+        if !missing.isEmpty {
+            let fields = missing.map { "'\(vision.path)\($0)'" }.joined(separator: ", ")
+            warnings.append(Diagnostic(.warning, "the vision tower is not counted: \(vision.path.dropLast()) lacks \(fields), which its size needs; "
+                                       + "the text model is counted without it", at: vision.location))
+            return nil
+        }
+        let why = "the vision tower's size needs it"
         let limit = 1...(1 << 20)
         let d = try vision.int("vt_hidden_size", in: limit, why: why)
         let ff = try vision.int("vt_intermediate_size", in: limit, why: why)
@@ -84,7 +101,7 @@ enum HFUnmapped {
         let posW = try vision.int("init_pos_emb_width", in: limit, why: why)
         let channels = try vision.optionalInt("num_channels", in: 1...64) ?? 3
         guard let merge = try vision.optionalInts("merge_kernel_size", in: 1...64), merge.count == 2 else {
-            throw vision.missing("merge_kernel_size", "two sizes, [height, width]; " + why)
+            throw .error("'\(vision.path)merge_kernel_size' takes two sizes, [height, width]", at: vision.location(of: "merge_kernel_size"))
         }
         let textHidden = try vision.optionalInt("text_hidden_size", in: limit) ?? spec.hidden
         let format = NumberFormat(spec.activation)
