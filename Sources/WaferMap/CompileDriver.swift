@@ -181,7 +181,7 @@ extension Driver {
                 try staged.stage(file.data, to: planPath)
                 if let reportPath = request.reportPath {
                     let total = (clock.now - start).seconds
-                    let json = try CompileReport(plan: plan, planPath: planPath, planBytes: file.data.count, quality: quality, problems: problems,
+                    let json = CompileReport(plan: plan, planPath: planPath, planBytes: file.data.count, quality: quality, problems: problems,
                                                  execution: execution, timings: timings, totalSeconds: total, attempts: result.attempts).json()
                     try staged.stage(json, to: reportPath)
                 }
