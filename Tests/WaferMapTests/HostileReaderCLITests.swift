@@ -175,5 +175,16 @@ import Darwin
         #expect(out.stderr.contains("nul.yaml:"), "\(out.stderr)")
         #expect(out.stderr.contains("control character U+0000"), "\(out.stderr)")
         #expect(!out.stdout.contains("\u{0}") && !out.stderr.contains("\u{0}") && !out.stderr.contains("\u{1B}"))
+        // A config.json's model name comes from --name or its directory: the same rule.
+        let escaped = dir.appendingPathComponent("evil\u{1B}[31m")
+        try FileManager.default.createDirectory(at: escaped, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestPaths.fixture("hf/llama-3.1-8b/config.json"), toPath: escaped.appendingPathComponent("config.json").path)
+        for arguments in [["stats", escaped.appendingPathComponent("config.json").path],
+                          ["import", TestPaths.fixture("hf/llama-3.1-8b/config.json"), "--name", "a\u{7}b", "-o", dir.appendingPathComponent("x.yaml").path]] {
+            let config = try #require(try Self.run(arguments))
+            #expect(config.status == 1 && config.stderr.contains("control character"), "\(config.stderr)")
+            #expect(!config.stdout.contains("\u{1B}") && !config.stderr.contains("\u{1B}") && !config.stdout.contains("\u{7}"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.yaml").path))
     }
 }

@@ -65,6 +65,11 @@ public enum HFImporter {
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             options.name = stem == "config" && !directory.isEmpty && directory != "." && directory != "/" ? directory : stem
         }
+        // The name reaches stdout, reports and plans: no control characters (a NUL, an escape
+        // sequence), whether it came from --name or from the file's directory.
+        if let name = options.name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw .error("the model name (from --name, or else the config's directory or file name) holds a control character; give a plain one with --name", at: .startOf(path))
+        }
         return try importConfig(bytes: bytes, file: path, options: options, limits: limits)
     }
 
