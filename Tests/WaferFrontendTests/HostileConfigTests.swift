@@ -80,6 +80,7 @@ import WaferTestSupport
         ("a++", "possessive quantifiers"),
         ("(?i)lm_head", "inline flags"),
         ("[[:alpha:]]", "nested classes and POSIX classes"),
+        (#"[\\d-z]"#, "a range cannot start at a class escape"),
         ("(unclosed", "'(' is not closed"),
         (String(repeating: "a", count: 1_001), "the limit is 1000"),
     ])

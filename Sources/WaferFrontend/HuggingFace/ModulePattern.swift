@@ -551,6 +551,9 @@ struct ModulePattern: Sendable {
                     let escaped = try escape(inClass: true, at: itemStart)
                     guard escaped.named.isEmpty, escaped.ranges.count == 1, let only = escaped.ranges.first,
                           only.lowerBound == only.upperBound, let scalar = Unicode.Scalar(only.lowerBound) else {
+                        if peek == "-", k + 1 < p.count, p[k + 1] != "]" {
+                            throw refuse("a range cannot start at a class escape", at: itemStart)
+                        }
                         set.named += escaped.named
                         continue
                     }
