@@ -104,7 +104,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// The diagnostic and its notes, one per line, without a trailing newline.
     public var description: String {
         var lines: [String] = []
-        let prefix = location.map { "\($0): " } ?? (severity == .note ? "" : "wafermap: ")
+        let prefix = location.map { "\(Self.escapingControls($0.description)): " } ?? (severity == .note ? "" : "wafermap: ")
         lines.append("\(prefix)\(severity.rawValue): \(message)")
         for note in notes {
             lines.append(note.description)
