@@ -40,6 +40,17 @@ extension PlanCheck {
             if !units.contains(p.unit) { fail("schedule: phase \(i) runs on no such unit \(p.unit)") }
             if let f = p.flow, !flowIDs.contains(f) { fail("schedule: phase \(i) waits on no such flow \(f)") }
         }
+        // A tied head reads its weight's tiles in place: same wafer, same slot.
+        var holders: [String: PlanUnit] = [:]
+        for u in plan.units { for t in u.tensors where holders["\(t.op).\(t.name)"] == nil { holders["\(t.op).\(t.name)"] = u } }
+        for u in plan.units {
+            for tied in u.ops.compactMap(\.tiedWeight) {
+                guard let holder = holders[tied] else { fail("unit \(u.name): its tied head reads \(tied), which no unit holds"); continue }
+                if holder.wafer != u.wafer || holder.slot != u.slot {
+                    fail("unit \(u.name): its tied head reads \(tied) on wafer \(holder.wafer) slot \(holder.slot), not on its own slot (wafer \(u.wafer) slot \(u.slot))")
+                }
+            }
+        }
         if !plan.units.isEmpty && !units.contains(plan.schedule.slowestUnit) {
             fail("schedule: the slowest unit is no such unit \(plan.schedule.slowestUnit)")
         }

@@ -152,4 +152,15 @@ import WaferTestSupport
         plan.wafers.removeLast()
         #expect(throws: Never.self) { _ = try PlanIO.decode(try PlanIO.encode(plan), file: "eight.plan.json") }
     }
+
+    /// A tied head whose weight lies on another slot: both checkers refuse it structurally, for
+    /// any model size (the sampled numeric check of large models leaves the head out).
+    @Test func aTiedHeadAwayFromItsWeightIsRejected() throws {
+        var plan = try Self.plan()
+        let head = try #require(plan.units.firstIndex { $0.ops.contains { $0.tiedWeight != nil } })
+        plan.units[head].slot += 1
+        plan.wafers[plan.units[head].wafer].groupSlots.append(plan.units[head].slot)
+        plan.units[head].group = plan.wafers[plan.units[head].wafer].groupSlots.count - 1
+        Self.expectBothReject(plan, mentioning: "not on its own slot")
+    }
 }

@@ -158,3 +158,21 @@ import WaferTestSupport
         #expect(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) is [String: Any])
     }
 }
+
+/// A tied head multiplies the embedding's tiles where they lie, so it shares the embedding's
+/// slot even when the model takes several slots of its wafer (the full numeric check proves it).
+@Suite struct TiedHeadTests {
+    @Test func aTiedHeadSharesItsWeightsSlotOnAMultiSlotWafer() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-tied-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("p.plan.json").path
+        let out = try CLI.run(["compile", TestPaths.fixture("models/tied-two-slots.yaml"), "--target", "small64", "--context", "512", "-o", path])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("numeric full: agrees"), "\(out.stdout)")
+        let plan = try PlanIO.read(path: path)
+        #expect(Set(plan.units.map(\.slot)).count >= 2, "the premise: the model takes more than one slot")
+        let embed = try #require(plan.units.first { $0.name == "embed_tokens" }), head = try #require(plan.units.first { $0.name == "lm_head" })
+        #expect(embed.wafer == head.wafer && embed.slot == head.slot)
+    }
+}

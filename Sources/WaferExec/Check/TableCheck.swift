@@ -10,6 +10,7 @@ import WaferPlan
 public enum TableCheck {
     public static func run(_ plan: Plan, log: inout ViolationLog) {
         references(plan, log: &log)
+        tiedHeads(plan, log: &log)
         defects(plan, log: &log)
         tiles(plan, log: &log)
         summary(plan, log: &log)
@@ -41,6 +42,24 @@ public enum TableCheck {
         }
         if let p = plan.schedule.phases.first(where: { $0.unit < 0 || $0.unit >= plan.units.count }) {
             log.add(.schedule, "phase \(p.label) runs on unit \(p.unit): no such unit")
+        }
+    }
+
+    /// A tied head multiplies the tiles of the weight it reads where they lie: that weight's
+    /// unit must sit on the head's own wafer and slot (for every plan, not only those small
+    /// enough for the full numeric check, whose sample leaves the head out).
+    static func tiedHeads(_ plan: Plan, log: inout ViolationLog) {
+        for u in plan.units {
+            for op in u.ops {
+                guard let tied = op.tiedWeight else { continue }
+                let parts = tied.split(separator: ".", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let holder = plan.units.first(where: { $0.tensors.contains { $0.op == parts[0] && $0.name == parts[1] } }) else {
+                    log.add(.placement, "unit \(u.name): the tied head reads \(tied), which no unit holds"); continue
+                }
+                if holder.wafer != u.wafer || holder.slot != u.slot {
+                    log.add(.placement, "unit \(u.name) (wafer \(u.wafer) slot \(u.slot)): its tied head reads \(tied), held on wafer \(holder.wafer) slot \(holder.slot), not on its own slot")
+                }
+            }
         }
     }
 

@@ -262,28 +262,54 @@ public struct TilePass: Pass {
     }
 
     /// Stacks `units` in order on `width x height` slots: a unit joins the last group while the
-    /// group's per-PE bytes fit `budget`, else opens a new one. Nil when a unit alone exceeds the
-    /// budget (`smallestNeed` keeps the least such unit needed). O(units), evaluations memoised.
+    /// group's per-PE bytes fit `budget`, else opens a new one. A tied head joins the group of
+    /// the unit holding the weight it reads (it multiplies that weight's tiles where they lie, so
+    /// it must share their slot), or fails this geometry when that group has no room. Nil when a
+    /// unit does not fit (`smallestNeed` keeps the least such unit needed). O(units + ops),
+    /// evaluations memoised.
     static func stack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
                       budget: Int, memo: inout Memo, smallestNeed: inout Int) -> (groups: [Int], units: [UnitTiling], cycles: Int)? {
         var groups: [Int] = []
         var tiled: [UnitTiling] = []
         var cycles = 0
+        let owners = tiedWeightOwners(units, graph: memo.graph)
         for (unitIndex, unit) in units.enumerated() {
             let e = memo.evaluate(unit, signature: signatures[unitIndex], width: w, height: h, model: model, kv: kv)
             if e.bytes > budget { smallestNeed = min(smallestNeed, e.bytes); return nil }
-            if let last = groups.last, last + e.bytes <= budget {
+            let group: Int
+            if let owner = owners[unitIndex], owner < tiled.count {
+                group = tiled[owner].group
+                guard groups[group] + e.bytes <= budget else { smallestNeed = min(smallestNeed, groups[group] + e.bytes); return nil }
+                groups[group] += e.bytes
+            } else if let last = groups.last, last + e.bytes <= budget {
                 groups[groups.count - 1] += e.bytes
+                group = groups.count - 1
             } else {
                 groups.append(e.bytes)
+                group = groups.count - 1
             }
             cycles += e.cycles
-            tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: groups.count - 1,
+            tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: group,
                                     expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
                                     denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
                                     modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base))
         }
         return (groups, tiled, cycles)
+    }
+
+    /// For each unit with a tied op, the index among `units` of the earlier unit holding the
+    /// weight it is tied to (the partition keeps both on one wafer). O(units x ops).
+    static func tiedWeightOwners(_ units: [Unit], graph: Graph) -> [Int: Int] {
+        var owners: [Int: Int] = [:]
+        for (index, unit) in units.enumerated() {
+            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first else { continue }
+            if let owner = units[..<index].firstIndex(where: { other in
+                graph.ops[other.ops].contains { op in op.weights.contains { "\(op.name).\($0.name)" == tied } }
+            }) {
+                owners[index] = owner
+            }
+        }
+        return owners
     }
 
     /// Tiles a wafer on the slot grid `pin` fixes (`LayoutPins`): the same stacking as the search
