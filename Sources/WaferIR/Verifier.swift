@@ -122,7 +122,14 @@ public enum Verifier {
                 problems.append(("is placed on wafer \(placement.wafer), outside 0..<\(count)", op))
                 continue
             }
-            if placement.wafer < previous { problems.append(("goes back from wafer \(previous) to \(placement.wafer): stages must follow model order", op)) }
+            // A tied head runs where the weight it reads lies (the first stage, for an
+            // embedding): the one op allowed back, and only to that weight's wafer.
+            let tiedHome = op.tiedWeight.flatMap { tied in
+                graph.ops.first { o in o.weights.contains { "\(o.name).\($0.name)" == tied } }?.placement?.wafer
+            }
+            if placement.wafer < previous && placement.wafer != tiedHome {
+                problems.append(("goes back from wafer \(previous) to \(placement.wafer): stages must follow model order", op))
+            }
             previous = placement.wafer
             kv[placement.wafer] += op.kind.kvCacheBytes(partition.kvCache) ?? 0
             if case let .moe(a) = op.kind {

@@ -45,9 +45,14 @@ public enum PlanBuilder {
                                     maxColorsPerPe: summary.maxColorsPerPE, maxLinkLoadWavelets: summary.maxLinkLoadWavelets,
                                     overlayPes: summary.overlayPEs, overlayColors: summary.overlayColors, unresolvedPes: summary.unresolvedPEs))
         }
-        // Units and their tensors' tiles.
+        // Units and their tensors' tiles, in the order a token visits them (the layout's order
+        // but for a tied head, which runs last on its weight's wafer); `position` maps a layout
+        // unit index to its plan index for the flows and phases.
+        let order = layout.executionOrder
+        var position = [Int](repeating: 0, count: layout.units.count)
+        for (planIndex, layoutIndex) in order.enumerated() { position[layoutIndex] = planIndex }
         var units: [PlanUnit] = []
-        for unit in layout.units {
+        for unit in order.map({ layout.units[$0] }) {
             guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }), let slots = tiling.groupSlot,
                   slots.indices.contains(unit.group) else {
                 throw .error("internal: unit \(unit.name) has no slot", at: nil)
@@ -78,11 +83,15 @@ public enum PlanBuilder {
                                   denseBytesPerPe: unit.denseBytesPerPE, expertBytesPerPe: unit.expertBytesPerPE, kvBytesPerPe: unit.kvBytesPerPE,
                                   modeledCycles: unit.modeledCycles, ops: ops, tensors: tensors))
         }
-        let planRouting = Self.routing(routing, width: target.fabricWidth)
+        var planRouting = Self.routing(routing, width: target.fabricWidth)
+        for i in planRouting.flows.indices where position.indices.contains(planRouting.flows[i].unit) {
+            planRouting.flows[i].unit = position[planRouting.flows[i].unit]
+        }
         let planSchedule = PlanSchedule(clockMhz: schedule.clockMHz, cyclesPerToken: schedule.cyclesPerToken, tokensPerS: schedule.tokensPerSecond,
                                         cyclesByKind: Dictionary(uniqueKeysWithValues: schedule.cyclesByKind.map { ($0.key.rawValue, $0.value) }),
-                                        slowestUnit: schedule.slowestUnit,
-                                        phases: schedule.phases.map { PlanPhase(unit: $0.unit, kind: PlanPhaseKind($0.kind), label: $0.label, flow: $0.flow,
+                                        slowestUnit: position.indices.contains(schedule.slowestUnit) ? position[schedule.slowestUnit] : schedule.slowestUnit,
+                                        phases: schedule.phases.map { PlanPhase(unit: position.indices.contains($0.unit) ? position[$0.unit] : $0.unit,
+                                                                                kind: PlanPhaseKind($0.kind), label: $0.label, flow: $0.flow,
                                                                                 startCycle: $0.start, endCycle: $0.end) },
                                         constants: schedule.constants)
         // Summary figures, from the same quality report `place` prints.

@@ -58,11 +58,11 @@ import WaferTestSupport
         let good = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "-o", plan, "--report", report])
         #expect(good.status == 0, "\(good.stderr)")
         let planBefore = try Data(contentsOf: URL(fileURLWithPath: plan)), reportBefore = try Data(contentsOf: URL(fileURLWithPath: report))
-        // Two wafers would put the tied head away from the embedding it reads: refused, located.
-        let bad = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--wafers", "2", "-o", plan, "--report", report,
+        // A model whose embedding alone exceeds a small64 wafer: refused after the front end.
+        let bad = try CLI.run(["compile", "examples/models/llama-3.1-8b.yaml", "--target", "small64", "--wafers", "1", "-o", plan, "--report", report,
                                "--svg", dir.appendingPathComponent("pictures").path])
         #expect(bad.status == 1)
-        #expect(bad.stderr.contains("examples/models/tiny.yaml:") && bad.stderr.contains("tied head"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("needs") && bad.stderr.contains("usable"), "\(bad.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: plan)) == planBefore)
         #expect(try Data(contentsOf: URL(fileURLWithPath: report)) == reportBefore)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("pictures/overview.svg").path))
@@ -174,5 +174,21 @@ import WaferTestSupport
         #expect(Set(plan.units.map(\.slot)).count >= 2, "the premise: the model takes more than one slot")
         let embed = try #require(plan.units.first { $0.name == "embed_tokens" }), head = try #require(plan.units.first { $0.name == "lm_head" })
         #expect(embed.wafer == head.wafer && embed.slot == head.slot)
+    }
+
+    /// Across wafers the head runs last on the first stage, after a wafer link back.
+    @Test func aTiedHeadRunsOnItsWeightsWaferAcrossWafers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-tied-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("p.plan.json").path
+        let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "-o", path])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("numeric full: agrees"), "\(out.stdout)")
+        let plan = try PlanIO.read(path: path)
+        #expect(plan.wafers.count == 3)
+        let head = try #require(plan.units.last)
+        #expect(head.name == "lm_head" && head.wafer == 0 && head.slot == plan.units[0].slot)
+        #expect(plan.routing.flows.contains { $0.kind == .waferLink && $0.label == "norm -> lm_head" })
     }
 }

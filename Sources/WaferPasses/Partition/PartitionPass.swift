@@ -415,8 +415,9 @@ public struct PartitionPass: Pass {
                                 sramBytes: live * target.sramBytesPerPE))
         }
         let activationBytes = graph.hidden * (graph.activation.bits / 8) * shape.batch
+        let waferOf = Self.tiedHeadsHome(assignment.baseWafer, units: units, graph: graph)
         for (unitIndex, unit) in units.enumerated() {
-            let wafer = assignment.baseWafer[unitIndex]
+            let wafer = waferOf[unitIndex]
             for opIndex in unit.ops {
                 graph.ops[opIndex].placement = OpPlacement(wafer: wafer)
                 let op = graph.ops[opIndex]
@@ -442,6 +443,10 @@ public struct PartitionPass: Pass {
         try Self.checkTiedWeights(graph)
         for index in stages.indices.dropLast() {
             stages[index].outgoingBytesPerStep += activationBytes
+        }
+        // A tied head moved back to its weight's wafer: the last stage sends it the hidden state.
+        if let last = stages.indices.last, last > 0, zip(waferOf, assignment.baseWafer).contains(where: { $0 != $1 }) {
+            stages[last].outgoingBytesPerStep += activationBytes
         }
         graph.partition = Partition(targetName: target.name, kvCache: shape, stages: stages,
                                     lowerBoundWafers: lowerBound, waferCountFixed: fixed)
@@ -516,16 +521,30 @@ struct CapacityTable {
 }
 
 extension PartitionPass {
+    /// Each unit's wafer, with a tied head moved to the wafer of the unit holding the weight it
+    /// reads (it multiplies that weight's tiles where they lie; the last stage hands the hidden
+    /// state back to the first over one more wafer link). A tied head has no weight of its own,
+    /// so the move frees the last wafer's bias bytes only. O(units x ops).
+    static func tiedHeadsHome(_ base: [Int], units: [Unit], graph: Graph) -> [Int] {
+        var waferOf = base
+        for (index, unit) in units.enumerated() {
+            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first else { continue }
+            if let owner = units.firstIndex(where: { other in graph.ops[other.ops].contains { op in op.weights.contains { "\(op.name).\($0.name)" == tied } } }) {
+                waferOf[index] = base[owner]
+            }
+        }
+        return waferOf
+    }
+
     /// A tied head reads the weight it is tied to where that weight lies, so both must be on one
-    /// wafer. WaferMap does not replicate tied weights across wafers (Megatron-LM keeps a copy on
-    /// the first and last pipeline stage); a partition that would separate them is refused here
-    /// with what to do, instead of producing a plan the executor rejects. O(ops).
+    /// wafer; `tiedHeadsHome` puts it there, and this checks that it did (an invariant: a
+    /// failure is a bug). O(ops^2) at worst, over the few tied ops.
     static func checkTiedWeights(_ graph: Graph) throws(DiagnosticError) {
         for op in graph.ops {
             guard let tied = op.tiedWeight, let wafer = op.placement?.wafer else { continue }
             guard let owner = graph.ops.first(where: { o in o.weights.contains { "\(o.name).\($0.name)" == tied } }),
                   let ownerWafer = owner.placement?.wafer, ownerWafer != wafer else { continue }
-            throw .error("\(graph.name): the tied head '\(op.name)' would run on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer); WaferMap does not copy tied weights between wafers yet. Ask for fewer wafers (drop --wafers) if the model fits on one, or untie the head in the model description (lm_head: tied: false), which gives it a weight of its own",
+            throw .error("internal: the tied head '\(op.name)' runs on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer)",
                          at: op.location)
         }
     }

@@ -52,14 +52,7 @@ struct FlowBuilder {
     }
 
     /// Units in execution order: by first op, a layer's own unit before its remote expert slices.
-    static func executionOrder(_ layout: Layout) -> [Int] {
-        layout.units.indices.sorted { a, b in
-            let ua = layout.units[a], ub = layout.units[b]
-            if ua.ops.lowerBound != ub.ops.lowerBound { return ua.ops.lowerBound < ub.ops.lowerBound }
-            if ua.holdsBase != ub.holdsBase { return ua.holdsBase }
-            return ua.wafer < ub.wafer
-        }
-    }
+    static func executionOrder(_ layout: Layout) -> [Int] { layout.executionOrder }
 
     mutating func build() throws(DiagnosticError) {
         // Classes for every used slot, wafer by wafer, group by group.
