@@ -20,8 +20,13 @@ extension PlanCheck {
         let classIDs = Set(plan.routing.classes.map(\.id)), bundleIDs = Set(plan.routing.bundles.map(\.id))
         let flowIDs = Set(plan.routing.flows.map(\.id)), wafers = Set(plan.wafers.map(\.index))
         let units = plan.units.indices
+        let waferByIndex = Dictionary(plan.wafers.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for c in plan.routing.classes {
             if !wafers.contains(c.wafer) { fail("class \(c.id): no such wafer \(c.wafer)") }
+            if let w = waferByIndex[c.wafer], c.columns.count == 2, c.rows.count == 2,
+               c.columns[0] > c.columns[1] || c.rows[0] > c.rows[1] || c.columns[1] > w.slotWidth || c.rows[1] > w.slotHeight {
+                fail("class \(c.id): columns \(c.columns) x rows \(c.rows) do not fit the \(w.slotWidth) x \(w.slotHeight) slot")
+            }
             if let into = c.foldedInto, !classIDs.contains(into) { fail("class \(c.id): folded into no such class \(into)") }
         }
         for b in plan.routing.bundles where !wafers.contains(b.wafer) { fail("bundle \(b.id): no such wafer \(b.wafer)") }

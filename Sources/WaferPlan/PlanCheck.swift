@@ -21,8 +21,11 @@ public enum PlanCheck {
         guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
             return ["target: fabric \(width) x \(height) PEs is not a fabric this check can hold"]
         }
+        guard t.haloWest >= 0, t.haloEast >= 0, t.haloNorth >= 0, t.haloSouth >= 0,
+              t.haloWest + t.haloEast < width, t.haloNorth + t.haloSouth < height else {
+            return ["target: the halo leaves no program area on the \(width) x \(height) fabric"]
+        }
         let programX = t.haloWest..<(width - t.haloEast), programY = t.haloNorth..<(height - t.haloSouth)
-        if programX.isEmpty || programY.isEmpty { fail("target: the halo leaves no program area") }
         if t.dataBytesPerPe <= 0 { fail("target: no SRAM left for data after the runtime reserve and buffers") }
         let budget = t.routableColors - t.reservedColors
         if budget <= 0 || budget > 64 { fail("target: \(budget) program colors (routable minus reserved) is not between 1 and 64") }

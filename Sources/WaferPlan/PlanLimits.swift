@@ -85,6 +85,13 @@ public enum PlanLimits {
         where value < 0 || value > maxFabricSide {
             return ("\(key) must be between 0 and \(maxFabricSide) PEs", [.key("target"), .key(key)])
         }
+        // The program area (what the halo leaves) has at least one PE each way.
+        if t.haloWest + t.haloEast >= t.fabricWidth {
+            return ("halo_west + halo_east must leave at least one column of the \(t.fabricWidth)-PE-wide fabric", [.key("target"), .key("halo_east")])
+        }
+        if t.haloNorth + t.haloSouth >= t.fabricHeight {
+            return ("halo_north + halo_south must leave at least one row of the \(t.fabricHeight)-PE-high fabric", [.key("target"), .key("halo_south")])
+        }
         for (key, value) in [("routable_colors", t.routableColors), ("reserved_colors", t.reservedColors)] where value < 0 || value > 64 {
             return ("\(key) must be between 0 and 64", [.key("target"), .key(key)])
         }
@@ -171,6 +178,9 @@ public enum PlanLimits {
         for (i, c) in plan.routing.classes.enumerated() {
             for (key, list) in [("columns", c.columns), ("rows", c.rows)] where list.contains(where: { $0 < 0 || $0 > maxFabricSide }) {
                 return ("\(key) must lie between 0 and \(maxFabricSide)", [.key("routing"), .key("classes"), .index(i), .key(key)])
+            }
+            for (key, list) in [("columns", c.columns), ("rows", c.rows)] where list.count != 2 || list[0] > list[1] {
+                return ("\(key) is a range [first, end) with first <= end", [.key("routing"), .key("classes"), .index(i), .key(key)])
             }
             if c.segment < 1 || c.segment > maxFabricSide {
                 return ("segment must be between 1 and \(maxFabricSide)", [.key("routing"), .key("classes"), .index(i), .key("segment")])

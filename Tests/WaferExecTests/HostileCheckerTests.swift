@@ -163,4 +163,37 @@ import WaferTestSupport
         plan.units[head].group = plan.wafers[plan.units[head].wafer].groupSlots.count - 1
         Self.expectBothReject(plan, mentioning: "not on its own slot")
     }
+
+    /// Found by the second attack: plans the reader must refuse before PlanCheck or the
+    /// executor's numeric check index a range backwards (they trapped), and an overlay with no
+    /// colors, which the executor passed.
+    @Test func backwardRangesAndColorlessOverlaysAreRefused() throws {
+        let base = try Self.plan()
+        for mutate in [{ (p: inout Plan) in p.target.haloEast = p.target.fabricWidth },
+                       { (p: inout Plan) in p.target.haloSouth = p.target.fabricHeight - p.target.haloNorth },
+                       { (p: inout Plan) in p.target.fabricWidth = 1 },
+                       { (p: inout Plan) in p.routing.classes[0].columns[0] = p.routing.classes[0].columns[1] + 5 },
+                       { (p: inout Plan) in p.routing.classes[0].rows[0] = p.routing.classes[0].rows[1] + 1 }] {
+            var plan = base
+            mutate(&plan)
+            do throws(DiagnosticError) {
+                _ = try PlanIO.decode(try PlanIO.encode(plan), file: "backward.plan.json")
+                Issue.record("a plan with a backward range or no program area was read")
+            } catch {
+                #expect(error.description.contains("halo") || error.description.contains("range") || error.description.contains("fabric"), "\(error.description)")
+            }
+            _ = PlanCheck.problems(plan)   // must not trap either, read or not
+        }
+        var plan = base
+        plan.wafers[0].overlayPes = [100, 101]
+        plan.wafers[0].overlayColors = []
+        Self.expectBothReject(plan, mentioning: "overlay")
+        // A class wider than its slot: both checkers, and the numeric check does not trap.
+        plan = base
+        plan.routing.classes[0].columns[1] = plan.wafers[0].slotWidth + 3
+        #expect(!PlanCheck.problems(plan).isEmpty)
+        var options = Executor.Options()
+        options.numeric = true
+        #expect(!Executor.run(plan, options: options).passed)
+    }
 }

@@ -65,7 +65,11 @@ public enum TableCheck {
 
     static func defects(_ plan: Plan, log: inout ViolationLog) {
         let width = plan.target.fabricWidth, height = plan.target.fabricHeight
+        let budget = plan.routing.colorBudget
         for w in plan.wafers {
+            if !w.overlayPes.isEmpty && (w.overlayColors.count != 2 || w.overlayColors.contains { $0 < 0 || $0 >= budget }) {
+                log.add(.color, "wafer \(w.index): an overlay of \(w.overlayPes.count) PEs needs two colors within the \(budget)-color budget, the plan gives \(w.overlayColors)")
+            }
             for (what, ids) in [("dead PE", w.deadPes), ("sealed PE", w.sealedPes), ("overlay PE", w.overlayPes), ("unresolved PE", w.unresolvedPes)] {
                 for id in ids where id < 0 || Int(id) >= width * height {
                     log.add(.plan, "wafer \(w.index): \(what) \(id) is off the \(width) x \(height) fabric"); break
