@@ -23,6 +23,9 @@ extension Driver {
     /// the statistics (parameters, active parameters, bytes) of the imported model; a mismatch
     /// is an internal error and nothing is written. The file is written atomically.
     public static func importConfig(path: String, output: String?, options: HFImporter.Options) throws(DiagnosticError) -> ImportResult {
+        if let output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: [path]) {
+            throw .error(problem, at: nil)
+        }
         let imported = try HFImporter.load(path: path, options: options)
         var graph = try ModelLoader.build(imported.spec)
         let yaml = ModelYAMLWriter.render(imported)

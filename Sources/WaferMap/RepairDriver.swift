@@ -63,6 +63,10 @@ extension Driver {
     /// Cost: the front end, O(units) for the pinned passes, routing of the touched wafers only,
     /// plan I/O, and the executor's replay of the wafers it checks.
     public static func repair(_ request: RepairRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> RepairResult {
+        if let problem = OutputPaths.problem(outputs: [.init(path: request.outputPath, flag: "-o")],
+                                             inputs: [request.planPath, request.defectsPath] + (request.modelPath.map { [$0] } ?? [])) {
+            throw .error(problem, at: nil)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var timings: [StepTiming] = []

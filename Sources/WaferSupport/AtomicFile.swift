@@ -13,6 +13,7 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to path: String) throws(WriteError) {
+        if let reason = OutputPaths.existingProblem(path) { throw WriteError(path: path, reason: reason) }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".wafermap-tmp-\(ProcessInfo.processInfo.processIdentifier)-\(url.lastPathComponent)")

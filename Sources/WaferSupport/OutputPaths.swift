@@ -37,16 +37,24 @@ public enum OutputPaths {
         return nil
     }
 
+    /// Why what is at `path` now must not be replaced by an output (nil when nothing is there
+    /// or a regular file is): a rename over a symbolic link replaces the link (as root, over
+    /// `/dev/stdout` or a device node, the system's own), so only regular files are replaced.
+    /// `AtomicFile` and `StagedFiles` ask it before every write. O(1).
+    public static func existingProblem(_ path: String) -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "is a directory"
+        case S_IFLNK: return "is a symbolic link; name the file itself (a write would replace the link)"
+        default: return "is not a regular file (a device, FIFO or socket); outputs go to regular files"
+        }
+    }
+
     /// Why a file cannot be written at `path` (nil when it can).
     static func fileProblem(_ path: String) -> String? {
-        var st = stat()
-        if stat(path, &st) == 0 {
-            switch st.st_mode & S_IFMT {
-            case S_IFREG: break
-            case S_IFDIR: return "is a directory"
-            default: return "is not a regular file (a device, FIFO or socket); outputs go to regular files"
-            }
-        }
+        if let reason = existingProblem(path) { return reason }
         let parent = parentDirectory(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) else { return "the directory \(parent) does not exist" }

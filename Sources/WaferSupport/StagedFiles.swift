@@ -25,6 +25,10 @@ public struct StagedFiles {
     /// Writes `data` to a temporary beside `path`. On failure every temporary staged so far is
     /// removed. O(data).
     public mutating func stage(_ data: Data, to path: String) throws(Failure) {
+        if let reason = OutputPaths.existingProblem(path) {
+            discard()
+            throw Failure(path: path, reason: reason)
+        }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false

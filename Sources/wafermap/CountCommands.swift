@@ -220,6 +220,8 @@ struct DefectsCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors { () throws(DiagnosticError) in
+                let inputs = FileManager.default.fileExists(atPath: target) ? [target] : []
+                if let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: inputs) { throw .error(problem, at: nil) }
                 let text = try Driver.generateDefects(target: target, wafers: wafers, rate: rate, linkRate: linkRate, seed: seed,
                                                       clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil)
                 do throws(AtomicFile.WriteError) {

@@ -192,3 +192,50 @@ import WaferTestSupport
         #expect(plan.routing.flows.contains { $0.kind == .waferLink && $0.label == "norm -> lm_head" })
     }
 }
+
+/// Found by the second attack: `import`, `defects generate` and `repair` replaced FIFOs, device
+/// nodes (as root, /dev/null itself), symbolic links (/dev/stdout) and their own inputs. Every
+/// command that writes now checks its outputs first, and every write refuses to replace
+/// anything but a regular file.
+@Suite struct OutputDestinationTests {
+    @Test func everyWriterRefusesLinksFIFOsAndItsInputs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-dest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let target = dir.appendingPathComponent("real.txt").path, link = dir.appendingPathComponent("link.txt").path
+        try "keep".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let config = dir.appendingPathComponent("config.json").path
+        try FileManager.default.copyItem(atPath: TestPaths.fixture("hf/llama-3.1-8b/config.json"), toPath: config)
+        let plan = TestPaths.fixture("plans/tiny-small64.plan.json")
+        let defects = dir.appendingPathComponent("d.yaml").path
+        #expect(try CLI.run(["defects", "generate", "--target", "small64", "--wafers", "1", "--rate", "0.001", "-o", defects]).status == 0)
+        let planCopy = dir.appendingPathComponent("p.plan.json").path
+        try FileManager.default.copyItem(atPath: plan, toPath: planCopy)
+        let cases: [([String], String)] = [
+            (["import", config, "-o", fifo], "not a regular file"),
+            (["import", config, "-o", link], "symbolic link"),
+            (["import", config, "-o", config], "is the input file"),
+            (["defects", "generate", "--target", "small64", "--wafers", "1", "--rate", "0.001", "-o", fifo], "not a regular file"),
+            (["defects", "generate", "--target", "small64", "--wafers", "1", "--rate", "0.001", "-o", link], "symbolic link"),
+            (["repair", planCopy, "--add-defects", defects, "-o", planCopy], "is the input file"),
+            (["repair", planCopy, "--add-defects", defects, "-o", defects], "is the input file"),
+            (["repair", planCopy, "--add-defects", defects, "-o", link], "symbolic link"),
+            (["compile", "examples/models/tiny.yaml", "--target", "small32", "-o", link], "symbolic link"),
+        ]
+        let before = try Data(contentsOf: URL(fileURLWithPath: config)), planBefore = try Data(contentsOf: URL(fileURLWithPath: planCopy))
+        for (arguments, expected) in cases {
+            let out = try CLI.run(arguments)
+            #expect(out.status == 1, "\(arguments): \(out.stderr)")
+            #expect(out.stderr.contains(expected), "\(arguments): \(out.stderr)")
+        }
+        var st = stat()
+        #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
+        #expect(lstat(link, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: config)) == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: planCopy)) == planBefore)
+    }
+}
