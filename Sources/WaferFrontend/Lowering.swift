@@ -36,11 +36,29 @@ public enum Lowering {
         return total
     }
 
+    /// Ops after every repeat is expanded; nil on overflow. O(items).
+    static func opCount(_ items: [LayerItem]) -> Int? {
+        var total = 0
+        for item in items {
+            let n: Int?
+            switch item {
+            case .op: n = 1
+            case let .repeatBlock(block): n = opCount(block.items).flatMap { Checked.mul(block.count, $0) }
+            }
+            guard let n, let t = Checked.add(total, n) else { return nil }
+            total = t
+        }
+        return total
+    }
+
     /// Where each kind may appear, before anything is expanded.
     static func checkStructure(_ spec: ModelSpec) throws(DiagnosticError) {
         var problems = DiagnosticCollector()
         guard let count = layerCount(spec.items), count <= ModelLimits.decoderLayers else {
             throw .error("the repeat blocks expand to more than \(Units.grouped(ModelLimits.decoderLayers)) decoder layers", at: spec.layersLocation)
+        }
+        guard let ops = opCount(spec.items), ops <= ModelLimits.ops else {
+            throw .error("the layers expand to more than \(Units.grouped(ModelLimits.ops)) ops", at: spec.layersLocation)
         }
         let topOps = spec.items.compactMap { item -> OpSpec? in if case let .op(op) = item { return op } else { return nil } }
         if case .embedding? = topOps.first?.kind, case .op = spec.items.first {} else {

@@ -42,8 +42,12 @@ public struct JSONLocator {
         /// Integers of at most this many digits pass without calling `number` (the common
         /// case, kept fast: a Kimi K2 plan holds millions of small integers).
         public var acceptedDigits: Int
-        public init(maxDepth: Int, acceptedDigits: Int, number: @escaping @Sendable (_ key: String?, _ text: Substring) -> String?) {
-            self.maxDepth = maxDepth; self.acceptedDigits = acceptedDigits; self.number = number
+        /// Values (scalars and containers) in the whole text: what decoding it holds in memory
+        /// grows with their number, not with the bytes.
+        public var maxValues: Int
+        public init(maxDepth: Int, acceptedDigits: Int, maxValues: Int = Int.max,
+                    number: @escaping @Sendable (_ key: String?, _ text: Substring) -> String?) {
+            self.maxDepth = maxDepth; self.acceptedDigits = acceptedDigits; self.maxValues = maxValues; self.number = number
         }
     }
 
@@ -116,12 +120,17 @@ public struct JSONLocator {
         }
         // Parse values iteratively.
         skipSpace()
+        var values = 0
         while true {
             // Expect a value at i.
             skipSpace()
             guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
             if atTarget() { return .found(position(i)) }
             let c = bytes[i]
+            values += 1
+            if let limits, values > limits.maxValues {
+                return .refused("more than \(limits.maxValues) values (numbers, strings, lists, objects) in one file", position(i))
+            }
             if let limits, c == UInt8(ascii: "{") || c == UInt8(ascii: "["), stack.count >= limits.maxDepth {
                 return .refused("nested deeper than \(limits.maxDepth) levels", position(i))
             }

@@ -4,8 +4,14 @@
 /// below 2^31 except its byte, PE and cycle totals (largest 1.1 x 10^12 < 2^41), depth 6 and a
 /// 762 x 1172 fabric. docs/fuzzing.md lists them with the other input limits.
 public enum PlanLimits {
-    /// Largest plan file read (bytes). A Kimi K2 plan is about 15 MB.
-    public static let maxFileBytes = 1 << 30
+    /// Largest plan file read (bytes): 256 MiB. A Kimi K2 plan with a 0.1% clustered defect
+    /// map is 15 MB; reading holds the bytes and their decoding, so a file this size stays
+    /// within 2 GiB (at 1 GiB, a plan padded with spaces took 2.1 GB).
+    public static let maxFileBytes = 1 << 28
+    /// Values in one plan: 2^24 = 16,777,216. Kimi K2's plan above holds 2,348,606; decoding
+    /// costs about 50 bytes per value, whatever its text (25 million one-letter strings took
+    /// 1.3 GB), so the count, not the bytes, bounds the memory.
+    public static let maxValues = 1 << 24
     /// Containers open at once (a plan nests 6 deep).
     public static let maxDepth = 32
     /// Magnitude of any integer field except the totals below, so that sums and pairwise
@@ -27,9 +33,9 @@ public enum PlanLimits {
     /// Wafers in one plan (the partition's own limit).
     public static let maxWafers = 4096
     /// PEs of all the plan's wafers together (wafers x fabric width x height): the executor
-    /// holds a few bytes per PE of every wafer, so this bounds its memory (2^27: 150 WSE-3
+    /// holds a few bytes per PE of every wafer, so this bounds its memory (2^26: 75 WSE-3
     /// wafers; the compiler's `TargetLimits.maxDeploymentPEs`, the same value).
-    public static let maxTotalPEs = 1 << 27
+    public static let maxTotalPEs = 1 << 26
     /// One tensor dimension, and all of a tensor's elements (a Kimi K2 expert stack holds
     /// 384 x 2,048 x 7,168 = 5.6 x 10^9 < 2^40).
     public static let maxDimension = 1 << 24
@@ -48,7 +54,7 @@ public enum PlanLimits {
 
     /// The scan-time limits: nesting depth, and numbers in range (integers that fit their field
     /// class, reals finite and below `maxReal`; `seed` is any 64-bit unsigned integer).
-    public static let scan = JSONLocator.Limits(maxDepth: maxDepth, acceptedDigits: 9) { key, text in
+    public static let scan = JSONLocator.Limits(maxDepth: maxDepth, acceptedDigits: 9, maxValues: maxValues) { key, text in
         let isInteger = !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
         if key == "seed" {
             return isInteger && UInt64(text) != nil ? nil : "'seed' must be an integer from 0 to 2^64 - 1"

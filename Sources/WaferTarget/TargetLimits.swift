@@ -36,10 +36,10 @@ public enum TargetLimits {
     /// Sustained MACs per cycle per PE, per element type: positive (the plan format requires
     /// it) and at most 10^6, so cycle counts stay above zero for any real op.
     public static let macsPerCycle: ClosedRange<Double> = 0.001...1_000_000
-    /// PEs of all the wafers of one deployment: 2^27 = 134,217,728, 150 WSE-3 wafers (Kimi K2
-    /// takes 32, a synthetic 2x Kimi 64). What one compile and one executor run hold grows with
-    /// the wafers (measured: 2.0 GB peak for a 996-wafer defect-free WSE-3 compile, about 14 MiB
-    /// per wafer with a 0.1% clustered defect map); the partition refuses more, and the plan
-    /// reader refuses a plan whose wafers hold more (`PlanLimits.maxTotalPEs`, the same value).
-    public static let maxDeploymentPEs = 1 << 27
+    /// PEs of all the wafers of one deployment: 2^26 = 67,108,864, 75 WSE-3 wafers (Kimi K2
+    /// takes 32, a synthetic 2x Kimi 64). What one compile holds grows with the wafers: a
+    /// 147-wafer WSE-3 compile with a 0.1% clustered defect map peaked at 2.3 GB, about 16 MB a
+    /// wafer, so 75 stay near 1.2 GB; the partition refuses more, and the plan reader refuses a
+    /// plan whose wafers hold more (`PlanLimits.maxTotalPEs`, the same value).
+    public static let maxDeploymentPEs = 1 << 26
 }

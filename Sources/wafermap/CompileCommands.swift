@@ -37,7 +37,7 @@ struct CompileCommand: ParsableCommand {
             request.planPath = output
             request.reportPath = report
             request.svgDirectory = svg
-            let progress = StderrProgress(command: "compile")
+            let progress = processProgress
             let result = try Driver.compile(request, dump: { writeStderr($0.rendered) }, progress: { progress($0) })
             progress.finish()
             writeStdout(format == "json" ? result.reportJSON : CompileSummary.render(result, reportPath: report))
@@ -137,7 +137,7 @@ struct CheckCommand: ParsableCommand {
             request.options.steps = steps
             request.options.timing = timing
             request.options.seed = seed
-            let progress = StderrProgress(command: "check")
+            let progress = processProgress
             progress("running the plan on the executor")
             let result = try Driver.check(request)
             progress.finish()
@@ -171,7 +171,7 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
-            let progress = StderrProgress(command: "calibrate")
+            let progress = processProgress
             var request = CalibrationRequest(path: file)
             request.target = target
             request.fit = fit

@@ -61,7 +61,10 @@ struct DeploymentFlags: ParsableArguments {
         request.target = target
         if let precision {
             var formats: [NumberFormat] = []
-            for item in FormatDecoder.splitList(precision).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let items = FormatDecoder.splitList(precision)
+            // Each format is a whole pipeline run: a list of thousands would run for minutes.
+            if items.count > 64 { throw .error("--precision lists \(items.count) formats; give at most 64", at: nil) }
+            for item in items.map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 if item.isEmpty { throw .error("--precision: empty item in the list '\(precision)'", at: nil) }
                 guard let format = FormatDecoder.parse(item) else {
                     var notes: [Diagnostic] = []
@@ -297,7 +300,7 @@ struct SweepCommand: ParsableCommand {
                 guard let shape = SlotShape(parsing: item) else { throw .error("--slots: '\(item)' is not P or WxH in PEs", at: nil) }
                 request.slots.append(shape)
             }
-            let progress = StderrProgress(command: "sweep")
+            let progress = processProgress
             let report = try Driver.sweep(request, progress: { progress($0) })
             progress.finish()
             writeStdout(format == .json ? report.json() : report.text(top: top))

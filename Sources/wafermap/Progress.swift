@@ -1,8 +1,11 @@
 import Dispatch
 import Foundation
 
-/// Progress on stderr for commands that can run long (compile, check, repair). On a terminal
-/// each stage is named as it starts. Elsewhere (a script, a CI log) a run stays quiet while it
+/// The process's progress on stderr: started in `main` for every command, so that no command
+/// runs 10 s without a line, whatever it does (`count` with thousands of precisions, `stats` on a
+/// config with thousands of patterns, `check-plan` on a large plan). Commands with stages
+/// (compile, check, repair, calibrate, sweep) name them. On a terminal each stage is named as
+/// it starts. Elsewhere (a script, a CI log) a run stays quiet while it
 /// is short and, once it has run for `quietSeconds`, names the stage it is in every
 /// `heartbeatSeconds`, so no run goes 10 s without a line on stderr. Stdout is never touched.
 final class StderrProgress: @unchecked Sendable {
@@ -18,7 +21,7 @@ final class StderrProgress: @unchecked Sendable {
     private let start = DispatchTime.now()
     private let terminal: Bool
     private let command: String
-    private var stage = "starting"
+    private var stage = "working"
     private var stageStart = DispatchTime.now()
     private var timer: (any DispatchSourceTimer)?
 
@@ -63,3 +66,7 @@ final class StderrProgress: @unchecked Sendable {
         if active { writeStderr(line) }
     }
 }
+
+/// The one progress reporter of this process, named after its subcommand; `main` touches it
+/// first, which starts the heartbeat.
+let processProgress = StderrProgress(command: CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "wafermap")

@@ -53,7 +53,7 @@ struct RepairPlanCommand: ParsableCommand {
             request.allowRevive = allowRevive
             request.modelPath = model
             request.fullCheck = fullCheck
-            let progress = StderrProgress(command: "repair")
+            let progress = processProgress
             let result = try Driver.repair(request, progress: { progress($0) })
             progress.finish()
             writeStdout(format == "json" ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))

@@ -24,6 +24,7 @@ struct WaferMapCommand: ParsableCommand {
             writeStderr(message)
             Foundation.exit(ExitStatus.usage)
         }
+        _ = processProgress   // starts the heartbeat off a terminal (Progress.swift)
         main(arguments)
     }
 }

@@ -140,12 +140,12 @@ import Darwin
         let compiled = try #require(try Self.run(["compile", "examples/models/tiny.yaml", "--target", target, "-o", plan], seconds: 300), "compile hung")
         #expect(compiled.status == 0, "\(compiled.stderr)")
         #expect(compiled.stdout.contains("checked, consistent"), "\(compiled.stdout)")
-        // 2^27 PEs in all: 8 wafers of 4096 x 4096 PEs, not 9.
-        let counted = try #require(try Self.run(["count", "examples/models/llama-3.1-8b.yaml", "--target", target, "--wafers", "8"], seconds: 120))
+        // 2^26 PEs in all: 4 wafers of 4096 x 4096 PEs, not 5.
+        let counted = try #require(try Self.run(["count", "examples/models/llama-3.1-8b.yaml", "--target", target, "--wafers", "4"], seconds: 120))
         #expect(counted.status == 0, "\(counted.stderr)")
         #expect(counted.stdout.contains("usable bytes"), "\(counted.stdout)")
-        let refused = try #require(try Self.run(["count", "examples/models/llama-3.1-8b.yaml", "--target", target, "--wafers", "9"], seconds: 120))
-        #expect(refused.status == 1 && refused.stderr.contains("at most 8 huge wafers"), "\(refused.stderr)")
+        let refused = try #require(try Self.run(["count", "examples/models/llama-3.1-8b.yaml", "--target", target, "--wafers", "5"], seconds: 120))
+        #expect(refused.status == 1 && refused.stderr.contains("at most 4 huge wafers"), "\(refused.stderr)")
     }
 
     /// A 400 KB key (written as an explicit `? KEY` key: libyaml caps implicit keys at 1,024

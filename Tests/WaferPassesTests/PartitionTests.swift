@@ -182,9 +182,9 @@ import WaferTestSupport
             _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
             Issue.record("expected an error")
         } catch {
-            // 150 WSE-3 wafers hold the 2^27 PEs one deployment may use.
-            #expect(error.diagnostics.first?.message.contains("needs more than 150 wse3 wafers") == true, "\(error)")
-            #expect(error.diagnostics.first?.message.contains("134,217,728 PEs") == true)
+            // 75 WSE-3 wafers hold the 2^26 PEs one deployment may use.
+            #expect(error.diagnostics.first?.message.contains("needs more than 75 wse3 wafers") == true, "\(error)")
+            #expect(error.diagnostics.first?.message.contains("67,108,864 PEs") == true)
         }
     }
 

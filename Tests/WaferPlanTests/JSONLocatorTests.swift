@@ -31,3 +31,19 @@ import Testing
         #expect(PlanIO.snakeCase("tokensPerS") == "tokens_per_s")
     }
 }
+
+/// The scan counts values: what decoding holds in memory grows with them, not with the bytes
+/// (a plan of 25 million one-letter strings took 1.3 GB), so the plan reader bounds the count.
+@Suite struct JSONValueCountTests {
+    @Test func moreValuesThanTheLimitAreRefusedAtTheFirstOneOver() {
+        let limits = JSONLocator.Limits(maxDepth: 8, acceptedDigits: 9, maxValues: 5) { _, _ in nil }
+        let text = Array("[1, 2, 3, 4]".utf8), over = Array("[1, 2, 3, 4, 5]".utf8)
+        if case .refused = JSONLocator(text).validate(limits: limits) { Issue.record("five values (the list and four numbers) were refused") }
+        guard case let .refused(message, at) = JSONLocator(over).validate(limits: limits) else {
+            Issue.record("six values were read"); return
+        }
+        #expect(message.contains("more than 5 values"))
+        #expect(at.line == 1 && at.column == 14)
+        #expect(PlanLimits.maxValues == 1 << 24 && PlanLimits.maxFileBytes == 1 << 28)
+    }
+}

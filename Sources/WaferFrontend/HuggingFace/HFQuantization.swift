@@ -130,13 +130,26 @@ struct HFQuantization {
         entries.isEmpty ? "" : "; not converted: " + entries.map(\.1).joined(separator: ", ")
     }
 
+    /// Entries a module list (`modules_to_not_convert`, `ignore`) may hold: real checkpoints list
+    /// a handful (gpt-oss 4, Kimi K2.5 3); every entry is matched against every module name
+    /// (about 70,000 in Kimi K2.5), so the list's length bounds the time.
+    static let maxPatterns = 512
+
     static func prefixPatterns(_ q: ConfigObject, _ key: String) throws(DiagnosticError) -> [(ModulePattern?, String)] {
         guard let entries = try q.optionalStrings(key) else { return [] }
+        try checkCount(entries, key: key, q: q)
         var result: [(ModulePattern?, String)] = []
         for (text, location) in entries {
             result.append((try pattern(text, at: location), text))
         }
         return result
+    }
+
+    /// Refuses a module list longer than `maxPatterns`, at its entry past the limit.
+    static func checkCount(_ entries: [(String, SourceLocation)], key: String, q: ConfigObject) throws(DiagnosticError) {
+        guard entries.count > maxPatterns else { return }
+        throw .error("'\(key)' lists \(entries.count) module patterns; WaferMap reads at most \(maxPatterns) (each is matched against every module name)",
+                     at: entries[maxPatterns].1)
     }
 
     /// `text` compiled by `ModulePattern` (linear-time matching); a pattern outside its subset
@@ -213,7 +226,9 @@ struct HFQuantization {
         }
         var ignore: [Matcher] = []
         var ignoreTexts: [String] = []
-        for (text, location) in try q.optionalStrings("ignore") ?? [] {
+        let ignoreEntries = try q.optionalStrings("ignore") ?? []
+        try checkCount(ignoreEntries, key: "ignore", q: q)
+        for (text, location) in ignoreEntries {
             ignore.append(try matcher(text, at: location))
             ignoreTexts.append(text)
         }
