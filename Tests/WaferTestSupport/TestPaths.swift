@@ -65,14 +65,14 @@ public enum CLI {
         return TestPaths.root.appendingPathComponent(".build/debug/wafermap")
     }
 
-    /// `environment` adds to (or overrides) the test's own environment.
+    /// `environment` adds to (or overrides) the test's own environment. The progress heartbeat
+    /// is off unless a test turns it on (`WAFERMAP_PROGRESS_AFTER`): its lines depend on the
+    /// machine's speed, and tests compare stderr.
     public static func run(_ arguments: [String], in directory: URL = TestPaths.root, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        process.environment = ProcessInfo.processInfo.environment.merging(["WAFERMAP_PROGRESS_AFTER": "3600"].merging(environment) { _, new in new }) { _, new in new }
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
