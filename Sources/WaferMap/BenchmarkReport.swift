@@ -54,7 +54,7 @@ public struct BenchmarkRow: Sendable, Encodable {
         var out = "defects: \(defects); wall times of the successful attempt per step; total: the whole run's wall time, every attempt included\n"
         out += "(encode plan and read plan back run beside check plan and the executor's steps, so those rows overlap; write plan follows them)\n"
         for row in rows {
-            out += "\n\(row.model) on \(row.target): \(row.wafers) wafers, \(row.attempts) attempt(s), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
+            out += "\n\(row.model) on \(row.target): \(Units.count(row.wafers, "wafer")), \(Units.count(row.attempts, "attempt")), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
             if row.planBytes > 0 { out += ", plan \(Units.grouped(row.planBytes)) bytes, executor \(row.executorPassed ? "passed" : "FAILED")" }
             out += "\n"
             var t = TextTable([("step", .left), ("wall ms", .right), ("peak RSS MiB", .right)])
