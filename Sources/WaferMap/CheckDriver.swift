@@ -55,7 +55,7 @@ extension Driver {
             let map = try DefectMapIO.load(path: path, target: target)
             for w in plan.wafers {
                 guard w.index < map.wafers.count else {
-                    throw .error("\(path): lists \(map.wafers.count) wafers, the plan uses \(plan.wafers.count)", at: nil)
+                    throw .error("the map lists \(Units.count(map.wafers.count, "wafer")), the plan uses \(plan.wafers.count)", at: .startOf(path))
                 }
                 let d = map.wafers[w.index]
                 let knownPEs = Set(w.deadPes), knownLinks = Set(w.deadLinks)

@@ -86,7 +86,7 @@ extension Driver {
             newMap = addingPlanDefects(original, to: readMap)
         } else {
             guard readMap.waferCount >= original.wafers.count else {
-                throw .error("\(request.defectsPath): lists \(Units.count(readMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: nil)
+                throw .error("the map lists \(Units.count(readMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: .startOf(request.defectsPath))
             }
             newMap = readMap
             if !request.allowRevive { try refuseRevivals(original, newMap, path: request.defectsPath) }
