@@ -16,14 +16,23 @@ extension YAMLNode {
     }
 
     /// The node as a name (of a model, layer, module or target): a string with no control
-    /// characters at all, not even tab or newline, since names are printed in tables and
-    /// messages. O(length).
+    /// characters at all, not even tab or newline, and no bidirectional formatting characters
+    /// (U+202A to U+202E, U+2066 to U+2069, which reorder what a terminal shows after them),
+    /// since names are printed in tables and messages. O(length).
     public func name(_ what: String) throws(DiagnosticError) -> String {
         let text = try string(what)
         if let bad = text.unicodeScalars.first(where: Self.isControl) {
             throw .error("\(what) contains the control character U+\(Self.hex(bad)); names may not hold control characters", at: location)
         }
+        if let bad = text.unicodeScalars.first(where: Self.isBidiFormatting) {
+            throw .error("\(what) contains the bidirectional formatting character U+\(Self.hex(bad)); names may not reorder the text printed after them", at: location)
+        }
         return text
+    }
+
+    /// Embeddings, overrides and isolates of the Unicode bidirectional algorithm (UAX #9).
+    static func isBidiFormatting(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     /// C0 controls, DEL and C1 controls (Unicode general category Cc).

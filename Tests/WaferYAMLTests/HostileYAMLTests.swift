@@ -93,4 +93,16 @@ import WaferYAML
         let c1 = try map.required("c1")
         #expect(failure { () throws(DiagnosticError) in try c1.string("'c1'") }?.message.contains("U+0085") == true)
     }
+
+    /// Found by the second attack: a right-to-left override in a model name printed raw.
+    @Test func bidirectionalOverridesAreRefusedInNames() throws {
+        let root = try parse("name: \"evil\u{202E}txt.exe\"\n")
+        guard case let .mapping(pairs) = root.kind, let node = pairs.first?.value else { Issue.record("not a mapping"); return }
+        do throws(DiagnosticError) {
+            _ = try node.name("'name'")
+            Issue.record("a right-to-left override was accepted in a name")
+        } catch {
+            #expect(error.description.contains("U+202E"), "\(error.description)")
+        }
+    }
 }

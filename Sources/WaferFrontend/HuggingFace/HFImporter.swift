@@ -67,8 +67,9 @@ public enum HFImporter {
         }
         // The name reaches stdout, reports and plans: no control characters (a NUL, an escape
         // sequence), whether it came from --name or from the file's directory.
-        if let name = options.name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw .error("the model name (from --name, or else the config's directory or file name) holds a control character; give a plain one with --name", at: .startOf(path))
+        if let name = options.name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control
+            || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
+            throw .error("the model name (from --name, or else the config's directory or file name) holds a control character or a bidirectional override; give a plain one with --name", at: .startOf(path))
         }
         return try importConfig(bytes: bytes, file: path, options: options, limits: limits)
     }
