@@ -124,9 +124,7 @@ public enum Verifier {
             }
             // A tied head runs where the weight it reads lies (the first stage, for an
             // embedding): the one op allowed back, and only to that weight's wafer.
-            let tiedHome = op.tiedWeight.flatMap { tied in
-                graph.ops.first { o in o.weights.contains { "\(o.name).\($0.name)" == tied } }?.placement?.wafer
-            }
+            let tiedHome = op.tiedWeight.flatMap { graph.tensor(named: $0)?.op.placement?.wafer }
             if placement.wafer < previous && placement.wafer != tiedHome {
                 problems.append(("goes back from wafer \(previous) to \(placement.wafer): stages must follow model order", op))
             }

@@ -12,25 +12,15 @@ public enum AtomicFile {
         public var description: String { "cannot write '\(path)': \(reason)" }
     }
 
+    /// One file of `StagedFiles`: staged in full beside `path` (only over a regular file or
+    /// nothing), then renamed over it.
     public static func write(_ data: Data, to path: String) throws(WriteError) {
-        if let reason = OutputPaths.existingProblem(path) { throw WriteError(path: path, reason: reason) }
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".wafermap-tmp-\(ProcessInfo.processInfo.processIdentifier)-\(url.lastPathComponent)")
-        var isDirectory: ObjCBool = false
-        let directoryPath = directory.path.isEmpty ? "." : directory.path
-        guard FileManager.default.fileExists(atPath: directoryPath, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WriteError(path: path, reason: "the directory '\(directoryPath)' does not exist")
-        }
-        do {
-            try data.write(to: temporary, options: [])
+        var staged = StagedFiles()
+        do throws(StagedFiles.Failure) {
+            try staged.stage(data, to: path)
+            try staged.commit()
         } catch {
-            throw WriteError(path: path, reason: error.localizedDescription)
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: path, reason: reason)
+            throw WriteError(path: error.path, reason: error.reason)
         }
     }
 

@@ -528,8 +528,8 @@ extension PartitionPass {
     static func tiedHeadsHome(_ base: [Int], units: [Unit], graph: Graph) -> [Int] {
         var waferOf = base
         for (index, unit) in units.enumerated() {
-            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first else { continue }
-            if let owner = units.firstIndex(where: { other in graph.ops[other.ops].contains { op in op.weights.contains { "\(op.name).\($0.name)" == tied } } }) {
+            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first, let holder = graph.tensor(named: tied)?.op.name else { continue }
+            if let owner = units.firstIndex(where: { graph.ops[$0.ops].contains { $0.name == holder } }) {
                 waferOf[index] = base[owner]
             }
         }
@@ -542,8 +542,7 @@ extension PartitionPass {
     static func checkTiedWeights(_ graph: Graph) throws(DiagnosticError) {
         for op in graph.ops {
             guard let tied = op.tiedWeight, let wafer = op.placement?.wafer else { continue }
-            guard let owner = graph.ops.first(where: { o in o.weights.contains { "\(o.name).\($0.name)" == tied } }),
-                  let ownerWafer = owner.placement?.wafer, ownerWafer != wafer else { continue }
+            guard let ownerWafer = graph.tensor(named: tied)?.op.placement?.wafer, ownerWafer != wafer else { continue }
             throw .error("internal: the tied head '\(op.name)' runs on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer)",
                          at: op.location)
         }

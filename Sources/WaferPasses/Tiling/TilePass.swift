@@ -302,10 +302,8 @@ public struct TilePass: Pass {
     static func tiedWeightOwners(_ units: [Unit], graph: Graph) -> [Int: Int] {
         var owners: [Int: Int] = [:]
         for (index, unit) in units.enumerated() {
-            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first else { continue }
-            if let owner = units[..<index].firstIndex(where: { other in
-                graph.ops[other.ops].contains { op in op.weights.contains { "\(op.name).\($0.name)" == tied } }
-            }) {
+            guard let tied = graph.ops[unit.ops].lazy.compactMap(\.tiedWeight).first, let holder = graph.tensor(named: tied)?.op.name else { continue }
+            if let owner = units[..<index].firstIndex(where: { graph.ops[$0.ops].contains { $0.name == holder } }) {
                 owners[index] = owner
             }
         }
