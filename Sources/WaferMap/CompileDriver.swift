@@ -171,33 +171,25 @@ extension Driver {
 
         let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
                                        promptTokens: report.deployment.promptTokens)
-        var pictures: [String] = []
-        let passed = problems.isEmpty && execution.passed
-        if passed {
+        var compiled = CompileResult(plan: plan, planPath: planPath, planBytes: file.data.count, pictures: [], report: report, quality: quality,
+                                     problems: problems, execution: execution, timings: timings, totalSeconds: (clock.now - start).seconds)
+        if compiled.written {
             // Plan, report and pictures are staged in full, then renamed into place together.
             let writeStart = clock.now
             var staged = StagedFiles()
             do throws(StagedFiles.Failure) {
                 try staged.stage(file.data, to: planPath)
-                if let reportPath = request.reportPath {
-                    let total = (clock.now - start).seconds
-                    let json = CompileReport(plan: plan, planPath: planPath, planBytes: file.data.count, quality: quality, problems: problems,
-                                                 execution: execution, timings: timings, totalSeconds: total, attempts: result.attempts).json()
-                    try staged.stage(json, to: reportPath)
-                }
-                if let directory = request.svgDirectory {
-                    pictures = try stagePictures(plan, to: directory, in: &staged)
-                }
+                if let reportPath = request.reportPath { try staged.stage(compiled.reportJSON, to: reportPath) }
+                if let directory = request.svgDirectory { compiled.pictures = try stagePictures(plan, to: directory, in: &staged) }
                 try staged.commit()
             } catch {
                 staged.discard()
                 throw .error(error.description, at: nil)
             }
-            timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
+            compiled.timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
         }
-        let total = (clock.now - start).seconds
-        return CompileResult(plan: plan, planPath: planPath, planBytes: file.data.count, pictures: pictures, report: report, quality: quality,
-                             problems: problems, execution: execution, timings: timings, totalSeconds: total)
+        compiled.totalSeconds = (clock.now - start).seconds
+        return compiled
     }
 }
 
