@@ -107,50 +107,21 @@ wafer_link:
   latency_ns: 2000        # UNPUBLISHED: assumed, as for WSE-3
 """#
 
-    static let small32 = #"""
-# A small test fabric: WSE-3's PE, router and halo on 32x32 PEs.
-version: 1
-name: small32
-description: a 32x32-PE test fabric with WSE-3 PEs (tests, numeric executor)
-fabric:
-  width: 32
-  height: 32
-halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
-  west: 4
-  east: 3
-  north: 1
-  south: 1
-pe:
-  sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
-  runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
-  buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
-    fp32: 1.25
-    fp16: 2.5
-    bf16: 2.5
-colors:
-  routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
-  reserved: 3             # the memcpy/IO runtime takes colors 21-23
-clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
-latency:
-  hop_cycles: 1           # ~1 cycle per router hop (SDK)
-  ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
-  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
-wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
-wafer_link:
-  bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
-  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
-"""#
+    static let small32 = smallFabric(side: 32)
+    static let small64 = smallFabric(side: 64)
 
-    static let small64 = #"""
-# A small test fabric: WSE-3's PE, router and halo on 64x64 PEs.
+    /// The small test fabrics: WSE-3's PE, router and halo on a `side` x `side` grid. One text
+    /// for both, so the two cannot drift apart; examples/targets/small32.yaml and small64.yaml
+    /// are its output (a test checks the bytes).
+    static func smallFabric(side: Int) -> String {
+        """
+# A small test fabric: WSE-3's PE, router and halo on \(side)x\(side) PEs.
 version: 1
-name: small64
-description: a 64x64-PE test fabric with WSE-3 PEs (tests, numeric executor)
+name: small\(side)
+description: a \(side)x\(side)-PE test fabric with WSE-3 PEs (tests, numeric executor)
 fabric:
-  width: 64
-  height: 64
+  width: \(side)
+  height: \(side)
 halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
   west: 4
   east: 3
@@ -177,5 +148,6 @@ wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
 wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
   latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
-"""#
+"""
+    }
 }
