@@ -13,12 +13,7 @@ public enum Checked {
     /// The product of all `values`, or nil when any partial product overflows. Empty product is 1.
     @inlinable
     public static func product(_ values: [Int]) -> Int? {
-        var result = 1
-        for value in values {
-            guard let next = mul(result, value) else { return nil }
-            result = next
-        }
-        return result
+        fold(values, from: 1, mul)
     }
 
     /// `a + b`, or nil when it overflows `Int`.
@@ -31,9 +26,16 @@ public enum Checked {
     /// The sum of all `values`, or nil on overflow.
     @inlinable
     public static func sum(_ values: [Int]) -> Int? {
-        var result = 0
+        fold(values, from: 0, add)
+    }
+
+    /// `values` combined left to right from `initial` by `combine`, or nil as soon as one step
+    /// overflows. O(values).
+    @inlinable @usableFromInline
+    static func fold(_ values: [Int], from initial: Int, _ combine: (Int, Int) -> Int?) -> Int? {
+        var result = initial
         for value in values {
-            guard let next = add(result, value) else { return nil }
+            guard let next = combine(result, value) else { return nil }
             result = next
         }
         return result

@@ -20,14 +20,20 @@ public enum Units {
 
     /// A parameter count in the style model cards use: `8.03B`, `1.03T`, `46.7M`.
     public static func shortCount(_ value: Int) -> String {
-        let v = Double(value)
-        switch value.magnitude {
-        case 1_000_000_000_000...: return fixed(v / 1e12, digits: 2) + "T"
-        case 1_000_000_000...: return fixed(v / 1e9, digits: 2) + "B"
-        case 1_000_000...: return fixed(v / 1e6, digits: 2) + "M"
-        case 1_000...: return fixed(v / 1e3, digits: 2) + "K"
-        default: return String(value)
+        scaled(value, suffixes: ["K", "M", "B", "T"], separator: "") ?? String(value)
+    }
+
+    /// `value` over the largest power of 1,000 (up to 10^12) it reaches, with two decimals and
+    /// that power's suffix (`suffixes[k - 1]` for 1,000^k); nil below 1,000. O(1).
+    static func scaled(_ value: Int, suffixes: [String], separator: String) -> String? {
+        var power = 0
+        var divisor = 1.0
+        while power < suffixes.count && Double(value.magnitude) >= divisor * 1000 {
+            power += 1
+            divisor *= 1000
         }
+        guard power > 0 else { return nil }
+        return fixed(Double(value) / divisor, digits: 2) + separator + suffixes[power - 1]
     }
 
     /// Bytes in decimal gigabytes with the unit: `16.06 GB`.
@@ -42,14 +48,7 @@ public enum Units {
 
     /// A human byte size picking B, KB, MB, GB or TB (decimal units, labelled as such).
     public static func bytes(_ bytes: Int) -> String {
-        let v = Double(bytes)
-        switch bytes.magnitude {
-        case 1_000_000_000_000...: return fixed(v / 1e12, digits: 2) + " TB"
-        case 1_000_000_000...: return fixed(v / 1e9, digits: 2) + " GB"
-        case 1_000_000...: return fixed(v / 1e6, digits: 2) + " MB"
-        case 1_000...: return fixed(v / 1e3, digits: 2) + " KB"
-        default: return "\(bytes) B"
-        }
+        scaled(bytes, suffixes: ["KB", "MB", "GB", "TB"], separator: " ") ?? "\(bytes) B"
     }
 
     /// A fixed-point rendering that does not depend on the C locale (no `String(format:)`).
