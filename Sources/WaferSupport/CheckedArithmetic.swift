@@ -31,7 +31,7 @@ public enum Checked {
 
     /// `values` combined left to right from `initial` by `combine`, or nil as soon as one step
     /// overflows. O(values).
-    @inlinable @usableFromInline
+    @inlinable
     static func fold(_ values: [Int], from initial: Int, _ combine: (Int, Int) -> Int?) -> Int? {
         var result = initial
         for value in values {
