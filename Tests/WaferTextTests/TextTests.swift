@@ -29,7 +29,7 @@ import WaferTestSupport
     /// The directory holds cases for every stage, so a listing that comes back short is a broken
     /// setup rather than a pass.
     @Test func everyStageHasCases() {
-        for stage in ["frontend", "partition", "tile", "place", "route", "schedule", "diagnostics"] {
+        for stage in ["frontend", "partition", "tile", "place", "route", "schedule", "plan", "diagnostics"] {
             #expect(Self.cases.contains { $0.hasPrefix("Tests/Fixtures/text/\(stage)/") }, "no cases in \(stage)/")
         }
     }
