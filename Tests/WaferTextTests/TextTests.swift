@@ -34,6 +34,9 @@ import WaferTestSupport
         }
     }
 
+    /// One case file: parse it, write its split files into a scratch directory (`%t`), run its
+    /// RUN line on the built `wafermap` from the repository root, then judge exit status, CHECK
+    /// and STDERR lines, diagnostics and exact blocks (or rewrite the blocks in update mode).
     @Test(arguments: cases)
     func textCase(_ path: String) throws {
         let original = try String(contentsOfFile: TestPaths.root.appendingPathComponent(path).path, encoding: .utf8)
