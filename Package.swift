@@ -59,6 +59,9 @@ let package = Package(
         .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
         .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
+        // Text-driven tests: each file under Tests/Fixtures/text is a command and its expected
+        // output or diagnostics, run on the built `wafermap` (docs/testing.md).
+        .testTarget(name: "WaferTextTests", dependencies: ["wafermap", "WaferTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,12 +18,21 @@ import WaferTestSupport
         return Result { try Driver.calibrate(request) }
     }()
 
-    @Test func everyPublishedPointIsPredictedWithinTenPercentByBothModels() throws {
+    /// The bound docs/performance-model.md and the README state ("within 2.4%" on every point, for
+    /// the analytic model, the simulation and the fit). Measured: 2.374% analytic, 2.368% simulated,
+    /// 2.378% for the fit, all at CodeLlama-34B, P = 540 (`wafermap calibrate --fit --format json`:
+    /// `max_analytic_error`, `max_simulated_error`, `fit.max_abs_error`). A change that moves a
+    /// point past it must update those documents too.
+    static let documentedBound = 0.024
+
+    @Test func everyPublishedPointIsPredictedWithinTheDocumentedBoundByBothModels() throws {
         let report = try Self.report.get()
         #expect(report.points.count == 12)
+        #expect(report.maxAnalyticError <= Self.documentedBound)
+        #expect(report.maxSimulatedError <= Self.documentedBound)
         for p in report.points {
-            #expect(abs(p.analyticError) <= 0.10, "\(p.model) at P = \(p.region): analytic \(p.analyticTokensPerS) vs measured \(p.measuredTokensPerS)")
-            #expect(abs(p.simulatedError) <= 0.10, "\(p.model) at P = \(p.region): simulated \(p.simulatedTokensPerS) vs measured \(p.measuredTokensPerS)")
+            #expect(abs(p.analyticError) <= Self.documentedBound, "\(p.model) at P = \(p.region): analytic \(p.analyticTokensPerS) vs measured \(p.measuredTokensPerS)")
+            #expect(abs(p.simulatedError) <= Self.documentedBound, "\(p.model) at P = \(p.region): simulated \(p.simulatedTokensPerS) vs measured \(p.measuredTokensPerS)")
             // Counting hand-offs, links, embedding and LM head can only add time.
             #expect(p.wholeModelTokensPerS < p.analyticTokensPerS)
         }
@@ -44,7 +53,7 @@ import WaferTestSupport
         #expect(abs(fit.macsPerCycle - wse2.macs(for: .fp16)) <= 0.02)
         #expect(abs(fit.relayCycles - wse2.relayLatencyCycles) <= 1)
         #expect(abs(fit.layerOverheadCycles - wse2.layerOverheadCycles) <= 30)
-        #expect(fit.maxAbsError < 0.05)
+        #expect(fit.maxAbsError <= Self.documentedBound)
         #expect(fit.errors.count == 12)
     }
 
