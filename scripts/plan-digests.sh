@@ -7,8 +7,10 @@
 # Covers every example model on wse3, tiny on the small targets, and defect maps (uniform and
 # clustered) on Llama 3.1 8B and Kimi K2. Takes about a minute with a release build.
 set -euo pipefail
-bin=${1:-.build/release/wafermap}
-root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(realpath "${1:-.build/release/wafermap}")
+# Plans record the model path as given: run from the package root with relative paths, so that
+# two checkouts (worktrees) give the same digests.
+cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 digest() { # name, then the compile arguments
@@ -19,13 +21,13 @@ digest() { # name, then the compile arguments
         printf 'FAILED(%s)  %s\n' "$(head -c 200 "$work/$name.err" | tr '\n' ' ')" "$name"
     fi
 }
-for model in "$root"/examples/models/*.yaml; do
+for model in examples/models/*.yaml; do
     name=$(basename "$model" .yaml)
     digest "$name.wse3" "$model" --target wse3
 done
 for target in small32 small64; do
-    digest "tiny.$target" "$root/examples/models/tiny.yaml" --target "$target"
+    digest "tiny.$target" "examples/models/tiny.yaml" --target "$target"
 done
-digest "llama-3.1-8b.uniform-0.0001" "$root/examples/models/llama-3.1-8b.yaml" --defect-rate 0.0001 --seed 7
-digest "kimi-k2.clustered-0.001" "$root/examples/models/kimi-k2.yaml" --defect-rate 0.001 --clustered --seed 1
-digest "tiny.small64.defects" "$root/examples/models/tiny.yaml" --target small64 --defect-rate 0.01 --seed 3
+digest "llama-3.1-8b.uniform-0.0001" "examples/models/llama-3.1-8b.yaml" --defect-rate 0.0001 --seed 7
+digest "kimi-k2.clustered-0.001" "examples/models/kimi-k2.yaml" --defect-rate 0.001 --clustered --seed 1
+digest "tiny.small64.defects" "examples/models/tiny.yaml" --target small64 --defect-rate 0.01 --seed 3
