@@ -18,7 +18,7 @@ import WaferYAML
 enum ConfigJSON {
     static func parse(bytes: [UInt8], file: String, limits: YAMLLimits) throws(DiagnosticError) -> YAMLNode {
         if bytes.count > limits.maxFileBytes {
-            throw .error("input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
+            throw .error(ConfigFailure.fileTooLarge, "input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
         }
         var parser = Parser(bytes: bytes, file: file, limits: limits)
         return try parser.document()
@@ -43,7 +43,7 @@ enum ConfigJSON {
         var here: SourceLocation { SourceLocation(file: file, line: line, column: column) }
 
         func fail(_ message: String, at location: SourceLocation? = nil, notes: [Diagnostic] = []) -> DiagnosticError {
-            .error(message, at: location ?? here, notes: notes)
+            .error(ConfigFailure.jsonSyntax, message, at: location ?? here, notes: notes)
         }
 
         /// Moves past one byte, keeping line and column (columns count Unicode scalars: a UTF-8
