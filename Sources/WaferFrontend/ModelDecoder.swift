@@ -147,40 +147,28 @@ public enum ModelDecoder {
         if let precisionNode = map.optional("precision") {
             precision = try FormatDecoder.decode(precisionNode, what: "the layer's 'precision'")
         }
-        func int(_ key: String, _ range: ClosedRange<Int>) throws(DiagnosticError) -> Int {
-            try map.required(key).integer("'\(key)'", in: range)
+        let kind = try decodeKind(keyword, kindNode: kindNode, map: &map, node: node, hidden: hidden)
+        if precision != nil, case .norm = kind {
+            throw .error(ModelFailure.quantizedVector, "norm vectors are never quantized; set 'precision_overrides: {norm: ...}' at the model level instead",
+                         at: map.keyLocation("precision") ?? node.location)
         }
-        func optInt(_ key: String, _ range: ClosedRange<Int>) throws(DiagnosticError) -> Int? {
-            guard let value = map.optional(key), !value.isNull else { return nil }
-            return try value.integer("'\(key)'", in: range)
-        }
-        func flag(_ key: String, _ fallback: Bool) throws(DiagnosticError) -> Bool {
-            try map.optional(key)?.bool("'\(key)'") ?? fallback
-        }
-        func activation() throws(DiagnosticError) -> Activation {
-            guard let value = map.optional("activation") else { return .silu }
-            let text = try value.string("'activation'")
-            guard let parsed = Activation(rawValue: text) else {
-                var notes: [Diagnostic] = []
-                if let s = Suggest.closest(to: text, in: Activation.allCases.map(\.rawValue)) {
-                    notes.append(.note("did you mean '\(s)'?", at: value.location))
-                }
-                notes.append(.note("activations: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))"))
-                throw .error(ModelFailure.unknownActivation, "unknown activation '\(text)'", at: value.location, notes: notes)
-            }
-            return parsed
-        }
+        try map.finish()
+        return OpSpec(kind: kind, name: name, precision: precision, location: node.location)
+    }
 
-        let kind: OpSpec.Kind
+    /// The op kind `keyword` names, with its attributes read from `map` (each checked against
+    /// `ModelLimits` and the others: heads against KV heads, top-k against experts). O(keys).
+    static func decodeKind(_ keyword: String, kindNode: YAMLNode, map: inout MappingReader, node: YAMLNode,
+                           hidden: Int) throws(DiagnosticError) -> OpSpec.Kind {
         switch keyword {
         case "embedding":
-            kind = .embedding
+            return .embedding
         case "rmsnorm":
-            kind = .norm(.rmsnorm, bias: false)
+            return .norm(.rmsnorm, bias: false)
         case "layernorm":
-            kind = .norm(.layernorm, bias: try flag("bias", true))
+            return .norm(.layernorm, bias: try map.flag("bias", true))
         case "attention":
-            let heads = try int("heads", 1...ModelLimits.heads)
+            let heads = try map.int("heads", 1...ModelLimits.heads)
             let kvNode = map.optional("kv_heads")
             let kvHeads = try kvNode?.integer("'kv_heads'", in: 1...ModelLimits.heads) ?? heads
             if kvHeads > heads {
@@ -189,35 +177,35 @@ public enum ModelDecoder {
             if heads % kvHeads != 0 {
                 throw .error(ModelFailure.headShape, "heads (\(heads)) must be a multiple of kv_heads (\(kvHeads)) for grouped-query attention", at: kvNode?.location ?? node.location)
             }
-            var headDim = try optInt("head_dim", 1...ModelLimits.headDim)
+            var headDim = try map.optInt("head_dim", 1...ModelLimits.headDim)
             if headDim == nil {
                 guard hidden % heads == 0 else {
                     throw .error(ModelFailure.headShape, "hidden_size (\(hidden)) is not divisible by heads (\(heads)); give 'head_dim' explicitly", at: map.keyLocation("heads") ?? node.location)
                 }
                 headDim = hidden / heads
             }
-            let window = try optInt("sliding_window", 1...ModelLimits.slidingWindow)
-            kind = .attention(AttentionAttributes(
+            let window = try map.optInt("sliding_window", 1...ModelLimits.slidingWindow)
+            return .attention(AttentionAttributes(
                 heads: heads, kvHeads: kvHeads, headDim: headDim ?? 1,
-                qkNorm: try flag("qk_norm", false), qkvBias: try flag("qkv_bias", false),
-                oBias: try flag("o_bias", false), sinks: try flag("sinks", false), slidingWindow: window))
+                qkNorm: try map.flag("qk_norm", false), qkvBias: try map.flag("qkv_bias", false),
+                oBias: try map.flag("o_bias", false), sinks: try map.flag("sinks", false), slidingWindow: window))
         case "mla":
-            let heads = try int("heads", 1...ModelLimits.heads)
-            let qLora = try optInt("q_lora_rank", 1...ModelLimits.loraRank)
-            let kvLora = try int("kv_lora_rank", 1...ModelLimits.loraRank)
-            let nope = try int("qk_nope_head_dim", 0...ModelLimits.headDim)
+            let heads = try map.int("heads", 1...ModelLimits.heads)
+            let qLora = try map.optInt("q_lora_rank", 1...ModelLimits.loraRank)
+            let kvLora = try map.int("kv_lora_rank", 1...ModelLimits.loraRank)
+            let nope = try map.int("qk_nope_head_dim", 0...ModelLimits.headDim)
             let ropeNode = try map.required("qk_rope_head_dim")
             let rope = try ropeNode.integer("'qk_rope_head_dim'", in: 1...ModelLimits.headDim)
             if rope % 2 != 0 {
                 throw .error(ModelFailure.ropeOdd, "qk_rope_head_dim (\(rope)) must be even: rotary embeddings rotate pairs of values", at: ropeNode.location)
             }
-            let v = try int("v_head_dim", 1...ModelLimits.headDim)
-            kind = .mla(MLAAttributes(heads: heads, qLoraRank: qLora, kvLoraRank: kvLora, qkNopeHeadDim: nope,
+            let v = try map.int("v_head_dim", 1...ModelLimits.headDim)
+            return .mla(MLAAttributes(heads: heads, qLoraRank: qLora, kvLoraRank: kvLora, qkNopeHeadDim: nope,
                                       qkRopeHeadDim: rope, vHeadDim: v))
         case "mlp":
-            kind = .mlp(MLPAttributes(intermediate: try int("intermediate_size", 1...ModelLimits.intermediate),
-                                      gated: try flag("gated", true), activation: try activation(),
-                                      bias: try flag("bias", false)))
+            return .mlp(MLPAttributes(intermediate: try map.int("intermediate_size", 1...ModelLimits.intermediate),
+                                      gated: try map.flag("gated", true), activation: try map.activation(),
+                                      bias: try map.flag("bias", false)))
         case "moe":
             let expertsNode = try map.required("experts")
             let experts = try expertsNode.integer("'experts'", in: 1...ModelLimits.experts)
@@ -227,30 +215,52 @@ public enum ModelDecoder {
                 throw .error(ModelFailure.topK, "top_k (\(topK)) is larger than the number of experts (\(experts))", at: topKNode.location,
                              notes: [.note("experts declared here", at: expertsNode.location)])
             }
-            let intermediate = try int("expert_intermediate_size", 1...ModelLimits.intermediate)
-            let shared = try optInt("shared_experts", 0...ModelLimits.experts) ?? 0
+            let intermediate = try map.int("expert_intermediate_size", 1...ModelLimits.intermediate)
+            let shared = try map.optInt("shared_experts", 0...ModelLimits.experts) ?? 0
             let sharedNode = map.optional("shared_intermediate_size")
             let sharedIntermediate = try sharedNode?.integer("'shared_intermediate_size'", in: 1...ModelLimits.intermediate)
             if let sharedNode, shared == 0 {
                 throw .error(ModelFailure.sharedExperts, "'shared_intermediate_size' given but 'shared_experts' is 0", at: sharedNode.location)
             }
-            kind = .moe(MoEAttributes(experts: experts, topK: topK, expertIntermediate: intermediate,
+            return .moe(MoEAttributes(experts: experts, topK: topK, expertIntermediate: intermediate,
                                       sharedExperts: shared, sharedIntermediate: sharedIntermediate,
-                                      gated: try flag("gated", true), activation: try activation(),
-                                      routerBias: try flag("router_bias", false), expertBias: try flag("expert_bias", false)))
+                                      gated: try map.flag("gated", true), activation: try map.activation(),
+                                      routerBias: try map.flag("router_bias", false), expertBias: try map.flag("expert_bias", false)))
         case "lm_head":
-            kind = .lmHead(tied: try flag("tied", false), bias: try flag("bias", false))
+            return .lmHead(tied: try map.flag("tied", false), bias: try map.flag("bias", false))
         default:
             var notes: [Diagnostic] = []
             if let s = Suggest.closest(to: keyword, in: kinds) { notes.append(.note("did you mean '\(s)'?", at: kindNode.location)) }
             notes.append(.note("layer kinds: \(kinds.joined(separator: ", "))"))
             throw .error(ModelFailure.unknownKind, "unknown layer kind '\(keyword)'", at: kindNode.location, notes: notes)
         }
-        if precision != nil, case .norm = kind {
-            throw .error(ModelFailure.quantizedVector, "norm vectors are never quantized; set 'precision_overrides: {norm: ...}' at the model level instead",
-                         at: map.keyLocation("precision") ?? node.location)
+    }
+}
+
+/// The typed reads an op's keys use: an integer in a range (required or optional), a flag with
+/// its default, an activation by name (with a did-you-mean).
+fileprivate extension MappingReader {
+    mutating func int(_ key: String, _ range: ClosedRange<Int>) throws(DiagnosticError) -> Int {
+        try required(key).integer("'\(key)'", in: range)
+    }
+    mutating func optInt(_ key: String, _ range: ClosedRange<Int>) throws(DiagnosticError) -> Int? {
+        guard let value = optional(key), !value.isNull else { return nil }
+        return try value.integer("'\(key)'", in: range)
+    }
+    mutating func flag(_ key: String, _ fallback: Bool) throws(DiagnosticError) -> Bool {
+        try optional(key)?.bool("'\(key)'") ?? fallback
+    }
+    mutating func activation() throws(DiagnosticError) -> Activation {
+        guard let value = optional("activation") else { return .silu }
+        let text = try value.string("'activation'")
+        guard let parsed = Activation(rawValue: text) else {
+            var notes: [Diagnostic] = []
+            if let s = Suggest.closest(to: text, in: Activation.allCases.map(\.rawValue)) {
+                notes.append(.note("did you mean '\(s)'?", at: value.location))
+            }
+            notes.append(.note("activations: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw .error(ModelFailure.unknownActivation, "unknown activation '\(text)'", at: value.location, notes: notes)
         }
-        try map.finish()
-        return OpSpec(kind: kind, name: name, precision: precision, location: node.location)
+        return parsed
     }
 }

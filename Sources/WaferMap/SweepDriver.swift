@@ -88,7 +88,7 @@ extension Driver {
                                               pareto: false, flags: flags))
                         }
                         if first == nil { first = n }
-                    } catch {
+                    } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
                         skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
                         if first == nil { break }
                     }
