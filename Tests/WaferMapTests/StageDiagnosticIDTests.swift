@@ -24,6 +24,10 @@ import WaferTestSupport
         #expect(failure { () throws(DiagnosticError) in _ = try HFImporter.load(path: TestPaths.fixture("hf-bad/trailing-comma.json")) } == DiagnosticID(ConfigFailure.jsonSyntax))
         #expect(failure { () throws(DiagnosticError) in _ = try HFImporter.load(path: TestPaths.fixture("hf-bad/single-quotes.json")) } == DiagnosticID(ConfigFailure.jsonSyntax))
         #expect(failure { () throws(DiagnosticError) in _ = try HFImporter.load(path: TestPaths.fixture("hf-bad/no-such.json")) } == DiagnosticID(ConfigFailure.noSuchFile))
+        let deep = "{\"a\": " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}"
+        #expect(failure { () throws(DiagnosticError) in _ = try HFImporter.importConfig(bytes: Array(deep.utf8), file: "c.json") } == DiagnosticID(ConfigFailure.jsonLimit))
+        let twice = #"{"model_type": "llama", "model_type": "llama"}"#
+        #expect(failure { () throws(DiagnosticError) in _ = try HFImporter.importConfig(bytes: Array(twice.utf8), file: "c.json") } == DiagnosticID(ConfigFailure.duplicateKey))
     }
 
     @Test func planReader() {

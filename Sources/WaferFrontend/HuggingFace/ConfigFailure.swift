@@ -10,8 +10,12 @@ public enum ConfigFailure: String, DiagnosticKind {
     case fileTooLarge = "config.file-too-large"
     /// The operating system refused to read the file.
     case unreadable = "config.unreadable"
-    /// The text is not JSON, or passes a size or depth limit while it is read.
+    /// The text is not JSON (RFC 8259).
     case jsonSyntax = "config.json-syntax"
+    /// The JSON passes a limit while it is read (values, nesting depth, string or number length).
+    case jsonLimit = "config.json-limit"
+    /// An object repeats a key.
+    case duplicateKey = "config.duplicate-key"
     /// A field has the wrong JSON type or shape.
     case wrongType = "config.wrong-type"
     /// A required field is missing.
