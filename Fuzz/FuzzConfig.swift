@@ -2,10 +2,11 @@
 // quantization reading with its linear-time module patterns, storage lifting, MTP and vision
 // counts, the YAML writer and its read-back, lowering and assign-precision). Any crash, hang or
 // sanitizer report is a bug: bad input must only ever produce diagnostics (errors, or warnings
-// in `ImportedModel.warnings`). Built and run by scripts/fuzz.sh.
+// in `ImportedModel.warnings`), never one whose ID is a bug (docs/diagnostics.md). Built and run by scripts/fuzz.sh.
 import WaferFrontend
 import WaferIR
 import WaferPasses
+import WaferSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -19,7 +20,8 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let yaml = ModelYAMLWriter.render(imported)
         _ = try ModelLoader.load(bytes: Array(yaml.utf8), file: "imported.yaml")
     } catch {
-        _ = error.description
+        // Bad input is never a bug: an invariant or a verifier finding from an input is one.
+        if error.diagnostics.contains(where: { $0.id?.isBug == true }) { fatalError("a bug diagnostic from input:\n\(error)") }
     }
     return 0
 }

@@ -46,13 +46,13 @@ public enum FormatDecoder {
 
         let given = [blockNode, groupNode, channelNode].compactMap { $0 }
         if given.count > 1 {
-            throw .error("give at most one of 'block', 'group_size' and 'per_channel'", at: given[1].location)
+            throw .error(ModelFailure.scaleLayout, "give at most one of 'block', 'group_size' and 'per_channel'", at: given[1].location)
         }
         var scale: ScaleType?
         if let scaleNode {
             let text = try scaleNode.string("the scale type")
             guard let parsed = ScaleType(rawValue: text) else {
-                throw .error("unknown scale type '\(text)'", at: scaleNode.location,
+                throw .error(ModelFailure.unknownScaleType, "unknown scale type '\(text)'", at: scaleNode.location,
                              notes: [.note("scale types: \(ScaleType.allCases.map(\.rawValue).joined(separator: ", "))")])
             }
             scale = parsed
@@ -61,7 +61,7 @@ public enum FormatDecoder {
         if let blockNode {
             let dims = try blockNode.list("'block'")
             guard dims.count == 2 else {
-                throw .error("'block' takes two sizes, [rows, cols], found \(dims.count)", at: blockNode.location)
+                throw .error(ModelFailure.blockShape, "'block' takes two sizes, [rows, cols], found \(dims.count)", at: blockNode.location)
             }
             let rows = try dims[0].integer("block rows", in: 1...ModelLimits.blockSize)
             let cols = try dims[1].integer("block columns", in: 1...ModelLimits.blockSize)
@@ -71,7 +71,7 @@ public enum FormatDecoder {
             format.scaling = .group(size: size, scale: scale ?? .bf16)
         } else if let channelNode {
             guard try channelNode.bool("'per_channel'") else {
-                throw .error("'per_channel: false' says nothing; give 'group_size' or 'block' instead", at: channelNode.location)
+                throw .error(ModelFailure.scaleLayout, "'per_channel: false' says nothing; give 'group_size' or 'block' instead", at: channelNode.location)
             }
             format.scaling = .channel(scale: scale ?? .bf16)
         } else if let scale {
@@ -79,11 +79,11 @@ public enum FormatDecoder {
             case let .group(size, _): format.scaling = .group(size: size, scale: scale)
             case .channel: format.scaling = .channel(scale: scale)
             default:
-                throw .error("'scale' needs a scale layout: give 'block', 'group_size' or 'per_channel'", at: scaleNode?.location ?? node.location)
+                throw .error(ModelFailure.scaleLayout, "'scale' needs a scale layout: give 'block', 'group_size' or 'per_channel'", at: scaleNode?.location ?? node.location)
             }
         }
         if let problem = format.validationProblem() {
-            throw .error("invalid format: \(problem)", at: node.location)
+            throw .error(ModelFailure.invalidFormat, "invalid format: \(problem)", at: node.location)
         }
         return format
     }
@@ -158,6 +158,6 @@ public enum FormatDecoder {
             notes.append(.note("did you mean '\(suggestion)'?", at: location))
         }
         notes.append(.note("precisions: \(names.joined(separator: ", "))"))
-        return .error("unknown precision '\(name)'", at: location, notes: notes)
+        return .error(ModelFailure.unknownPrecision, "unknown precision '\(name)'", at: location, notes: notes)
     }
 }

@@ -55,26 +55,26 @@ public enum Lowering {
     static func checkStructure(_ spec: ModelSpec) throws(DiagnosticError) {
         var problems = DiagnosticCollector()
         guard let count = layerCount(spec.items), count <= ModelLimits.decoderLayers else {
-            throw .error("the repeat blocks expand to more than \(Units.grouped(ModelLimits.decoderLayers)) decoder layers", at: spec.layersLocation)
+            throw .error(ModelFailure.tooManyLayers, "the repeat blocks expand to more than \(Units.grouped(ModelLimits.decoderLayers)) decoder layers", at: spec.layersLocation)
         }
         guard let ops = opCount(spec.items), ops <= ModelLimits.ops else {
-            throw .error("the layers expand to more than \(Units.grouped(ModelLimits.ops)) ops", at: spec.layersLocation)
+            throw .error(ModelFailure.tooManyOps, "the layers expand to more than \(Units.grouped(ModelLimits.ops)) ops", at: spec.layersLocation)
         }
         let topOps = spec.items.compactMap { item -> OpSpec? in if case let .op(op) = item { return op } else { return nil } }
         if case .embedding? = topOps.first?.kind, case .op = spec.items.first {} else {
-            problems.error("the first layer must be the embedding (kind: embedding)", at: spec.items.first?.location ?? spec.layersLocation)
+            problems.error(ModelFailure.layerOrder, "the first layer must be the embedding (kind: embedding)", at: spec.items.first?.location ?? spec.layersLocation)
         }
         if case .lmHead? = topOps.last?.kind, case .op = spec.items.last {} else {
-            problems.error("the last layer must be the output head (kind: lm_head)", at: spec.items.last?.location ?? spec.layersLocation)
+            problems.error(ModelFailure.layerOrder, "the last layer must be the output head (kind: lm_head)", at: spec.items.last?.location ?? spec.layersLocation)
         }
         for (index, op) in topOps.enumerated() {
             if op.kind.isMixer {
-                problems.error("'\(op.kind.keyword)' must sit inside a repeat block (a decoder layer); write 'repeat: 1' for a single layer", at: op.location)
+                problems.error(ModelFailure.opPlacement, "'\(op.kind.keyword)' must sit inside a repeat block (a decoder layer); write 'repeat: 1' for a single layer", at: op.location)
             }
-            if case .embedding = op.kind, index != 0 { problems.error("a model has one embedding, first", at: op.location) }
-            if case .lmHead = op.kind, index != topOps.count - 1 { problems.error("a model has one lm_head, last", at: op.location) }
+            if case .embedding = op.kind, index != 0 { problems.error(ModelFailure.layerOrder, "a model has one embedding, first", at: op.location) }
+            if case .lmHead = op.kind, index != topOps.count - 1 { problems.error(ModelFailure.layerOrder, "a model has one lm_head, last", at: op.location) }
         }
-        if count == 0 { problems.error("the model has no decoder layers: add a repeat block", at: spec.layersLocation) }
+        if count == 0 { problems.error(ModelFailure.noDecoderLayers, "the model has no decoder layers: add a repeat block", at: spec.layersLocation) }
         checkBlocks(spec.items, into: &problems)
         try problems.check()
     }
@@ -85,12 +85,12 @@ public enum Lowering {
             let ops = block.items.compactMap { item -> OpSpec? in if case let .op(op) = item { return op } else { return nil } }
             if !ops.isEmpty {
                 if !ops.contains(where: { $0.kind.isMixer }) {
-                    problems.error("a decoder layer needs an attention, mla, mlp or moe op", at: block.location)
+                    problems.error(ModelFailure.emptyDecoderLayer, "a decoder layer needs an attention, mla, mlp or moe op", at: block.location)
                 }
                 for op in ops {
                     switch op.kind {
                     case .embedding, .lmHead:
-                        problems.error("'\(op.kind.keyword)' belongs at the top level, not inside a repeat block", at: op.location)
+                        problems.error(ModelFailure.opPlacement, "'\(op.kind.keyword)' belongs at the top level, not inside a repeat block", at: op.location)
                     default: break
                     }
                 }
@@ -169,7 +169,7 @@ public enum Lowering {
                 var tiedName: String?
                 if tied {
                     guard let embeddingWeight else {
-                        throw .error("a tied lm_head needs an embedding to tie to", at: spec.location)
+                        throw .error(ModelFailure.tiedWithoutEmbedding, "a tied lm_head needs an embedding to tie to", at: spec.location)
                     }
                     tiedName = embeddingWeight
                 }
@@ -177,7 +177,7 @@ public enum Lowering {
                                inputs: [current], result: result, tied: tiedName)
                 current = result
             default:
-                throw .error("'\(spec.kind.keyword)' must sit inside a repeat block", at: spec.location)
+                throw .error(ModelFailure.opPlacement, "'\(spec.kind.keyword)' must sit inside a repeat block", at: spec.location)
             }
         }
 
@@ -216,7 +216,7 @@ public enum Lowering {
                     stream = sum
                     current = sum
                 case .embedding, .lmHead:
-                    throw .error("'\(spec.kind.keyword)' belongs at the top level", at: spec.location)
+                    throw .error(ModelFailure.opPlacement, "'\(spec.kind.keyword)' belongs at the top level", at: spec.location)
                 }
             }
             layer += 1
@@ -224,7 +224,7 @@ public enum Lowering {
 
         mutating func register(_ name: String, at location: SourceLocation) throws(DiagnosticError) {
             if let previous = names[name] {
-                throw .error("two ops are named '\(name)'", at: location, notes: [.note("the other one is here", at: previous)])
+                throw .error(ModelFailure.duplicateOp, "two ops are named '\(name)'", at: location, notes: [.note("the other one is here", at: previous)])
             }
             names[name] = location
         }
@@ -233,20 +233,20 @@ public enum Lowering {
                              result: ValueID, tied: String? = nil) throws(DiagnosticError) -> Op {
             try register(name, at: spec.location)
             guard let weightSpecs = kind.weightSpecs(hidden: self.spec.hidden) else {
-                throw .error("the weight shapes of '\(name)' overflow 64-bit integers", at: spec.location)
+                throw .error(ModelFailure.overflow, "the weight shapes of '\(name)' overflow 64-bit integers", at: spec.location)
             }
             var weights: [Tensor] = []
             for w in weightSpecs {
                 guard let tensor = Tensor(name: w.name, shape: w.shape, role: w.role,
                                           format: NumberFormat(self.spec.activation), expertStacked: w.expertStacked) else {
-                    throw .error("the size of '\(name).\(w.name)' overflows 64-bit integers", at: spec.location)
+                    throw .error(ModelFailure.overflow, "the size of '\(name).\(w.name)' overflows 64-bit integers", at: spec.location)
                 }
                 guard let params = Checked.add(totalParameters, tensor.parameterCount),
                       let bytes = Checked.add(totalBytes, tensor.bytes) else {
-                    throw .error("the model's total size overflows 64-bit integers at '\(name).\(w.name)'", at: spec.location)
+                    throw .error(ModelFailure.overflow, "the model's total size overflows 64-bit integers at '\(name).\(w.name)'", at: spec.location)
                 }
                 if params > ModelLimits.totalParameters {
-                    throw .error("the model passes \(Units.grouped(ModelLimits.totalParameters)) parameters at '\(name).\(w.name)'; WaferMap rejects models this large", at: spec.location)
+                    throw .error(ModelFailure.tooLarge, "the model passes \(Units.grouped(ModelLimits.totalParameters)) parameters at '\(name).\(w.name)'; WaferMap rejects models this large", at: spec.location)
                 }
                 totalParameters = params
                 totalBytes = bytes

@@ -34,7 +34,7 @@ public enum ModelLoader {
         do {
             _ = try graph.statistics()
         } catch {
-            throw .error("the model's total \(error.what) overflow 64-bit integers", at: spec.layersLocation)
+            throw .error(ModelFailure.overflow, "the model's total \(error.what) overflow 64-bit integers", at: spec.layersLocation)
         }
         return graph
     }

@@ -16,7 +16,7 @@ public enum Verifier {
         var problems: [Diagnostic] = []
         func fail(_ message: String, _ op: Op? = nil) {
             let subject = op.map { "op '\($0.name)': " } ?? ""
-            problems.append(.error("IR verification failed after \(stage): \(subject)\(message)", at: op?.location))
+            problems.append(.error(IRFailure.verification, "IR verification failed after \(stage): \(subject)\(message)", at: op?.location))
         }
 
         for (index, value) in graph.values.enumerated() where value.id.index != index {

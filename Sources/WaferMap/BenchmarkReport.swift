@@ -82,7 +82,7 @@ extension Driver {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw .error("cannot create a temporary directory for the benchmark's plan: \((error as NSError).localizedDescription)", at: nil)
+            throw .error(DriverFailure.write, "cannot create a temporary directory for the benchmark's plan: \((error as NSError).localizedDescription)", at: nil)
         }
         defer { try? FileManager.default.removeItem(at: directory) }
         var compile = CompileRequest(count: request)

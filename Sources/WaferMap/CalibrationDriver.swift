@@ -93,7 +93,7 @@ extension Driver {
             count.deployment = DeploymentOptions(contextTokens: set.contextTokens, slot: SlotShape(width: point.region, height: point.region))
             let compiled = try compileForCalibration(count, target: target)
             let graph = compiled.graph
-            guard let estimate = PerformanceEstimate(graph: graph, target: target) else { throw .error("internal: no schedule", at: nil) }
+            guard let estimate = PerformanceEstimate(graph: graph, target: target) else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
             let sim = compiled.simulation
             let clock = target.clockMHz * 1e6
             let analytic = estimate.decoderLayerCycles > 0 ? clock / Double(estimate.decoderLayerCycles) : 0
@@ -123,7 +123,7 @@ extension Driver {
                 count.deployment = DeploymentOptions(contextTokens: set.contextTokens)
                 let compiled = try compileForCalibration(count, target: target)
                 guard let estimate = PerformanceEstimate(graph: compiled.graph, target: target), let layout = compiled.graph.layout else {
-                    throw .error("internal: no schedule", at: nil)
+                    throw .error(DriverFailure.invariant, "internal: no schedule", at: nil)
                 }
                 let shapes = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows) of \($0.slotWidth)x\($0.slotHeight)" }).sorted()
                 let transfers = estimate.handoffCycles + estimate.waferLinkCycles
@@ -144,12 +144,12 @@ extension Driver {
     /// timing simulation on it (no file is written).
     static func compileForCalibration(_ count: CountRequest, target: Target) throws(DiagnosticError) -> (graph: Graph, simulation: TimingSimulation) {
         let report = try Driver.count(count)
-        guard let result = report.results.first else { throw .error("internal: the pipeline produced no result", at: nil) }
+        guard let result = report.results.first else { throw .error(DriverFailure.invariant, "internal: the pipeline produced no result", at: nil) }
         let bytes: Data
         switch BoundedFile.read(path: count.modelPath, maxBytes: YAMLLimits.default.maxFileBytes) {
         case let .success(data): bytes = data
         case let .failure(failure):
-            throw .error("cannot read '\(count.modelPath)': \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
+            throw .error(DriverFailure.modelUnreadable, "cannot read '\(count.modelPath)': \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
         }
         let context = report.context
         let plan = try PlanBuilder.build(graph: result.graph, target: report.target, context: context,
@@ -167,7 +167,7 @@ extension Driver {
         t.layerOverheadCycles = 0
         var g = graph
         try SchedulePass().run(&g, context: PassContext(target: t, deployment: deployment))
-        guard let e = PerformanceEstimate(graph: g, target: t) else { throw .error("internal: no schedule", at: nil) }
+        guard let e = PerformanceEstimate(graph: g, target: t) else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
         return (e.decoderLayerCycles, e.decoderComputeCycles)
     }
 
@@ -188,7 +188,7 @@ extension Driver {
             }
         }
         guard let x = solve3(ata, atb), x[0] > 0 else {
-            throw .error("the calibration points do not determine the constants (a singular or non-physical fit); add points at more region sizes", at: nil)
+            throw .error(DriverFailure.calibrationSingular, "the calibration points do not determine the constants (a singular or non-physical fit); add points at more region sizes", at: nil)
         }
         let macs = (1 / x[0] * 100).rounded() / 100
         let relay = Int(x[1].rounded()), overhead = Int(x[2].rounded())

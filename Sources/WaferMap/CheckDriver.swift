@@ -36,18 +36,18 @@ extension Driver {
             let parts = spec.split(separator: ":")
             let xy = parts.count == 2 ? parts[1].split(separator: ",") : []
             guard parts.count == 2, xy.count == 2, let w = Int(parts[0]), let x = Int(xy[0]), let y = Int(xy[1]) else {
-                throw .error("--kill-pe '\(spec)': expected WAFER:X,Y (e.g. 0:120,45)", at: nil)
+                throw .error(DriverFailure.flagValue, "--kill-pe '\(spec)': expected WAFER:X,Y (e.g. 0:120,45)", at: nil)
             }
             guard x >= 0, y >= 0, x < t.fabricWidth, y < t.fabricHeight else {
-                throw .error("--kill-pe '\(spec)': (\(x), \(y)) is off the \(t.fabricWidth) x \(t.fabricHeight) fabric of \(t.name)", at: nil)
+                throw .error(DriverFailure.flagValue, "--kill-pe '\(spec)': (\(x), \(y)) is off the \(t.fabricWidth) x \(t.fabricHeight) fabric of \(t.name)", at: nil)
             }
             guard plan.wafers.contains(where: { $0.index == w }) else {
-                throw .error("--kill-pe '\(spec)': the plan has wafers 0..<\(plan.wafers.count)", at: nil)
+                throw .error(DriverFailure.flagValue, "--kill-pe '\(spec)': the plan has wafers 0..<\(plan.wafers.count)", at: nil)
             }
             options.faults[w, default: []].append(Int32(y * t.fabricWidth + x))
         }
         if let rate = request.faultRate {
-            guard rate >= 0, rate <= 1 else { throw .error("--fault-rate \(rate): expected a probability between 0 and 1", at: nil) }
+            guard rate >= 0, rate <= 1 else { throw .error(DriverFailure.flagValue, "--fault-rate \(rate): expected a probability between 0 and 1", at: nil) }
             for (w, list) in Executor.faults(rate: rate, seed: options.seed, plan: plan) { options.faults[w, default: []] += list }
         }
         if let path = request.defectsPath {
@@ -55,7 +55,7 @@ extension Driver {
             let map = try DefectMapIO.load(path: path, target: target)
             for w in plan.wafers {
                 guard w.index < map.wafers.count else {
-                    throw .error("the map lists \(Units.count(map.wafers.count, "wafer")), the plan uses \(plan.wafers.count)", at: .startOf(path))
+                    throw .error(DriverFailure.waferCount, "the map lists \(Units.count(map.wafers.count, "wafer")), the plan uses \(plan.wafers.count)", at: .startOf(path))
                 }
                 let d = map.wafers[w.index]
                 let knownPEs = Set(w.deadPes), knownLinks = Set(w.deadLinks)

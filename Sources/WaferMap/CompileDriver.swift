@@ -86,17 +86,17 @@ extension Driver {
     public static func compile(_ request: CompileRequest, dump: (IRDump) -> Void = { _ in },
                                progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> CompileResult {
         guard request.count.precisions.count <= 1 else {
-            throw .error("compile takes one --precision (a plan holds one storage format policy)", at: nil)
+            throw .error(DriverFailure.flagConflict, "compile takes one --precision (a plan holds one storage format policy)", at: nil)
         }
         if let problem = OutputPaths.problem(outputs: request.outputs, inputs: request.inputs) {
-            throw .error(problem, at: nil)
+            throw .error(DriverFailure.outputPath, problem, at: nil)
         }
         var countRequest = request.count
         countRequest.lastPass = "schedule"
         let clock = ContinuousClock()
         let start = clock.now
         let report = try count(countRequest, dump: dump, progress: progress)
-        guard let result = report.results.first else { throw .error("internal: the pipeline produced no result", at: nil) }
+        guard let result = report.results.first else { throw .error(DriverFailure.invariant, "internal: the pipeline produced no result", at: nil) }
         var timings = result.timings
 
         progress("emit plan")
@@ -105,7 +105,7 @@ extension Driver {
         switch BoundedFile.read(path: request.count.modelPath, maxBytes: YAMLLimits.default.maxFileBytes) {
         case let .success(data): modelBytes = data
         case let .failure(failure):
-            throw .error("cannot read '\(request.count.modelPath)' again to fingerprint it: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
+            throw .error(DriverFailure.modelUnreadable, "cannot read '\(request.count.modelPath)' again to fingerprint it: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil)
         }
         let context = report.context
         let wafersRequested: String
@@ -156,16 +156,16 @@ extension Driver {
             return .checks(problems: problems, execution: Executor.run(plan, options: executorOptions), check: check)
         }
         guard lanes.count == 2, case let .file(fileResult) = lanes[0], case let .checks(problems, execution, check) = lanes[1] else {
-            throw .error("internal: the compile's check lanes returned out of order", at: nil)
+            throw .error(DriverFailure.invariant, "internal: the compile's check lanes returned out of order", at: nil)
         }
         let file: (data: Data, sameAsBuilt: Bool, steps: [StepTiming])
         switch fileResult {
         case let .success(value): file = value
         case let .failure(error):
-            throw .error("internal: the compiler built a plan its own reader rejects, so nothing was written: \(error.description)", at: nil)
+            throw .error(DriverFailure.invariant, "internal: the compiler built a plan its own reader rejects, so nothing was written: \(error.description)", at: nil)
         }
         guard file.sameAsBuilt else {
-            throw .error("internal: the plan read back from its own bytes differs from the plan built, so nothing was written", at: nil)
+            throw .error(DriverFailure.invariant, "internal: the plan read back from its own bytes differs from the plan built, so nothing was written", at: nil)
         }
         timings += file.steps + [check] + Self.executorSteps(execution)
 
@@ -184,7 +184,7 @@ extension Driver {
                 try staged.commit()
             } catch {
                 staged.discard()
-                throw .error(error.description, at: nil)
+                throw .error(DriverFailure.write, error.description, at: nil)
             }
             compiled.timings.append(StepTiming(name: "write plan", seconds: (clock.now - writeStart).seconds))
         }
@@ -205,14 +205,14 @@ extension CompileResult {
     /// is the input (defects no route gets around), and the notes say what failed.
     public var failure: DiagnosticError? {
         if !problems.isEmpty {
-            return DiagnosticError(Diagnostic(.error, "the plan for \(planPath) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was written", at: nil,
+            return DiagnosticError(Diagnostic(.error, DriverFailure.planCheck, "the plan for \(planPath) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was written", at: nil,
                                               notes: problems.map { .note($0) }))
         }
         if !execution.passed {
             let items = execution.violations.items
             var notes = items.prefix(20).map { Diagnostic.note("\($0.category.rawValue): \($0.message)") }
             if let n = execution.numeric, !n.passed { notes.append(.note("numeric: the decode step disagrees with the dense reference (max relative error \(n.relativeError))")) }
-            return DiagnosticError(Diagnostic(.error, "the executor rejects the plan for \(planPath) (\(execution.violations.total) violation\(execution.violations.total == 1 ? "" : "s")); nothing was written", at: nil,
+            return DiagnosticError(Diagnostic(.error, DriverFailure.executorRejects, "the executor rejects the plan for \(planPath) (\(execution.violations.total) violation\(execution.violations.total == 1 ? "" : "s")); nothing was written", at: nil,
                                               notes: notes))
         }
         return nil

@@ -69,13 +69,13 @@ extension Driver {
         for name in request.instrumentation.printAfter.sorted() { try PassRegistry.validate(name, flag: "--print-ir-after") }
         let deployment = request.deployment
         if deployment.contextTokens < 1 || deployment.contextTokens > 1 << 30 {
-            throw .error("--context must be between 1 and \(Units.grouped(1 << 30)) tokens", at: nil)
+            throw .error(DriverFailure.flagValue, "--context must be between 1 and \(Units.grouped(1 << 30)) tokens", at: nil)
         }
         if deployment.batch < 1 || deployment.batch > 1 << 20 {
-            throw .error("--batch must be between 1 and \(Units.grouped(1 << 20))", at: nil)
+            throw .error(DriverFailure.flagValue, "--batch must be between 1 and \(Units.grouped(1 << 20))", at: nil)
         }
         if case let .exactly(n) = deployment.wafers, n < 1 || n > DefectMapIO.maxWafers {
-            throw .error("--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
+            throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
         let target = try BuiltinTargets.resolve(request.target)
         let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
@@ -109,10 +109,10 @@ extension Driver {
             do {
                 statistics = try graph.statistics()
             } catch {
-                throw .error("the model's total \(error.what) overflow 64-bit integers", at: .startOf(request.modelPath))
+                throw .error(ModelFailure.overflow, "the model's total \(error.what) overflow 64-bit integers", at: .startOf(request.modelPath))
             }
             guard let partition = graph.partition else {
-                throw .error("internal: the partition pass left no partition", at: nil)
+                throw .error(DriverFailure.invariant, "internal: the partition pass left no partition", at: nil)
             }
             results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition,
                                        timings: timings, fillLimit: fill, attempts: attempts,
@@ -148,7 +148,7 @@ extension Driver {
                                               progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
                 dumps.forEach(dump)
                 return Attempts(graph: graph, timings: timings, fill: fill, attempts: attempts)
-            } catch where error.diagnostics.contains(where: { $0.code == "tile.capacity" }) && fill - 0.01 >= minimumFillLimit {
+            } catch where error.contains(PassFailure.tileCapacity) && fill - 0.01 >= minimumFillLimit {
                 fill = ((fill - 0.01) * 100).rounded() / 100
             }
         }
@@ -183,7 +183,7 @@ extension Driver {
               let partition = run.graph.partition, partition.stages.count > given else { return error }
         let d = context.deployment
         let target = context.target?.name ?? partition.targetName
-        return DiagnosticError(Diagnostic(.error, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but \(reason)", at: nil,
+        return DiagnosticError(Diagnostic(.error, PassFailure.tooFewWafers, "\(graph.name) needs \(partition.stages.count) \(target) wafers at context \(d.contextTokens) x batch \(d.batch) (lower bound \(partition.lowerBoundWafers)), but \(reason)", at: nil,
                                           notes: [.note("counted as --wafers auto does, tile padding included")]))
     }
 
@@ -206,19 +206,19 @@ extension Driver {
             let map = try DefectMapIO.load(path: path, target: target)
             let cap = DefectSource.maxDeadPEsPerWafer
             if let (index, wafer) = map.wafers.enumerated().first(where: { $0.element.deadPEs.count > cap }) {
-                throw .error("wafer \(index) has \(Units.grouped(wafer.deadPEs.count)) dead PEs; mapping a model accepts at most \(Units.grouped(cap)) per wafer (docs/defect-format.md)",
+                throw .error(DriverFailure.tooManyDefects, "wafer \(index) has \(Units.grouped(wafer.deadPEs.count)) dead PEs; mapping a model accepts at most \(Units.grouped(cap)) per wafer (docs/defect-format.md)",
                              at: .startOf(path))
             }
             return (.map(map), "\(path): \(Units.count(map.waferCount, "wafer")), \(Units.count(map.totalDeadPEs, "dead PE")), \(Units.count(map.totalDeadLinks, "dead link"))")
         case let .generate(rate, seed, clustered):
             guard rate >= 0, rate <= DefectGenerator.maxRate else {
-                throw .error("--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
+                throw .error(DriverFailure.flagValue, "--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
             }
             // Refused before any work: the expected dead PEs per wafer bound the time.
             let expected = rate * Double(target.fabricPEs)
             guard expected <= Double(DefectSource.maxDeadPEsPerWafer) else {
                 let highest = (Double(DefectSource.maxDeadPEsPerWafer) / Double(target.fabricPEs) * 1e5).rounded(.down) / 1e5
-                throw .error("--defect-rate \(rate) on \(target.name) expects \(Units.grouped(Int(expected.rounded()))) dead PEs per wafer; mapping a model accepts at most \(Units.grouped(DefectSource.maxDeadPEsPerWafer)), a rate of at most \(Units.fixed(highest, digits: 5)) on its \(target.fabricWidth)x\(target.fabricHeight) fabric",
+                throw .error(DriverFailure.tooManyDefects, "--defect-rate \(rate) on \(target.name) expects \(Units.grouped(Int(expected.rounded()))) dead PEs per wafer; mapping a model accepts at most \(Units.grouped(DefectSource.maxDeadPEsPerWafer)), a rate of at most \(Units.fixed(highest, digits: 5)) on its \(target.fabricWidth)x\(target.fabricHeight) fabric",
                              at: nil)
             }
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)

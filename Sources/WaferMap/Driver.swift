@@ -35,7 +35,7 @@ public enum Driver {
         do {
             statistics = try graph.statistics()
         } catch {
-            throw .error("the model's total \(error.what) overflow 64-bit integers", at: .startOf(modelPath))
+            throw .error(ModelFailure.overflow, "the model's total \(error.what) overflow 64-bit integers", at: .startOf(modelPath))
         }
         timings.append(StepTiming(name: "statistics", seconds: (clock.now - statsStart).seconds))
         return FrontHalfResult(graph: graph, statistics: statistics, timings: timings)

@@ -13,14 +13,18 @@ public enum ExitStatus {
     /// A bug in WaferMap (EX_SOFTWARE): an invariant broke, never the input's fault.
     public static let internalError: Int32 = 70
 
-    /// Whether a diagnostic reports a bug rather than bad input: the IR verifier's findings
-    /// after a pass, and every message the code marks `internal:` (an invariant it relies on).
+    /// Whether a diagnostic reports a bug rather than bad input: its ID's fault is `.bug` (the
+    /// IR verifier's findings, and every stage's `invariant` case).
     public static func isInternal(_ diagnostic: Diagnostic) -> Bool {
-        diagnostic.message.hasPrefix("IR verification failed") || diagnostic.message.hasPrefix("internal:")
+        diagnostic.id?.isBug == true
     }
 
-    /// The status for a failed command.
+    /// The status for a failed command, from its diagnostics' IDs (never their text): 70 when
+    /// any is a bug, else 64 when any is a usage error, else 1. O(diagnostics).
     public static func of(_ error: DiagnosticError) -> Int32 {
-        error.diagnostics.contains(where: isInternal) ? internalError : inputError
+        let faults = Set(error.diagnostics.compactMap { $0.severity == .error ? $0.id?.fault : nil })
+        if faults.contains(.bug) { return internalError }
+        if faults.contains(.usage) { return usage }
+        return inputError
     }
 }

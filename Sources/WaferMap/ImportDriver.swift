@@ -24,7 +24,7 @@ extension Driver {
     /// is an internal error and nothing is written. The file is written atomically.
     public static func importConfig(path: String, output: String?, options: HFImporter.Options) throws(DiagnosticError) -> ImportResult {
         if let output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: [path]) {
-            throw .error(problem, at: nil)
+            throw .error(DriverFailure.outputPath, problem, at: nil)
         }
         let imported = try HFImporter.load(path: path, options: options)
         var graph = try ModelLoader.build(imported.spec)
@@ -39,17 +39,17 @@ extension Driver {
             statistics = try graph.statistics()
             check = try reread.statistics()
         } catch {
-            throw .error("the model's total \(error.what) overflow 64-bit integers", at: .startOf(path))
+            throw .error(ModelFailure.overflow, "the model's total \(error.what) overflow 64-bit integers", at: .startOf(path))
         }
         guard statistics.totalParameters == check.totalParameters, statistics.activeParameters == check.activeParameters,
               statistics.weightBytes == check.weightBytes, reread.unmappedModules == graph.unmappedModules else {
-            throw .error("internal error: the written description does not reproduce the imported model", at: .startOf(path))
+            throw .error(DriverFailure.invariant, "internal error: the written description does not reproduce the imported model", at: .startOf(path))
         }
         if let output {
             do throws(AtomicFile.WriteError) {
                 try AtomicFile.write(yaml, to: output)
             } catch {
-                throw .error(error.description, at: nil)
+                throw .error(DriverFailure.write, error.description, at: nil)
             }
         }
         return ImportResult(yaml: yaml, statistics: statistics, unmapped: graph.unmappedModules, outputPath: output,

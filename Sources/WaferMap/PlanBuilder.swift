@@ -24,7 +24,7 @@ public enum PlanBuilder {
 
     public static func build(graph: Graph, target: Target, context: PassContext, provenance: Provenance) throws(DiagnosticError) -> Plan {
         guard let layout = graph.layout, let routing = graph.routing, let schedule = graph.schedule, let partition = graph.partition else {
-            throw .error("internal: the plan needs a partitioned, placed, routed and scheduled graph", at: nil)
+            throw .error(BackendFailure.invariant, "internal: the plan needs a partitioned, placed, routed and scheduled graph", at: nil)
         }
         let planTarget = Self.target(target)
         // Wafers: the tiling rule's parameters, defects and the overlay.
@@ -32,7 +32,7 @@ public enum PlanBuilder {
         var defectLists: [[[Int32]]] = []
         for tiling in layout.wafers {
             guard let raw = context.defects.defects(forWafer: tiling.wafer), let effective = context.effectiveDefects(forWafer: tiling.wafer) else {
-                throw .error("the defect map has no entry for wafer \(tiling.wafer)", at: nil)
+                throw .error(BackendFailure.noDefects, "the defect map has no entry for wafer \(tiling.wafer)", at: nil)
             }
             let dead = Set(raw.deadPEs)
             let sealed = effective.deadPEs.filter { !dead.contains($0) }
@@ -55,7 +55,7 @@ public enum PlanBuilder {
         for unit in order.map({ layout.units[$0] }) {
             guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }), let slots = tiling.groupSlot,
                   slots.indices.contains(unit.group) else {
-                throw .error("internal: unit \(unit.name) has no slot", at: nil)
+                throw .error(BackendFailure.invariant, "internal: unit \(unit.name) has no slot", at: nil)
             }
             var tensors: [PlanTensor] = []
             var ops: [PlanOp] = []
@@ -97,7 +97,7 @@ public enum PlanBuilder {
         // Summary figures, from the same quality report `place` prints.
         let quality = PlacementQuality(graph: graph, target: target, defects: context.defects)
         let statistics: ModelStatistics
-        do { statistics = try graph.statistics() } catch { throw .error("the model's total \(error.what) overflow 64-bit integers", at: nil) }
+        do { statistics = try graph.statistics() } catch { throw .error(BackendFailure.overflow, "the model's total \(error.what) overflow 64-bit integers", at: nil) }
         let kvBytes = partition.stages.reduce(0) { $0 + $1.kvBytes }
         let summary = PlanSummary(wafers: layout.wafers.count, wafersLowerBound: partition.lowerBoundWafers, weightBytes: statistics.weightBytes,
                                   kvCacheBytes: kvBytes, pesUsed: quality?.pesUsed ?? 0, pesUsable: quality?.pesUsable ?? 0,

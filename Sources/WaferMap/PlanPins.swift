@@ -15,7 +15,7 @@ enum PlanPins {
         let t = plan.target
         var macs: [ElementType: Double] = [:]
         for (key, value) in t.macsPerCycle {
-            guard let element = ElementType(rawValue: key) else { throw .error("\(path): the target lists MACs per cycle for '\(key)', not an element type", at: nil) }
+            guard let element = ElementType(rawValue: key) else { throw .error(BackendFailure.pins, "\(path): the target lists MACs per cycle for '\(key)', not an element type", at: nil) }
             macs[element] = value
         }
         let builtin = try? BuiltinTargets.resolve(t.name)
@@ -47,13 +47,13 @@ enum PlanPins {
         var remote: [String: [ExpertSlice]] = [:]
         for unit in plan.units {
             guard unit.experts.count == 2, unit.experts[0] >= 0, unit.experts[1] >= unit.experts[0] else {
-                throw .error("\(path): unit \(unit.name) has experts \(unit.experts), not a [first, end) range", at: nil)
+                throw .error(BackendFailure.pins, "\(path): unit \(unit.name) has experts \(unit.experts), not a [first, end) range", at: nil)
             }
             let slice = ExpertSlice(wafer: unit.wafer, first: unit.experts[0], count: unit.experts[1] - unit.experts[0])
             if let owner = remoteOwner(unit, names: names) {
                 remote[owner, default: []].append(slice)
             } else {
-                guard base[unit.name] == nil else { throw .error("\(path): two units are named \(unit.name)", at: nil) }
+                guard base[unit.name] == nil else { throw .error(BackendFailure.pins, "\(path): two units are named \(unit.name)", at: nil) }
                 order.append(unit.name)
                 base[unit.name] = (unit.wafer, slice.count > 0 ? [slice] : [])
             }
@@ -70,10 +70,10 @@ enum PlanPins {
                                 spareColumns: w.spareColumns, groupSlots: w.groupSlots)
         }
         for (i, w) in plan.wafers.enumerated() where w.index != i {
-            throw .error("\(path): wafer entry \(i) is wafer \(w.index); plans list wafers in order", at: nil)
+            throw .error(BackendFailure.pins, "\(path): wafer entry \(i) is wafer \(w.index); plans list wafers in order", at: nil)
         }
         var kept: [Int: LayoutPins.KeptRouting] = [:]
-        guard plan.routing.exceptions.isRectangular else { throw .error("\(path): the exception lists have different lengths", at: nil) }
+        guard plan.routing.exceptions.isRectangular else { throw .error(BackendFailure.pins, "\(path): the exception lists have different lengths", at: nil) }
         let rows = plan.routing.exceptions.rowsByWafer()
         for w in plan.wafers where keep.contains(w.index) {
             kept[w.index] = try routing(plan, wafer: w, exceptionRows: rows[w.index] ?? [], path: path)
@@ -97,7 +97,7 @@ enum PlanPins {
             let axis = c.axis.ir, mode = c.mode.ir
             guard c.columns.count == 2, c.rows.count == 2,
                   c.columns[0] <= c.columns[1], c.rows[0] <= c.rows[1] else {
-                throw .error("\(path): line class \(c.id) has a column or row range this build does not read", at: nil)
+                throw .error(BackendFailure.pins, "\(path): line class \(c.id) has a column or row range this build does not read", at: nil)
             }
             var k = LineClass(id: c.id, wafer: c.wafer, slot: c.slot, scope: c.scope, axis: axis, columns: c.columns[0]..<c.columns[1],
                               rows: c.rows[0]..<c.rows[1], segment: c.segment, mode: mode, groups: c.groups, colors: c.colors)
@@ -117,7 +117,7 @@ enum PlanPins {
             let e = table[i]
             let role = e.role.ir
             guard let path = e.path(width: plan.target.fabricWidth, height: plan.target.fabricHeight) else {
-                throw .error("\(path): exception route \(i) has moves this build does not read", at: nil)
+                throw .error(BackendFailure.pins, "\(path): exception route \(i) has moves this build does not read", at: nil)
             }
             let carries = e.carries.map(\.ir)
             var k = RouteException(owner: e.owner, role: role, line: e.line, position: e.position, path: path, extraHops: e.extraHops)

@@ -9,12 +9,12 @@ extension Driver {
     /// Returns the files written. O(plan size + picture size).
     public static func render(planPath: String, to directory: String) throws(DiagnosticError) -> [String] {
         if let problem = OutputPaths.problem(outputs: [.init(path: directory, flag: "--svg", isDirectory: true)], inputs: [planPath]) {
-            throw .error(problem, at: nil)
+            throw .error(DriverFailure.outputPath, problem, at: nil)
         }
         let plan = try PlanIO.read(path: planPath)
         let problems = PlanCheck.problems(plan)
         guard problems.isEmpty else {
-            throw DiagnosticError(Diagnostic(.error, "\(planPath) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was drawn", at: nil,
+            throw DiagnosticError(Diagnostic(.error, DriverFailure.planCheck, "\(planPath) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was drawn", at: nil,
                                              notes: problems.map { .note($0) }))
         }
         return try writePictures(plan, to: directory)
@@ -29,7 +29,7 @@ extension Driver {
             return written
         } catch {
             staged.discard()
-            throw .error(error.description, at: nil)
+            throw .error(DriverFailure.write, error.description, at: nil)
         }
     }
 

@@ -65,7 +65,7 @@ extension Driver {
     public static func repair(_ request: RepairRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> RepairResult {
         if let problem = OutputPaths.problem(outputs: [.init(path: request.outputPath, flag: "-o")],
                                              inputs: [request.planPath, request.defectsPath] + (request.modelPath.map { [$0] } ?? [])) {
-            throw .error(problem, at: nil)
+            throw .error(DriverFailure.outputPath, problem, at: nil)
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -86,13 +86,13 @@ extension Driver {
             newMap = addingPlanDefects(original, to: readMap)
         } else {
             guard readMap.waferCount >= original.wafers.count else {
-                throw .error("the map lists \(Units.count(readMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: .startOf(request.defectsPath))
+                throw .error(DriverFailure.waferCount, "the map lists \(Units.count(readMap.waferCount, "wafer")), the plan uses \(original.wafers.count)", at: .startOf(request.defectsPath))
             }
             newMap = readMap
             if !request.allowRevive { try refuseRevivals(original, newMap, path: request.defectsPath) }
         }
         guard original.wafers.allSatisfy({ newMap.wafers.indices.contains($0.index) }) else {
-            throw .error("\(request.planPath): its wafer indices are not 0 to \(original.wafers.count - 1)", at: nil)
+            throw .error(DriverFailure.repairInputs, "\(request.planPath): its wafer indices are not 0 to \(original.wafers.count - 1)", at: nil)
         }
         let touched = original.wafers.filter { w in
             let now = newMap.wafers[w.index]
@@ -104,7 +104,7 @@ extension Driver {
         }
         var deployment = DeploymentOptions(contextTokens: original.inputs.contextTokens, batch: original.inputs.batch, seed: original.inputs.seed)
         guard let kv = ElementType(rawValue: original.inputs.kvElement) else {
-            throw .error("\(request.planPath): the KV element type '\(original.inputs.kvElement)' is not one this build knows", at: nil)
+            throw .error(DriverFailure.repairInputs, "\(request.planPath): the KV element type '\(original.inputs.kvElement)' is not one this build knows", at: nil)
         }
         deployment.kvElement = kv
         if let n = Int(original.inputs.wafersRequested) { deployment.wafers = .exactly(n) }
@@ -208,7 +208,7 @@ extension Driver {
         notes.append(.note("if the map holds only new defects, pass it as --add-defects MAP (added to the plan's own); if those PEs really work again (a replaced or re-tested wafer), add --allow-revive"))
         let what = [totalPEs > 0 ? Units.count(totalPEs, "PE") : nil, totalLinks > 0 ? Units.count(totalLinks, "link") : nil]
             .compactMap { $0 }.joined(separator: " and ")
-        throw DiagnosticError(Diagnostic(.error, "\(what) dead in the plan \(totalPEs + totalLinks == 1 ? "is" : "are") live in this defect map, on \(Units.count(wafers, "wafer")); refusing to revive them", at: .startOf(path), notes: notes, code: "repair.revive"))
+        throw DiagnosticError(Diagnostic(.error, DriverFailure.repairRevive, "\(what) dead in the plan \(totalPEs + totalLinks == 1 ? "is" : "are") live in this defect map, on \(Units.count(wafers, "wafer")); refusing to revive them", at: .startOf(path), notes: notes))
     }
 
     /// The model the plan was compiled from, at the plan's precision: its path, bytes and graph.
@@ -218,21 +218,21 @@ extension Driver {
         switch BoundedFile.read(path: path, maxBytes: YAMLLimits.default.maxFileBytes) {
         case let .success(data): bytes = data
         case let .failure(failure):
-            throw DiagnosticError(Diagnostic(.error, "cannot read the model '\(path)' the plan was compiled from: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil,
+            throw DiagnosticError(Diagnostic(.error, DriverFailure.modelUnreadable, "cannot read the model '\(path)' the plan was compiled from: \(BoundedFile.reason(failure, maxBytes: YAMLLimits.default.maxFileBytes))", at: nil,
                                              notes: [.note("pass --model FILE when the model file has moved")]))
         }
         let digest = SHA256.hex(bytes)
         guard digest == plan.inputs.modelSha256 else {
-            throw .error("\(path) is not the model \(request.planPath) was compiled from: its SHA-256 is \(digest), the plan records \(plan.inputs.modelSha256)", at: nil)
+            throw .error(DriverFailure.repairModel, "\(path) is not the model \(request.planPath) was compiled from: its SHA-256 is \(digest), the plan records \(plan.inputs.modelSha256)", at: nil)
         }
         var graph = try ModelLoader.load(path: path)
         if graph.precision.description != plan.inputs.precision {
             guard let format = FormatDecoder.parse(plan.inputs.precision) else {
-                throw .error("\(request.planPath): the precision '\(plan.inputs.precision)' is neither the model's own nor one --precision accepts", at: nil)
+                throw .error(DriverFailure.repairInputs, "\(request.planPath): the precision '\(plan.inputs.precision)' is neither the model's own nor one --precision accepts", at: nil)
             }
             applyPrecision(format, to: &graph)
             guard graph.precision.description == plan.inputs.precision else {
-                throw .error("\(request.planPath): the precision '\(plan.inputs.precision)' does not reproduce", at: nil)
+                throw .error(DriverFailure.repairInputs, "\(request.planPath): the precision '\(plan.inputs.precision)' does not reproduce", at: nil)
             }
         }
         return (graph, path, bytes)
@@ -245,8 +245,8 @@ extension Driver {
     /// untouched one can shift them). O(units + classes + bundles + exception routes).
     static func checkUntouched(_ old: Plan, _ new: Plan, touched: Set<Int>) throws(DiagnosticError) {
         func fail(_ what: String) -> DiagnosticError {
-            DiagnosticError(Diagnostic(.error, "the repair did not reproduce \(what) of the input plan; was it written by another version of wafermap (it says \(old.compilerVersion))?", at: nil,
-                                       notes: [.note("compile the model again with the new defect map")], code: "repair.mismatch"))
+            DiagnosticError(Diagnostic(.error, DriverFailure.repairMismatch, "the repair did not reproduce \(what) of the input plan; was it written by another version of wafermap (it says \(old.compilerVersion))?", at: nil,
+                                       notes: [.note("compile the model again with the new defect map")]))
         }
         guard old.wafers.count == new.wafers.count, old.units.count == new.units.count else { throw fail("the wafer and unit counts") }
         for (a, b) in zip(old.wafers, new.wafers) where !touched.contains(a.index) && a != b { throw fail("wafer \(a.index)") }

@@ -44,8 +44,8 @@ extension Driver {
     /// Compiles (through `schedule`) every configuration of `request`, ranks them by tokens/s
     /// per user and marks the Pareto front of (wafers, tokens/s). O(configurations x compile).
     public static func sweep(_ request: SweepRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepReport {
-        guard (0...64).contains(request.extraWafers) else { throw .error("--extra-wafers must be between 0 and 64", at: nil) }
-        guard request.top >= 1 else { throw .error("--top must be at least 1", at: nil) }
+        guard (0...64).contains(request.extraWafers) else { throw .error(DriverFailure.flagValue, "--extra-wafers must be between 0 and 64", at: nil) }
+        guard request.top >= 1 else { throw .error(DriverFailure.flagValue, "--top must be at least 1", at: nil) }
         var base = request.count
         base.lastPass = "schedule"
         let precisions: [NumberFormat?] = base.precisions.isEmpty ? [nil] : base.precisions
@@ -68,7 +68,7 @@ extension Driver {
                         let report = try Driver.count(count)
                         guard let result = report.results.first, let layout = result.graph.layout,
                               let estimate = PerformanceEstimate(graph: result.graph, target: report.target, promptTokens: count.deployment.promptTokens)
-                        else { throw .error("internal: no schedule", at: nil) }
+                        else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
                         modelName = result.graph.name
                         targetName = report.target.name
                         let n = layout.wafers.count
@@ -88,7 +88,7 @@ extension Driver {
                                               pareto: false, flags: flags))
                         }
                         if first == nil { first = n }
-                    } catch {
+                    } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
                         skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
                         if first == nil { break }
                     }
@@ -99,7 +99,7 @@ extension Driver {
             }
         }
         guard !rows.isEmpty else {
-            throw DiagnosticError(Diagnostic(.error, "no configuration of the sweep compiled", at: nil, notes: skipped.map { .note($0) }))
+            throw DiagnosticError(Diagnostic(.error, DriverFailure.sweepNothingCompiled, "no configuration of the sweep compiled", at: nil, notes: skipped.map { .note($0) }))
         }
         for i in rows.indices {
             rows[i].pareto = !rows.indices.contains { j in

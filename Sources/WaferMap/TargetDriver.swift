@@ -7,13 +7,13 @@ extension Driver {
                                        clustering: DefectGenerator.Clustering?) throws(DiagnosticError) -> (yaml: String, summary: String) {
         let target = try BuiltinTargets.resolve(name)
         guard (1...DefectMapIO.maxWafers).contains(wafers) else {
-            throw .error("--wafers must be between 1 and \(DefectMapIO.maxWafers)", at: nil)
+            throw .error(DriverFailure.flagValue, "--wafers must be between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
         guard rate >= 0, rate <= DefectGenerator.maxRate, (linkRate ?? 0) >= 0, (linkRate ?? 0) <= DefectGenerator.maxRate else {
-            throw .error("--rate and --link-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
+            throw .error(DriverFailure.flagValue, "--rate and --link-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
         }
         if let c = clustering, !(c.meanClusterSize >= 1 && c.meanClusterSize <= 10_000 && c.clusterRadius >= 0 && c.clusterRadius <= 10_000) {
-            throw .error("--cluster-size must be 1 to 10,000 and --cluster-radius 0 to 10,000", at: nil)
+            throw .error(DriverFailure.flagValue, "--cluster-size must be 1 to 10,000 and --cluster-radius 0 to 10,000", at: nil)
         }
         let generator = DefectGenerator(target: target, rate: rate, linkRate: linkRate, clustering: clustering, seed: seed)
         try generator.checkBounds(wafers: wafers)
@@ -21,7 +21,7 @@ extension Driver {
                             wafers: (0..<wafers).map { generator.wafer($0) })
         // The expectation was within bounds; a draw far above it is still refused before writing.
         guard map.totalDeadPEs + map.totalDeadLinks <= DefectGenerator.maxDefects else {
-            throw .error("the drawn map holds \(Units.grouped(map.totalDeadPEs + map.totalDeadLinks)) defects; a generated map holds at most \(Units.grouped(DefectGenerator.maxDefects)) (lower --wafers or --rate)", at: nil)
+            throw .error(TargetFailure.defectsGenerateTooMany, "the drawn map holds \(Units.grouped(map.totalDeadPEs + map.totalDeadLinks)) defects; a generated map holds at most \(Units.grouped(DefectGenerator.maxDefects)) (lower --wafers or --rate)", at: nil)
         }
         let fraction = Double(map.totalDeadPEs) / Double(target.fabricPEs * wafers)
         let summary = "\(Units.count(wafers, "wafer")) of \(target.name), \(Units.count(map.totalDeadPEs, "dead PE")) (\(Units.fixed(fraction * 100, digits: 3))% of PEs), \(Units.count(map.totalDeadLinks, "dead link"))"

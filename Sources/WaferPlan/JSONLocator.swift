@@ -74,9 +74,41 @@ public struct JSONLocator {
     }
 
     private func scan(target: [Step]?, limits: Limits?) -> Outcome {
+        var s = Scanner(bytes: bytes)
+        // Parse values iteratively.
+        s.skipSpace()
+        while true {
+            // Expect a value at i.
+            s.skipSpace()
+            guard s.i < bytes.count else { return .invalid(Scanner.truncated, s.position(s.i)) }
+            if let target, target == s.path { return .found(s.position(s.i)) }
+            switch s.value(limits: limits) {
+            case .opened: continue
+            case let .stopped(outcome): return outcome
+            case .read: break
+            }
+            if let outcome = s.afterValue() { return outcome }
+        }
+    }
+
+    private enum Container { case object(expectKey: Bool, key: String?), array(index: Int) }
+
+    /// The scan's state: the byte it is at, the line it is on, and the containers open around
+    /// it with the key path to it. Each method reads one piece of the grammar. O(1) memory
+    /// beyond the stack of open containers.
+    private struct Scanner {
+        static let truncated = "unexpected end of file (the plan is truncated?)"
+        let bytes: [UInt8]
         var i = 0, line = 1, lineStart = 0
+        var stack: [Container] = []
+        var path: [Step] = []
+        var values = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
         func position(_ at: Int) -> Position { Position(line: line, column: at - lineStart + 1, offset: at) }
-        func skipSpace() {
+
+        mutating func skipSpace() {
             while i < bytes.count {
                 switch bytes[i] {
                 case UInt8(ascii: "\n"): line += 1; i += 1; lineStart = i
@@ -85,8 +117,9 @@ public struct JSONLocator {
                 }
             }
         }
+
         /// Scans a string starting at `i` (a quote); returns its text (escapes kept raw).
-        func string() -> String? {
+        mutating func string() -> String? {
             var j = i + 1
             while j < bytes.count {
                 switch bytes[j] {
@@ -102,13 +135,10 @@ public struct JSONLocator {
             i = bytes.count
             return nil
         }
-        enum Container { case object(expectKey: Bool, key: String?), array(index: Int) }
-        var stack: [Container] = []
-        var path: [Step] = []
-        func atTarget() -> Bool { target.map { $0 == path } ?? false }
-        let truncated = "unexpected end of file (the plan is truncated?)"
+
         /// Reads `"key":` at `i` into the innermost object; nil, or the syntax error.
-        func readKey() -> Outcome? {
+        mutating func readKey() -> Outcome? {
+            let truncated = Scanner.truncated
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return .invalid(i < bytes.count ? "expected a key in quotes" : truncated, position(i)) }
             let at = i
             guard let key = string() else { return .invalid(i >= bytes.count ? truncated : "control character in a key", position(at)) }
@@ -118,54 +148,53 @@ public struct JSONLocator {
             stack[stack.count - 1] = .object(expectKey: false, key: key)
             return nil
         }
-        // Parse values iteratively.
-        skipSpace()
-        var values = 0
-        while true {
-            // Expect a value at i.
-            skipSpace()
-            guard i < bytes.count else { return .invalid("unexpected end of file (the plan is truncated?)", position(i)) }
-            if atTarget() { return .found(position(i)) }
+
+        /// What reading a value did: opened a container, read a whole value, or stopped the scan.
+        enum ValueRead { case opened, read, stopped(Outcome) }
+
+        /// Reads the value at `i`: a scalar whole, or the opening of a container (pushed on the
+        /// stack, its first key read). Counts it against `limits`.
+        mutating func value(limits: Limits?) -> ValueRead {
             let c = bytes[i]
             values += 1
             if let limits, values > limits.maxValues {
-                return .refused("more than \(limits.maxValues) values (numbers, strings, lists, objects) in one file", position(i))
+                return .stopped(.refused("more than \(limits.maxValues) values (numbers, strings, lists, objects) in one file", position(i)))
             }
             if let limits, c == UInt8(ascii: "{") || c == UInt8(ascii: "["), stack.count >= limits.maxDepth {
-                return .refused("nested deeper than \(limits.maxDepth) levels", position(i))
+                return .stopped(.refused("nested deeper than \(limits.maxDepth) levels", position(i)))
             }
             switch c {
             case UInt8(ascii: "{"):
                 i += 1
                 skipSpace()
-                if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .read }
                 stack.append(.object(expectKey: true, key: nil))
-                if let error = readKey() { return error }
+                if let error = readKey() { return .stopped(error) }
                 path.append(.key(""))
                 if case let .object(_, key?) = stack[stack.count - 1] { path[path.count - 1] = .key(key) }
-                continue
+                return .opened
             case UInt8(ascii: "["):
                 i += 1
                 skipSpace()
-                if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; break }
+                if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .read }
                 stack.append(.array(index: 0))
                 path.append(.index(0))
-                continue
+                return .opened
             case UInt8(ascii: "\""):
                 let at = i
-                guard string() != nil else { return .invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a string", position(at)) }
+                guard string() != nil else { return .stopped(.invalid(i >= bytes.count ? "unexpected end of file (the plan is truncated?)" : "control character in a string", position(at))) }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let at = i
                 i += 1
                 while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[i]) { i += 1 }
-                if i - at == 1 && c == UInt8(ascii: "-") { return .invalid("malformed number", position(at)) }
+                if i - at == 1 && c == UInt8(ascii: "-") { return .stopped(.invalid("malformed number", position(at))) }
                 var plainDigits = true
                 for j in at..<i where !(bytes[j] >= UInt8(ascii: "0") && bytes[j] <= UInt8(ascii: "9")) && !(j == at && c == UInt8(ascii: "-")) { plainDigits = false; break }
                 if let limits, !(plainDigits && i - at - (c == UInt8(ascii: "-") ? 1 : 0) <= limits.acceptedDigits) {
                     var key: String?
                     for step in path.reversed() { if case let .key(k) = step { key = k; break } }
                     let text = Substring(String(decoding: bytes[at..<i], as: UTF8.self))
-                    if let problem = limits.number(key, text) { return .refused(problem, position(at)) }
+                    if let problem = limits.number(key, text) { return .stopped(.refused(problem, position(at))) }
                 }
             default:
                 var matched = false
@@ -173,9 +202,14 @@ public struct JSONLocator {
                     let w = Array(word.utf8)
                     if i + w.count <= bytes.count && Array(bytes[i..<(i + w.count)]) == w { i += w.count; matched = true; break }
                 }
-                guard matched else { return .invalid("unexpected character '\(String(decoding: [c], as: UTF8.self))'", position(i)) }
+                guard matched else { return .stopped(.invalid("unexpected character '\(String(decoding: [c], as: UTF8.self))'", position(i))) }
             }
-            // After a value: close containers or move to the next element.
+            return .read
+        }
+
+        /// After a value: closes containers and moves to the next element. nil when another
+        /// value is expected, else how the scan ends.
+        mutating func afterValue() -> Outcome? {
             while true {
                 skipSpace()
                 guard let top = stack.last else {
@@ -211,7 +245,7 @@ public struct JSONLocator {
                         return .invalid("expected ',' or '}'", position(i))
                     }
                 }
-                break
+                return nil
             }
         }
     }

@@ -30,9 +30,23 @@ public enum PlanCheck {
         let budget = t.routableColors - t.reservedColors
         if budget <= 0 || budget > 64 { fail("target: \(budget) program colors (routable minus reserved) is not between 1 and 64") }
         if plan.routing.colorBudget != budget { fail("routing: color budget \(plan.routing.colorBudget) differs from the target's \(budget)") }
-        let pes = width * height
 
-        // Wafers: slot grids in the program area, defects on the fabric, a live PE for every tile.
+        let (waferIndex, deadSets) = waferProblems(plan, programX: programX, programY: programY, budget: budget, fail: fail)
+        unitProblems(plan, waferIndex: waferIndex, fail: fail)
+        colorProblems(plan, budget: budget, fail: fail)
+        exceptionProblems(plan, waferIndex: waferIndex, deadSets: deadSets, budget: budget, fail: fail)
+        referenceProblems(plan, fail: fail)
+        tileProblems(plan, fail: fail)
+        summaryProblems(plan, fail: fail)
+        scheduleProblems(plan, fail: fail)
+        return problems
+    }
+
+    /// Wafers: slot grids in the program area, defects on the fabric, a live PE for every tile.
+    /// Returns each wafer's position in `plan.wafers` and its dead and sealed PEs, by index.
+    static func waferProblems(_ plan: Plan, programX: Range<Int>, programY: Range<Int>, budget: Int,
+                              fail: (String) -> Void) -> (waferIndex: [Int: Int], deadSets: [Int: Set<Int32>]) {
+        let width = plan.target.fabricWidth, height = plan.target.fabricHeight
         var waferIndex: [Int: Int] = [:]
         var deadSets: [Int: Set<Int32>] = [:]
         for (i, w) in plan.wafers.enumerated() {
@@ -77,8 +91,12 @@ public enum PlanCheck {
                 fail("wafer \(w.index): the overlay needs two colors within the budget")
             }
         }
+        return (waferIndex, deadSets)
+    }
 
-        // Units: on their group's slot, within the memory of their PEs.
+    /// Units: on their group's slot, within the memory of their PEs.
+    static func unitProblems(_ plan: Plan, waferIndex: [Int: Int], fail: (String) -> Void) {
+        let t = plan.target
         for u in plan.units {
             guard let wi = waferIndex[u.wafer] else { fail("unit \(u.name): wafer \(u.wafer) is not in the plan"); continue }
             let w = plan.wafers[wi]
@@ -94,8 +112,10 @@ public enum PlanCheck {
                 fail("unit \(u.name): its expert cells do not fit the slot")
             }
         }
+    }
 
-        // Line classes and bundles: colors within the budget, a slot's classes on distinct colors.
+    /// Line classes and bundles: colors within the budget, a slot's classes on distinct colors.
+    static func colorProblems(_ plan: Plan, budget: Int, fail: (String) -> Void) {
         var slotColors: [String: Set<Int>] = [:]
         for c in plan.routing.classes where c.foldedInto == nil {
             if c.colors.contains(where: { $0 < 0 || $0 >= budget }) { fail("class \(c.id): a color outside 0..<\(budget)") }
@@ -104,10 +124,14 @@ public enum PlanCheck {
             slotColors[key, default: []].formUnion(c.colors)
         }
         for b in plan.routing.bundles where b.color < 0 || b.color >= budget { fail("bundle \(b.id): color \(b.color) outside 0..<\(budget)") }
+    }
 
-        // Exception routes: live walks, colors held by one route per PE, overlay routes on the
-        // overlay. One wafer at a time on flat per-PE arrays (a byte of state and a color mask
-        // per PE, reused from wafer to wafer), so each hop costs two loads, not hash lookups.
+    /// Exception routes: live walks, colors held by one route per PE, overlay routes on the
+    /// overlay. One wafer at a time on flat per-PE arrays (a byte of state and a color mask
+    /// per PE, reused from wafer to wafer), so each hop costs two loads, not hash lookups.
+    static func exceptionProblems(_ plan: Plan, waferIndex: [Int: Int], deadSets: [Int: Set<Int32>], budget: Int, fail: (String) -> Void) {
+        let width = plan.target.fabricWidth, height = plan.target.fabricHeight
+        let pes = width * height
         let exceptions = plan.routing.exceptions
         if !exceptions.isRectangular { fail("routing: the exception lists have different lengths") }
         var byWafer: [Int: [Int]] = [:]
@@ -156,12 +180,10 @@ public enum PlanCheck {
                 }
             }
         }
+    }
 
-        referenceProblems(plan, fail: fail)
-        tileProblems(plan, fail: fail)
-        summaryProblems(plan, fail: fail)
-
-        // Schedule: phases in one chain over the decode step; the summary agrees.
+    /// Schedule: phases in one chain over the decode step; the summary agrees.
+    static func scheduleProblems(_ plan: Plan, fail: (String) -> Void) {
         let s = plan.schedule
         var clock = 0
         for (i, p) in s.phases.enumerated() {
@@ -179,6 +201,5 @@ public enum PlanCheck {
         let unresolved = plan.wafers.reduce(0) { $0 + $1.unresolvedPes.count }
         if sum.unresolvedRoutes != unresolved { fail("summary: \(sum.unresolvedRoutes) unresolved routes, the wafers list \(unresolved)") }
         if unresolved > 0 { fail("routing: \(unresolved) routes have no way through (see each wafer's unresolved_pes): the plan is not executable there") }
-        return problems
     }
 }

@@ -16,7 +16,7 @@ public enum PlanIO {
         do {
             return try encoder.encode(value)
         } catch {
-            throw .error("internal: \(T.self) could not be encoded: \(error)", at: nil)
+            throw .error(PlanFailure.invariant, "internal: \(T.self) could not be encoded: \(error)", at: nil)
         }
     }
 
@@ -34,7 +34,7 @@ public enum PlanIO {
         do throws(AtomicFile.WriteError) {
             try AtomicFile.write(data, to: path)
         } catch {
-            throw .error(error.description, at: nil)
+            throw .error(PlanFailure.write, error.description, at: nil)
         }
         return data.count
     }
@@ -44,11 +44,11 @@ public enum PlanIO {
         let data: Data
         switch BoundedFile.read(path: path, maxBytes: PlanLimits.maxFileBytes) {
         case let .success(bytes): data = bytes
-        case .failure(.missing): throw .error("cannot read plan '\(path)': no such file", at: nil)
-        case .failure(.directory): throw .error("cannot read plan '\(path)': it is a directory", at: nil)
+        case .failure(.missing): throw .error(PlanFailure.noSuchFile, "cannot read plan '\(path)': no such file", at: nil)
+        case .failure(.directory): throw .error(PlanFailure.isDirectory, "cannot read plan '\(path)': it is a directory", at: nil)
         case .failure(.tooLarge):
-            throw .error("the plan is larger than the \(Units.grouped(PlanLimits.maxFileBytes)) bytes plans are read up to", at: .startOf(path))
-        case let .failure(.unreadable(reason)): throw .error("cannot read plan '\(path)': \(reason)", at: nil)
+            throw .error(PlanFailure.fileTooLarge, "the plan is larger than the \(Units.grouped(PlanLimits.maxFileBytes)) bytes plans are read up to", at: .startOf(path))
+        case let .failure(.unreadable(reason)): throw .error(PlanFailure.unreadable, "cannot read plan '\(path)': \(reason)", at: nil)
         }
         return try decode(data, file: path)
     }
@@ -56,35 +56,35 @@ public enum PlanIO {
     /// Decodes plan bytes; `file` names them in errors.
     public static func decode(_ data: Data, file: String) throws(DiagnosticError) -> Plan {
         let bytes = [UInt8](data)
-        guard !bytes.isEmpty else { throw .error("the plan is empty", at: .startOf(file)) }
+        guard !bytes.isEmpty else { throw .error(PlanFailure.empty, "the plan is empty", at: .startOf(file)) }
         guard bytes.count <= PlanLimits.maxFileBytes else {
-            throw .error("the plan is \(Units.grouped(bytes.count)) bytes; plans are read up to \(Units.grouped(PlanLimits.maxFileBytes)) bytes", at: .startOf(file))
+            throw .error(PlanFailure.fileTooLarge, "the plan is \(Units.grouped(bytes.count)) bytes; plans are read up to \(Units.grouped(PlanLimits.maxFileBytes)) bytes", at: .startOf(file))
         }
         let locator = JSONLocator(bytes)
         switch locator.validate(limits: PlanLimits.scan) {
         case let .invalid(message, at):
-            throw .error("not valid JSON: " + message, at: SourceLocation(file: file, line: at.line, column: at.column))
+            throw .error(PlanFailure.jsonSyntax, "not valid JSON: " + message, at: SourceLocation(file: file, line: at.line, column: at.column))
         case let .refused(message, at):
-            throw .error(message, at: SourceLocation(file: file, line: at.line, column: at.column))
+            throw .error(PlanFailure.jsonLimit, message, at: SourceLocation(file: file, line: at.line, column: at.column))
         case .valid, .found: break
         }
         // Format and version first, so that a newer plan gets a clear message, not a type error.
         guard bytes.first(where: { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }) == UInt8(ascii: "{") else {
-            throw .error("a plan is a JSON object; this file holds another JSON value", at: .startOf(file))
+            throw .error(PlanFailure.notObject, "a plan is a JSON object; this file holds another JSON value", at: .startOf(file))
         }
         func at(_ key: String) -> SourceLocation {
             if case let .found(p) = locator.locate([.key(key)]) { return SourceLocation(file: file, line: p.line, column: p.column) }
             return .startOf(file)
         }
         guard locator.scalar(at: [.key("format")]) == Plan.formatName else {
-            throw .error("not a WaferMap plan: 'format' must be \"\(Plan.formatName)\"", at: at("format"))
+            throw .error(PlanFailure.notAPlan, "not a WaferMap plan: 'format' must be \"\(Plan.formatName)\"", at: at("format"))
         }
         guard let version = locator.scalar(at: [.key("format_version")]).flatMap({ Int($0) }) else {
-            throw .error("the plan has no integer 'format_version'", at: at("format_version"))
+            throw .error(PlanFailure.version, "the plan has no integer 'format_version'", at: at("format_version"))
         }
         guard version == Plan.formatVersion else {
             let writer = locator.scalar(at: [.key("compiler_version")]) ?? "an unknown compiler"
-            throw DiagnosticError(Diagnostic(.error, "plan format version \(version) is not one this build reads (it reads version \(Plan.formatVersion))", at: at("format_version"),
+            throw DiagnosticError(Diagnostic(.error, PlanFailure.version, "plan format version \(version) is not one this build reads (it reads version \(Plan.formatVersion))", at: at("format_version"),
                                              notes: [.note("the plan was written by wafermap \(writer); compile the model again with this build, or read the plan with a build of that version")]))
         }
         let decoder = JSONDecoder()
@@ -96,7 +96,7 @@ public enum PlanIO {
         do {
             let plan = try decoder.decode(Plan.self, from: data)
             if let (message, path) = PlanLimits.violation(plan) {
-                throw DiagnosticError.error("\(fieldName(path)): \(message)", at: located(path))
+                throw DiagnosticError.error(PlanFailure.limit, "\(fieldName(path)): \(message)", at: located(path))
             }
             return plan
         } catch let error as DiagnosticError {
@@ -104,9 +104,9 @@ public enum PlanIO {
         } catch let error as DecodingError {
             let (message, path) = describe(error)
             let steps = path.map { key -> JSONLocator.Step in key.intValue.map { .index($0) } ?? .key(snakeCase(key.stringValue)) }
-            throw .error("\(fieldName(steps)): \(message)", at: located(steps))
+            throw .error(PlanFailure.field, "\(fieldName(steps)): \(message)", at: located(steps))
         } catch {
-            throw .error("the plan could not be read: \(error)", at: .startOf(file))
+            throw .error(PlanFailure.field, "the plan could not be read: \(error)", at: .startOf(file))
         }
     }
 

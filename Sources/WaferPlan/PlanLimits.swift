@@ -76,7 +76,11 @@ public enum PlanLimits {
     /// the reader's located error). nil when within them. O(wafers + units x tensors + classes
     /// + bundles).
     public static func violation(_ plan: Plan) -> (message: String, path: [JSONLocator.Step])? {
-        typealias Step = JSONLocator.Step
+        targetViolation(plan) ?? layoutViolation(plan) ?? routingViolation(plan)
+    }
+
+    /// The deployment inputs, the target's figures and the color budget. O(MAC rates).
+    static func targetViolation(_ plan: Plan) -> (message: String, path: [JSONLocator.Step])? {
         let t = plan.target
         if plan.inputs.contextTokens < 1 || plan.inputs.contextTokens > maxContextTokens {
             return ("context_tokens must be between 1 and \(maxContextTokens)", [.key("inputs"), .key("context_tokens")])
@@ -120,6 +124,14 @@ public enum PlanLimits {
         if plan.routing.colorBudget < 0 || plan.routing.colorBudget > 64 {
             return ("color_budget must be between 0 and 64", [.key("routing"), .key("color_budget")])
         }
+        return nil
+    }
+
+    /// Wafers' slot grids, units' expert cells, tensors' shapes and tiles, op attributes.
+    /// O(wafers + units x tensors).
+    static func layoutViolation(_ plan: Plan) -> (message: String, path: [JSONLocator.Step])? {
+        typealias Step = JSONLocator.Step
+        let t = plan.target
         if plan.wafers.count > maxWafers { return ("a plan holds at most \(maxWafers) wafers", [.key("wafers")]) }
         if plan.wafers.count * t.fabricWidth * t.fabricHeight > maxTotalPEs {   // <= 2^12 x 2^24: no overflow
             return ("\(plan.wafers.count) wafers of \(t.fabricWidth) x \(t.fabricHeight) PEs hold more than the \(maxTotalPEs) PEs a plan may hold", [.key("wafers")])
@@ -173,6 +185,13 @@ public enum PlanLimits {
                 }
             }
         }
+        return nil
+    }
+
+    /// Schedule phase kinds, exception route roles, line classes and bundles. O(classes +
+    /// bundles + exception routes).
+    static func routingViolation(_ plan: Plan) -> (message: String, path: [JSONLocator.Step])? {
+        let t = plan.target
         for (key, _) in plan.schedule.cyclesByKind.sorted(by: { $0.key < $1.key }) where PlanPhaseKind(rawValue: key) == nil {
             return (PlanPhaseKind.unknown(key), [.key("schedule"), .key("cycles_by_kind"), .key(key)])
         }

@@ -15,23 +15,38 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
     public var notes: [Diagnostic]
-    /// A stable identifier for diagnostics a caller may act on (e.g. `tile.capacity`); nil for most.
-    public var code: String?
+    /// Which failure this is (docs/diagnostics.md); every error has one, warnings and notes may.
+    /// Callers act on it (`error.contains(PassFailure.tileCapacity)`) and the exit status
+    /// derives from it, never from the message text.
+    public var id: DiagnosticID?
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = [], code: String? = nil) {
+    /// An error, warning or note of the failure `kind`.
+    public init(_ severity: Severity, _ kind: some DiagnosticKind, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) {
+        self.init(severity, message, at: location, notes: notes, id: DiagnosticID(kind))
+    }
+
+    /// The one unchecked initializer: `id` may be nil, so it stays inside WaferSupport; errors
+    /// elsewhere are built from a kind.
+    init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = [], id: DiagnosticID?) {
         self.severity = severity
         self.location = location
         self.message = Diagnostic.bounded(message)
         self.notes = notes
-        self.code = code
+        self.id = id
     }
 
-    public static func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> Diagnostic {
-        Diagnostic(.error, message, at: location, notes: notes)
+    /// An error of the failure `kind`.
+    public static func error(_ kind: some DiagnosticKind, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> Diagnostic {
+        Diagnostic(.error, kind, message, at: location, notes: notes)
+    }
+
+    /// A warning without an ID: nothing acts on warnings, and they never change the exit status.
+    public static func warning(_ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> Diagnostic {
+        Diagnostic(.warning, message, at: location, notes: notes, id: nil)
     }
 
     public static func note(_ message: String, at location: SourceLocation? = nil) -> Diagnostic {
-        Diagnostic(.note, message, at: location)
+        Diagnostic(.note, message, at: location, id: nil)
     }
 
     /// Longest user text a message quotes, in characters; longer quotes keep their start and an ellipsis.
@@ -115,6 +130,11 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
 /// The error every stage throws when an input is wrong: one or more located diagnostics.
 ///
+/// One carrier type for every stage, because a stage's errors travel through the next ones
+/// (a driver throws the YAML reader's, the passes' and its own) and typed throws name a single
+/// type; what a failure *is* lives in each diagnostic's `id`, a case of its stage's
+/// `DiagnosticKind` enum (docs/architecture.md, "Errors").
+///
 /// Stages collect what they can before throwing, so a user fixes several mistakes per run;
 /// the diagnostics are kept in source order so output is deterministic.
 public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
@@ -134,8 +154,16 @@ public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
         self.diagnostics = [diagnostic]
     }
 
-    public static func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> DiagnosticError {
-        DiagnosticError(.error(message, at: location, notes: notes))
+    /// One error of the failure `kind`.
+    public static func error(_ kind: some DiagnosticKind, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) -> DiagnosticError {
+        DiagnosticError(.error(kind, message, at: location, notes: notes))
+    }
+
+    /// Whether any diagnostic is the failure `kind`: how callers act on a failure (a retry, a
+    /// fallback) without reading message text. O(diagnostics).
+    public func contains(_ kind: some DiagnosticKind) -> Bool {
+        let id = DiagnosticID(kind)
+        return diagnostics.contains { $0.id == id }
     }
 
     public var description: String {
@@ -155,8 +183,8 @@ public struct DiagnosticCollector: Sendable {
 
     public mutating func add(_ error: DiagnosticError) { diagnostics.append(contentsOf: error.diagnostics) }
 
-    public mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) {
-        add(Diagnostic.error(message, at: location, notes: notes))
+    public mutating func error(_ kind: some DiagnosticKind, _ message: String, at location: SourceLocation?, notes: [Diagnostic] = []) {
+        add(Diagnostic.error(kind, message, at: location, notes: notes))
     }
 
     /// Runs `body`, recording a thrown `DiagnosticError` instead of propagating it.

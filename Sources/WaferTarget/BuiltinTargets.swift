@@ -32,7 +32,7 @@ public enum BuiltinTargets {
         var notes: [Diagnostic] = []
         if let s = Suggest.closest(to: nameOrPath, in: names) { notes.append(.note("did you mean '\(s)'?")) }
         notes.append(.note("built-in targets: \(names.joined(separator: ", ")); or give a target YAML file"))
-        throw .error("unknown target '\(nameOrPath)'", at: nil, notes: notes)
+        throw .error(TargetFailure.unknown, "unknown target '\(nameOrPath)'", at: nil, notes: notes)
     }
 
     static let wse3 = #"""

@@ -64,7 +64,7 @@ public struct DefectGenerator: Sendable, Hashable {
     public func checkBounds(wafers: Int) throws(DiagnosticError) {
         let expected = expectedDefects(wafers: wafers)
         guard expected <= Double(Self.maxDefects) else {
-            throw .error("\(wafers) wafers of \(targetName) at rate \(rate) and link rate \(linkRate) would hold about \(Units.grouped(Int(expected.rounded()))) defects; a generated map holds at most \(Units.grouped(Self.maxDefects)) (lower --wafers or --rate)", at: nil)
+            throw .error(TargetFailure.defectsGenerateTooMany, "\(wafers) wafers of \(targetName) at rate \(rate) and link rate \(linkRate) would hold about \(Units.grouped(Int(expected.rounded()))) defects; a generated map holds at most \(Units.grouped(Self.maxDefects)) (lower --wafers or --rate)", at: nil)
         }
     }
 

@@ -25,12 +25,12 @@ public enum DefectMapIO {
         let versionNode = try map.required("version")
         let version = try versionNode.integer("'version'", in: 0...Int.max)
         if version != formatVersion {
-            throw .error("unsupported defect map version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+            throw .error(TargetFailure.defectsVersion, "unsupported defect map version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
         }
         let targetNode = try map.required("target")
         let targetName = try targetNode.string("'target'")
         if targetName != target.name {
-            throw .error("this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
+            throw .error(TargetFailure.defectsTarget, "this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
         }
         let fabricNode = try map.required("fabric")
         var fabric = try MappingReader(fabricNode, context: "'fabric'")
@@ -38,7 +38,7 @@ public enum DefectMapIO {
         let height = try fabric.required("height").integer("'fabric.height'", in: 1...TargetLimits.maxFabricSide)
         try fabric.finish()
         if width != target.fabricWidth || height != target.fabricHeight {
-            throw .error("the map's fabric is \(width)x\(height) PEs but \(target.name)'s is \(target.fabricWidth)x\(target.fabricHeight)", at: fabricNode.location)
+            throw .error(TargetFailure.defectsFabric, "the map's fabric is \(width)x\(height) PEs but \(target.name)'s is \(target.fabricWidth)x\(target.fabricHeight)", at: fabricNode.location)
         }
         let countNode = try map.required("wafers")
         let count = try countNode.integer("'wafers'", in: 1...maxWafers)
@@ -52,10 +52,10 @@ public enum DefectMapIO {
             let indexNode = try wafer.required("wafer")
             let index = try indexNode.integer("'wafer'", in: 0...Int.max)
             guard index < count else {
-                throw .error("wafer \(index) is outside the map's \(count) wafers (0..<\(count))", at: indexNode.location)
+                throw .error(TargetFailure.defectsWaferIndex, "wafer \(index) is outside the map's \(count) wafers (0..<\(count))", at: indexNode.location)
             }
             if let previous = seen[index] {
-                throw .error("wafer \(index) is listed twice", at: indexNode.location, notes: [.note("first listed here", at: previous)])
+                throw .error(TargetFailure.defectsDuplicateWafer, "wafer \(index) is listed twice", at: indexNode.location, notes: [.note("first listed here", at: previous)])
             }
             seen[index] = indexNode.location
             var pes: [(Int32, SourceLocation)] = []
@@ -71,10 +71,10 @@ public enum DefectMapIO {
                 let parts = try item.list("a dead link")
                 let text = try parts[2].string("the link direction")
                 guard let direction = Direction(rawValue: text) else {
-                    throw .error("link direction must be N, E, S or W, found '\(text)'", at: parts[2].location)
+                    throw .error(TargetFailure.defectsLinkDirection, "link direction must be N, E, S or W, found '\(text)'", at: parts[2].location)
                 }
                 guard let id = WaferDefects.linkID(x: x, y: y, direction, width: width, height: height) else {
-                    throw .error("the \(direction.rawValue) link of PE (\(x), \(y)) leaves the fabric", at: item.location)
+                    throw .error(TargetFailure.defectsOffFabric, "the \(direction.rawValue) link of PE (\(x), \(y)) leaves the fabric", at: item.location)
                 }
                 links.append((id, item.location))
             }
@@ -92,7 +92,7 @@ public enum DefectMapIO {
         guard let node else { return [] }
         let items = try node.list(what)
         guard items.count <= limit else {
-            throw .error("\(what) lists \(Units.grouped(items.count)) entries, more than the fabric's \(Units.grouped(limit)) \(things)", at: node.location)
+            throw .error(TargetFailure.defectsTooMany, "\(what) lists \(Units.grouped(items.count)) entries, more than the fabric's \(Units.grouped(limit)) \(things)", at: node.location)
         }
         return items
     }
@@ -101,12 +101,12 @@ public enum DefectMapIO {
     static func coordinate(_ node: YAMLNode, width: Int, height: Int, extra: Int) throws(DiagnosticError) -> (Int, Int) {
         let parts = try node.list(extra == 0 ? "a dead PE [x, y]" : "a dead link [x, y, direction]")
         guard parts.count == 2 + extra else {
-            throw .error(extra == 0 ? "a dead PE is [x, y], found \(parts.count) values" : "a dead link is [x, y, N|E|S|W], found \(parts.count) values", at: node.location)
+            throw .error(TargetFailure.defectsEntryShape, extra == 0 ? "a dead PE is [x, y], found \(parts.count) values" : "a dead link is [x, y, N|E|S|W], found \(parts.count) values", at: node.location)
         }
         let x = try parts[0].integer("x", in: 0...Int.max)
         let y = try parts[1].integer("y", in: 0...Int.max)
         guard x < width, y < height else {
-            throw .error("(\(x), \(y)) is outside the \(width)x\(height) fabric", at: node.location)
+            throw .error(TargetFailure.defectsOffFabric, "(\(x), \(y)) is outside the \(width)x\(height) fabric", at: node.location)
         }
         return (x, y)
     }
@@ -115,7 +115,7 @@ public enum DefectMapIO {
         let sorted = items.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.0 == b.0 {
             let (first, second) = a.1 < b.1 ? (a.1, b.1) : (b.1, a.1)
-            throw .error("\(what) listed twice", at: second, notes: [.note("first listed here", at: first)])
+            throw .error(TargetFailure.defectsDuplicate, "\(what) listed twice", at: second, notes: [.note("first listed here", at: first)])
         }
     }
 

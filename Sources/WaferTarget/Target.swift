@@ -95,20 +95,20 @@ extension Target {
             ("layer overhead cycles", layerOverheadCycles, 0...TargetLimits.maxLayerOverheadCycles), ("wavelet bits", waveletBits, 1...TargetLimits.maxWaveletBits),
         ]
         for (what, value, range) in integers where !range.contains(value) {
-            throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
+            throw .error(TargetFailure.outOfRange, "\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }
         let reals: [(String, Double, ClosedRange<Double>)] = [
             ("clock (MHz)", clockMHz, TargetLimits.clockMHz), ("wafer link bandwidth (Gb/s)", waferLinkGbps, TargetLimits.waferLinkGbps),
             ("wafer link latency (ns)", waferLinkLatencyNs, TargetLimits.waferLinkLatencyNs),
         ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, TargetLimits.macsPerCycle) }
         for (what, value, range) in reals where !range.contains(value) {
-            throw .error("\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
+            throw .error(TargetFailure.outOfRange, "\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
         }
         guard halo.west + halo.east < fabricWidth, halo.north + halo.south < fabricHeight else {
-            throw .error("\(owner): the target's halo leaves no program area on its \(fabricWidth) x \(fabricHeight) fabric", at: nil)
+            throw .error(TargetFailure.noProgramArea, "\(owner): the target's halo leaves no program area on its \(fabricWidth) x \(fabricHeight) fabric", at: nil)
         }
         guard runtimeReserveBytesPerPE + bufferBytesPerPE < sramBytesPerPE, reservedColors < routableColors, macsPerCycle[.fp16] != nil else {
-            throw .error("\(owner): the target leaves no SRAM for data, no colors for the program, or lists no fp16 MAC rate", at: nil)
+            throw .error(TargetFailure.noResources, "\(owner): the target leaves no SRAM for data, no colors for the program, or lists no fp16 MAC rate", at: nil)
         }
         self.init(name: name, description: description, fabricWidth: fabricWidth, fabricHeight: fabricHeight, halo: halo,
                   sramBytesPerPE: sramBytesPerPE, runtimeReserveBytesPerPE: runtimeReserveBytesPerPE, bufferBytesPerPE: bufferBytesPerPE,

@@ -19,7 +19,7 @@ public enum TargetDecoder {
         let versionNode = try map.required("version")
         let version = try versionNode.integer("'version'", in: 0...Int.max)
         if version != formatVersion {
-            throw .error("unsupported target format version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+            throw .error(TargetFailure.version, "unsupported target format version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
         }
         let name = try map.required("name").name("'name'")
         let description = try map.optional("description")?.string("'description'") ?? ""
@@ -38,7 +38,7 @@ public enum TargetDecoder {
                         south: try haloMap.required("south").integer("'halo.south'", in: 0...min(height, TargetLimits.maxHalo)))
         try haloMap.finish()
         if halo.west + halo.east >= width || halo.north + halo.south >= height {
-            throw .error("the halo leaves no program area on a \(width)x\(height) fabric", at: haloNode.location)
+            throw .error(TargetFailure.noProgramArea, "the halo leaves no program area on a \(width)x\(height) fabric", at: haloNode.location)
         }
 
         let peNode = try map.required("pe")
@@ -49,7 +49,7 @@ public enum TargetDecoder {
         let buffersNode = try pe.required("buffer_bytes")
         let buffers = try buffersNode.integer("'pe.buffer_bytes'", in: 0...TargetLimits.maxSRAMBytesPerPE)
         if reserve + buffers >= sram {
-            throw .error("runtime reserve (\(reserve) B) plus buffers (\(buffers) B) leave no SRAM for data out of \(sram) B", at: buffersNode.location)
+            throw .error(TargetFailure.noSRAM, "runtime reserve (\(reserve) B) plus buffers (\(buffers) B) leave no SRAM for data out of \(sram) B", at: buffersNode.location)
         }
         let macsNode = try pe.required("macs_per_cycle")
         var macsMap = try MappingReader(macsNode, context: "'pe.macs_per_cycle'")
@@ -61,7 +61,7 @@ public enum TargetDecoder {
         }
         try macsMap.finish()
         if macs[.fp16] == nil {
-            throw .error("'macs_per_cycle' needs at least 'fp16' (quantized types compute at the fp16 rate unless listed)", at: macsNode.location)
+            throw .error(TargetFailure.noFP16Rate, "'macs_per_cycle' needs at least 'fp16' (quantized types compute at the fp16 rate unless listed)", at: macsNode.location)
         }
         try pe.finish()
 
@@ -71,7 +71,7 @@ public enum TargetDecoder {
         let reservedNode = try colors.required("reserved")
         let reserved = try reservedNode.integer("'colors.reserved'", in: 0...TargetLimits.maxColors)
         if reserved >= routable {
-            throw .error("the runtime reserves \(reserved) of \(routable) colors, leaving none for the program", at: reservedNode.location)
+            throw .error(TargetFailure.noColors, "the runtime reserves \(reserved) of \(routable) colors, leaving none for the program", at: reservedNode.location)
         }
         try colors.finish()
 

@@ -7,10 +7,10 @@ extension YAMLNode {
     /// terminal or a report raw. O(length).
     public func string(_ what: String) throws(DiagnosticError) -> String {
         guard case let .scalar(text, _) = kind, !isNull else {
-            throw .error("expected a string for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notString, "expected a string for \(what), found \(summary)", at: location)
         }
         if let bad = text.unicodeScalars.first(where: { $0 != "\t" && $0 != "\n" && Self.isControl($0) }) {
-            throw .error("\(what) contains the control character U+\(Self.hex(bad)); text may not hold control characters", at: location)
+            throw .error(YAMLFailure.controlCharacter, "\(what) contains the control character U+\(Self.hex(bad)); text may not hold control characters", at: location)
         }
         return text
     }
@@ -22,10 +22,10 @@ extension YAMLNode {
     public func name(_ what: String) throws(DiagnosticError) -> String {
         let text = try string(what)
         if let bad = text.unicodeScalars.first(where: Self.isControl) {
-            throw .error("\(what) contains the control character U+\(Self.hex(bad)); names may not hold control characters", at: location)
+            throw .error(YAMLFailure.controlCharacter, "\(what) contains the control character U+\(Self.hex(bad)); names may not hold control characters", at: location)
         }
         if let bad = text.unicodeScalars.first(where: Self.isBidiFormatting) {
-            throw .error("\(what) contains the bidirectional formatting character U+\(Self.hex(bad)); names may not reorder the text printed after them", at: location)
+            throw .error(YAMLFailure.bidiCharacter, "\(what) contains the bidirectional formatting character U+\(Self.hex(bad)); names may not reorder the text printed after them", at: location)
         }
         return text
     }
@@ -49,10 +49,10 @@ extension YAMLNode {
     /// (`163_840`); rejects floats, signs on unsigned quantities, and values outside the range.
     public func integer(_ what: String, in range: ClosedRange<Int>) throws(DiagnosticError) -> Int {
         guard case let .scalar(raw, style) = kind, !isNull else {
-            throw .error("expected an integer for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notInteger, "expected an integer for \(what), found \(summary)", at: location)
         }
         if style == .quoted && tag != "!!int" {
-            throw .error("expected an integer for \(what), found the quoted string '\(raw)'", at: location)
+            throw .error(YAMLFailure.notInteger, "expected an integer for \(what), found the quoted string '\(raw)'", at: location)
         }
         var text = Substring(raw)
         var negative = false
@@ -63,19 +63,19 @@ extension YAMLNode {
         let digits = text.filter { $0 != "_" }
         guard !digits.isEmpty, !text.hasPrefix("_"), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             if Double(raw) != nil {
-                throw .error("expected an integer for \(what), found the number \(raw)", at: location)
+                throw .error(YAMLFailure.notInteger, "expected an integer for \(what), found the number \(raw)", at: location)
             }
-            throw .error("expected an integer for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notInteger, "expected an integer for \(what), found \(summary)", at: location)
         }
         guard var value = Int(digits) else {
-            throw .error("\(what) is too large: \(raw) does not fit in 64 bits", at: location)
+            throw .error(YAMLFailure.integerOverflow, "\(what) is too large: \(raw) does not fit in 64 bits", at: location)
         }
         if negative { value = -value }
         if value < range.lowerBound {
-            throw .error("\(what) must be at least \(Units.grouped(range.lowerBound)), got \(raw)", at: location)
+            throw .error(YAMLFailure.outOfRange, "\(what) must be at least \(Units.grouped(range.lowerBound)), got \(raw)", at: location)
         }
         if value > range.upperBound {
-            throw .error("\(what) of \(raw) exceeds the limit of \(Units.grouped(range.upperBound))", at: location)
+            throw .error(YAMLFailure.outOfRange, "\(what) of \(raw) exceeds the limit of \(Units.grouped(range.upperBound))", at: location)
         }
         return value
     }
@@ -83,14 +83,14 @@ extension YAMLNode {
     /// The node as a finite decimal number in `range` (`1100`, `0.001`, `1.5e-3`).
     public func number(_ what: String, in range: ClosedRange<Double>) throws(DiagnosticError) -> Double {
         guard case let .scalar(raw, style) = kind, !isNull, style == .plain else {
-            throw .error("expected a number for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notNumber, "expected a number for \(what), found \(summary)", at: location)
         }
         let text = raw.filter { $0 != "_" }
         guard let value = Double(text), value.isFinite, text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else {
-            throw .error("expected a number for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notNumber, "expected a number for \(what), found \(summary)", at: location)
         }
         guard range.contains(value) else {
-            throw .error("\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)", at: location)
+            throw .error(YAMLFailure.outOfRange, "\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)", at: location)
         }
         return value
     }
@@ -105,13 +105,13 @@ extension YAMLNode {
             default: break
             }
         }
-        throw .error("expected true or false for \(what), found \(summary)", at: location)
+        throw .error(YAMLFailure.notBool, "expected true or false for \(what), found \(summary)", at: location)
     }
 
     /// The node's list items.
     public func list(_ what: String) throws(DiagnosticError) -> [YAMLNode] {
         guard case let .sequence(items) = kind else {
-            throw .error("expected a list for \(what), found \(summary)", at: location)
+            throw .error(YAMLFailure.notList, "expected a list for \(what), found \(summary)", at: location)
         }
         return items
     }
@@ -130,13 +130,13 @@ public struct MappingReader {
 
     public init(_ node: YAMLNode, context: String) throws(DiagnosticError) {
         guard case let .mapping(pairs) = node.kind else {
-            throw .error("expected a mapping for \(context), found \(node.summary)", at: node.location)
+            throw .error(YAMLFailure.notMapping, "expected a mapping for \(context), found \(node.summary)", at: node.location)
         }
         self.node = node
         self.context = context
         for pair in pairs {
             guard case let .scalar(key, _) = pair.key.kind else {
-                throw .error("keys of \(context) must be plain names, found \(pair.key.summary)", at: pair.key.location)
+                throw .error(YAMLFailure.keyNotName, "keys of \(context) must be plain names, found \(pair.key.summary)", at: pair.key.location)
             }
             entries.append((key, pair))
         }
@@ -159,11 +159,11 @@ public struct MappingReader {
             // A missing key is often a misspelt one: point at the misspelling instead.
             for entry in entries where !known.contains(entry.key) {
                 if Suggest.closest(to: entry.key, in: [key]) != nil {
-                    throw .error("unknown key '\(entry.key)' in \(context)", at: entry.pair.key.location,
+                    throw .error(YAMLFailure.unknownKey, "unknown key '\(entry.key)' in \(context)", at: entry.pair.key.location,
                                  notes: [.note("did you mean '\(key)'? \(context) requires it", at: entry.pair.key.location)])
                 }
             }
-            throw .error("\(context) is missing the required key '\(key)'", at: node.location)
+            throw .error(YAMLFailure.missingKey, "\(context) is missing the required key '\(key)'", at: node.location)
         }
         return value
     }
@@ -185,7 +185,7 @@ public struct MappingReader {
             } else {
                 notes.append(.note("valid keys here: \(known.sorted().joined(separator: ", "))", at: nil))
             }
-            throw .error("unknown key '\(entry.key)' in \(context)", at: entry.pair.key.location, notes: notes)
+            throw .error(YAMLFailure.unknownKey, "unknown key '\(entry.key)' in \(context)", at: entry.pair.key.location, notes: notes)
         }
     }
 }

@@ -20,13 +20,13 @@ public enum YAMLReader {
     public static func readFile(path: String, displayName: String, limits: YAMLLimits) throws(DiagnosticError) -> [UInt8] {
         switch BoundedFile.read(path: path, maxBytes: limits.maxFileBytes) {
         case let .success(data): return [UInt8](data)
-        case .failure(.missing): throw .error("no such file", at: .startOf(displayName))
-        case .failure(.directory): throw .error("is a directory, expected a YAML file", at: .startOf(displayName))
+        case .failure(.missing): throw .error(YAMLFailure.noSuchFile, "no such file", at: .startOf(displayName))
+        case .failure(.directory): throw .error(YAMLFailure.isDirectory, "is a directory, expected a YAML file", at: .startOf(displayName))
         case let .failure(.tooLarge(bytes?)):
-            throw .error("file is \(Units.grouped(bytes)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
+            throw .error(YAMLFailure.fileTooLarge, "file is \(Units.grouped(bytes)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
         case .failure(.tooLarge(nil)):
-            throw .error("file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
-        case let .failure(.unreadable(reason)): throw .error(reason, at: .startOf(displayName))
+            throw .error(YAMLFailure.fileTooLarge, "file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(displayName))
+        case let .failure(.unreadable(reason)): throw .error(YAMLFailure.unreadable, reason, at: .startOf(displayName))
         }
     }
 
@@ -34,10 +34,10 @@ public enum YAMLReader {
     /// white space) is an error: every WaferMap input needs content.
     public static func parse(bytes: [UInt8], file: String, limits: YAMLLimits = .default) throws(DiagnosticError) -> YAMLNode {
         if bytes.count > limits.maxFileBytes {
-            throw .error("input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
+            throw .error(YAMLFailure.fileTooLarge, "input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
         }
         if let bad = firstInvalidUTF8(bytes) {
-            throw .error("invalid UTF-8 byte sequence (byte 0x\(String(bad.byte, radix: 16, uppercase: true)) at offset \(bad.offset)); WaferMap reads UTF-8 text only",
+            throw .error(YAMLFailure.invalidUTF8, "invalid UTF-8 byte sequence (byte 0x\(String(bad.byte, radix: 16, uppercase: true)) at offset \(bad.offset)); WaferMap reads UTF-8 text only",
                          at: SourceLocation(file: file, line: bad.line, column: bad.column))
         }
         var builder = TreeBuilder(file: file, limits: limits, bytes: bytes)
@@ -50,7 +50,7 @@ public enum YAMLReader {
         case let .success(root?):
             return root
         case .success(nil):
-            throw .error("empty document: expected a YAML mapping", at: .startOf(file))
+            throw .error(YAMLFailure.emptyDocument, "empty document: expected a YAML mapping", at: .startOf(file))
         }
     }
 
@@ -140,7 +140,7 @@ private struct TreeBuilder {
     mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<YAMLNode?, DiagnosticError> {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            return .failure(.error("libyaml could not initialise a parser (out of memory)", at: .startOf(file)))
+            return .failure(.error(YAMLFailure.parserUnavailable, "libyaml could not initialise a parser (out of memory)", at: .startOf(file)))
         }
         defer { yaml_parser_delete(&parser) }
         if let base = buffer.baseAddress {
@@ -183,7 +183,7 @@ private struct TreeBuilder {
         default: kind = "YAML error"
         }
         let at = parser.error == YAML_READER_ERROR ? location(ofByte: Int(parser.problem_offset)) : location(parser.problem_mark)
-        return .error("\(kind): \(problem)", at: at, notes: notes)
+        return .error(YAMLFailure.syntax, "\(kind): \(problem)", at: at, notes: notes)
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -194,7 +194,7 @@ private struct TreeBuilder {
     private mutating func countNodes(_ count: Int, at location: SourceLocation, what: String) throws(DiagnosticError) {
         expandedNodes += count
         if expandedNodes > limits.maxNodes {
-            throw .error("\(what) makes the document stand for more than \(Units.grouped(limits.maxNodes)) nodes; aliases are not expanded past this limit",
+            throw .error(YAMLFailure.aliasLimit, "\(what) makes the document stand for more than \(Units.grouped(limits.maxNodes)) nodes; aliases are not expanded past this limit",
                          at: location)
         }
     }
@@ -207,12 +207,12 @@ private struct TreeBuilder {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
-                throw .error("a second YAML document; WaferMap files hold exactly one", at: start)
+                throw .error(YAMLFailure.secondDocument, "a second YAML document; WaferMap files hold exactly one", at: start)
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             if scalar.length > limits.maxScalarBytes {
-                throw .error("scalar of \(Units.grouped(Int(scalar.length))) bytes exceeds the limit of \(Units.grouped(limits.maxScalarBytes))", at: start)
+                throw .error(YAMLFailure.scalarTooLarge, "scalar of \(Units.grouped(Int(scalar.length))) bytes exceeds the limit of \(Units.grouped(limits.maxScalarBytes))", at: start)
             }
             let text: String
             if let value = scalar.value {
@@ -229,7 +229,7 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
-                throw .error("alias '*\(name)' refers to no anchor defined before it", at: start)
+                throw .error(YAMLFailure.undefinedAlias, "alias '*\(name)' refers to no anchor defined before it", at: start)
             }
             try countNodes(target.size, at: start, what: "alias '*\(name)'")
             var node = target.node
@@ -249,14 +249,14 @@ private struct TreeBuilder {
             try countNodes(1, at: start, what: "this mapping")
         case YAML_SEQUENCE_END_EVENT:
             guard let frame = stack.popLast(), !frame.isMapping else {
-                throw .error("internal: unbalanced list end from libyaml", at: start)
+                throw .error(YAMLFailure.invariant, "internal: unbalanced list end from libyaml", at: start)
             }
             let node = YAMLNode(kind: .sequence(frame.items), location: frame.location)
             if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
             try emit(node, size: frame.size)
         case YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast(), frame.isMapping else {
-                throw .error("internal: unbalanced mapping end from libyaml", at: start)
+                throw .error(YAMLFailure.invariant, "internal: unbalanced mapping end from libyaml", at: start)
             }
             let (merged, extra) = frame.hasMergeKey ? try applyMerges(frame.pairs) : (frame.pairs, 0)
             let node = YAMLNode(kind: .mapping(merged), location: frame.location)
@@ -269,7 +269,7 @@ private struct TreeBuilder {
 
     private func push(depthAt location: SourceLocation) throws(DiagnosticError) {
         if stack.count >= limits.maxDepth {
-            throw .error("nesting deeper than \(limits.maxDepth) levels", at: location)
+            throw .error(YAMLFailure.tooDeep, "nesting deeper than \(limits.maxDepth) levels", at: location)
         }
     }
 
@@ -295,7 +295,7 @@ private struct TreeBuilder {
             stack[top].hasMergeKey = true
         } else if let text = node.scalarText {
             if let first = stack[top].keyLocations[text] {
-                throw .error("duplicate key \(Diagnostic.quoted(text))", at: node.location,
+                throw .error(YAMLFailure.duplicateKey, "duplicate key \(Diagnostic.quoted(text))", at: node.location,
                              notes: [.note("first defined here", at: first)])
             }
             stack[top].keyLocations[text] = node.location
@@ -311,7 +311,7 @@ private struct TreeBuilder {
         guard let tag = Self.string(pointer) else { return }
         let core = "tag:yaml.org,2002:"
         let shown = tag.hasPrefix(core) ? "!!" + tag.dropFirst(core.count) : tag
-        throw .error("YAML tag \(Diagnostic.quoted(shown)) is not supported; WaferMap files are plain YAML without tags (write the value untagged)",
+        throw .error(YAMLFailure.tag, "YAML tag \(Diagnostic.quoted(shown)) is not supported; WaferMap files are plain YAML without tags (write the value untagged)",
                      at: location)
     }
 
@@ -333,12 +333,12 @@ private struct TreeBuilder {
             case .mapping: sources = [pair.value]
             case let .sequence(items): sources = items
             case .scalar:
-                throw .error("merge key '<<' needs a mapping or a list of mappings, found \(pair.value.summary)", at: pair.value.location)
+                throw .error(YAMLFailure.mergeKey, "merge key '<<' needs a mapping or a list of mappings, found \(pair.value.summary)", at: pair.value.location)
             }
             var addedHere = 0
             for source in sources {
                 guard case let .mapping(sourcePairs) = source.kind else {
-                    throw .error("merge key '<<' needs mappings, found \(source.summary)", at: source.location)
+                    throw .error(YAMLFailure.mergeKey, "merge key '<<' needs mappings, found \(source.summary)", at: source.location)
                 }
                 for sourcePair in sourcePairs {
                     guard let key = sourcePair.key.scalarText, !present.contains(key) else { continue }

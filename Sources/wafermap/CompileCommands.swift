@@ -30,8 +30,8 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
-            if pipeline.stopAfter != nil { throw .error("compile runs every pass; --stop-after belongs to count and place", at: nil) }
+            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
+            if pipeline.stopAfter != nil { throw .error(DriverFailure.flagConflict, "compile runs every pass; --stop-after belongs to count and place", at: nil) }
             var request = CompileRequest(count: try deployment.request(model: model))
             request.count.instrumentation = pipeline.instrumentation
             request.planPath = output
@@ -60,7 +60,7 @@ struct CheckPlanCommand: ParsableCommand {
             let plan = try PlanIO.read(path: self.plan)
             let problems = PlanCheck.problems(plan)
             guard problems.isEmpty else {
-                throw DiagnosticError(Diagnostic(.error, "\(self.plan) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s"))", at: nil,
+                throw DiagnosticError(Diagnostic(.error, DriverFailure.planCheck, "\(self.plan) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s"))", at: nil,
                                                  notes: problems.map { .note($0) }))
             }
             writeStdout("\(self.plan): consistent (format \(plan.formatVersion), written by wafermap \(plan.compilerVersion)): \(plan.inputs.modelName) on \(plan.summary.wafers) x \(plan.target.name), \(Units.fixed(plan.summary.tokensPerS, digits: 1)) tokens/s per user predicted\n")
@@ -125,9 +125,9 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         var passed = true
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
-            guard steps >= 1, steps <= 4096 else { throw .error("--steps \(steps): expected 1 to 4096", at: nil) }
-            if let sample, sample < 1 { throw .error("--sample \(sample): expected at least 1", at: nil) }
+            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
+            guard steps >= 1, steps <= 4096 else { throw .error(DriverFailure.flagValue, "--steps \(steps): expected 1 to 4096", at: nil) }
+            if let sample, sample < 1 { throw .error(DriverFailure.flagValue, "--sample \(sample): expected at least 1", at: nil) }
             var request = CheckRequest(planPath: plan)
             request.defectsPath = defects
             request.killPEs = killPE
@@ -170,7 +170,7 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
+            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
             let progress = processProgress
             var request = CalibrationRequest(path: file)
             request.target = target

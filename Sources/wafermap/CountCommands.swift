@@ -63,39 +63,39 @@ struct DeploymentFlags: ParsableArguments {
             var formats: [NumberFormat] = []
             let items = FormatDecoder.splitList(precision)
             // Each format is a whole pipeline run: a list of thousands would run for minutes.
-            if items.count > 64 { throw .error("--precision lists \(items.count) formats; give at most 64", at: nil) }
+            if items.count > 64 { throw .error(DriverFailure.flagValue, "--precision lists \(items.count) formats; give at most 64", at: nil) }
             for item in items.map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if item.isEmpty { throw .error("--precision: empty item in the list '\(precision)'", at: nil) }
+                if item.isEmpty { throw .error(DriverFailure.flagValue, "--precision: empty item in the list '\(precision)'", at: nil) }
                 guard let format = FormatDecoder.parse(item) else {
                     var notes: [Diagnostic] = []
                     if let s = Suggest.closest(to: item, in: FormatDecoder.names) { notes.append(.note("did you mean '\(s)'?")) }
                     notes.append(.note("precisions: \(FormatDecoder.names.joined(separator: ", "))"))
-                    throw .error("--precision: unknown precision '\(item)'", at: nil, notes: notes)
+                    throw .error(DriverFailure.flagValue, "--precision: unknown precision '\(item)'", at: nil, notes: notes)
                 }
                 formats.append(format)
             }
             request.precisions = formats
         }
         guard let kv = ElementType(rawValue: kvPrecision == "fp8" ? "fp8_e4m3" : kvPrecision), kv.bits >= 8, kv != .int8 else {
-            throw .error("--kv-precision must be fp32, bf16, fp16, fp8_e4m3 or fp8_e5m2, not '\(kvPrecision)'", at: nil)
+            throw .error(DriverFailure.flagValue, "--kv-precision must be fp32, bf16, fp16, fp8_e4m3 or fp8_e5m2, not '\(kvPrecision)'", at: nil)
         }
         var count = WaferCount.auto
         if wafers != "auto" {
-            guard let n = Int(wafers) else { throw .error("--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
+            guard let n = Int(wafers) else { throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
             count = .exactly(n)
         }
         var shape: SlotShape?
         if let slot {
-            guard let parsed = SlotShape(parsing: slot) else { throw .error("--slot must be P or WxH in PEs (1 to 100,000 each), not '\(slot)'", at: nil) }
+            guard let parsed = SlotShape(parsing: slot) else { throw .error(DriverFailure.flagValue, "--slot must be P or WxH in PEs (1 to 100,000 each), not '\(slot)'", at: nil) }
             shape = parsed
         }
         request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed, slot: shape,
                                                promptTokens: prompt)
         if let prompt, prompt < 1 || prompt > context {
-            throw .error("--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
+            throw .error(DriverFailure.flagValue, "--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
         }
         if defects != nil && defectRate != nil {
-            throw .error("give either --defects FILE or --defect-rate R, not both", at: nil)
+            throw .error(DriverFailure.flagConflict, "give either --defects FILE or --defect-rate R, not both", at: nil)
         }
         if let defects { request.defects = .file(defects) }
         if let defectRate { request.defects = .generate(rate: defectRate, seed: seed, clustered: clustered) }
@@ -224,13 +224,13 @@ struct DefectsCommand: ParsableCommand {
         func run() throws {
             try runReportingErrors { () throws(DiagnosticError) in
                 let inputs = FileManager.default.fileExists(atPath: target) ? [target] : []
-                if let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: inputs) { throw .error(problem, at: nil) }
+                if let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: inputs) { throw .error(DriverFailure.outputPath, problem, at: nil) }
                 let text = try Driver.generateDefects(target: target, wafers: wafers, rate: rate, linkRate: linkRate, seed: seed,
                                                       clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil)
                 do throws(AtomicFile.WriteError) {
                     try AtomicFile.write(text.yaml, to: output)
                 } catch {
-                    throw .error(error.description, at: nil)
+                    throw .error(DriverFailure.write, error.description, at: nil)
                 }
                 writeStdout("wrote \(output): \(text.summary)\n")
             }
@@ -295,9 +295,9 @@ struct SweepCommand: ParsableCommand {
             var request = SweepRequest(count: try deployment.request(model: model))
             request.extraWafers = extraWafers
             request.top = top
-            if deployment.slot != nil { throw .error("sweep tries slot sizes itself: give them with --slots, not --slot", at: nil) }
+            if deployment.slot != nil { throw .error(DriverFailure.flagConflict, "sweep tries slot sizes itself: give them with --slots, not --slot", at: nil) }
             for item in (slots ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-                guard let shape = SlotShape(parsing: item) else { throw .error("--slots: '\(item)' is not P or WxH in PEs", at: nil) }
+                guard let shape = SlotShape(parsing: item) else { throw .error(DriverFailure.flagValue, "--slots: '\(item)' is not P or WxH in PEs", at: nil) }
                 request.slots.append(shape)
             }
             let progress = processProgress

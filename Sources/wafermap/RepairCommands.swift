@@ -47,7 +47,7 @@ struct RepairPlanCommand: ParsableCommand {
     func run() throws {
         var passed = true
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error("--format '\(format)': expected text or json", at: nil) }
+            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
             var request = RepairRequest(planPath: plan, defectsPath: defects ?? addDefects ?? "", outputPath: output)
             request.addDefects = addDefects != nil
             request.allowRevive = allowRevive

@@ -52,7 +52,7 @@ enum UnknownSubcommand {
             if let s = Suggest.closest(to: word, in: names) { notes.append(.note("did you mean '\(s)'?")) }
             notes.append(.note("commands of '\(path.joined(separator: " "))': \(names.joined(separator: ", "))"))
             let within = path.count > 1 ? " for '\(path.joined(separator: " "))'" : ""
-            return Diagnostic(.error, "unknown command '\(word)'\(within)", at: nil, notes: notes).description + "\n"
+            return Diagnostic(.error, DriverFailure.unknownCommand, "unknown command '\(word)'\(within)", at: nil, notes: notes).description + "\n"
         }
         return nil
     }
@@ -87,7 +87,7 @@ struct PipelineFlags: ParsableArguments {
             if let stopAfter { try PassRegistry.validate(stopAfter, flag: "--stop-after") }
         } catch {
             writeStderr(error.description + "\n")
-            throw ExitCode(ExitStatus.usage)
+            throw ExitCode(ExitStatus.of(error))
         }
     }
 
@@ -104,7 +104,8 @@ struct PipelineFlags: ParsableArguments {
 
 /// Runs `body`, printing diagnostics to stderr and mapping failures to exit statuses.
 func runReportingErrors(_ body: () throws(DiagnosticError) -> Void) throws {
-    do {
+    do throws(DiagnosticError) {
+        if let failure = DiagnosticCatalogue.debugFailure(environment: ProcessInfo.processInfo.environment) { throw failure }
         try body()
     } catch {
         FileHandle.standardError.write(Data((error.description + "\n").utf8))

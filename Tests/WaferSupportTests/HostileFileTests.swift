@@ -50,18 +50,18 @@ import Darwin
     /// control characters escaped; an apostrophe inside a word opens no quote.
     @Test func messagesBoundWhatTheyQuote() {
         let key = String(repeating: "k", count: 400_000)
-        let unknown = Diagnostic.error("unknown key '\(key)' in the model", at: SourceLocation(file: "m.yaml", line: 3, column: 1))
+        let unknown = Diagnostic.error(SampleFailure.input, "unknown key '\(key)' in the model", at: SourceLocation(file: "m.yaml", line: 3, column: 1))
         #expect(unknown.message == "unknown key '\(String(repeating: "k", count: 200))…' in the model")
         #expect(Diagnostic.quoted(key) == "'\(String(repeating: "k", count: 200))…'")
         #expect(Diagnostic.quoted("short") == "'short'")
-        let unquoted = Diagnostic.error("found " + key, at: nil)
+        let unquoted = Diagnostic.error(SampleFailure.input, "found " + key, at: nil)
         #expect(unquoted.message.count < 2_100 && unquoted.message.hasSuffix("more characters)"))
         #expect(unquoted.description.count < 2_200)
-        let raw = Diagnostic.error("name 'a\u{0}b\u{1B}[31m'", at: nil)
+        let raw = Diagnostic.error(SampleFailure.input, "name 'a\u{0}b\u{1B}[31m'", at: nil)
         #expect(raw.message == "name 'a\\u{0}b\\u{1B}[31m'")
         let tail = String(repeating: "x ", count: 300)
-        let apostrophe = Diagnostic.error("wafer 3's usable bytes: \(tail)", at: nil)
+        let apostrophe = Diagnostic.error(SampleFailure.input, "wafer 3's usable bytes: \(tail)", at: nil)
         #expect(apostrophe.message == "wafer 3's usable bytes: \(tail)")
-        #expect(Diagnostic.error("multi\nline", at: nil).message == "multi\nline")
+        #expect(Diagnostic.error(SampleFailure.input, "multi\nline", at: nil).message == "multi\nline")
     }
 }

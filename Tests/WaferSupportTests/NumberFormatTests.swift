@@ -105,11 +105,11 @@ import WaferSupport
     }
 
     @Test func diagnosticsRenderLikeCompilers() {
-        let d = Diagnostic.error("unknown key 'x'", at: SourceLocation(file: "m.yaml", line: 3, column: 5),
+        let d = Diagnostic.error(SampleFailure.input, "unknown key 'x'", at: SourceLocation(file: "m.yaml", line: 3, column: 5),
                                  notes: [.note("did you mean 'y'?", at: SourceLocation(file: "m.yaml", line: 3, column: 5))])
         #expect(d.description == "m.yaml:3:5: error: unknown key 'x'\nm.yaml:3:5: note: did you mean 'y'?")
-        let sorted = DiagnosticError([.error("b", at: SourceLocation(file: "f", line: 9, column: 1)),
-                                      .error("a", at: SourceLocation(file: "f", line: 2, column: 1))])
+        let sorted = DiagnosticError([.error(SampleFailure.input, "b", at: SourceLocation(file: "f", line: 9, column: 1)),
+                                      .error(SampleFailure.input, "a", at: SourceLocation(file: "f", line: 2, column: 1))])
         #expect(sorted.diagnostics.map(\.message) == ["a", "b"])
     }
 }

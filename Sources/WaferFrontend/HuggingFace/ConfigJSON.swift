@@ -18,7 +18,7 @@ import WaferYAML
 enum ConfigJSON {
     static func parse(bytes: [UInt8], file: String, limits: YAMLLimits) throws(DiagnosticError) -> YAMLNode {
         if bytes.count > limits.maxFileBytes {
-            throw .error("input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
+            throw .error(ConfigFailure.fileTooLarge, "input is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(file))
         }
         var parser = Parser(bytes: bytes, file: file, limits: limits)
         return try parser.document()
@@ -42,8 +42,8 @@ enum ConfigJSON {
 
         var here: SourceLocation { SourceLocation(file: file, line: line, column: column) }
 
-        func fail(_ message: String, at location: SourceLocation? = nil, notes: [Diagnostic] = []) -> DiagnosticError {
-            .error(message, at: location ?? here, notes: notes)
+        func fail(_ message: String, at location: SourceLocation? = nil, notes: [Diagnostic] = [], _ kind: ConfigFailure = .jsonSyntax) -> DiagnosticError {
+            .error(kind, message, at: location ?? here, notes: notes)
         }
 
         /// Moves past one byte, keeping line and column (columns count Unicode scalars: a UTF-8
@@ -90,7 +90,7 @@ enum ConfigJSON {
         mutating func count(_ location: SourceLocation) throws(DiagnosticError) {
             nodes += 1
             if nodes > limits.maxNodes {
-                throw fail("more than \(Units.grouped(limits.maxNodes)) JSON values; the limit keeps memory bounded", at: location)
+                throw fail("more than \(Units.grouped(limits.maxNodes)) JSON values; the limit keeps memory bounded", at: location, .jsonLimit)
             }
         }
 
@@ -171,7 +171,7 @@ enum ConfigJSON {
         mutating func enter(_ location: SourceLocation) throws(DiagnosticError) {
             depth += 1
             if depth > limits.maxDepth {
-                throw fail("nested deeper than \(limits.maxDepth) levels", at: location)
+                throw fail("nested deeper than \(limits.maxDepth) levels", at: location, .jsonLimit)
             }
         }
 
@@ -206,7 +206,7 @@ enum ConfigJSON {
                 try count(keyLocation)
                 if let first = seen[key] {
                     throw fail("duplicate key '\(key.prefix(80))' in one object", at: keyLocation,
-                               notes: [.note("first given here", at: first)])
+                               notes: [.note("first given here", at: first)], .duplicateKey)
                 }
                 seen[key] = keyLocation
                 skipSpace()
@@ -281,7 +281,7 @@ enum ConfigJSON {
             var out: [UInt8] = []
             while true {
                 if out.count > limits.maxScalarBytes {
-                    throw fail("string longer than the limit of \(Units.grouped(limits.maxScalarBytes)) bytes", at: start)
+                    throw fail("string longer than the limit of \(Units.grouped(limits.maxScalarBytes)) bytes", at: start, .jsonLimit)
                 }
                 guard let c = current else {
                     throw fail("unexpected end of file: the string starting at \(start.line):\(start.column) is not closed")
@@ -436,7 +436,7 @@ enum ConfigJSON {
                 while isDigit(current) { advance() }
             }
             if i - first > limits.maxScalarBytes {
-                throw fail("number longer than the limit of \(Units.grouped(limits.maxScalarBytes)) bytes", at: start)
+                throw fail("number longer than the limit of \(Units.grouped(limits.maxScalarBytes)) bytes", at: start, .jsonLimit)
             }
             if let c = current {
                 let isLetter = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")

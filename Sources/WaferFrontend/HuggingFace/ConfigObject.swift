@@ -18,7 +18,7 @@ public struct ConfigObject {
     public init(_ node: YAMLNode, path: String = "") throws(DiagnosticError) {
         guard case let .mapping(pairs) = node.kind else {
             let what = path.isEmpty ? "a config.json" : "'\(path.dropLast())'"
-            throw .error("expected a JSON object for \(what), found \(ConfigObject.describe(node))", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected a JSON object for \(what), found \(ConfigObject.describe(node))", at: node.location)
         }
         var fields: [String: YAMLNode] = [:]
         for pair in pairs {
@@ -43,7 +43,7 @@ public struct ConfigObject {
     public func location(of key: String) -> SourceLocation { fields[key]?.location ?? node.location }
 
     func missing(_ key: String, _ why: String) -> DiagnosticError {
-        .error("missing field '\(path)\(key)' (\(why))", at: node.location)
+        .error(ConfigFailure.missingField, "missing field '\(path)\(key)' (\(why))", at: node.location)
     }
 
     /// A required non-negative integer field.
@@ -120,31 +120,31 @@ extension ConfigObject {
 
     static func integer(_ node: YAMLNode, _ what: String, in range: ClosedRange<Int>) throws(DiagnosticError) -> Int {
         guard case .scalar = node.kind else {
-            throw .error("expected an integer for \(what), found \(describe(node))", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected an integer for \(what), found \(describe(node))", at: node.location)
         }
         if case let .scalar(text, .plain) = node.kind, text == "true" || text == "false" {
-            throw .error("expected an integer for \(what), found \(text)", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected an integer for \(what), found \(text)", at: node.location)
         }
         return try node.integer(what, in: range)
     }
 
     static func string(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> String {
         guard case let .scalar(text, .quoted) = node.kind else {
-            throw .error("expected a string for \(what), found \(describe(node))", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected a string for \(what), found \(describe(node))", at: node.location)
         }
         return text
     }
 
     static func bool(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> Bool {
         guard case let .scalar(text, .plain) = node.kind, text == "true" || text == "false" else {
-            throw .error("expected true or false for \(what), found \(describe(node))", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected true or false for \(what), found \(describe(node))", at: node.location)
         }
         return text == "true"
     }
 
     static func list(_ node: YAMLNode, _ what: String) throws(DiagnosticError) -> [YAMLNode] {
         guard case let .sequence(items) = node.kind else {
-            throw .error("expected an array for \(what), found \(describe(node))", at: node.location)
+            throw .error(ConfigFailure.wrongType, "expected an array for \(what), found \(describe(node))", at: node.location)
         }
         return items
     }

@@ -51,13 +51,13 @@ public enum HFImporter {
         let bytes: [UInt8]
         switch BoundedFile.read(path: path, maxBytes: limits.maxFileBytes) {
         case let .success(data): bytes = [UInt8](data)
-        case .failure(.missing): throw .error("no such file", at: .startOf(path))
-        case .failure(.directory): throw .error("is a directory, expected a config.json file", at: .startOf(path))
+        case .failure(.missing): throw .error(ConfigFailure.noSuchFile, "no such file", at: .startOf(path))
+        case .failure(.directory): throw .error(ConfigFailure.isDirectory, "is a directory, expected a config.json file", at: .startOf(path))
         case let .failure(.tooLarge(size?)):
-            throw .error("file is \(Units.grouped(size)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
+            throw .error(ConfigFailure.fileTooLarge, "file is \(Units.grouped(size)) bytes; the limit is \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
         case .failure(.tooLarge(nil)):
-            throw .error("file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
-        case let .failure(.unreadable(reason)): throw .error(reason, at: .startOf(path))
+            throw .error(ConfigFailure.fileTooLarge, "file is larger than the limit of \(Units.grouped(limits.maxFileBytes)) bytes", at: .startOf(path))
+        case let .failure(.unreadable(reason)): throw .error(ConfigFailure.unreadable, reason, at: .startOf(path))
         }
         var options = options
         if options.name == nil {
@@ -69,7 +69,7 @@ public enum HFImporter {
         // sequence), whether it came from --name or from the file's directory.
         if let name = options.name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control
             || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
-            throw .error("the model name (from --name, or else the config's directory or file name) holds a control character or a bidirectional override; give a plain one with --name", at: .startOf(path))
+            throw .error(ConfigFailure.modelName, "the model name (from --name, or else the config's directory or file name) holds a control character or a bidirectional override; give a plain one with --name", at: .startOf(path))
         }
         return try importConfig(bytes: bytes, file: path, options: options, limits: limits)
     }
@@ -109,7 +109,7 @@ struct HFConfigReader {
                 notes.append(.note("did you mean '\(s)'?", at: top.location(of: "model_type")))
             }
             notes.append(.note("supported model_type values: \(HFFamily.supportedList)"))
-            throw .error("unsupported architecture: model_type '\(modelType)'", at: top.location(of: "model_type"), notes: notes)
+            throw .error(ConfigFailure.architecture, "unsupported architecture: model_type '\(modelType)'", at: top.location(of: "model_type"), notes: notes)
         }
         self.family = family
         if family == .kimiK25 {
@@ -118,7 +118,7 @@ struct HFConfigReader {
             }
             let innerType = try inner.string("model_type", why: "it names the language model's architecture")
             guard innerType == "kimi_k2" || innerType == "deepseek_v3" else {
-                throw .error("kimi_k25's text_config.model_type must be kimi_k2 or deepseek_v3, found '\(innerType)'",
+                throw .error(ConfigFailure.architecture, "kimi_k25's text_config.model_type must be kimi_k2 or deepseek_v3, found '\(innerType)'",
                              at: inner.location(of: "model_type"))
             }
             text = inner
@@ -197,7 +197,7 @@ struct HFConfigReader {
                 case "float16": format = .fp16
                 case "float32": format = .fp32
                 default:
-                    throw .error("unsupported \(key) '\(value)': WaferMap reads bfloat16, float16 and float32", at: object.location(of: key))
+                    throw .error(ConfigFailure.dtype, "unsupported \(key) '\(value)': WaferMap reads bfloat16, float16 and float32", at: object.location(of: key))
                 }
                 sources["activation_precision"] = "\(object.path)\(key) \(value)"
                 return format
@@ -236,7 +236,7 @@ struct HFConfigReader {
         case "relu": return .relu
         case "relu2": return .relu2
         default:
-            throw .error("unsupported hidden_act '\(name)'", at: text.location(of: "hidden_act"),
+            throw .error(ConfigFailure.activation, "unsupported hidden_act '\(name)'", at: text.location(of: "hidden_act"),
                          notes: [.note("WaferMap reads silu, gelu, gelu_pytorch_tanh, relu and relu2")])
         }
     }
@@ -246,7 +246,7 @@ struct HFConfigReader {
         sources["heads"] = "num_attention_heads"
         if family.isDeepSeekStyle {
             if try text.optionalBool("attention_bias") == true {
-                throw .error("latent attention with biases (attention_bias: true) is not supported", at: text.location(of: "attention_bias"))
+                throw .error(ConfigFailure.unsupported, "latent attention with biases (attention_bias: true) is not supported", at: text.location(of: "attention_bias"))
             }
             let qLora = try text.optionalInt("q_lora_rank", in: 1...ModelLimits.loraRank)
             let why = "multi-head latent attention needs it"
@@ -257,7 +257,7 @@ struct HFConfigReader {
                 qkRopeHeadDim: try text.int("qk_rope_head_dim", in: 1...ModelLimits.headDim, why: why),
                 vHeadDim: try text.int("v_head_dim", in: 1...ModelLimits.headDim, why: why))
             if mla.qkRopeHeadDim % 2 != 0 {
-                throw .error("qk_rope_head_dim (\(mla.qkRopeHeadDim)) must be even", at: text.location(of: "qk_rope_head_dim"))
+                throw .error(ConfigFailure.headShape, "qk_rope_head_dim (\(mla.qkRopeHeadDim)) must be even", at: text.location(of: "qk_rope_head_dim"))
             }
             for key in ["kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"] { sources[key] = key }
             sources["q_lora_rank"] = qLora == nil ? "q_lora_rank null: q_proj reads the hidden state directly" : "q_lora_rank"
@@ -266,7 +266,7 @@ struct HFConfigReader {
         let kvHeads = try text.optionalInt("num_key_value_heads", in: 1...ModelLimits.heads) ?? heads
         sources["kv_heads"] = text.has("num_key_value_heads") ? "num_key_value_heads" : "num_key_value_heads absent: equals num_attention_heads"
         if kvHeads > heads || heads % kvHeads != 0 {
-            throw .error("num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))",
+            throw .error(ConfigFailure.headShape, "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))",
                          at: text.location(of: "num_key_value_heads"))
         }
         var headDim: Int
@@ -275,7 +275,7 @@ struct HFConfigReader {
             sources["head_dim"] = given * heads == hidden ? "head_dim" : "head_dim (heads x head_dim = \(given * heads), not hidden_size \(hidden))"
         } else if family.derivesHeadDim {
             guard hidden % heads == 0 else {
-                throw .error("hidden_size (\(hidden)) is not divisible by num_attention_heads (\(heads)) and head_dim is absent",
+                throw .error(ConfigFailure.headShape, "hidden_size (\(hidden)) is not divisible by num_attention_heads (\(heads)) and head_dim is absent",
                              at: text.location(of: "num_attention_heads"))
             }
             headDim = hidden / heads
@@ -321,7 +321,7 @@ struct HFConfigReader {
         let window = try text.optionalInt("sliding_window", in: 1...ModelLimits.slidingWindow)
         if let types = try text.optionalStrings("layer_types") {
             guard types.count == layers else {
-                throw .error("layer_types lists \(types.count) layers but num_hidden_layers is \(layers)", at: text.location(of: "layer_types"))
+                throw .error(ConfigFailure.layerTypes, "layer_types lists \(types.count) layers but num_hidden_layers is \(layers)", at: text.location(of: "layer_types"))
             }
             var result: [Int?] = []
             for (kind, location) in types {
@@ -331,7 +331,7 @@ struct HFConfigReader {
                     guard let window else { throw text.missing("sliding_window", "layer_types has sliding_attention layers") }
                     result.append(window)
                 default:
-                    throw .error("unsupported layer type '\(kind)': WaferMap reads full_attention and sliding_attention", at: location)
+                    throw .error(ConfigFailure.layerTypes, "unsupported layer type '\(kind)': WaferMap reads full_attention and sliding_attention", at: location)
                 }
             }
             sources["sliding_window"] = "layer_types and sliding_window"
@@ -359,12 +359,12 @@ struct HFConfigReader {
         let a = try text.optionalInt("num_experts_per_tok", in: 1...ModelLimits.experts)
         let b = try text.optionalInt("experts_per_token", in: 1...ModelLimits.experts)
         if let a, let b, a != b {
-            throw .error("num_experts_per_tok (\(a)) and experts_per_token (\(b)) disagree", at: text.location(of: "experts_per_token"))
+            throw .error(ConfigFailure.experts, "num_experts_per_tok (\(a)) and experts_per_token (\(b)) disagree", at: text.location(of: "experts_per_token"))
         }
         guard let k = a ?? b else { throw text.missing("num_experts_per_tok", "the router picks that many experts per token") }
         sources["top_k"] = a != nil ? "num_experts_per_tok" : "experts_per_token"
         if k > experts {
-            throw .error("num_experts_per_tok (\(k)) exceeds the number of experts (\(experts))", at: text.location(of: a != nil ? "num_experts_per_tok" : "experts_per_token"))
+            throw .error(ConfigFailure.experts, "num_experts_per_tok (\(k)) exceeds the number of experts (\(experts))", at: text.location(of: a != nil ? "num_experts_per_tok" : "experts_per_token"))
         }
         return k
     }

@@ -100,14 +100,14 @@ struct HFQuantization {
             switch fmt {
             case "e4m3": element = .fp8_e4m3
             case "e5m2": element = .fp8_e5m2
-            default: throw .error("unsupported fp8 'fmt' '\(fmt)': WaferMap reads e4m3 and e5m2", at: q.location(of: "fmt"))
+            default: throw .error(ConfigFailure.quantization, "unsupported fp8 'fmt' '\(fmt)': WaferMap reads e4m3 and e5m2", at: q.location(of: "fmt"))
             }
             guard let block = try q.optionalInts("weight_block_size", in: 1...ModelLimits.blockSize) else {
-                throw .error("fp8 without 'weight_block_size' (one scale per tensor) is not supported; WaferMap reads block-scaled FP8",
+                throw .error(ConfigFailure.quantization, "fp8 without 'weight_block_size' (one scale per tensor) is not supported; WaferMap reads block-scaled FP8",
                              at: q.location)
             }
             guard block.count == 2 else {
-                throw .error("'\(q.path)weight_block_size' takes two sizes, [rows, cols]", at: q.location(of: "weight_block_size"))
+                throw .error(ConfigFailure.quantization, "'\(q.path)weight_block_size' takes two sizes, [rows, cols]", at: q.location(of: "weight_block_size"))
             }
             var format = NumberFormat(element)
             format.scaling = .block(rows: block[0], cols: block[1], scale: .fp32)
@@ -121,7 +121,7 @@ struct HFQuantization {
         case "compressed-tensors":
             return try readCompressed(q)
         default:
-            throw .error("unsupported quant_method '\(method)'", at: q.location(of: "quant_method"),
+            throw .error(ConfigFailure.quantization, "unsupported quant_method '\(method)'", at: q.location(of: "quant_method"),
                          notes: [.note("WaferMap reads fp8 (block-scaled), compressed-tensors (int4/int8) and mxfp4")])
         }
     }
@@ -148,7 +148,7 @@ struct HFQuantization {
     /// Refuses a module list longer than `maxPatterns`, at its entry past the limit.
     static func checkCount(_ entries: [(String, SourceLocation)], key: String, q: ConfigObject) throws(DiagnosticError) {
         guard entries.count > maxPatterns else { return }
-        throw .error("'\(key)' lists \(entries.count) module patterns; WaferMap reads at most \(maxPatterns) (each is matched against every module name)",
+        throw .error(ConfigFailure.patternLimit, "'\(key)' lists \(entries.count) module patterns; WaferMap reads at most \(maxPatterns) (each is matched against every module name)",
                      at: entries[maxPatterns].1)
     }
 
@@ -158,7 +158,7 @@ struct HFQuantization {
         do throws(ModulePattern.Refusal) {
             return try ModulePattern(text)
         } catch {
-            throw .error("regular expression '\(text.count > 60 ? String(text.prefix(57)) + "..." : text)' is refused: \(error.message) (character \(error.position) of the pattern)",
+            throw .error(ConfigFailure.pattern, "regular expression '\(text.count > 60 ? String(text.prefix(57)) + "..." : text)' is refused: \(error.message) (character \(error.position) of the pattern)",
                          at: location,
                          notes: [.note("WaferMap matches literals, escapes, '.', classes, anchors, groups, '|', '*', '+', '?' and {n,m} up to {\(ModulePattern.maxRepeat)}, in linear time (docs/import.md)")])
         }
@@ -177,7 +177,7 @@ struct HFQuantization {
             throw q.missing("config_groups", "compressed-tensors lists its schemes there")
         }
         guard case let .mapping(pairs) = groupsObject.node.kind, !pairs.isEmpty else {
-            throw .error("'\(q.path)config_groups' is empty", at: groupsObject.location)
+            throw .error(ConfigFailure.quantization, "'\(q.path)config_groups' is empty", at: groupsObject.location)
         }
         let format = try q.optionalString("format")
         var groups: [Group] = []
@@ -193,10 +193,10 @@ struct HFQuantization {
             let strategy = try weights.string("strategy", why: "group, channel or tensor")
             let symmetric = try weights.optionalBool("symmetric") ?? true
             if !symmetric {
-                throw .error("asymmetric quantization (zero points) is not supported", at: weights.location(of: "symmetric"))
+                throw .error(ConfigFailure.quantization, "asymmetric quantization (zero points) is not supported", at: weights.location(of: "symmetric"))
             }
             guard type == "int" else {
-                throw .error("compressed-tensors '\(type)' weights are not supported; WaferMap reads int4 and int8", at: weights.location(of: "type"))
+                throw .error(ConfigFailure.quantization, "compressed-tensors '\(type)' weights are not supported; WaferMap reads int4 and int8", at: weights.location(of: "type"))
             }
             var element: NumberFormat
             switch (bits, strategy) {
@@ -204,18 +204,18 @@ struct HFQuantization {
                 let size = try weights.int("group_size", in: 1...ModelLimits.blockSize, why: "group quantization needs it")
                 element = NumberFormat(.int4, scaling: .group(size: size, scale: .bf16))
                 if format != nil && format != "pack-quantized" {
-                    throw .error("int4 weights are read in the 'pack-quantized' format, found '\(format ?? "")'", at: q.location(of: "format"))
+                    throw .error(ConfigFailure.quantization, "int4 weights are read in the 'pack-quantized' format, found '\(format ?? "")'", at: q.location(of: "format"))
                 }
             case (4, "channel"):
                 element = NumberFormat(.int4, scaling: .channel(scale: .bf16))
             case (8, "channel"):
                 element = NumberFormat(.int8, scaling: .channel(scale: .bf16))
             default:
-                throw .error("compressed-tensors \(bits)-bit '\(strategy)' weights are not supported; WaferMap reads int4 group or channel and int8 channel",
+                throw .error(ConfigFailure.quantization, "compressed-tensors \(bits)-bit '\(strategy)' weights are not supported; WaferMap reads int4 group or channel and int8 channel",
                              at: weights.location(of: "strategy"))
             }
             if let problem = element.validationProblem() {
-                throw .error("invalid scheme: \(problem)", at: weights.location)
+                throw .error(ConfigFailure.quantization, "invalid scheme: \(problem)", at: weights.location)
             }
             var targets: [Matcher] = []
             for (text, location) in try group.optionalStrings("targets") ?? [("Linear", group.location)] {

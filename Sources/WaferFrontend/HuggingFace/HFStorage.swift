@@ -24,7 +24,7 @@ enum HFStorage {
                 let name = op.fullName(tensor)
                 if let previous = decided[tensor.role] {
                     if previous.format != format {
-                        throw .error("quantization_config stores '\(previous.example)' as \(previous.format) but '\(name)' as \(format); "
+                        throw .error(ConfigFailure.mixedStorage, "quantization_config stores '\(previous.example)' as \(previous.format) but '\(name)' as \(format); "
                                      + "WaferMap's model format gives every \(tensor.role.rawValue) weight one format", at: location)
                     }
                 } else {
@@ -44,7 +44,7 @@ enum HFStorage {
             policy.roleOverrides[role] = decision.format
         }
         for (role, decision) in decided where policy.format(for: role, opOverride: nil) != decision.format {
-            throw .error("internal error: the lifted precision policy does not reproduce the \(role.rawValue) weights", at: location)
+            throw .error(ConfigFailure.invariant, "internal error: the lifted precision policy does not reproduce the \(role.rawValue) weights", at: location)
         }
         spec.precision = policy
         if quantization == nil && policy.roleOverrides.isEmpty {
@@ -86,7 +86,7 @@ enum HFStorage {
                     let name = "\(block).experts.\(expert).\(family.expertProjection(projection))"
                     let format = quantization.format(module: name, kind: .expert)
                     if format != first {
-                        throw .error("quantization_config treats expert 0 and expert \(expert) of '\(block)' differently; "
+                        throw .error(ConfigFailure.mixedStorage, "quantization_config treats expert 0 and expert \(expert) of '\(block)' differently; "
                                      + "WaferMap stores all experts of a layer alike", at: location)
                     }
                 }

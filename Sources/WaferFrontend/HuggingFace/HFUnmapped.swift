@@ -14,7 +14,7 @@ enum HFUnmapped {
             guard let tensor = Tensor(name: name, shape: shape, role: role, format: format),
                   let p = Checked.add(parameters, tensor.parameterCount), let b = Checked.add(bytes, tensor.bytes),
                   p <= ModelLimits.totalParameters else {
-                throw .error("the size of '\(name)' overflows", at: location)
+                throw .error(ConfigFailure.overflow, "the size of '\(name)' overflows", at: location)
             }
             parameters = p
             bytes = b
@@ -87,7 +87,7 @@ enum HFUnmapped {
         let missing = needed.filter { !vision.has($0) }
         if !missing.isEmpty {
             let fields = missing.map { "'\(vision.path)\($0)'" }.joined(separator: ", ")
-            warnings.append(Diagnostic(.warning, "the vision tower is not counted: \(vision.path.dropLast()) lacks \(fields), which its size needs; "
+            warnings.append(Diagnostic.warning("the vision tower is not counted: \(vision.path.dropLast()) lacks \(fields), which its size needs; "
                                        + "the text model is counted without it", at: vision.location))
             return nil
         }
@@ -101,7 +101,7 @@ enum HFUnmapped {
         let posW = try vision.int("init_pos_emb_width", in: limit, why: why)
         let channels = try vision.optionalInt("num_channels", in: 1...64) ?? 3
         guard let merge = try vision.optionalInts("merge_kernel_size", in: 1...64), merge.count == 2 else {
-            throw .error("'\(vision.path)merge_kernel_size' takes two sizes, [height, width]", at: vision.location(of: "merge_kernel_size"))
+            throw .error(ConfigFailure.wrongType, "'\(vision.path)merge_kernel_size' takes two sizes, [height, width]", at: vision.location(of: "merge_kernel_size"))
         }
         let textHidden = try vision.optionalInt("text_hidden_size", in: limit) ?? spec.hidden
         let format = NumberFormat(spec.activation)

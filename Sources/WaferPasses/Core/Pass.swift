@@ -82,7 +82,7 @@ public struct SlotShape: Sendable, Hashable, CustomStringConvertible {
     /// passes both check it). O(1).
     public func checkFits(_ target: Target) throws(DiagnosticError) {
         guard width <= target.programWidth, height <= target.programHeight else {
-            throw .error("--slot \(self): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
+            throw .error(PassFailure.slotSize, "--slot \(self): a slot must fit \(target.name)'s \(target.programWidth) x \(target.programHeight)-PE program area", at: nil)
         }
     }
 

@@ -31,6 +31,6 @@ public enum PassRegistry {
         var notes: [Diagnostic] = []
         if let s = Suggest.closest(to: name, in: all.map(\.name)) { notes.append(.note("did you mean '\(s)'?")) }
         notes.append(.note("passes: \(all.map(\.name).joined(separator: ", "))"))
-        throw .error("\(flag): unknown pass '\(name)'", at: nil, notes: notes)
+        throw .error(PassFailure.unknownPass, "\(flag): unknown pass '\(name)'", at: nil, notes: notes)
     }
 }

@@ -36,7 +36,7 @@ public struct PartitionPass: Pass {
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
         guard let target = context.target else {
-            throw .error("the partition pass needs a target (--target)", at: nil)
+            throw .error(PassFailure.needsTarget, "the partition pass needs a target (--target)", at: nil)
         }
         let deployment = context.deployment
         try deployment.slot?.checkFits(target)
@@ -49,21 +49,21 @@ public struct PartitionPass: Pass {
         case .auto: limit = context.defects.waferLimit
         case let .exactly(n):
             if let mapLimit = context.defects.waferLimit, n > mapLimit {
-                throw .error("--wafers \(n) asks for more wafers than the defect map describes (\(mapLimit))", at: nil)
+                throw .error(PassFailure.wafersBeyondMap, "--wafers \(n) asks for more wafers than the defect map describes (\(mapLimit))", at: nil)
             }
             limit = n
         }
         guard let total = Checked.sum(units.map(\.bytes)) else {
-            throw .error("\(graph.name)'s weights and KV cache overflow 64-bit byte counts at context \(deployment.contextTokens) x batch \(deployment.batch)", at: nil)
+            throw .error(PassFailure.overflow, "\(graph.name)'s weights and KV cache overflow 64-bit byte counts at context \(deployment.contextTokens) x batch \(deployment.batch)", at: nil)
         }
         let lowerBound = try capacities.lowerBound(total: total, file: graph.sourceFile)
         let most = Self.maxWafers(for: target)
         let why = most < Self.maxWafers ? " (\(Units.grouped(TargetLimits.maxDeploymentPEs)) PEs in all, what one compile holds in memory)" : ""
         if case let .exactly(n) = deployment.wafers, n > most {
-            throw .error("--wafers \(n): WaferMap plans at most \(most) \(target.name) wafers\(why)", at: nil)
+            throw .error(PassFailure.waferLimit, "--wafers \(n): WaferMap plans at most \(most) \(target.name) wafers\(why)", at: nil)
         }
         guard lowerBound <= most else {
-            throw .error("\(graph.name) needs more than \(most) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(most)\(why)", at: nil)
+            throw .error(PassFailure.waferLimit, "\(graph.name) needs more than \(most) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(most)\(why)", at: nil)
         }
         if let pins = context.pins {
             let pinned = try Self.pinned(pins, units: units)
@@ -75,12 +75,12 @@ public struct PartitionPass: Pass {
         // 1. The fewest wafers, ignoring work.
         let unlimited = try Self.greedy(units, workCap: .infinity, capacities: &capacities, limit: most)
         guard let minimum = unlimited else {
-            throw .error("\(graph.name) needs more than \(most) \(target.name) wafers once layers are packed whole; WaferMap plans at most \(most)\(why)", at: nil)
+            throw .error(PassFailure.waferLimit, "\(graph.name) needs more than \(most) \(target.name) wafers once layers are packed whole; WaferMap plans at most \(most)\(why)", at: nil)
         }
         let needed = minimum.count
         if let limit, needed > limit {
             let reason = deployment.wafers == .auto ? "the defect map describes \(limit) wafers" : "--wafers \(limit) was given"
-            throw .error("\(graph.name) needs \(needed) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (lower bound \(lowerBound)), but \(reason)", at: nil)
+            throw .error(PassFailure.tooFewWafers, "\(graph.name) needs \(needed) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (lower bound \(lowerBound)), but \(reason)", at: nil)
         }
         let count: Int
         if case let .exactly(n) = deployment.wafers { count = n } else { count = needed }
@@ -131,7 +131,7 @@ public struct PartitionPass: Pass {
 
     static func units(_ graph: Graph, shape: KVCacheShape) throws(DiagnosticError) -> [Unit] {
         func overflow(_ op: Op) -> DiagnosticError {
-            .error("the weights and KV cache of the unit holding '\(op.name)' overflow 64-bit integers", at: op.location)
+            .error(PassFailure.overflow, "the weights and KV cache of the unit holding '\(op.name)' overflow 64-bit integers", at: op.location)
         }
         var units: [Unit] = []
         let ops = graph.ops
@@ -142,7 +142,7 @@ public struct PartitionPass: Pass {
             for opIndex in index..<end {
                 let op = ops[opIndex]
                 guard let kv = op.kind.kvCacheBytes(shape), let attention = op.kind.attentionMACs(context: shape.contextTokens) else {
-                    throw .error("the KV cache of '\(op.name)' overflows 64-bit integers", at: op.location)
+                    throw .error(PassFailure.overflow, "the KV cache of '\(op.name)' overflows 64-bit integers", at: op.location)
                 }
                 let batch = Double(shape.batch)
                 if case let .moe(a) = op.kind, unit.moeOp == nil {
@@ -199,7 +199,7 @@ public struct PartitionPass: Pass {
         for unit in units {
             var capacity = try capacities.capacity(bin.wafer)
             func tooBig(_ wafer: Int, _ capacity: Int) -> DiagnosticError {
-                .error("\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
+                .error(PassFailure.unitTooLarge, "\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
             }
             if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
                 if bin.isEmpty {
@@ -231,7 +231,7 @@ public struct PartitionPass: Pass {
                 if n == 0 {
                     if bin.isEmpty {
                         if unit.expertBytes > capacity {
-                            throw .error("one expert of \(unit.name) needs \(Units.grouped(unit.expertBytes)) bytes, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes", at: nil)
+                            throw .error(PassFailure.unitTooLarge, "one expert of \(unit.name) needs \(Units.grouped(unit.expertBytes)) bytes, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes", at: nil)
                         }
                         return nil
                     }
@@ -374,26 +374,26 @@ public struct PartitionPass: Pass {
     /// its slots still hold them. O(units + slices).
     static func pinned(_ pins: LayoutPins, units: [Unit]) throws(DiagnosticError) -> Assignment {
         guard pins.units.count == units.count else {
-            throw .error("the pinned layout has \(pins.units.count) units, the model has \(units.count)", at: nil)
+            throw .error(PassFailure.partitionPins, "the pinned layout has \(pins.units.count) units, the model has \(units.count)", at: nil)
         }
         let count = pins.wafers.count
-        guard count >= 1, count <= maxWafers else { throw .error("the pinned layout has \(count) wafers", at: nil) }
+        guard count >= 1, count <= maxWafers else { throw .error(PassFailure.partitionPins, "the pinned layout has \(count) wafers", at: nil) }
         var baseWafer: [Int] = []
         var slices: [[ExpertSlice]] = []
         for (pin, unit) in zip(pins.units, units) {
             guard pin.name == unit.name else {
-                throw .error("the pinned layout's unit '\(pin.name)' is '\(unit.name)' in the model", at: nil)
+                throw .error(PassFailure.partitionPins, "the pinned layout's unit '\(pin.name)' is '\(unit.name)' in the model", at: nil)
             }
-            guard (0..<count).contains(pin.wafer) else { throw .error("\(unit.name) is pinned to wafer \(pin.wafer) of \(count)", at: nil) }
+            guard (0..<count).contains(pin.wafer) else { throw .error(PassFailure.partitionPins, "\(unit.name) is pinned to wafer \(pin.wafer) of \(count)", at: nil) }
             var next = 0
             for slice in pin.expertSlices {
                 guard slice.first == next, slice.count > 0, (0..<count).contains(slice.wafer) else {
-                    throw .error("\(unit.name)'s pinned expert slices do not cover its \(unit.experts) experts in order", at: nil)
+                    throw .error(PassFailure.partitionPins, "\(unit.name)'s pinned expert slices do not cover its \(unit.experts) experts in order", at: nil)
                 }
                 next += slice.count
             }
             guard next == unit.experts else {
-                throw .error("\(unit.name)'s pinned expert slices cover \(next) of its \(unit.experts) experts", at: nil)
+                throw .error(PassFailure.partitionPins, "\(unit.name)'s pinned expert slices cover \(next) of its \(unit.experts) experts", at: nil)
             }
             baseWafer.append(pin.wafer)
             slices.append(pin.expertSlices)
@@ -498,7 +498,7 @@ struct CapacityTable {
     /// Live PEs times data bytes per PE. Target limits keep it below 2^41; checked all the same.
     mutating func usable(_ wafer: Int) throws(DiagnosticError) -> Int {
         guard let bytes = Checked.mul(try livePEs(wafer), target.dataBytesPerPE) else {
-            throw .error("wafer \(wafer)'s usable bytes overflow 64-bit integers", at: nil)
+            throw .error(PassFailure.overflow, "wafer \(wafer)'s usable bytes overflow 64-bit integers", at: nil)
         }
         return bytes
     }
@@ -511,7 +511,7 @@ struct CapacityTable {
         while sum < total {
             if k > PartitionPass.maxWafers { return k }
             let c = try usable(k)
-            guard c > 0 else { throw .error("wafer \(k) has no usable PEs", at: nil) }
+            guard c > 0 else { throw .error(PassFailure.noUsablePEs, "wafer \(k) has no usable PEs", at: nil) }
             // Saturates: a total past Int.max is more than any model needs.
             sum = Checked.add(sum, c) ?? Int.max
             k += 1
@@ -543,7 +543,7 @@ extension PartitionPass {
         for op in graph.ops {
             guard let tied = op.tiedWeight, let wafer = op.placement?.wafer else { continue }
             guard let ownerWafer = graph.tensor(named: tied)?.op.placement?.wafer, ownerWafer != wafer else { continue }
-            throw .error("internal: the tied head '\(op.name)' runs on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer)",
+            throw .error(PassFailure.invariant, "internal: the tied head '\(op.name)' runs on wafer \(wafer), but the weight it reads (\(tied)) is on wafer \(ownerWafer)",
                          at: op.location)
         }
     }

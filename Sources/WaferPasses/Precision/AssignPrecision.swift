@@ -20,7 +20,7 @@ public struct AssignPrecision: Pass {
                 let tensor = op.weights[tensorIndex]
                 let format = graph.precision.format(for: tensor.role, opOverride: op.precisionOverride)
                 guard let updated = tensor.withFormat(format) else {
-                    throw .error("storing '\(op.fullName(tensor))' as \(format) overflows 64-bit byte counts", at: op.location)
+                    throw .error(PassFailure.overflow, "storing '\(op.fullName(tensor))' as \(format) overflows 64-bit byte counts", at: op.location)
                 }
                 graph.ops[opIndex].weights[tensorIndex] = updated
             }

@@ -57,7 +57,7 @@ struct FlowBuilder {
     mutating func build() throws(DiagnosticError) {
         // Classes for every used slot, wafer by wafer, group by group.
         for tiling in layout.wafers {
-            guard let slots = tiling.groupSlot else { throw .error("internal: the route pass needs a placed layout", at: nil) }
+            guard let slots = tiling.groupSlot else { throw .error(PassFailure.invariant, "internal: the route pass needs a placed layout", at: nil) }
             for (group, slot) in slots.enumerated() {
                 let key = Key(wafer: tiling.wafer, slot: slot)
                 let w = tiling.slotWidth, h = tiling.slotHeight
@@ -79,7 +79,7 @@ struct FlowBuilder {
         for index in Self.executionOrder(layout) {
             let unit = layout.units[index]
             guard let slot = slot(of: unit), let here = slotClasses[Key(wafer: unit.wafer, slot: slot)] else {
-                throw .error("internal: unit \(unit.name) has no placed slot", at: nil)
+                throw .error(PassFailure.invariant, "internal: unit \(unit.name) has no placed slot", at: nil)
             }
             if unit.holdsBase {
                 if let prev = previous, let prevSlot = self.slot(of: prev) {

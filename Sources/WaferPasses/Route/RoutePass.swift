@@ -19,9 +19,9 @@ public struct RoutePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error("the route pass needs a target (--target)", at: nil) }
+        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the route pass needs a target (--target)", at: nil) }
         guard let layout = graph.layout, layout.wafers.allSatisfy({ $0.groupSlot != nil }) else {
-            throw .error("the route pass needs the place pass first", at: nil)
+            throw .error(PassFailure.needsPriorPass, "the route pass needs the place pass first", at: nil)
         }
         var builder = FlowBuilder(graph: graph, layout: layout, target: target, contextTokens: context.deployment.contextTokens,
                                   batch: context.deployment.batch)
@@ -37,7 +37,7 @@ public struct RoutePass: Pass {
         let results = parallelMap(wafers.count) { index -> WaferResult in
             let tiling = wafers[index]
             guard let defects = context.effectiveDefects(forWafer: tiling.wafer) else {
-                return .failure(.error("the defect map has no entry for wafer \(tiling.wafer)", at: nil))
+                return .failure(.error(PassFailure.routeNoDefects, "the defect map has no entry for wafer \(tiling.wafer)", at: nil))
             }
             if let kept = context.pins?.keptRouting[tiling.wafer] {
                 do throws(DiagnosticError) {
@@ -71,8 +71,8 @@ public struct RoutePass: Pass {
             }
         }
         if let cycle = dependencies.findCycle() {
-            throw DiagnosticError(Diagnostic(.error, "the routing can deadlock: its channel-dependency graph has a cycle", at: nil,
-                                             notes: [.note("cycle: \(cycle.joined(separator: " -> "))")], code: "route.deadlock"))
+            throw DiagnosticError(Diagnostic(.error, PassFailure.routeDeadlock, "the routing can deadlock: its channel-dependency graph has a cycle", at: nil,
+                                             notes: [.note("cycle: \(cycle.joined(separator: " -> "))")]))
         }
         routing.classes = classes
         routing.bundles = bundles
@@ -95,25 +95,25 @@ public struct RoutePass: Pass {
         -> ([LineClass], [RouteBundle], [RouteException]) {
         let fresh = classes.filter { $0.wafer == wafer }
         guard fresh.count == kept.classes.count else {
-            throw .error("wafer \(wafer)'s kept routing has \(kept.classes.count) line classes, its layout \(fresh.count)", at: nil)
+            throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept routing has \(kept.classes.count) line classes, its layout \(fresh.count)", at: nil)
         }
         var classID: [Int: Int] = [:]
         for (f, k) in zip(fresh, kept.classes) {
             guard f.slot == k.slot, f.scope == k.scope, f.axis == k.axis, f.columns == k.columns, f.rows == k.rows, f.segment == k.segment else {
-                throw .error("wafer \(wafer)'s kept line class \(k.id) does not match the class \(f.id) its layout gives", at: nil)
+                throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept line class \(k.id) does not match the class \(f.id) its layout gives", at: nil)
             }
             classID[k.id] = f.id
         }
         let freshBundles = bundles.filter { $0.wafer == wafer }
         guard freshBundles.count == kept.bundles.count else {
-            throw .error("wafer \(wafer)'s kept routing has \(kept.bundles.count) bundles, its layout \(freshBundles.count)", at: nil)
+            throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept routing has \(kept.bundles.count) bundles, its layout \(freshBundles.count)", at: nil)
         }
         var bundleID: [Int: Int] = [:]
         var adoptedBundles: [RouteBundle] = []
         for (f, k) in zip(freshBundles, kept.bundles) {
             guard f.label == k.label, f.lanes == k.lanes, f.sourceRow == k.sourceRow, f.sinkRow == k.sinkRow, f.rowStep == k.rowStep,
                   f.firstColumn == k.firstColumn, f.columnStep == k.columnStep, f.sinkColumn == k.sinkColumn else {
-                throw .error("wafer \(wafer)'s kept bundle \(k.id) (\(k.label)) does not match the bundle \(f.id) its layout gives", at: nil)
+                throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept bundle \(k.id) (\(k.label)) does not match the bundle \(f.id) its layout gives", at: nil)
             }
             bundleID[k.id] = f.id
             var b = k
@@ -126,7 +126,7 @@ public struct RoutePass: Pass {
             var c = k
             c.id = classID[k.id] ?? k.id
             if let host = k.foldedInto {
-                guard let mapped = classID[host] else { throw .error("wafer \(wafer)'s kept line class \(k.id) folds into class \(host) of another wafer", at: nil) }
+                guard let mapped = classID[host] else { throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept line class \(k.id) folds into class \(host) of another wafer", at: nil) }
                 c.foldedInto = mapped
             }
             adoptedClasses.append(c)
@@ -136,7 +136,7 @@ public struct RoutePass: Pass {
             var r = e
             let table = e.role == .lane ? bundleID : classID
             guard let owner = table[e.owner] else {
-                throw .error("wafer \(wafer)'s kept exception route belongs to \(e.role == .lane ? "bundle" : "class") \(e.owner), not one of this wafer", at: nil)
+                throw .error(PassFailure.routeKept, "wafer \(wafer)'s kept exception route belongs to \(e.role == .lane ? "bundle" : "class") \(e.owner), not one of this wafer", at: nil)
             }
             r.owner = owner
             r.sharedBy = e.sharedBy.map { table[$0] ?? $0 }

@@ -133,8 +133,7 @@ struct WaferRouter {
             }
             if let slot = overBudget {
                 guard degrade(slot: slot) else {
-                    throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): slot \(slot) needs more colors for its allreduce patterns than the \(budget) the target gives the program, even as chains", at: nil,
-                                                     code: "route.colors"))
+                    throw DiagnosticError(Diagnostic(.error, PassFailure.routeColors, "wafer \(tiling.wafer): slot \(slot) needs more colors for its allreduce patterns than the \(budget) the target gives the program, even as chains", at: nil))
                 }
                 continue
             }
@@ -158,9 +157,8 @@ struct WaferRouter {
             case let .congested(slot, at):
                 // A bundle found no color free along all its lanes: give it one from the slot.
                 if degrade(slot: slot) { continue }
-                throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): no color is free along every lane of the bundle starting near PE (\(at.x), \(at.y))", at: nil,
-                                                 notes: [.note("the target gives the program \(budget) colors and every allreduce of slot \(slot) is already a chain")],
-                                                 code: "route.colors"))
+                throw DiagnosticError(Diagnostic(.error, PassFailure.routeColors, "wafer \(tiling.wafer): no color is free along every lane of the bundle starting near PE (\(at.x), \(at.y))", at: nil,
+                                                 notes: [.note("the target gives the program \(budget) colors and every allreduce of slot \(slot) is already a chain")]))
             }
         }
     }
@@ -517,8 +515,7 @@ struct WaferRouter {
                 }
                 guard let path = found else {
                     let what = request.bundle ? "lane \(request.line) of bundle \(request.owner)" : "a \(request.role.rawValue) transfer of line \(request.line) of class \(request.owner)"
-                    throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): no route around the defects for \(what), from (\(request.source.x), \(request.source.y)) to (\(request.sink.x), \(request.sink.y))", at: nil,
-                                                     code: "route.unroutable"))
+                    throw DiagnosticError(Diagnostic(.error, PassFailure.routeUnroutable, "wafer \(tiling.wafer): no route around the defects for \(what), from (\(request.source.x), \(request.source.y)) to (\(request.sink.x), \(request.sink.y))", at: nil))
                 }
                 paths[index] = path
                 for pe in path {
@@ -596,7 +593,7 @@ struct SubstitutionCache {
         var result: [Int: Int] = [:]
         for (home, spare) in tiling.substitutes(slot: slot, deadColumnsInRow: grid.deadColumns(row: y)) {
             guard let spare else {
-                throw .error("internal: row \(y) of slot \(slot) on wafer \(tiling.wafer) has more dead PEs than spare columns", at: nil)
+                throw .error(PassFailure.invariant, "internal: row \(y) of slot \(slot) on wafer \(tiling.wafer) has more dead PEs than spare columns", at: nil)
             }
             result[home] = spare
         }

@@ -21,8 +21,8 @@ public struct PlacePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard var layout = graph.layout else { throw .error("the place pass needs the tile pass first", at: nil) }
-        guard let target = context.target else { throw .error("the place pass needs a target (--target)", at: nil) }
+        guard var layout = graph.layout else { throw .error(PassFailure.needsPriorPass, "the place pass needs the tile pass first", at: nil) }
+        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the place pass needs a target (--target)", at: nil) }
         for index in layout.wafers.indices {
             var tiling = layout.wafers[index]
             if let pin = context.pins?.wafer(tiling.wafer), pin.gridColumns == tiling.gridColumns, pin.gridRows == tiling.gridRows,
@@ -37,7 +37,7 @@ public struct PlacePass: Pass {
             }
             let free = snake(tiling).filter { tiling.usableSlots[$0] }
             guard free.count >= tiling.groupCount else {
-                throw .error("wafer \(tiling.wafer) has \(free.count) usable slots for \(tiling.groupCount) groups", at: nil)
+                throw .error(PassFailure.placeTooFewSlots, "wafer \(tiling.wafer) has \(free.count) usable slots for \(tiling.groupCount) groups", at: nil)
             }
             var slots = Array(free.prefix(tiling.groupCount))
             var rng = SeededRNG(seed: context.deployment.seed, stream: UInt64(tiling.wafer) &+ 0x5EED)
@@ -115,7 +115,7 @@ public struct PlacePass: Pass {
     /// before it went. Throws when no usable slot is free. O(groups x slots).
     static func keep(_ pinned: [Int], tiling: WaferTiling) throws(DiagnosticError) -> [Int] {
         guard pinned.count == tiling.groupCount, pinned.allSatisfy({ (0..<tiling.slotCount).contains($0) }), Set(pinned).count == pinned.count else {
-            throw .error("wafer \(tiling.wafer)'s pinned slots \(pinned) are not \(tiling.groupCount) distinct slots of its \(tiling.slotCount)", at: nil)
+            throw .error(PassFailure.placePins, "wafer \(tiling.wafer)'s pinned slots \(pinned) are not \(tiling.groupCount) distinct slots of its \(tiling.slotCount)", at: nil)
         }
         var slots = pinned
         for g in slots.indices where !tiling.usableSlots[slots[g]] {
@@ -128,9 +128,8 @@ public struct PlacePass: Pass {
                 if best.map({ cost < $0.cost }) ?? true { best = (cost, s) }
             }
             guard let best else {
-                throw DiagnosticError(Diagnostic(.error, "wafer \(tiling.wafer): group \(g)'s slot \(slots[g]) now has a row with more dead PEs than its \(tiling.spareColumns) spare columns, and no usable slot is free to move it to", at: nil,
-                                                 notes: [.note("compile the model again with the new defect map: the wafer needs another slot grid")],
-                                                 code: "place.no-free-slot"))
+                throw DiagnosticError(Diagnostic(.error, PassFailure.placeNoFreeSlot, "wafer \(tiling.wafer): group \(g)'s slot \(slots[g]) now has a row with more dead PEs than its \(tiling.spareColumns) spare columns, and no usable slot is free to move it to", at: nil,
+                                                 notes: [.note("compile the model again with the new defect map: the wafer needs another slot grid")]))
             }
             slots[g] = best.slot
         }
@@ -148,7 +147,7 @@ public struct PlacePass: Pass {
                 let key = g * target.fabricHeight + y
                 deadPerRow[key, default: 0] += 1
                 if deadPerRow[key, default: 0] > tiling.spareColumns {
-                    throw .error("internal: slot \(slots[g]) of wafer \(tiling.wafer) has more dead PEs in row \(y) than spare columns", at: nil)
+                    throw .error(PassFailure.invariant, "internal: slot \(slots[g]) of wafer \(tiling.wafer) has more dead PEs in row \(y) than spare columns", at: nil)
                 }
             }
         }

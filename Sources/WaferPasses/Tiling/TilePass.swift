@@ -32,8 +32,8 @@ public struct TilePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error("the tile pass needs a target (--target)", at: nil) }
-        guard let partition = graph.partition else { throw .error("the tile pass needs the partition pass first", at: nil) }
+        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the tile pass needs a target (--target)", at: nil) }
+        guard let partition = graph.partition else { throw .error(PassFailure.needsPriorPass, "the tile pass needs the partition pass first", at: nil) }
         try context.deployment.slot?.checkFits(target)
         let units = Self.units(graph)
         let model = CostModel(target: target)
@@ -44,7 +44,7 @@ public struct TilePass: Pass {
             let defects = context.effectiveDefects(forWafer: stage.wafer) ?? .none
             let here = units.filter { $0.wafer == stage.wafer }
             if let pins = context.pins {
-                guard let pin = pins.wafer(stage.wafer) else { throw .error("the pinned layout has no slot grid for wafer \(stage.wafer)", at: nil) }
+                guard let pin = pins.wafer(stage.wafer) else { throw .error(PassFailure.tilePins, "the pinned layout has no slot grid for wafer \(stage.wafer)", at: nil) }
                 let (tiling, tiled) = try Self.tilePinned(pin, units: here, graph: graph, target: target, model: model, defects: defects,
                                                           kv: partition.kvCache, memo: &memo)
                 // Keep the grid while every group whose slot died can move to a free usable
@@ -254,9 +254,8 @@ public struct TilePass: Pass {
         }
         guard let best else {
             let need = smallestNeed == Int.max ? "more usable slots than the defects leave" : "\(Units.grouped(smallestNeed)) bytes per PE at best"
-            throw DiagnosticError(Diagnostic(.error, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
-                                             notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")],
-                                             code: "tile.capacity"))
+            throw DiagnosticError(Diagnostic(.error, PassFailure.tileCapacity, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
+                                             notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")]))
         }
         return (best.tiling, best.units)
     }
@@ -319,16 +318,16 @@ public struct TilePass: Pass {
         let (w, h, spare) = (pin.slotWidth, pin.slotHeight, pin.spareColumns)
         guard pin.gridColumns >= 1, pin.gridRows >= 1, w >= 1, h >= 1, spare >= 0,
               pin.gridColumns * (w + spare) <= programWidth, pin.gridRows * h <= programHeight else {
-            throw .error("wafer \(pin.wafer)'s pinned slot grid (\(pin.gridColumns) x \(pin.gridRows) slots of \(w)+\(spare) x \(h)) does not fit the \(programWidth) x \(programHeight) program area", at: nil)
+            throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s pinned slot grid (\(pin.gridColumns) x \(pin.gridRows) slots of \(w)+\(spare) x \(h)) does not fit the \(programWidth) x \(programHeight) program area", at: nil)
         }
         var smallestNeed = Int.max
         let signatures = units.map { memo.signature($0) }
         guard let stacked = stack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
                                   budget: target.dataBytesPerPE, memo: &memo, smallestNeed: &smallestNeed) else {
-            throw .error("wafer \(pin.wafer)'s units no longer fit its pinned \(w) x \(h) slots: one needs \(Units.grouped(smallestNeed)) bytes per PE of \(Units.grouped(target.dataBytesPerPE))", at: nil)
+            throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units no longer fit its pinned \(w) x \(h) slots: one needs \(Units.grouped(smallestNeed)) bytes per PE of \(Units.grouped(target.dataBytesPerPE))", at: nil)
         }
         guard stacked.groups.count == pin.groupSlots.count else {
-            throw .error("wafer \(pin.wafer)'s units stack into \(stacked.groups.count) groups on its pinned slots, the pinned layout has \(pin.groupSlots.count)", at: nil)
+            throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units stack into \(stacked.groups.count) groups on its pinned slots, the pinned layout has \(pin.groupSlots.count)", at: nil)
         }
         let usable = usableSlots(programDead(defects, target: target), columns: pin.gridColumns, rows: pin.gridRows, width: w, height: h, spare: spare)
         let tiling = WaferTiling(wafer: pin.wafer, gridColumns: pin.gridColumns, gridRows: pin.gridRows, slotWidth: w, slotHeight: h,
