@@ -15,9 +15,14 @@ public enum PassRegistry {
     /// The passes `stats` runs: everything before the target matters.
     public static var frontHalf: [any Pass] { [AssignPrecision()] }
 
-    /// The pipeline from the first pass through `name` (all of it when `name` is unknown).
-    public static func pipeline(through name: String) -> [any Pass] {
-        guard let index = all.firstIndex(where: { $0.name == name }) else { return all }
+    /// The pipeline from the first pass through `name`. Throws (the same error as `validate`,
+    /// with a did-you-mean) when no pass has that name: a misspelt `--stop-after` must not run
+    /// everything. O(passes).
+    public static func pipeline(through name: String) throws(DiagnosticError) -> [any Pass] {
+        guard let index = all.firstIndex(where: { $0.name == name }) else {
+            try validate(name, flag: "pipeline through")
+            return all  // unreachable: `validate` throws for a name no pass has
+        }
         return Array(all[...index])
     }
 

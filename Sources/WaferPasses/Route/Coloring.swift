@@ -20,11 +20,6 @@ struct Coloring {
 }
 
 extension WaferRouter {
-    /// Radii (PEs around a route's ends) of the overlay patches tried, in order.
-    static let overlayRadii = [2, 4, 8]
-    /// Routes an overlay patch may move before it gives up.
-    static let overlayMoves = 256
-
     /// Colors every route, longest first (they have the fewest choices).
     ///
     /// 1. Each route takes the free color that runs longest along its negotiated path, relaying
@@ -43,7 +38,7 @@ extension WaferRouter {
     ///    (the forwarding PE's processor reads the destination and sends the wavelets on). The
     ///    two colors are the program's highest (the ones the greedy steps above take last);
     ///    the exception routes that hold them in the patch are moved to other colors, or onto
-    ///    the overlay when both their ends lie in it; the patch grows (`overlayRadii`) when
+    ///    the overlay when both their ends lie in it; the patch grows (`ColorConfig.overlayRadii`) when
     ///    that fails, and everything is undone if no patch works.
     /// A route that even the overlay cannot carry (a patch color held by a line class or a
     /// bundle, say) is kept without colors and its congested PE reported.
@@ -61,9 +56,9 @@ extension WaferRouter {
             if runs == nil {
                 let request = requests[index]
                 let snapshot = colors
-                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: Self.margins[Self.margins.count - 1], cost: { pe in
+                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: config.windowMargins[config.windowMargins.count - 1], cost: { pe in
                     let free = snapshot.free(pe).nonzeroBitCount
-                    return free == 0 ? 1e6 : 1 + 8 / Double(free)
+                    return free == 0 ? colorConfig.congestedCost : 1 + colorConfig.scarcityWeight / Double(free)
                 }) {
                     paths[index] = retry; runs = colors.assign(retry)
                 }
@@ -148,11 +143,11 @@ extension WaferRouter {
         /// Builds (or extends) the overlay so that `index` can use it; false (nothing changed)
         /// when no patch works. The routes holding an overlay color on a new overlay PE move to
         /// other colors, or, when none are left, onto the overlay along their own path (whose
-        /// PEs join it in turn), `overlayMoves` routes at most.
+        /// PEs join it in turn), `ColorConfig.overlayMoves` routes at most.
         func overlay(_ index: Int) -> Bool {
             guard overlayBits != 0 else { return false }
             if inOverlay.isEmpty { inOverlay = [Bool](repeating: false, count: n); indexUsers() }
-            for radius in Self.overlayRadii {
+            for radius in colorConfig.overlayRadii {
                 guard let path = overlayPath(requests[index], radius: radius) else { continue }
                 // Changes apply at once (so that a route moved here is seen where the overlay
                 // grows next), with a journal to undo them all when the patch fails.
@@ -195,10 +190,10 @@ extension WaferRouter {
                 var ok = toOverlay(index, along: path)
                 var head = 0
                 while ok && head < queue.count {
-                    guard head < Self.overlayMoves else { ok = false; break }
+                    guard head < colorConfig.overlayMoves else { ok = false; break }
                     let r = queue[head]; head += 1
                     pending.remove(r)
-                    if let found = colorable(requests[r], margins: Array(Self.margins.prefix(2)), free: { colors.free($0) }) {
+                    if let found = colorable(requests[r], margins: Array(config.windowMargins.prefix(colorConfig.movedRouteMargins)), free: { colors.free($0) }) {
                         colors.occupy(found.path, runs: found.runs)
                         paths[r] = found.path
                         runsOf[r] = found.runs
@@ -232,7 +227,7 @@ extension WaferRouter {
         for index in failed {
             let request = requests[index]
             let free: (Int) -> UInt64 = { colors.free($0) }
-            if let found = colorable(request, margins: Self.margins, free: free) {
+            if let found = colorable(request, margins: config.windowMargins, free: free) {
                 colors.occupy(found.path, runs: found.runs)
                 paths[index] = found.path
                 runsOf[index] = found.runs

@@ -48,7 +48,8 @@ public struct RoutePass: Pass {
                 }
             }
             let grid = FabricGrid(target: target, defects: defects)
-            let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget)
+            let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget,
+                                     config: context.options.route, colorConfig: context.options.color)
             var myClasses = baseClasses, myBundles = baseBundles
             do throws(DiagnosticError) {
                 let outcome = try router.route(classes: &myClasses, bundles: &myBundles)
