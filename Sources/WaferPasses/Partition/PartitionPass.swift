@@ -35,9 +35,7 @@ public struct PartitionPass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else {
-            throw .error("the partition pass needs a target (--target)", at: nil)
-        }
+        let target = try requireTarget(context)
         let deployment = context.deployment
         try deployment.slot?.checkFits(target)
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)

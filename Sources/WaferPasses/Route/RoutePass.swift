@@ -19,10 +19,8 @@ public struct RoutePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error("the route pass needs a target (--target)", at: nil) }
-        guard let layout = graph.layout, layout.wafers.allSatisfy({ $0.groupSlot != nil }) else {
-            throw .error("the route pass needs the place pass first", at: nil)
-        }
+        let target = try requireTarget(context)
+        let layout = try require(graph.layout.flatMap { $0.wafers.allSatisfy { $0.groupSlot != nil } ? $0 : nil }, from: "place")
         var builder = FlowBuilder(graph: graph, layout: layout, target: target, contextTokens: context.deployment.contextTokens,
                                   batch: context.deployment.batch)
         try builder.build()

@@ -21,8 +21,8 @@ public struct PlacePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard var layout = graph.layout else { throw .error("the place pass needs the tile pass first", at: nil) }
-        guard let target = context.target else { throw .error("the place pass needs a target (--target)", at: nil) }
+        var layout = try require(graph.layout, from: "tile")
+        let target = try requireTarget(context)
         for index in layout.wafers.indices {
             var tiling = layout.wafers[index]
             if let pin = context.pins?.wafer(tiling.wafer), pin.gridColumns == tiling.gridColumns, pin.gridRows == tiling.gridRows,

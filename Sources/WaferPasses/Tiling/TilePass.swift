@@ -27,8 +27,8 @@ public struct TilePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error("the tile pass needs a target (--target)", at: nil) }
-        guard let partition = graph.partition else { throw .error("the tile pass needs the partition pass first", at: nil) }
+        let target = try requireTarget(context)
+        let partition = try require(graph.partition, from: "partition")
         try context.deployment.slot?.checkFits(target)
         let units = Self.units(graph)
         let model = CostModel(target: target)
