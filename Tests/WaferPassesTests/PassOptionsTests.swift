@@ -174,6 +174,23 @@ import WaferTestSupport
         }
     }
 
+    /// PathFinder's knobs on a deliberately congested case: `route.relay-reserve=15` leaves the
+    /// PEs almost no capacity, so negotiation never clears the overuse and stops after
+    /// `stall-iterations` (2) iterations without progress: 3 in all (measured, tiny on small64,
+    /// 2% clustered, seed 1). `max-iterations=1` cuts it to 1; `stall-iterations=5` lets it run
+    /// 6 (measured).
+    @Test func pathFinderStopsAtItsIterationKnobs() throws {
+        func iterations(_ extra: String...) throws -> Int {
+            let options = try PassOptions.parse(assignments: ["route.relay-reserve=15"] + extra)
+            let routing = try #require(try compile(options, rate: 0.02, seed: 1, through: "route").routing)
+            return try #require(routing.wafers.first).negotiationIterations
+        }
+        #expect(try iterations() == 3)
+        #expect(try iterations("route.max-iterations=1") == 1)
+        #expect(try iterations("route.stall-iterations=5") == 6)
+        #expect(try iterations("route.stall-iterations=5", "route.max-iterations=4") == 4)
+    }
+
     /// `place.steps` reaches the place pass: Llama-3.1-8B on a WSE-3 with a 0.1% clustered map
     /// has 8 groups whose snake start skips dead slots; annealing shortens its hand-off
     /// (measured, seeds 1 to 3: 2,009 -> 1,379, 1,799 -> 1,379, 2,343 -> 1,589 PEs), and

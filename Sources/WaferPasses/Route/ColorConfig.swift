@@ -3,7 +3,7 @@
 /// A route that finds no colour along its negotiated path is routed once more with PE cost
 /// `1 + scarcityWeight / free` (free = colours still free at the PE) and `congestedCost` where
 /// none is free; routes that still fail get the (PE, colour) search and then the overlay
-/// (patches of radius `overlayRadii`). The defaults are today's values; set them with
+/// (patches of radius `overlayRadiiPEs`). The defaults are today's values; set them with
 /// `--pass-option color.KNOB=VALUE` (docs/pass-options.md).
 public struct ColorConfig: Sendable, Hashable {
     /// Cost of a PE with no free colour in the re-route, in cost units (a hop costs 1).
@@ -17,7 +17,7 @@ public struct ColorConfig: Sendable, Hashable {
     /// Radii of the overlay patches tried around a route's ends, in PEs, in order. Default
     /// [2, 4, 8], each 1...10,000, 1 to 16 entries. Reason: a patch grows by doubling until
     /// it clears the cluster that blocked the route.
-    public var overlayRadii = [2, 4, 8]
+    public var overlayRadiiPEs = [2, 4, 8]
     /// Routes one overlay patch may move off its colours before it gives up, in routes.
     /// Default 256, range 0...1,000,000. Reason: bounds the patch's cost; on the benchmark
     /// maps a patch moves at most a few dozen.

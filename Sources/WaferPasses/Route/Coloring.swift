@@ -38,7 +38,7 @@ extension WaferRouter {
     ///    (the forwarding PE's processor reads the destination and sends the wavelets on). The
     ///    two colors are the program's highest (the ones the greedy steps above take last);
     ///    the exception routes that hold them in the patch are moved to other colors, or onto
-    ///    the overlay when both their ends lie in it; the patch grows (`ColorConfig.overlayRadii`) when
+    ///    the overlay when both their ends lie in it; the patch grows (`ColorConfig.overlayRadiiPEs`) when
     ///    that fails, and everything is undone if no patch works.
     /// A route that even the overlay cannot carry (a patch color held by a line class or a
     /// bundle, say) is kept without colors and its congested PE reported.
@@ -110,7 +110,7 @@ struct ColoringRun {
             if runs == nil {
                 let request = requests[index]
                 let snapshot = colors
-                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: config.windowMargins[config.windowMargins.count - 1], cost: { pe in
+                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: config.windowMarginsPEs[config.windowMarginsPEs.count - 1], cost: { pe in
                     let free = snapshot.free(pe).nonzeroBitCount
                     return free == 0 ? colorConfig.congestedCost : 1 + colorConfig.scarcityWeight / Double(free)
                 }) {
@@ -139,7 +139,7 @@ struct ColoringRun {
     mutating func colorFailedRoutes() {
         for index in failed {
             let request = requests[index]
-            if let found = colorable(request, margins: router.config.windowMargins, free: { colors.free($0) }) {
+            if let found = colorable(request, margins: router.config.windowMarginsPEs, free: { colors.free($0) }) {
                 colors.occupy(found.path, runs: found.runs)
                 paths[index] = found.path
                 runsOf[index] = found.runs

@@ -75,7 +75,7 @@ extension ColoringRun {
         let n = grid.width * grid.height
         let config = router.config, colorConfig = router.colorConfig
         if inOverlay.isEmpty { inOverlay = [Bool](repeating: false, count: n); indexUsers() }
-        for radius in colorConfig.overlayRadii {
+        for radius in colorConfig.overlayRadiiPEs {
             guard let path = overlayPath(requests[index], radius: radius) else { continue }
             // Changes apply at once (so that a route moved here is seen where the overlay
             // grows next), with a journal to undo them all when the patch fails.
@@ -121,7 +121,7 @@ extension ColoringRun {
                 guard head < colorConfig.overlayMoves else { ok = false; break }
                 let r = queue[head]; head += 1
                 pending.remove(r)
-                if let found = colorable(requests[r], margins: Array(config.windowMargins.prefix(colorConfig.movedRouteMargins)), free: { colors.free($0) }) {
+                if let found = colorable(requests[r], margins: Array(config.windowMarginsPEs.prefix(colorConfig.movedRouteMargins)), free: { colors.free($0) }) {
                     colors.occupy(found.path, runs: found.runs)
                     paths[r] = found.path
                     runsOf[r] = found.runs

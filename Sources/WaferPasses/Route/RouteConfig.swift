@@ -4,7 +4,7 @@
 /// Router for FPGAs") routes every exception request by Dijkstra with node cost
 /// `(1 + history) + present x overuse`; after each iteration the overused PEs gain
 /// `historyIncrement` and the present factor grows: `present = presentStart x
-/// presentGrowth^iteration`. A PE's capacity is its free colors less `relayReserve`. The
+/// presentGrowth^iteration`. A PE's capacity is its free colors less `relayReserveColors`. The
 /// defaults are today's values; set them with `--pass-option route.KNOB=VALUE`
 /// (docs/pass-options.md).
 public struct RouteConfig: Sendable, Hashable {
@@ -29,24 +29,24 @@ public struct RouteConfig: Sendable, Hashable {
     /// clustered, 131,072 context): routes left without a colour fell from 4,606 (0 kept) to
     /// 3,337 (1), 1,063 (2), 500 (3), 211 (4), before the colorable search existed. With it:
     /// 125 at 3 (benchmark 7.4 s), 92 at 4 (10.1 s, over the 10 s goal).
-    public var relayReserve = 3
+    public var relayReserveColors = 3
     /// Colours a wafer with defects keeps free of line classes for exceptions and bundles, in
     /// colours. Default 9, range 0...64. Reason: exceptions crowd around clusters of dead PEs,
     /// where one PE ends several detours and lies on others.
-    public var defectHeadroom = 9
+    public var defectHeadroomColors = 9
     /// Colours a defect-free wafer with bundles keeps free of line classes, in colours.
     /// Default 2, range 0...64. Reason: a bundle needs one colour common to all its lanes, and
     /// one more lets two crossing bundles coexist.
-    public var bundleHeadroom = 2
+    public var bundleHeadroomColors = 2
     /// Margins of the search window around a request's ends, in PEs, tried in order until a
     /// path is found (the colouring's retries use them too). Default [3, 12, 48], each
     /// 0...100,000, 1 to 16 entries. Reason: most detours step around one dead PE (3); 48
     /// covers the largest clusters the defect generator draws.
-    public var windowMargins = [3, 12, 48]
+    public var windowMarginsPEs = [3, 12, 48]
     /// Widening of every window margin per negotiation iteration, in PEs per iteration.
     /// Default 2, range 0...10,000. Reason: later iterations need room to go around the
     /// congestion the earlier ones negotiated.
-    public var marginGrowth = 2
+    public var marginGrowthPEs = 2
 
     public init() {}
 

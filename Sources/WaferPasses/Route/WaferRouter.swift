@@ -89,7 +89,7 @@ struct WaferRouter {
         for i in mine { modes[key(classes[i])] = .tree }
         // Colors left for bundles and defect exceptions: exceptions crowd around clusters of dead
         // PEs, where a PE can be the end of several detours and on the way of others.
-        let headroom = grid.hasDefects ? config.defectHeadroom : (myBundles.isEmpty ? 0 : config.bundleHeadroom)
+        let headroom = grid.hasDefects ? config.defectHeadroomColors : (myBundles.isEmpty ? 0 : config.bundleHeadroomColors)
         /// Turns the tree role with the shortest lines on `slot` into a chain; false when none is left.
         var folded = Set<String>()
         /// Frees colors on `slot`, cheapest first: a cell class's tree becomes a chain (short lines:
@@ -487,7 +487,7 @@ struct WaferRouter {
         var occupancy = [Int32](repeating: 0, count: n)
         var history = [Float](repeating: 0, count: n)
         var capacity = [Int32](repeating: 0, count: n)
-        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - config.relayReserve) }
+        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - config.relayReserveColors) }
         var touched: [Int32] = []
         var overused = Set<Int32>()
         var paths = Array(repeating: [Int32](), count: requests.count)
@@ -501,7 +501,7 @@ struct WaferRouter {
                 if iteration > 0 && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
                 var found: [Int32]?
-                for margin in config.windowMargins.map({ $0 + config.marginGrowth * iteration }) {
+                for margin in config.windowMarginsPEs.map({ $0 + config.marginGrowthPEs * iteration }) {
                     found = grid.cheapestPath(from: request.source, to: request.sink, margin: margin, scratch: &scratch) { pe in
                         let over = max(0, Int(occupancy[pe]) + 1 - Int(capacity[pe]))
                         return Double(1 + history[pe] + present * Float(over))

@@ -32,17 +32,21 @@ public struct PlaceConfig: Sendable, Hashable {
     /// Cooling factor when more than `acceptHigh` of moves were accepted. Default 0.5 (VPR),
     /// range 0.01...0.999 (per step, dimensionless).
     public var coolHigh = 0.5
-    /// Acceptance rate above which (and up to `acceptHigh`) the temperature falls by `coolMid`.
-    /// Default 0.8 (VPR), range 0...1.
+    /// Acceptance rate above which (and up to `acceptHigh`) the temperature falls by `coolMid`,
+    /// as a fraction of moves. Default 0.8 (VPR), range 0...1.
     public var acceptMid = 0.8
-    /// Cooling factor between `acceptMid` and `acceptHigh`. Default 0.9 (VPR), range 0.01...0.999.
+    /// Cooling factor between `acceptMid` and `acceptHigh`, per step (dimensionless). Default 0.9
+    /// (VPR), range 0.01...0.999.
     public var coolMid = 0.9
     /// Acceptance rate above which (and up to `acceptMid`) the temperature falls by `coolLow`,
-    /// the slow cooling where VPR spends most of its moves. Default 0.15 (VPR), range 0...1.
+    /// the slow cooling where VPR spends most of its moves, as a fraction of moves. Default 0.15
+    /// (VPR), range 0...1.
     public var acceptLow = 0.15
-    /// Cooling factor between `acceptLow` and `acceptMid`. Default 0.95 (VPR), range 0.01...0.999.
+    /// Cooling factor between `acceptLow` and `acceptMid`, per step (dimensionless). Default 0.95
+    /// (VPR), range 0.01...0.999.
     public var coolLow = 0.95
-    /// Cooling factor at or below `acceptLow` (nearly frozen). Default 0.8 (VPR), range 0.01...0.999.
+    /// Cooling factor at or below `acceptLow` (nearly frozen), per step (dimensionless). Default
+    /// 0.8 (VPR), range 0.01...0.999.
     public var coolFrozen = 0.8
 
     public init() {}

@@ -1,15 +1,15 @@
 /// The knobs of the tile pass's slot-grid search (`TilePass`).
 ///
-/// The search is exhaustive over `columns x rows` grids up to `maxGrid` each, with the fewest
+/// The search is exhaustive over `columns x rows` grids up to `maxGridSlots` each, with the fewest
 /// spare columns from `spareColumns` that leave enough usable slots; routed experts get a grid
 /// of cells whose column count is searched around the square-cell aspect. Cost:
-/// O(maxGrid^2 x spares x units x weights) per wafer. The defaults are today's values; set
+/// O(maxGridSlots^2 x spares x units x weights) per wafer. The defaults are today's values; set
 /// them with `--pass-option tile.KNOB=VALUE` (docs/pass-options.md).
 public struct TileConfig: Sendable, Hashable {
     /// Largest slot-grid dimension searched, in slots per axis. Default 16, range 1...64.
     /// Reason: the search is quadratic in it, and no example model on any built-in target
     /// chooses a grid near 16 (docs/tiling-and-placement.md).
-    public var maxGrid = 16
+    public var maxGridSlots = 16
     /// Spare-column counts tried per grid, in PE columns per slot, in order; the first that
     /// leaves enough usable slots is used. Default [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32], each
     /// 0...4,096, 1 to 32 entries, rising. Reason: roughly geometric, so a clustered defect of

@@ -14,7 +14,7 @@ import WaferTarget
 /// slot (they run at different times) while their per-PE bytes fit: WaferLLM's layer sharing.
 ///
 /// The grid is chosen per wafer by exhaustive search over `columns x rows` (1...16 each,
-/// `TileConfig.maxGrid`) and the fewest spare columns (`TileConfig.spareColumns`) that leave enough usable slots around the defects, minimising the
+/// `TileConfig.maxGridSlots`) and the fewest spare columns (`TileConfig.spareColumns`) that leave enough usable slots around the defects, minimising the
 /// modelled decode cycles of the wafer (`CostModel`) plus an estimate of hand-off hops. More,
 /// smaller slots mean more compute per PE and shorter reductions; fewer, larger ones the reverse.
 /// With `LayoutPins` (repair) a wafer is tiled on its pinned grid instead, O(units), unless the
@@ -223,7 +223,7 @@ public struct TilePass: Pass {
         var smallestNeed = Int.max
         // With a fixed slot shape there is one grid per spare-column count: as many slots as fit.
         let grids: [(Int, Int)] = fixedSlot == nil
-            ? (1...min(config.maxGrid, programHeight)).flatMap { r in (1...min(config.maxGrid, programWidth)).map { ($0, r) } } : [(0, 0)]
+            ? (1...min(config.maxGridSlots, programHeight)).flatMap { r in (1...min(config.maxGridSlots, programWidth)).map { ($0, r) } } : [(0, 0)]
         for (searchedColumns, searchedRows) in grids {
             do {
                 for spare in config.spareColumns {
