@@ -68,7 +68,7 @@ public struct CompileReport: Sendable, Encodable {
     public var passOptions: [PassOptionSetting]
 
     init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,
-         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions = PassOptions()) {
+         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions) {
         model = plan.inputs.modelName
         target = plan.target.name
         self.plan = planPath

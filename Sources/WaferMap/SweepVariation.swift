@@ -12,14 +12,10 @@ public struct PassOptionVariation: Sendable, Hashable {
     /// Parses `KEY=V1,V2,...`; each value is checked as `--pass-option KEY=V` would check it
     /// (type, range, did-you-mean on the key). At most 64 values. O(values x knobs).
     public init(parsing text: String) throws(DiagnosticError) {
-        guard let equals = text.firstIndex(of: "="), let knob = PassOptions.knob(String(text[..<equals]).trimmingCharacters(in: .whitespaces)) else {
-            // The same messages as --pass-option: malformed, or the nearest key.
-            var probe = PassOptions()
-            do throws(PassOptionError) { try probe.apply(assignment: text.contains("=") ? text : text + "=") } catch {
-                throw DiagnosticError(error.diagnostic(at: nil, source: "--vary"))
-            }
-            throw .error("--vary: expected SECTION.KNOB=V1,V2,..., got \(Diagnostic.quoted(text))", at: nil)
-        }
+        // The same messages as --pass-option: malformed, or the nearest key.
+        guard let equals = text.firstIndex(of: "=") else { throw DiagnosticError(PassOptionError.malformed(text).diagnostic(at: nil, source: "--vary")) }
+        let name = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+        guard let knob = PassOptions.knob(name) else { throw DiagnosticError(PassOptions.unknownKey(name).diagnostic(at: nil, source: "--vary")) }
         let separator: Character = { if case .integers = knob.kind { return "/" } else { return "," } }()
         let values = text[text.index(after: equals)...].split(separator: separator, omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }

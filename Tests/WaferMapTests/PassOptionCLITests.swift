@@ -81,6 +81,15 @@ import WaferTestSupport
         // List knobs take '/' between values; a bad value or key fails before any compile.
         #expect(try PassOptionVariation(parsing: "tile.spare-columns=0,4/0,2,8").values == ["0,4", "0,2,8"])
         #expect(throws: DiagnosticError.self) { try PassOptionVariation(parsing: "tile.max-grid=1,0") }
+        #expect(throws: DiagnosticError.self) { try PassOptionVariation(parsing: "tile.max-grid") }
+        // The command: rows in JSON carry the knobs they changed, on top of a base --pass-option.
+        let out = try CLI.run(["sweep", "examples/models/tiny.yaml", "--target", "small64", "--extra-wafers", "0", "--vary", "tile.max-grid=1,2",
+                               "--pass-option", "place.steps=100", "--format", "json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["rows"] as? [[String: Any]])
+        #expect(Set(rows.compactMap { ($0["pass_options"] as? [String])?.joined(separator: " ") })
+                == ["tile.max-grid=1 place.steps=100", "tile.max-grid=2 place.steps=100"])
         do {
             _ = try PassOptionVariation(parsing: "tile.max-gird=1,2")
             Issue.record("an unknown knob must throw")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A knob's value: an integer, a decimal number, or a list of integers.
 public enum PassOptionValue: Sendable, Hashable, CustomStringConvertible, Encodable {
     case integer(Int)
@@ -130,5 +132,3 @@ extension PassOptionKnob {
                        write: { options, value in if case let .integers(list) = value { options[keyPath: path] = list } })
     }
 }
-
-import Foundation

@@ -25,7 +25,7 @@ extension PassOptions {
         guard let equals = text.firstIndex(of: "=") else { throw .malformed(text) }
         let key = text[..<equals].trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty else { throw .malformed(text) }
-        guard let knob = Self.knob(key) else { throw Self.unknown(key) }
+        guard let knob = Self.knob(key) else { throw Self.unknownKey(key) }
         try set(key, to: try knob.parse(String(text[text.index(after: equals)...])))
     }
 

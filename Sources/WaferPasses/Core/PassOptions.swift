@@ -1,3 +1,5 @@
+import WaferSupport
+
 /// Every algorithm's knobs, one typed config per algorithm, as nextpnr's `Placer1Cfg` /
 /// `Router2Cfg`. It travels in `PassContext.options`, so a pipeline run uses the values the user
 /// gave (`--pass-option SECTION.KNOB=VALUE`, `--pass-options FILE`); `PassOptions()` is today's
@@ -43,7 +45,7 @@ public struct PassOptions: Sendable, Hashable {
     /// Sets knob `key` to `value` after checking its type and range and the config's
     /// cross-knob rules. Throws `PassOptionError`; leaves `self` unchanged on error. O(knobs).
     public mutating func set(_ key: String, to value: PassOptionValue) throws(PassOptionError) {
-        guard let knob = Self.knob(key) else { throw Self.unknown(key) }
+        guard let knob = Self.knob(key) else { throw Self.unknownKey(key) }
         try knob.check(value)
         var copy = self
         knob.write(&copy, value)
@@ -59,7 +61,7 @@ public struct PassOptions: Sendable, Hashable {
 
     /// The error for an unknown key: an unknown section, or an unknown knob of a known section,
     /// each with the nearest name. O(knobs).
-    static func unknown(_ key: String) -> PassOptionError {
+    public static func unknownKey(_ key: String) -> PassOptionError {
         let parts = key.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let section = parts[0]
         guard sections.contains(section), parts.count == 2 else {
@@ -70,5 +72,3 @@ public struct PassOptions: Sendable, Hashable {
         return .unknownKnob(key: key, suggestion: Suggest.closest(to: parts[1], in: names).map { "\(section).\($0)" }, known: names)
     }
 }
-
-import WaferSupport

@@ -19,10 +19,7 @@ public enum PassRegistry {
     /// with a did-you-mean) when no pass has that name: a misspelt `--stop-after` must not run
     /// everything. O(passes).
     public static func pipeline(through name: String) throws(DiagnosticError) -> [any Pass] {
-        guard let index = all.firstIndex(where: { $0.name == name }) else {
-            try validate(name, flag: "pipeline through")
-            return all  // unreachable: `validate` throws for a name no pass has
-        }
+        guard let index = all.firstIndex(where: { $0.name == name }) else { throw unknownPass(name, flag: "pipeline through") }
         return Array(all[...index])
     }
 
@@ -33,9 +30,14 @@ public enum PassRegistry {
     /// Checks a user-given pass name, with a did-you-mean for near misses.
     public static func validate(_ name: String, flag: String) throws(DiagnosticError) {
         guard pass(named: name) == nil else { return }
+        throw unknownPass(name, flag: flag)
+    }
+
+    /// The error for a pass name no pass has: a did-you-mean and the list of passes. O(passes).
+    static func unknownPass(_ name: String, flag: String) -> DiagnosticError {
         var notes: [Diagnostic] = []
         if let s = Suggest.closest(to: name, in: all.map(\.name)) { notes.append(.note("did you mean '\(s)'?")) }
         notes.append(.note("passes: \(all.map(\.name).joined(separator: ", "))"))
-        throw .error("\(flag): unknown pass '\(name)'", at: nil, notes: notes)
+        return .error("\(flag): unknown pass '\(name)'", at: nil, notes: notes)
     }
 }
