@@ -19,8 +19,8 @@ public struct ColorConfig: Sendable, Hashable {
     /// it clears the cluster that blocked the route.
     public var overlayRadiiPEs = [2, 4, 8]
     /// Routes one overlay patch may move off its colours before it gives up, in routes.
-    /// Default 256, range 0...1,000,000. Reason: bounds the patch's cost; on the benchmark
-    /// maps a patch moves at most a few dozen.
+    /// Default 256, range 0...1,000,000. Reason: bounds a patch's cost (one search per moved
+    /// route); not tuned.
     public var overlayMoves = 256
     /// Window margins (the first N of `route.window-margins`) a route moved by an overlay patch
     /// is searched again with, in margins. Default 2, range 1...16. Reason: a moved route

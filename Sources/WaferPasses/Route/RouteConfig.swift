@@ -9,7 +9,8 @@
 /// (docs/pass-options.md).
 public struct RouteConfig: Sendable, Hashable {
     /// Negotiation iterations at most, in iterations. Default 10, range 1...1,000. Reason: a
-    /// cap on the time; the stall rule (`stallIterations`) ends most negotiations earlier.
+    /// cap on the time (each iteration re-routes the requests through overused PEs); the stall
+    /// rule (`stallIterations`) often ends negotiation earlier.
     public var maxIterations = 10
     /// Present-congestion factor of the first iteration, in cost units per overused colour.
     /// Default 0.5, range 0...1,000,000. Reason: below a hop's cost of 1, the first iteration
@@ -20,6 +21,7 @@ public struct RouteConfig: Sendable, Hashable {
     /// about 100 at the tenth iteration, where overuse outweighs any detour in the window.
     public var presentGrowth = 1.8
     /// History cost an overused PE gains per iteration, in cost units. Default 1, range 0...1,000.
+    /// Reason: McMurchie & Ebeling's unit history step; not tuned.
     public var historyIncrement = 1.0
     /// Iterations without fewer overused PEs before negotiation stops (the colours must then
     /// come from the colouring's relays and overlay), in iterations. Default 2, range 1...1,000.
@@ -35,17 +37,17 @@ public struct RouteConfig: Sendable, Hashable {
     /// where one PE ends several detours and lies on others.
     public var defectHeadroomColors = 9
     /// Colours a defect-free wafer with bundles keeps free of line classes, in colours.
-    /// Default 2, range 0...64. Reason: a bundle needs one colour common to all its lanes, and
-    /// one more lets two crossing bundles coexist.
+    /// Default 2, range 0...64. Reason: the value the router has used since bundles existed;
+    /// not tuned.
     public var bundleHeadroomColors = 2
     /// Margins of the search window around a request's ends, in PEs, tried in order until a
     /// path is found (the colouring's retries use them too). Default [3, 12, 48], each
-    /// 0...100,000, 1 to 16 entries. Reason: most detours step around one dead PE (3); 48
-    /// covers the largest clusters the defect generator draws.
+    /// 0...100,000, 1 to 16 entries. Reason: a detour around one dead PE fits in 3; each next
+    /// window is four times wider, for clusters; not tuned.
     public var windowMarginsPEs = [3, 12, 48]
     /// Widening of every window margin per negotiation iteration, in PEs per iteration.
-    /// Default 2, range 0...10,000. Reason: later iterations need room to go around the
-    /// congestion the earlier ones negotiated.
+    /// Default 2, range 0...10,000. Reason: later iterations get room to go around the
+    /// congestion the earlier ones found; not tuned.
     public var marginGrowthPEs = 2
 
     public init() {}

@@ -12,8 +12,8 @@ public struct PlaceConfig: Sendable, Hashable {
     /// 0 keeps the snake start unchanged. Reason: a cap on the time (`steps x movesPerStep`
     /// cost evaluations); the stop temperature or a zero cost ends most runs before it.
     public var steps = 200
-    /// VPR's `inner_num`: moves per temperature per `groups^(4/3)`, in moves. Default 10 (VPR's
-    /// default), range 0.01...1,000.
+    /// VPR's `inner_num`: moves per temperature per `groups^(4/3)`, in moves. Default 10 (Betz
+    /// & Rose 1997's `10 x N^(4/3)` moves per temperature), range 0.01...1,000.
     public var innerNum = 10.0
     /// The fewest moves tried at one temperature, in moves. Default 20, range 1...1,000,000.
     /// Reason: with two or three groups `innerNum x groups^(4/3)` is under 50 moves, too few to

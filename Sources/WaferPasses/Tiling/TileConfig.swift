@@ -7,8 +7,8 @@
 /// them with `--pass-option tile.KNOB=VALUE` (docs/pass-options.md).
 public struct TileConfig: Sendable, Hashable {
     /// Largest slot-grid dimension searched, in slots per axis. Default 16, range 1...64.
-    /// Reason: the search is quadratic in it, and no example model on any built-in target
-    /// chooses a grid near 16 (docs/tiling-and-placement.md).
+    /// Reason: the search is quadratic in it (256 grids at 16), and the grids the example
+    /// models choose are far smaller (Llama-3.1-8B on WSE-3: 2 x 7, docs/tiling-and-placement.md).
     public var maxGridSlots = 16
     /// Spare-column counts tried per grid, in PE columns per slot, in order; the first that
     /// leaves enough usable slots is used. Default [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32], each
