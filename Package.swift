@@ -31,7 +31,7 @@ let package = Package(
         // Model description (YAML) -> ModelSpec -> IR.
         .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
         // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
-        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferSupport"]),
+        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferYAML", "WaferSupport"]),
         // The plan format: what the back end writes and an executor reads (no passes, no IR).
         .target(name: "WaferPlan", dependencies: ["WaferSupport"]),
         // The embedded executor: replays a plan on simulated wafers (structure, numerics, timing).

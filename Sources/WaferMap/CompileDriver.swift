@@ -197,7 +197,8 @@ extension CompileResult {
     /// The JSON report (what `--report` writes and `compile --format json` prints).
     public var reportJSON: String {
         CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems, execution: execution,
-                      timings: timings, totalSeconds: totalSeconds, attempts: report.results.first?.attempts ?? 0).json()
+                      timings: timings, totalSeconds: totalSeconds, attempts: report.results.first?.attempts ?? 0,
+                      options: report.context.options).json()
     }
 
     /// Why the compile failed although the pipeline ran (the plan fails its consistency check

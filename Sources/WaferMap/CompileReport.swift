@@ -63,9 +63,12 @@ public struct CompileReport: Sendable, Encodable {
     public var executor: Execution
     public var stages: [Stage]
     public var totalWallS: Double
+    /// Every algorithm knob with the value this compile used, its default and unit
+    /// (docs/pass-options.md): all of them, not only the changed ones.
+    public var passOptions: [PassOptionSetting]
 
     init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,
-         timings: [StepTiming], totalSeconds: Double, attempts: Int) {
+         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions) {
         model = plan.inputs.modelName
         target = plan.target.name
         self.plan = planPath
@@ -99,6 +102,7 @@ public struct CompileReport: Sendable, Encodable {
                              simulatedOverPredicted: simulated.map { plan.summary.tokensPerS > 0 ? $0 / plan.summary.tokensPerS : 0 })
         stages = timings.map { Stage(stage: $0.name, wallS: $0.seconds, peakRssBytes: $0.peakResidentBytes) }
         totalWallS = totalSeconds
+        passOptions = PassOptionReport.settings(options)
     }
 
     public func json() -> String { JSONOutput.render(self) }

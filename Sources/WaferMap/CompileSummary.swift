@@ -10,6 +10,8 @@ public enum CompileSummary {
         func share(_ a: Int, _ b: Int) -> String { b > 0 ? Units.fixed(Double(a) / Double(b) * 100, digits: 1) + "%" : "-" }
         var out = "compiled    \(p.inputs.modelName) (\(p.inputs.modelPath)) for \(p.target.name) in \(Units.fixed(r.totalSeconds, digits: 1)) s\n"
         out += "deployment  context \(Units.grouped(p.inputs.contextTokens)) tokens x batch \(p.inputs.batch); defects: \(p.inputs.defects); seed \(p.inputs.seed)\n"
+        let changed = PassOptionReport.changedAssignments(r.report.context.options)
+        if !changed.isEmpty { out += "options     \(changed.joined(separator: " ")) (the other knobs at their defaults)\n" }
         out += "wafers      \(s.wafers) (lower bound \(s.wafersLowerBound)); weights \(Units.gigabytes(s.weightBytes)), KV cache \(Units.gigabytes(s.kvCacheBytes))\n"
         out += "PEs         \(Units.grouped(s.pesUsed)) of \(Units.grouped(s.pesUsable)) usable (\(share(s.pesUsed, s.pesUsable))); SRAM \(Units.gigabytes(s.sramUsedBytes)) of \(Units.gigabytes(s.sramUsableBytes)) usable (\(share(s.sramUsedBytes, s.sramUsableBytes)))\n"
         out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch \(p.inputs.batch) (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"

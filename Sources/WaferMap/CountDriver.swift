@@ -24,6 +24,8 @@ public struct CountRequest: Sendable {
     /// The last pass to run: `place` sizes and places (what `count` needs), `schedule` also
     /// routes and times a decode step (the default).
     public var lastPass = "schedule"
+    /// The algorithms' knobs (`--pass-option`, `--pass-options`); the default is today's behaviour.
+    public var passOptions = PassOptions()
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
@@ -58,8 +60,9 @@ public struct CountReport: Sendable {
 }
 
 extension Driver {
-    /// The lowest fill limit the driver tries before reporting that a wafer does not tile.
-    public static let minimumFillLimit = 0.80
+    /// The lowest fill limit the driver tries before reporting that a wafer does not tile, by
+    /// default (`PartitionConfig.minFillLimit`, `--pass-option partition.min-fill-limit`).
+    public static let minimumFillLimit = PartitionConfig().minFillLimit
 
     /// Runs the front end and the passes through `request.lastPass` (all of them by default:
     /// assign-precision, partition, tile, place, route, schedule) for each requested precision.
@@ -77,9 +80,10 @@ extension Driver {
         if case let .exactly(n) = deployment.wafers, n < 1 || n > DefectMapIO.maxWafers {
             throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
+        let passes = try PassRegistry.pipeline(through: request.lastPass)
         let target = try BuiltinTargets.resolve(request.target)
         let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
-        let context = PassContext(target: target, defects: defects, deployment: deployment)
+        let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)
         let clock = ContinuousClock()
         let start = clock.now
         let base = try ModelLoader.load(path: request.modelPath)
@@ -94,7 +98,7 @@ extension Driver {
                 applyPrecision(format, to: &graph)
                 label = format.description
             }
-            let manager = PassManager(passes: PassRegistry.pipeline(through: request.lastPass), instrumentation: request.instrumentation)
+            let manager = PassManager(passes: passes, instrumentation: request.instrumentation)
             let pipelineStart = clock.now
             let run: Attempts
             do {
@@ -132,9 +136,12 @@ extension Driver {
 
     /// Runs `manager` on `unpartitioned`. The partition packs bytes; tiling pads them to whole
     /// tiles. When a wafer does not tile, re-partition with one percent less fill, down to
-    /// `minimumFillLimit`. Dumps go to `dump` only from the attempt that succeeds.
+    /// the context's `partition.min-fill-limit` (`minimumFillLimit` by default). Dumps go to
+    /// `dump` only from the attempt that succeeds.
     static func attempts(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
                          progress: (String) -> Void) throws(DiagnosticError) -> Attempts {
+        // The configured limit, under the name the retry condition below reads.
+        let minimumFillLimit = context.options.partition.minFillLimit
         var fill = context.deployment.fillLimit
         var attempts = 0
         while true {
@@ -178,7 +185,8 @@ extension Driver {
         default:
             return error
         }
-        let manager = PassManager(passes: PassRegistry.pipeline(through: "tile"))
+        guard let passes = try? PassRegistry.pipeline(through: "tile") else { return error }
+        let manager = PassManager(passes: passes)
         guard let run = try? attempts(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
               let partition = run.graph.partition, partition.stages.count > given else { return error }
         let d = context.deployment

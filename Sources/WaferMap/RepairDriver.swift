@@ -118,7 +118,7 @@ extension Driver {
         context.pins = try PlanPins.pins(original, keep: Set(original.wafers.map(\.index)).subtracting(touchedSet), path: request.planPath)
 
         var repaired = graph
-        let manager = PassManager(passes: PassRegistry.pipeline(through: "schedule"))
+        let manager = PassManager(passes: try PassRegistry.pipeline(through: "schedule"))
         do {
             timings += try manager.run(&repaired, context: context, progress: progress)
         } catch {

@@ -3,8 +3,9 @@ import WaferSupport
 import WaferTarget
 
 /// What `wafermap sweep` explores: the deployment of `count` (model, target, precisions,
-/// context, defects), crossed with wafer counts from the fewest that fit to `extraWafers` more,
-/// and slot sizes (the searched grid, plus each fixed `--slot` given).
+/// context, defects, pass options), crossed with wafer counts from the fewest that fit to
+/// `extraWafers` more, slot sizes (the searched grid, plus each fixed `--slot` given), and the
+/// values of each varied algorithm knob (`--vary`, crossed with each other).
 public struct SweepRequest: Sendable {
     public var count: CountRequest
     /// Wafer counts beyond the fewest that fit to try (0...64). Default 3.
@@ -13,6 +14,9 @@ public struct SweepRequest: Sendable {
     public var slots: [SlotShape] = []
     /// Rows to print (the whole front is always kept). Default 10.
     public var top = 10
+    /// Knobs to vary (`--vary place.steps=100,200,400`), applied on `count.passOptions`; every
+    /// combination of their values is a configuration. At most 64 combinations. Default none.
+    public var variations: [PassOptionVariation] = []
     public init(count: CountRequest) { self.count = count }
 }
 
@@ -32,6 +36,9 @@ public struct SweepReport: Sendable, Encodable {
         public var pareto: Bool
         /// The flags that reproduce this mapping with `compile`.
         public var flags: String
+        /// The knobs this row's compile changed from their defaults, as `SECTION.KNOB=VALUE`
+        /// (the base `--pass-option`s and this row's `--vary` values); empty at the defaults.
+        public var passOptions: [String]
     }
     public var model: String
     public var target: String
@@ -49,10 +56,13 @@ extension Driver {
         var base = request.count
         base.lastPass = "schedule"
         let precisions: [NumberFormat?] = base.precisions.isEmpty ? [nil] : base.precisions
+        let optionSets = try PassOptionVariation.combinations(request.variations, base: base.passOptions)
         var rows: [SweepReport.Row] = []
         var skipped: [String] = []
         var modelName = "", targetName = base.target
-        for precision in precisions {
+        for (options, precision) in optionSets.flatMap({ o in precisions.map { (o, $0) } }) {
+            let changed = PassOptionReport.changedAssignments(options)
+            let varied = request.variations.compactMap { v in options.value(of: v.key).map { "\(v.key)=\($0)" } }
             for slot in [nil] + request.slots.map(Optional.some) {
                 var first: Int?
                 var extra = 0
@@ -62,7 +72,8 @@ extension Driver {
                     count.precisions = precision.map { [$0] } ?? []
                     count.deployment.slot = slot
                     count.deployment.wafers = wafers
-                    let label = "\(precision?.description ?? "model precision"), slot \(slot?.description ?? "searched"), wafers \(first.map { "\($0 + extra)" } ?? "auto")"
+                    count.passOptions = options
+                    let label = "\(precision?.description ?? "model precision"), slot \(slot?.description ?? "searched"), wafers \(first.map { "\($0 + extra)" } ?? "auto")" + varied.map { ", \($0)" }.joined()
                     progress(label)
                     do throws(DiagnosticError) {
                         let report = try Driver.count(count)
@@ -75,6 +86,7 @@ extension Driver {
                         var flags = "--wafers \(n)"
                         if let precision { flags += precision.description.contains("[") ? " --precision '\(precision.description)'" : " --precision \(precision.description)" }
                         if let slot { flags += " --slot \(slot)" }
+                        for assignment in changed { flags += " --pass-option \(assignment)" }
                         // A fixed count the partition does not fill repeats a row already there.
                         if rows.contains(where: { $0.flags == flags }) {
                             skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
@@ -85,7 +97,7 @@ extension Driver {
                                               mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                              pareto: false, flags: flags))
+                                              pareto: false, flags: flags, passOptions: changed))
                         }
                         if first == nil { first = n }
                     } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration

@@ -34,6 +34,7 @@ struct CompileCommand: ParsableCommand {
             if pipeline.stopAfter != nil { throw .error(DriverFailure.flagConflict, "compile runs every pass; --stop-after belongs to count and place", at: nil) }
             var request = CompileRequest(count: try deployment.request(model: model))
             request.count.instrumentation = pipeline.instrumentation
+            request.count.passOptions = try pipeline.passOptions.resolve()
             request.planPath = output
             request.reportPath = report
             request.svgDirectory = svg

@@ -53,6 +53,7 @@ struct DeploymentFlags: ParsableArguments {
         request.instrumentation = pipeline.instrumentation
         if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
         request.lastPass = pipeline.stopAfter ?? lastPass
+        request.passOptions = try pipeline.passOptions.resolve()
         return try Driver.count(request, dump: { dump in if dumpFilter(dump) { writeStderr(dump.rendered) } })
     }
 
@@ -174,13 +175,16 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Stop after the passes (no plan, no executor): the pipeline alone.")
     var passesOnly = false
 
+    @OptionGroup var passOptions: PassOptionFlags
+
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             var flags = deployment
             if flags.defects == nil && flags.defectRate == nil { flags.defectRate = 0.001; flags.clustered = true }
             var rows: [BenchmarkRow] = []
             for model in models {
-                let request = try flags.request(model: model)
+                var request = try flags.request(model: model)
+                request.passOptions = try passOptions.resolve()
                 if passesOnly {
                     let report = try Driver.count(request)
                     if let result = report.results.first { rows.append(BenchmarkRow(model: model, target: report.target.name, result: result)) }
@@ -287,6 +291,11 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Rows to print (Pareto rows are always printed).")
     var top: Int = 10
 
+    @Option(parsing: .singleValue, help: ArgumentHelp("Vary an algorithm knob: SECTION.KNOB=V1,V2,... (list knobs: values separated by '/'). One row per value; several --vary cross.", valueName: "key=values"))
+    var vary: [String] = []
+
+    @OptionGroup var passOptions: PassOptionFlags
+
     @Option(help: "Output format: table or json.")
     var format: StatsCommand.Format = .table
 
@@ -295,6 +304,8 @@ struct SweepCommand: ParsableCommand {
             var request = SweepRequest(count: try deployment.request(model: model))
             request.extraWafers = extraWafers
             request.top = top
+            request.count.passOptions = try passOptions.resolve()
+            for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
             if deployment.slot != nil { throw .error(DriverFailure.flagConflict, "sweep tries slot sizes itself: give them with --slots, not --slot", at: nil) }
             for item in (slots ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
                 guard let shape = SlotShape(parsing: item) else { throw .error(DriverFailure.flagValue, "--slots: '\(item)' is not P or WxH in PEs", at: nil) }

@@ -12,7 +12,7 @@ struct WaferMapCommand: ParsableCommand {
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
         subcommands: [CompileCommand.self, CheckCommand.self, RepairPlanCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
-                      PassesCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ImportCommand.self]
+                      PassesCommand.self, PassOptionsCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ImportCommand.self]
     )
 
     /// swift-argument-parser suggests near misses for options but not for subcommands: a
@@ -77,6 +77,8 @@ struct PipelineFlags: ParsableArguments {
 
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop the pipeline after this pass (default: run every pass).", valueName: "pass"))
     var stopAfter: String?
+
+    @OptionGroup var passOptions: PassOptionFlags
 
     /// Pass names are checked before any work; an unknown one is a usage error (exit 64) with
     /// a did-you-mean note.
@@ -165,6 +167,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
+            if !pipeline.passOptions.isEmpty { throw .error(DriverFailure.flagConflict, "stats runs no pass with knobs; --pass-option and --pass-options belong to compile, ir, count, place, bench and sweep", at: nil) }
             let result = try Driver.frontHalf(modelPath: model, instrumentation: pipeline.instrumentation,
                                               warn: { warning in writeStderr(warning.description + "\n") },
                                               dump: { dump in writeStderr(dump.rendered) })

@@ -49,7 +49,7 @@ import WaferTestSupport
                    defects: DefectSource = .none) throws -> Graph {
         var graph = try ModelLoader.load(path: TestPaths.example(model))
         let context = PassContext(target: try BuiltinTargets.resolve(target), defects: defects, deployment: deployment)
-        _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
+        _ = try PassManager(passes: try PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
         return graph
     }
 
@@ -179,7 +179,7 @@ import WaferTestSupport
         let context = PassContext(target: try BuiltinTargets.resolve("wse3"),
                                   deployment: DeploymentOptions(contextTokens: 1 << 30, batch: 1 << 10))
         do {
-            _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
+            _ = try PassManager(passes: try PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
             Issue.record("expected an error")
         } catch {
             // 75 WSE-3 wafers hold the 2^26 PEs one deployment may use.
@@ -191,7 +191,7 @@ import WaferTestSupport
     @Test func levelingEvensOutAFixedCount() throws {
         var graph = try ModelLoader.load(path: TestPaths.example("llama-3.1-70b"))
         let context = PassContext(target: try BuiltinTargets.resolve("wse3"), deployment: DeploymentOptions(wafers: .exactly(8)))
-        _ = try PassManager(passes: PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
+        _ = try PassManager(passes: try PassRegistry.pipeline(through: "partition")).run(&graph, context: context)
         let layersPerWafer = Dictionary(grouping: graph.ops.compactMap { op -> (Int, Int)? in
             guard let layer = op.layer, let wafer = op.placement?.wafer else { return nil }
             return (wafer, layer)

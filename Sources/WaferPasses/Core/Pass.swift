@@ -102,14 +102,18 @@ public struct PassContext: Sendable {
     /// A layout to reproduce instead of search for (incremental recompilation, `LayoutPins`);
     /// nil for a normal compile.
     public var pins: LayoutPins?
+    /// The algorithms' knobs (`--pass-option`); the default is today's behaviour.
+    public var options: PassOptions
     /// Effective defects per wafer, computed once and shared by every pass (and every copy of
     /// the context, such as the driver's re-partition attempts).
     let effective = EffectiveDefectCache()
 
-    public init(target: Target? = nil, defects: DefectSource = .none, deployment: DeploymentOptions = DeploymentOptions()) {
+    public init(target: Target? = nil, defects: DefectSource = .none, deployment: DeploymentOptions = DeploymentOptions(),
+                options: PassOptions = PassOptions()) {
         self.target = target
         self.defects = defects
         self.deployment = deployment
+        self.options = options
     }
 }
 

@@ -45,6 +45,19 @@ public enum PassFailure: String, DiagnosticKind {
     case routeUnroutable = "route.unroutable"
     /// The routing kept from a plan (repair) does not match the wafer's layout.
     case routeKept = "route.kept-mismatch"
+    /// A pass option (`--pass-option`, `sweep --vary`, a `--pass-options` file) without
+    /// `SECTION.KNOB=VALUE` form.
+    case optionMalformed = "pass-option.malformed"
+    /// A pass option names a section no algorithm has.
+    case optionUnknownSection = "pass-option.unknown-section"
+    /// A pass option names a knob its section does not have.
+    case optionUnknownKnob = "pass-option.unknown-knob"
+    /// A pass option's value is not of the knob's type.
+    case optionType = "pass-option.type"
+    /// A pass option's value is outside the knob's range.
+    case optionRange = "pass-option.range"
+    /// Pass options break a rule between knobs (`place.accept-mid` above `place.accept-high`).
+    case optionInconsistent = "pass-option.inconsistent"
     /// An invariant a pass relies on broke: a bug in WaferMap.
     case invariant = "pass.invariant"
 
@@ -52,7 +65,7 @@ public enum PassFailure: String, DiagnosticKind {
     public var fault: Fault {
         switch self {
         case .invariant: .bug
-        case .unknownPass: .usage
+        case .unknownPass, .optionMalformed, .optionUnknownSection, .optionUnknownKnob: .usage
         default: .input
         }
     }

@@ -18,7 +18,7 @@ import WaferTarget
 ///    the classic linear-partition bottleneck problem. Experts are split across wafers only
 ///    where a whole layer does not fit under the caps, which keeps inter-wafer traffic to one
 ///    activation hand-off per boundary plus expert dispatch at split layers.
-/// Cost: O(units x 64) greedy runs of O(units) each.
+/// Cost: O(units x 64) greedy runs of O(units) each (64: `PartitionConfig.bisectionSteps`).
 public struct PartitionPass: Pass {
     public let name = "partition"
     public let summary = "assign layers (and experts) to wafers as balanced pipeline stages"
@@ -35,9 +35,7 @@ public struct PartitionPass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else {
-            throw .error(PassFailure.needsTarget, "the partition pass needs a target (--target)", at: nil)
-        }
+        let target = try requireTarget(context)
         let deployment = context.deployment
         try deployment.slot?.checkFits(target)
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
@@ -91,7 +89,8 @@ public struct PartitionPass: Pass {
         var best = minimum
         if high > 0 {
             if let fit = try Self.greedy(units, workCap: high, capacities: &capacities, limit: count) { best = fit }
-            for _ in 0..<64 where high - low > high * 1e-9 {
+            let config = context.options.partition
+            for _ in 0..<config.bisectionSteps where high - low > high * config.bisectionTolerance {
                 let middle = (low + high) / 2
                 if let fit = try Self.greedy(units, workCap: middle, capacities: &capacities, limit: count) {
                     best = fit
@@ -102,7 +101,8 @@ public struct PartitionPass: Pass {
             }
         }
         // 3. Level: at the same bottleneck, give every wafer close to an equal share of work.
-        if high > 0, let leveled = try Self.level(units, workCap: high, count: best.count, capacities: &capacities) {
+        if high > 0, let leveled = try Self.level(units, workCap: high, count: best.count, capacities: &capacities,
+                                                  stepDivisor: context.options.partition.levelStepDivisor) {
             best = leveled
         }
         try Self.apply(best, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,
@@ -299,8 +299,11 @@ public struct PartitionPass: Pass {
     /// Re-cuts a feasible partition so each wafer takes about the remaining work divided by the
     /// remaining wafers, never exceeding `workCap` or a wafer's capacity, and only where the rest
     /// still fits on the wafers left. Returns nil when no such cut exists (the greedy result then
-    /// stands). O(wafers x units) feasibility checks of O(units) each.
-    static func level(_ units: [Unit], workCap: Double, count: Int, capacities: inout CapacityTable) throws(DiagnosticError) -> Assignment? {
+    /// stands). Where the rest would not fit, a wafer takes more experts in steps of
+    /// `1 / stepDivisor` of its remaining room (`PartitionConfig.levelStepDivisor`).
+    /// O(wafers x units) feasibility checks of O(units) each.
+    static func level(_ units: [Unit], workCap: Double, count: Int, capacities: inout CapacityTable,
+                      stepDivisor: Int = PartitionConfig().levelStepDivisor) throws(DiagnosticError) -> Assignment? {
         guard count > 1 else { return nil }
         var baseWafer = Array(repeating: 0, count: units.count)
         var slices = Array(repeating: [ExpertSlice](), count: units.count)
@@ -345,7 +348,7 @@ public struct PartitionPass: Pass {
                         let next = Position(unit: position.unit, expert: done + take)
                         if let needed = try wafersNeeded(units, from: next, firstWafer: wafer + 1, workCap: workCap, capacities: &capacities),
                            needed <= count - wafer - 1 { break }
-                        take = min(n, take + max(1, (n - take) / 4))
+                        take = min(n, take + max(1, (n - take) / stepDivisor))
                     }
                     n = take
                 }

@@ -19,10 +19,8 @@ public struct RoutePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the route pass needs a target (--target)", at: nil) }
-        guard let layout = graph.layout, layout.wafers.allSatisfy({ $0.groupSlot != nil }) else {
-            throw .error(PassFailure.needsPriorPass, "the route pass needs the place pass first", at: nil)
-        }
+        let target = try requireTarget(context)
+        let layout = try require(graph.layout.flatMap { $0.wafers.allSatisfy { $0.groupSlot != nil } ? $0 : nil }, from: "place")
         var builder = FlowBuilder(graph: graph, layout: layout, target: target, contextTokens: context.deployment.contextTokens,
                                   batch: context.deployment.batch)
         try builder.build()
@@ -48,7 +46,8 @@ public struct RoutePass: Pass {
                 }
             }
             let grid = FabricGrid(target: target, defects: defects)
-            let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget)
+            let router = WaferRouter(target: target, tiling: tiling, grid: grid, budget: budget,
+                                     config: context.options.route, colorConfig: context.options.color)
             var myClasses = baseClasses, myBundles = baseBundles
             do throws(DiagnosticError) {
                 let outcome = try router.route(classes: &myClasses, bundles: &myBundles)

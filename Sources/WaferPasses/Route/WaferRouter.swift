@@ -29,24 +29,17 @@ struct WaferRouter {
     let tiling: WaferTiling
     let grid: FabricGrid
     let budget: Int
+    /// PathFinder's knobs (`RouteConfig`) and the colouring's (`ColorConfig`).
+    let config: RouteConfig
+    let colorConfig: ColorConfig
 
     /// Physical offset of each logical column within a slot.
     let homeOffsets: [Int]
     let logicalOfOffset: [Int: Int]
-    /// PathFinder iteration cap, and the margins (PEs) of the search window, tried in order.
-    static let maxIterations = 10
-    /// Free colors per PE that PathFinder leaves unclaimed, so the coloring that follows can still
-    /// relay where a route's color runs out. Measured on Kimi K2 (0.1% clustered, 131,072 context):
-    /// routes left without a color fell from 4,606 (0 kept) to 3,337 (1), 1,063 (2), 500 (3), 211
-    /// (4), before the colorable search existed. With it: 125 at 3 (benchmark 7.4 s), 92 at 4
-    /// (10.1 s, over the 10 s goal).
-    static let relayReserve = 3
-    /// Colors a wafer with defects keeps free of line classes for exceptions and bundles.
-    static let defectHeadroom = 9
-    static let margins = [3, 12, 48]
-
-    init(target: Target, tiling: WaferTiling, grid: FabricGrid, budget: Int) {
+    init(target: Target, tiling: WaferTiling, grid: FabricGrid, budget: Int, config: RouteConfig = RouteConfig(),
+         colorConfig: ColorConfig = ColorConfig()) {
         self.target = target; self.tiling = tiling; self.grid = grid; self.budget = budget
+        self.config = config; self.colorConfig = colorConfig
         homeOffsets = (0..<tiling.slotWidth).map { tiling.columnOffset(logicalColumn: $0) }
         var inverse: [Int: Int] = [:]
         for (c, o) in homeOffsets.enumerated() { inverse[o] = c }
@@ -96,7 +89,7 @@ struct WaferRouter {
         for i in mine { modes[key(classes[i])] = .tree }
         // Colors left for bundles and defect exceptions: exceptions crowd around clusters of dead
         // PEs, where a PE can be the end of several detours and on the way of others.
-        let headroom = grid.hasDefects ? Self.defectHeadroom : (myBundles.isEmpty ? 0 : 2)
+        let headroom = grid.hasDefects ? config.defectHeadroomColors : (myBundles.isEmpty ? 0 : config.bundleHeadroomColors)
         /// Turns the tree role with the shortest lines on `slot` into a chain; false when none is left.
         var folded = Set<String>()
         /// Frees colors on `slot`, cheapest first: a cell class's tree becomes a chain (short lines:
@@ -492,21 +485,21 @@ struct WaferRouter {
         var occupancy = [Int32](repeating: 0, count: n)
         var history = [Float](repeating: 0, count: n)
         var capacity = [Int32](repeating: 0, count: n)
-        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - Self.relayReserve) }
+        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - config.relayReserveColors) }
         var touched: [Int32] = []
         var overused = Set<Int32>()
         var paths = Array(repeating: [Int32](), count: requests.count)
         var iterations = 0
         var bestOverused = Int.max, stalled = 0
         var scratch = SearchScratch()
-        for iteration in 0..<Self.maxIterations {
+        for iteration in 0..<config.maxIterations {
             iterations = iteration + 1
-            let present = Float(0.5 * pow(1.8, Double(iteration)))
+            let present = config.presentFactor(iteration: iteration)
             for (index, request) in requests.enumerated() {
                 if iteration > 0 && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
                 for pe in paths[index] { occupancy[Int(pe)] -= 1 }
                 var found: [Int32]?
-                for margin in Self.margins.map({ $0 + 2 * iteration }) {
+                for margin in config.windowMarginsPEs.map({ $0 + config.marginGrowthPEs * iteration }) {
                     found = grid.cheapestPath(from: request.source, to: request.sink, margin: margin, scratch: &scratch) { pe in
                         let over = max(0, Int(occupancy[pe]) + 1 - Int(capacity[pe]))
                         return Double(1 + history[pe] + present * Float(over))
@@ -527,8 +520,8 @@ struct WaferRouter {
             if overused.isEmpty { break }
             // Stalled: no fewer overused PEs for two iterations; the colors must come from elsewhere.
             if overused.count < bestOverused { bestOverused = overused.count; stalled = 0 } else { stalled += 1 }
-            if stalled >= 2 { break }
-            for pe in overused { history[Int(pe)] += 1 }
+            if stalled >= config.stallIterations { break }
+            for pe in overused { history[Int(pe)] += Float(config.historyIncrement) }
         }
         return (paths, iterations)
     }

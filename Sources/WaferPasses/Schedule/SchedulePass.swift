@@ -25,8 +25,8 @@ public struct SchedulePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the schedule pass needs a target (--target)", at: nil) }
-        guard let layout = graph.layout, let routing = graph.routing else { throw .error(PassFailure.needsPriorPass, "the schedule pass needs the route pass first", at: nil) }
+        let target = try requireTarget(context)
+        let layout = try require(graph.layout, from: "route"), routing = try require(graph.routing, from: "route")
         let deployment = context.deployment
         let model = CostModel(target: target)
         var byUnit: [Int: [Flow]] = [:]

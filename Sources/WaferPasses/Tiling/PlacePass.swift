@@ -21,8 +21,8 @@ public struct PlacePass: Pass {
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard var layout = graph.layout else { throw .error(PassFailure.needsPriorPass, "the place pass needs the tile pass first", at: nil) }
-        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the place pass needs a target (--target)", at: nil) }
+        var layout = try require(graph.layout, from: "tile")
+        let target = try requireTarget(context)
         for index in layout.wafers.indices {
             var tiling = layout.wafers[index]
             if let pin = context.pins?.wafer(tiling.wafer), pin.gridColumns == tiling.gridColumns, pin.gridRows == tiling.gridRows,
@@ -41,7 +41,7 @@ public struct PlacePass: Pass {
             }
             var slots = Array(free.prefix(tiling.groupCount))
             var rng = SeededRNG(seed: context.deployment.seed, stream: UInt64(tiling.wafer) &+ 0x5EED)
-            slots = anneal(slots, free: free, tiling: tiling, rng: &rng)
+            slots = anneal(slots, free: free, tiling: tiling, config: context.options.place, rng: &rng)
             tiling.groupSlot = slots
             tiling.handoffHops = tiling.handoff(slots)
             let pitch = min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)
@@ -63,8 +63,10 @@ public struct PlacePass: Pass {
         return order
     }
 
-    /// Simulated annealing over the slot assignment. Returns the best assignment seen.
-    func anneal(_ start: [Int], free: [Int], tiling: WaferTiling, rng: inout SeededRNG) -> [Int] {
+    /// Simulated annealing over the slot assignment from `start` (distinct slots of `free`, one
+    /// per group), with `config`'s schedule (`PlaceConfig`: VPR's). Returns the best assignment
+    /// seen; its `tiling.handoff` cost is never above `start`'s. O(steps x movesPerStep x groups).
+    func anneal(_ start: [Int], free: [Int], tiling: WaferTiling, config: PlaceConfig, rng: inout SeededRNG) -> [Int] {
         let groups = start.count
         guard groups >= 2 || free.count > groups else { return start }
         var current = start
@@ -73,9 +75,9 @@ public struct PlacePass: Pass {
         let used = Set(current)
         var unused = free.filter { !used.contains($0) }
         let pitch = Double(max(1, min(tiling.slotWidth + tiling.spareColumns, tiling.slotHeight)))
-        var temperature = pitch * 2
-        let movesPerTemperature = max(20, Int(10 * pow(Double(groups), 4.0 / 3.0)))
-        for _ in 0..<200 {
+        var temperature = pitch * config.startTemperaturePitches
+        let movesPerTemperature = config.movesPerStep(groups: groups)
+        for _ in 0..<config.steps {
             var accepted = 0
             for _ in 0..<movesPerTemperature {
                 var candidate = current
@@ -102,8 +104,8 @@ public struct PlacePass: Pass {
             }
             // VPR-style schedule: cool slowly while about half the moves are accepted.
             let rate = Double(accepted) / Double(movesPerTemperature)
-            temperature *= rate > 0.96 ? 0.5 : rate > 0.8 ? 0.9 : rate > 0.15 ? 0.95 : 0.8
-            if temperature < 0.005 * pitch || bestCost == 0 { break }
+            temperature *= config.coolingFactor(acceptanceRate: rate)
+            if temperature < config.stopTemperaturePitches * pitch || bestCost == 0 { break }
         }
         return best
     }

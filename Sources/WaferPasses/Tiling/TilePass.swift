@@ -13,8 +13,8 @@ import WaferTarget
 /// top-k experts of a token work in parallel on disjoint PEs. Consecutive units stack in one
 /// slot (they run at different times) while their per-PE bytes fit: WaferLLM's layer sharing.
 ///
-/// The grid is chosen per wafer by exhaustive search over `columns x rows` (1...16 each) and the
-/// fewest spare columns that leave enough usable slots around the defects, minimising the
+/// The grid is chosen per wafer by exhaustive search over `columns x rows` (1...16 each,
+/// `TileConfig.maxGridSlots`) and the fewest spare columns (`TileConfig.spareColumns`) that leave enough usable slots around the defects, minimising the
 /// modelled decode cycles of the wafer (`CostModel`) plus an estimate of hand-off hops. More,
 /// smaller slots mean more compute per PE and shorter reductions; fewer, larger ones the reverse.
 /// With `LayoutPins` (repair) a wafer is tiled on its pinned grid instead, O(units), unless the
@@ -24,20 +24,15 @@ public struct TilePass: Pass {
     public let name = "tile"
     public let summary = "choose each wafer's slot grid and tile every weight and KV cache onto slot PEs"
 
-    /// Largest slot-grid dimension searched.
-    public static let maxGrid = 16
-    /// Spare-column counts tried, in order; the first that leaves enough usable slots is used.
-    public static let spareCandidates = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
-
     public init() {}
 
     public func run(_ graph: inout Graph, context: PassContext) throws(DiagnosticError) {
-        guard let target = context.target else { throw .error(PassFailure.needsTarget, "the tile pass needs a target (--target)", at: nil) }
-        guard let partition = graph.partition else { throw .error(PassFailure.needsPriorPass, "the tile pass needs the partition pass first", at: nil) }
+        let target = try requireTarget(context)
+        let partition = try require(graph.partition, from: "partition")
         try context.deployment.slot?.checkFits(target)
         let units = Self.units(graph)
         let model = CostModel(target: target)
-        var memo = Memo(graph: graph)
+        var memo = Memo(graph: graph, config: context.options.tile)
         var waferTilings: [WaferTiling] = []
         var unitTilings: [UnitTiling] = []
         for stage in partition.stages {
@@ -117,7 +112,11 @@ public struct TilePass: Pass {
         var bytes: Int { dense + experts + kv }
     }
 
-    static func evaluate(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape) -> Evaluation {
+    /// `unit` on a `w x h` slot: its per-PE bytes and modelled cycles; routed experts take the
+    /// cell grid (columns searched over `config`'s aspect band) with the fewest bytes, then
+    /// cycles. O(ops x weights + band x expert weights).
+    static func evaluate(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
+                         config: TileConfig = TileConfig()) -> Evaluation {
         var dense = 0, kvBytes = 0, cycles = 0, longest = 0
         let batch = kv.batch
         if unit.base {
@@ -147,7 +146,7 @@ public struct TilePass: Pass {
             let stacked = op.weights.filter(\.expertStacked)
             let n = unit.experts.count
             let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
-            let lowColumns = max(1, Int(aspect * 0.7)), highColumns = min(w, max(1, Int(aspect * 1.4) + 1), n)
+            let lowColumns = max(1, Int(aspect * config.expertAspectLow)), highColumns = min(w, max(1, Int(aspect * config.expertAspectHigh) + 1), n)
             var best: (bytes: Int, cycles: Int, cells: ExpertCells)?
             if lowColumns <= highColumns {
                 for columns in lowColumns...highColumns {
@@ -183,10 +182,13 @@ public struct TilePass: Pass {
     struct Memo {
         struct Key: Hashable { var signature: Int; var base: Bool; var experts: Int; var width: Int; var height: Int }
         let graph: Graph
+        /// The tile knobs: the expert-cell aspect band every evaluation uses (one per memo, so
+        /// its entries stay valid) and the grid search's bounds.
+        let config: TileConfig
         var signatures: [[Op]: Int] = [:]
         var values: [Key: Evaluation] = [:]
 
-        init(graph: Graph) { self.graph = graph }
+        init(graph: Graph, config: TileConfig = TileConfig()) { self.graph = graph; self.config = config }
 
         mutating func signature(_ unit: Unit) -> Int {
             let ops = graph.ops[unit.ops].map { op -> Op in
@@ -204,7 +206,7 @@ public struct TilePass: Pass {
         mutating func evaluate(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Evaluation {
             let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
             if let hit = values[key] { return hit }
-            let value = TilePass.evaluate(unit, graph: graph, width: width, height: height, model: model, kv: kv)
+            let value = TilePass.evaluate(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config)
             values[key] = value
             return value
         }
@@ -212,6 +214,7 @@ public struct TilePass: Pass {
 
     static func tileWafer(_ wafer: Int, units: [Unit], graph: Graph, target: Target, model: CostModel, defects: WaferDefects,
                           kv: KVCacheShape, fixedSlot: SlotShape? = nil, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
+        let config = memo.config  // the grid search's knobs (`TileConfig`)
         let signatures = units.map { memo.signature($0) }
         let programWidth = target.programWidth, programHeight = target.programHeight
         let budget = target.dataBytesPerPE
@@ -220,10 +223,10 @@ public struct TilePass: Pass {
         var smallestNeed = Int.max
         // With a fixed slot shape there is one grid per spare-column count: as many slots as fit.
         let grids: [(Int, Int)] = fixedSlot == nil
-            ? (1...min(maxGrid, programHeight)).flatMap { r in (1...min(maxGrid, programWidth)).map { ($0, r) } } : [(0, 0)]
+            ? (1...min(config.maxGridSlots, programHeight)).flatMap { r in (1...min(config.maxGridSlots, programWidth)).map { ($0, r) } } : [(0, 0)]
         for (searchedColumns, searchedRows) in grids {
             do {
-                for spare in spareCandidates {
+                for spare in config.spareColumns {
                     var (gridColumns, gridRows) = (searchedColumns, searchedRows)
                     var w = (programWidth - gridColumns * spare) / max(gridColumns, 1)
                     var h = programHeight / max(gridRows, 1)
