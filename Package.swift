@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // WaferMap: maps large language models onto wafer-scale accelerators.
-// The target list is the pipeline: YAML -> frontend -> IR -> passes -> driver -> CLI.
+// The target list is the pipeline: YAML -> frontend -> IR -> passes -> back end (plan) and
+// performance model -> reports -> driver -> CLI; the executor reads plans only.
 import PackageDescription
 
 let package = Package(
@@ -37,13 +38,21 @@ let package = Package(
         // The embedded executor: replays a plan on simulated wafers (structure, numerics, timing).
         // Reads plans only; it must never depend on the passes or the IR (a test checks).
         .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport"]),
-        // The driver: assembles pipelines, returns result values; reports (table, JSON); the back end.
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferYAML", "WaferSupport"]),
+        // The analytic performance model of a scheduled graph, placement and routing quality
+        // figures, the calibration file reader and the calibration least-squares fit.
+        .target(name: "WaferPerf", dependencies: ["WaferPasses", "WaferIR", "WaferTarget", "WaferYAML", "WaferSupport"]),
+        // The back end: a compiled graph (IR) -> a plan; pins read back from a plan; repair deltas.
+        // Never depends on the executor: the checker stays independent of what it checks.
+        .target(name: "WaferBackend", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferTarget", "WaferSupport"]),
+        // Renderers that need no driver result: model statistics, stage timings, SVG pictures.
+        .target(name: "WaferReport", dependencies: ["WaferPasses", "WaferIR", "WaferPlan", "WaferSupport"]),
+        // The driver: assembles pipelines, returns result values and renders them.
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferBackend", "WaferPerf", "WaferReport", "WaferYAML", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
             dependencies: [
-                "WaferMap", "WaferFrontend", "WaferPasses", "WaferPlan", "WaferTarget", "WaferSupport",
+                "WaferMap", "WaferReport", "WaferPerf", "WaferFrontend", "WaferPasses", "WaferPlan", "WaferTarget", "WaferSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +67,7 @@ let package = Package(
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
         .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
-        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
+        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,13 +64,7 @@ public struct BenchmarkRow: Sendable, Encodable {
         return out
     }
 
-    public static func json(_ rows: [BenchmarkRow]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(rows), let text = String(data: data, encoding: .utf8) else { return "[]\n" }
-        return text + "\n"
-    }
+    public static func json(_ rows: [BenchmarkRow]) -> String { JSONOutput.render(rows) }
 }
 
 extension Driver {

@@ -1,7 +1,9 @@
 import Foundation
-import WaferIR
+import WaferBackend
 import WaferExec
+import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferPlan
 import WaferSupport
 import WaferTarget

@@ -1,5 +1,6 @@
 import WaferExec
 import WaferPasses
+import WaferPerf
 import WaferPlan
 import WaferSupport
 

@@ -1,4 +1,5 @@
 import WaferPasses
+import WaferPerf
 import WaferSupport
 import WaferTarget
 

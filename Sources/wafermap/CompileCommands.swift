@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaferMap
+import WaferReport
 import WaferPlan
 import WaferSupport
 

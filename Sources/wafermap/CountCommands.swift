@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import WaferFrontend
 import WaferMap
+import WaferPerf
+import WaferReport
 import WaferPasses
 import WaferSupport
 import WaferTarget

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaferMap
+import WaferReport
 import WaferPasses
 import WaferSupport
 
@@ -194,10 +195,7 @@ struct PassesCommand: ParsableCommand {
             struct Row: Encodable { var position: Int; var name: String; var summary: String }
             struct Listing: Encodable { var passes: [Row] }
             let listing = Listing(passes: PassRegistry.all.enumerated().map { Row(position: $0.offset + 1, name: $0.element.name, summary: $0.element.summary) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            guard let data = try? encoder.encode(listing) else { throw ExitCode(ExitStatus.internalError) }
-            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+            writeStdout(JSONOutput.render(listing))
         }
     }
 }
