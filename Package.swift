@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Heap for the router's and the executor's priority queues (product HeapModule only).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Debian's libyaml-dev, found through pkg-config (yaml-0.1). Module map only.
@@ -32,12 +34,14 @@ let package = Package(
         // Model description (YAML) -> ModelSpec -> IR.
         .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
         // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
-        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferSupport"]),
+        .target(name: "WaferPasses", dependencies: [
+            "WaferIR", "WaferTarget", "WaferSupport", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         // The plan format: what the back end writes and an executor reads (no passes, no IR).
         .target(name: "WaferPlan", dependencies: ["WaferSupport"]),
         // The embedded executor: replays a plan on simulated wafers (structure, numerics, timing).
         // Reads plans only; it must never depend on the passes or the IR (a test checks).
-        .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport"]),
+        .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport", .product(name: "HeapModule", package: "swift-collections")]),
         // The analytic performance model of a scheduled graph, placement and routing quality
         // figures, the calibration file reader and the calibration least-squares fit.
         .target(name: "WaferPerf", dependencies: ["WaferPasses", "WaferIR", "WaferTarget", "WaferYAML", "WaferSupport"]),
