@@ -261,7 +261,7 @@ public struct RouteReplay: Sendable {
                             while j < path.count && !fabric.isLive(path[j].x, path[j].y) { j += 1 }
                             let from = p.y * fabric.width + p.x
                             // Past a dead sink the lane lands on the first live PE further on.
-                            let landing = j < path.count ? path[j] : LaneLanding.after(path, onFabric: fabric.onFabric, isLive: { fabric.isLive($0, $1) })
+                            let landing = j < path.count ? path[j] : HandoffLanding.landing(path, onFabric: fabric.onFabric, isLive: { fabric.isLive($0, $1) })
                             if landing == nil || !carries(w, .bundle, b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), .lane) {
                                 log.add(.route, "bundle \(b.id) (\(b.label)) on wafer \(w): lane \(lane) breaks after \(WaferExec.pe(from, width)) and no exception route carries it on")
                                 lostLanes.insert((b.id << 20) | lane)
