@@ -48,15 +48,15 @@ let package = Package(
         // The back end: a compiled graph (IR) -> a plan; pins read back from a plan; repair deltas.
         // Never depends on the executor: the checker stays independent of what it checks.
         .target(name: "WaferBackend", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferTarget", "WaferSupport"]),
-        // Renderers that need no driver result: model statistics, stage timings, SVG pictures.
-        .target(name: "WaferReport", dependencies: ["WaferPasses", "WaferIR", "WaferPlan", "WaferSupport"]),
+        // Renderers that need no driver: model statistics, stage timings, the count report, SVG pictures.
+        .target(name: "WaferReport", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferTarget", "WaferSupport"]),
         // The driver: assembles pipelines, returns result values and renders them.
         .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferBackend", "WaferPerf", "WaferReport", "WaferYAML", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
             dependencies: [
-                "WaferMap", "WaferReport", "WaferPerf", "WaferFrontend", "WaferPasses", "WaferPlan", "WaferTarget", "WaferSupport",
+                "WaferMap", "WaferReport", "WaferFrontend", "WaferPasses", "WaferTarget", "WaferSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

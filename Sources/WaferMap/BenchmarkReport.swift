@@ -1,5 +1,6 @@
 import Foundation
 import WaferPasses
+import WaferReport
 import WaferSupport
 
 /// One model's benchmark: per-step wall time and peak resident memory.

@@ -5,6 +5,7 @@ import WaferIR
 import WaferPasses
 import WaferPerf
 import WaferPlan
+import WaferReport
 import WaferSupport
 import WaferTarget
 import WaferYAML
