@@ -23,7 +23,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        // Source locations, diagnostics, units, number formats, checked arithmetic, atomic files.
+        // Source locations, diagnostics, units, number formats, checked arithmetic, atomic files,
+        // text tables, the one JSON encoder set-up, SHA-256, the seeded RNG.
         .target(name: "WaferSupport"),
         // libyaml events -> a located YAML node tree, with bounded aliases and merge keys.
         .target(name: "WaferYAML", dependencies: ["CYAML", "WaferSupport"]),
