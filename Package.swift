@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // WaferMap: maps large language models onto wafer-scale accelerators.
-// The target list is the pipeline: YAML -> frontend -> IR -> passes -> driver -> CLI.
+// The target list is the pipeline: YAML -> frontend -> IR -> passes -> back end (plan) and
+// performance model -> reports -> driver -> CLI; the executor reads plans only.
 import PackageDescription
 
 let package = Package(
@@ -12,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Heap for the router's and the executor's priority queues (product HeapModule only).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Debian's libyaml-dev, found through pkg-config (yaml-0.1). Module map only.
@@ -20,7 +23,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        // Source locations, diagnostics, units, number formats, checked arithmetic, atomic files.
+        // Source locations, diagnostics, units, number formats, checked arithmetic, atomic files,
+        // text tables, the one JSON encoder set-up, SHA-256, the seeded RNG.
         .target(name: "WaferSupport"),
         // libyaml events -> a located YAML node tree, with bounded aliases and merge keys.
         .target(name: "WaferYAML", dependencies: ["CYAML", "WaferSupport"]),
@@ -31,19 +35,30 @@ let package = Package(
         // Model description (YAML) -> ModelSpec -> IR.
         .target(name: "WaferFrontend", dependencies: ["WaferYAML", "WaferIR", "WaferSupport"]),
         // Pass protocol, pass manager with instrumentation, the pass registry, one file per pass.
-        .target(name: "WaferPasses", dependencies: ["WaferIR", "WaferTarget", "WaferYAML", "WaferSupport"]),
+        .target(name: "WaferPasses", dependencies: [
+            "WaferIR", "WaferTarget", "WaferYAML", "WaferSupport", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         // The plan format: what the back end writes and an executor reads (no passes, no IR).
         .target(name: "WaferPlan", dependencies: ["WaferSupport"]),
         // The embedded executor: replays a plan on simulated wafers (structure, numerics, timing).
         // Reads plans only; it must never depend on the passes or the IR (a test checks).
-        .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport"]),
-        // The driver: assembles pipelines, returns result values; reports (table, JSON); the back end.
-        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferYAML", "WaferSupport"]),
+        .target(name: "WaferExec", dependencies: ["WaferPlan", "WaferSupport", .product(name: "HeapModule", package: "swift-collections")]),
+        // The analytic performance model of a scheduled graph, placement and routing quality
+        // figures, the calibration file reader and the calibration least-squares fit.
+        .target(name: "WaferPerf", dependencies: ["WaferPasses", "WaferIR", "WaferTarget", "WaferYAML", "WaferSupport"]),
+        // The back end: a compiled graph (IR) -> a plan; pins read back from a plan; repair deltas.
+        // Never depends on the executor: the checker stays independent of what it checks.
+        .target(name: "WaferBackend", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferTarget", "WaferSupport"]),
+        // Renderers that need no driver: model statistics, stage timings, the count, check and
+        // benchmark reports, the pass-option listing, SVG pictures.
+        .target(name: "WaferReport", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferExec", "WaferTarget", "WaferSupport"]),
+        // The driver: assembles pipelines, returns result values and renders them.
+        .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferBackend", "WaferPerf", "WaferReport", "WaferYAML", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
             dependencies: [
-                "WaferMap", "WaferFrontend", "WaferPasses", "WaferPlan", "WaferTarget", "WaferSupport",
+                "WaferMap", "WaferReport", "WaferFrontend", "WaferPasses", "WaferTarget", "WaferSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +73,7 @@ let package = Package(
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
         .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
-        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
+        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
         // Text-driven tests: each file under Tests/Fixtures/text is a command and its expected
         // output or diagnostics, run on the built `wafermap` (docs/testing.md).
         .testTarget(name: "WaferTextTests", dependencies: ["wafermap", "WaferTestSupport"]),

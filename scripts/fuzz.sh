@@ -15,7 +15,12 @@ swift build --build-path "$build" "${flags[@]}" --target WaferPasses >&2
 swift build --build-path "$build" "${flags[@]}" --target WaferFrontend >&2
 swift build --build-path "$build" "${flags[@]}" --target WaferExec >&2
 modules="$build/debug"
-objects=$(ls "$modules"/{WaferSupport,WaferYAML,WaferIR,WaferTarget,WaferFrontend,WaferPasses,WaferPlan,WaferExec}.build/*.o)
+# The project's modules and swift-collections' HeapModule (with its one dependency); an array,
+# since some of that package's object files have spaces in their names.
+objects=()
+for module in WaferSupport WaferYAML WaferIR WaferTarget WaferFrontend WaferPasses WaferPlan WaferExec HeapModule InternalCollectionsUtilities; do
+  objects+=("$modules/$module.build"/*.o)
+done
 mkdir -p fuzz-out
 for name in "${targets[@]}"; do
   case "$name" in
@@ -25,8 +30,7 @@ for name in "${targets[@]}"; do
     plan) source=Fuzz/FuzzPlan.swift; seeds=(Tests/Fixtures/plans) ;;
     *) echo "unknown fuzz target '$name' (model, defects, config, plan)" >&2; exit 2 ;;
   esac
-  # shellcheck disable=SC2086
-  swiftc -sanitize=fuzzer,address -parse-as-library -I "$modules/Modules" -I Sources/CYAML "$source" $objects -lyaml -o "$modules/fuzz-$name"
+  swiftc -sanitize=fuzzer,address -parse-as-library -I "$modules/Modules" -I Sources/CYAML "$source" "${objects[@]}" -lyaml -o "$modules/fuzz-$name"
   mkdir -p "fuzz-out/corpus-$name"
   echo "fuzzing $name for $seconds s" >&2
   "$modules/fuzz-$name" "fuzz-out/corpus-$name" "${seeds[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \

@@ -6,6 +6,8 @@
 #   diff before.txt after.txt        # no output: every plan is byte-identical
 # Covers every example model on wse3, tiny on the small targets, and defect maps (uniform and
 # clustered) on Llama 3.1 8B and Kimi K2. Takes about a minute with a release build.
+# A plan records the model's absolute path (inputs.model_path), so compare digests made from
+# the same checkout folder: from another folder every digest differs by that path alone.
 set -euo pipefail
 bin=$(realpath "${1:-.build/release/wafermap}")
 # Plans record the model path as given: run from the package root with relative paths, so that

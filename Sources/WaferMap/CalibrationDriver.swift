@@ -1,7 +1,9 @@
 import Foundation
+import WaferBackend
 import WaferExec
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferPlan
 import WaferSupport
 import WaferTarget
@@ -56,15 +58,8 @@ public struct CalibrationReport: Sendable, Encodable {
         public var handoffAndLinkShare: Double
         public var ratioToPublished: Double
     }
-    /// Constants fitted by least squares on relative error; `errors` are the points' relative
-    /// errors with the rounded constants.
-    public struct Fit: Sendable, Encodable {
-        public var macsPerCycle: Double
-        public var relayCycles: Int
-        public var layerOverheadCycles: Int
-        public var errors: [Double]
-        public var maxAbsError: Double
-    }
+    /// Constants fitted by least squares on relative error (WaferPerf's `CalibrationFit`).
+    public typealias Fit = CalibrationFit
     public var source: String
     public var target: String
     public var contextTokens: Int
@@ -110,7 +105,11 @@ extension Driver {
                                 macCycles: base.compute, relayStages: withRelay.layers - base.layers, otherCycles: base.layers - base.compute))
         }
         var fit: CalibrationReport.Fit?
-        if request.fit { fit = try fitConstants(points, clockMHz: target.clockMHz) }
+        if request.fit {
+            let terms = points.map { CalibrationFit.Term(macCycles: $0.macCycles, relayStages: $0.relayStages, layers: $0.layers,
+                                                         otherCycles: $0.otherCycles, measuredTokensPerS: $0.measuredTokensPerS) }
+            fit = try CalibrationFit(terms, clockMHz: target.clockMHz)
+        }
         var own: [CalibrationReport.Own] = []
         if request.ownMapping {
             var seen: [String] = []
@@ -169,49 +168,5 @@ extension Driver {
         try SchedulePass().run(&g, context: PassContext(target: t, deployment: deployment))
         guard let e = PerformanceEstimate(graph: g, target: t) else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
         return (e.decoderLayerCycles, e.decoderComputeCycles)
-    }
-
-    /// Least squares on relative error for (1 / MACs per cycle, relay cycles, layer overhead):
-    /// cycles = macCycles x a + relayStages x r + layers x o + otherCycles against the measured
-    /// cycles per token; the normal equations are solved by Gaussian elimination. The constants
-    /// are then rounded (MACs per cycle to 0.01, cycles to integers) and the errors recomputed.
-    /// O(points).
-    static func fitConstants(_ points: [CalibrationReport.Point], clockMHz: Double) throws(DiagnosticError) -> CalibrationReport.Fit {
-        var ata = [[Double]](repeating: [0, 0, 0], count: 3), atb = [0.0, 0, 0]
-        for p in points {
-            let measured = clockMHz * 1e6 / p.measuredTokensPerS
-            let row = [Double(p.macCycles) / measured, Double(p.relayStages) / measured, Double(p.layers) / measured]
-            let rhs = 1 - Double(p.otherCycles) / measured
-            for i in 0..<3 {
-                for j in 0..<3 { ata[i][j] += row[i] * row[j] }
-                atb[i] += row[i] * rhs
-            }
-        }
-        guard let x = solve3(ata, atb), x[0] > 0 else {
-            throw .error(DriverFailure.calibrationSingular, "the calibration points do not determine the constants (a singular or non-physical fit); add points at more region sizes", at: nil)
-        }
-        let macs = (1 / x[0] * 100).rounded() / 100
-        let relay = Int(x[1].rounded()), overhead = Int(x[2].rounded())
-        let errors = points.map { p -> Double in
-            let cycles = (Double(p.macCycles) / macs).rounded(.up) + Double(p.relayStages * relay + p.layers * overhead + p.otherCycles)
-            return (clockMHz * 1e6 / cycles) / p.measuredTokensPerS - 1
-        }
-        return .init(macsPerCycle: macs, relayCycles: relay, layerOverheadCycles: overhead, errors: errors,
-                     maxAbsError: errors.map(abs).max() ?? 0)
-    }
-
-    /// Solves a 3x3 system by Gaussian elimination with partial pivoting; nil when singular. O(1).
-    static func solve3(_ a: [[Double]], _ b: [Double]) -> [Double]? {
-        var m = a.enumerated().map { $0.element + [b[$0.offset]] }
-        for col in 0..<3 {
-            guard let pivot = (col..<3).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-300 else { return nil }
-            m.swapAt(col, pivot)
-            for row in 0..<3 where row != col {
-                let f = m[row][col] / m[col][col]
-                for k in col..<4 { m[row][k] -= f * m[col][k] }
-            }
-        }
-        let x = (0..<3).map { m[$0][3] / m[$0][$0] }
-        return x.allSatisfy(\.isFinite) ? x : nil
     }
 }

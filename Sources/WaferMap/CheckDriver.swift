@@ -1,6 +1,8 @@
 import Foundation
+import WaferBackend
 import WaferExec
 import WaferPlan
+import WaferReport
 import WaferSupport
 import WaferTarget
 
@@ -15,12 +17,6 @@ public struct CheckRequest: Sendable {
     public var faultRate: Double?
     public var options = Executor.Options()
     public init(planPath: String) { self.planPath = planPath }
-}
-
-public struct CheckResult: Sendable {
-    public var plan: Plan
-    public var report: Executor.Report
-    public var seconds: Double
 }
 
 extension Driver {

@@ -1,8 +1,11 @@
 import Foundation
-import WaferIR
+import WaferBackend
 import WaferExec
+import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferPlan
+import WaferReport
 import WaferSupport
 import WaferTarget
 import WaferYAML

@@ -1,5 +1,7 @@
+import WaferReport
 import WaferExec
 import WaferPasses
+import WaferPerf
 import WaferPlan
 import WaferSupport
 

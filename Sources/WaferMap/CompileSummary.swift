@@ -1,3 +1,4 @@
+import WaferReport
 import Foundation
 import WaferExec
 import WaferPlan

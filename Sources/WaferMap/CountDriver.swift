@@ -1,6 +1,7 @@
 import WaferFrontend
 import WaferIR
 import WaferPasses
+import WaferReport
 import WaferSupport
 import WaferTarget
 
@@ -28,35 +29,6 @@ public struct CountRequest: Sendable {
     public var passOptions = PassOptions()
 
     public init(modelPath: String) { self.modelPath = modelPath }
-}
-
-/// One precision's outcome.
-public struct CountResult: Sendable {
-    /// The precision label: the model's own policy, or the `--precision` value.
-    public var precisionLabel: String
-    public var graph: Graph
-    public var statistics: ModelStatistics
-    public var partition: Partition
-    public var timings: [StepTiming]
-    /// The share of each wafer's usable bytes the partition was allowed to fill (1.0 unless tile
-    /// padding forced the driver to leave headroom).
-    public var fillLimit: Double
-    /// Partition attempts before every wafer tiled.
-    public var attempts: Int
-    /// Wall time of this precision's whole pipeline, every attempt included.
-    public var totalSeconds: Double
-}
-
-/// The outcome of a `count` run over one or more precisions.
-public struct CountReport: Sendable {
-    public var target: Target
-    public var defects: DefectSource
-    public var defectSummary: String
-    public var deployment: DeploymentOptions
-    public var results: [CountResult]
-    /// The passes' context (target, defects, deployment), with the effective defects they
-    /// derived cached: later steps (plan building) reuse it instead of deriving them again.
-    public var context: PassContext
 }
 
 extension Driver {

@@ -1,6 +1,8 @@
 import WaferFrontend
 import WaferIR
+import WaferBackend
 import WaferPasses
+import WaferPerf
 import WaferPlan
 import WaferSupport
 import WaferTarget
@@ -12,7 +14,7 @@ public enum DiagnosticCatalogue {
     /// One `DiagnosticKind` enum per stage, in pipeline order. A new kind is added here.
     public static let kinds: [any DiagnosticKind.Type] = [
         YAMLFailure.self, TargetFailure.self, ModelFailure.self, ConfigFailure.self, IRFailure.self,
-        PassFailure.self, PlanFailure.self, BackendFailure.self, DriverFailure.self,
+        PassFailure.self, PlanFailure.self, BackendFailure.self, PerfFailure.self, DriverFailure.self,
     ]
 
     /// Every case of every kind, as IDs, in declaration order. O(cases).

@@ -33,12 +33,6 @@ public enum DriverFailure: String, DiagnosticKind {
     case repairModel = "repair.model-mismatch"
     /// The plan's inputs (wafer indices, KV type, precision) are not ones this build reproduces.
     case repairInputs = "repair.plan-inputs"
-    /// The calibration file's format version is not one this build reads.
-    case calibrationVersion = "calibration.version"
-    /// The calibration file lists no points.
-    case calibrationEmpty = "calibration.empty"
-    /// The calibration points do not determine the constants.
-    case calibrationSingular = "calibration.singular"
     /// An invariant the driver relies on broke: a bug in WaferMap.
     case invariant = "driver.invariant"
 

@@ -1,5 +1,6 @@
 import Foundation
 import WaferPlan
+import WaferReport
 import WaferSupport
 
 extension Driver {

@@ -1,4 +1,5 @@
 import Foundation
+import WaferBackend
 import WaferExec
 import WaferFrontend
 import WaferIR
@@ -259,51 +260,6 @@ extension Driver {
             guard oldClasses.classes(w) == newClasses.classes(w) else { throw fail("the line classes of wafer \(w)") }
             guard oldClasses.bundles(w) == newClasses.bundles(w) else { throw fail("the bundles of wafer \(w)") }
             guard oldClasses.exceptions(w) == newClasses.exceptions(w) else { throw fail("the exception routes of wafer \(w)") }
-        }
-    }
-}
-
-/// A plan's routing records with class and bundle ids replaced by their position among their
-/// wafer's classes (bundles), so two plans can be compared wafer by wafer. Exception rows are
-/// grouped by wafer once, so each wafer's lookup costs only its own rows.
-struct WaferRelative {
-    let plan: Plan
-    let classIndex: [Int: Int]
-    let bundleIndex: [Int: Int]
-    let exceptionRows: [Int: [Int]]
-
-    init(_ plan: Plan) {
-        self.plan = plan
-        var classIndex: [Int: Int] = [:], bundleIndex: [Int: Int] = [:], seen: [Int: Int] = [:]
-        for c in plan.routing.classes { classIndex[c.id] = seen[c.wafer, default: 0]; seen[c.wafer, default: 0] += 1 }
-        seen = [:]
-        for b in plan.routing.bundles { bundleIndex[b.id] = seen[b.wafer, default: 0]; seen[b.wafer, default: 0] += 1 }
-        self.classIndex = classIndex; self.bundleIndex = bundleIndex
-        exceptionRows = plan.routing.exceptions.rowsByWafer()
-    }
-
-    func classes(_ wafer: Int) -> [PlanClass] {
-        plan.routing.classes.filter { $0.wafer == wafer }.map { c in
-            var c = c
-            c.id = classIndex[c.id] ?? -1
-            c.foldedInto = c.foldedInto.map { classIndex[$0] ?? -1 }
-            return c
-        }
-    }
-
-    func bundles(_ wafer: Int) -> [PlanBundle] {
-        plan.routing.bundles.filter { $0.wafer == wafer }.map { b in
-            var b = b
-            b.id = bundleIndex[b.id] ?? -1
-            return b
-        }
-    }
-
-    func exceptions(_ wafer: Int) -> [PlanException] {
-        (exceptionRows[wafer] ?? []).map { k in
-            var r = plan.routing.exceptions[k]
-            r.owner = (r.ownerKind == .bundle ? bundleIndex[r.owner] : classIndex[r.owner]) ?? -1
-            return r
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WaferBackend
 import WaferExec
 import WaferPlan
 import WaferSupport

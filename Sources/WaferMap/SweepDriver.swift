@@ -1,4 +1,6 @@
+import WaferReport
 import WaferPasses
+import WaferPerf
 import WaferSupport
 import WaferTarget
 

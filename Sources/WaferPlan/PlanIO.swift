@@ -10,11 +10,8 @@ public enum PlanIO {
     /// Any value's canonical JSON: keys sorted and in snake_case, no whitespace (what plans are
     /// written in, and what the input digests are taken over). O(value size).
     public static func canonicalJSON<T: Encodable>(_ value: T) throws(DiagnosticError) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         do {
-            return try encoder.encode(value)
+            return try JSONOutput.encoder(.canonical).encode(value)
         } catch {
             throw .error(PlanFailure.invariant, "internal: \(T.self) could not be encoded: \(error)", at: nil)
         }

@@ -20,6 +20,8 @@ public enum DiagnosticStage: String, Sendable, Hashable, CaseIterable {
     case plan
     /// The back end (IR -> plan) and the pins a repair reads from a plan (`BackendFailure`).
     case backend
+    /// WaferPerf: the performance model and the calibration sets it is fitted to (`PerfFailure`).
+    case perf
     /// The driver and the command line: flags, files, outputs, commands (`DriverFailure`).
     case driver
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaferMap
-import WaferPlan
+import WaferReport
 import WaferSupport
 
 struct CompileCommand: ParsableCommand {
@@ -30,18 +30,18 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
-            if pipeline.stopAfter != nil { throw .error(DriverFailure.flagConflict, "compile runs every pass; --stop-after belongs to count and place", at: nil) }
+            let format = try OutputFormat(flag: format)
+            try CompileRequest.refuseStopAfter(pipeline.stopAfter)
             var request = CompileRequest(count: try deployment.request(model: model))
             request.count.instrumentation = pipeline.instrumentation
             request.count.passOptions = try pipeline.passOptions.resolve()
             request.planPath = output
             request.reportPath = report
             request.svgDirectory = svg
-            let progress = processProgress
-            let result = try Driver.compile(request, dump: { writeStderr($0.rendered) }, progress: { progress($0) })
-            progress.finish()
-            writeStdout(format == "json" ? result.reportJSON : CompileSummary.render(result, reportPath: report))
+            let result = try withProgress { progress throws(DiagnosticError) in
+                try Driver.compile(request, dump: { writeStderr($0.rendered) }, progress: progress)
+            }
+            writeStdout(format == .json ? result.reportJSON : CompileSummary.render(result, reportPath: report))
             if pipeline.timing { writeStderr(TimingReport.render(result.timings, wallSeconds: result.totalSeconds)) }
             if let failure = result.failure { throw failure }
         }
@@ -58,13 +58,7 @@ struct CheckPlanCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let plan = try PlanIO.read(path: self.plan)
-            let problems = PlanCheck.problems(plan)
-            guard problems.isEmpty else {
-                throw DiagnosticError(Diagnostic(.error, DriverFailure.planCheck, "\(self.plan) failed its consistency check (\(problems.count) problem\(problems.count == 1 ? "" : "s"))", at: nil,
-                                                 notes: problems.map { .note($0) }))
-            }
-            writeStdout("\(self.plan): consistent (format \(plan.formatVersion), written by wafermap \(plan.compilerVersion)): \(plan.inputs.modelName) on \(plan.summary.wafers) x \(plan.target.name), \(Units.fixed(plan.summary.tokensPerS, digits: 1)) tokens/s per user predicted\n")
+            writeStdout(try Driver.checkPlan(path: plan))
         }
     }
 }
@@ -82,8 +76,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let files = try Driver.render(planPath: self.plan, to: svg)
-            writeStdout("wrote \(files.count) SVG files to \(svg): \(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))\n")
+            writeStdout(Driver.renderSummary(files: try Driver.render(planPath: plan, to: svg), directory: svg))
         }
     }
 }
@@ -126,23 +119,14 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         var passed = true
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
-            guard steps >= 1, steps <= 4096 else { throw .error(DriverFailure.flagValue, "--steps \(steps): expected 1 to 4096", at: nil) }
-            if let sample, sample < 1 { throw .error(DriverFailure.flagValue, "--sample \(sample): expected at least 1", at: nil) }
-            var request = CheckRequest(planPath: plan)
-            request.defectsPath = defects
-            request.killPEs = killPE
-            request.faultRate = faultRate
-            request.options.numeric = numeric || sample != nil
-            request.options.sample = sample
-            request.options.steps = steps
-            request.options.timing = timing
-            request.options.seed = seed
-            let progress = processProgress
-            progress("running the plan on the executor")
-            let result = try Driver.check(request)
-            progress.finish()
-            writeStdout(format == "json" ? CheckRendering.json(result, path: plan) : CheckRendering.text(result, path: plan))
+            let format = try OutputFormat(flag: format)
+            let request = try CheckRequest(planPath: plan, defectsPath: defects, killPEs: killPE, faultRate: faultRate, numeric: numeric,
+                                           sample: sample, steps: steps, timing: timing, seed: seed)
+            let result = try withProgress { progress throws(DiagnosticError) in
+                progress("running the plan on the executor")
+                return try Driver.check(request)
+            }
+            writeStdout(format == .json ? CheckRendering.json(result, path: plan) : CheckRendering.text(result, path: plan))
             passed = result.report.passed
         }
         if !passed { throw ExitCode(ExitStatus.inputError) }
@@ -171,15 +155,13 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
-            let progress = processProgress
+            let format = try OutputFormat(flag: format)
             var request = CalibrationRequest(path: file)
             request.target = target
             request.fit = fit
             request.ownMapping = !noOwnMapping
-            let report = try Driver.calibrate(request, progress: { progress($0) })
-            progress.finish()
-            writeStdout(format == "json" ? report.json() : report.text())
+            let report = try withProgress { progress throws(DiagnosticError) in try Driver.calibrate(request, progress: progress) }
+            writeStdout(format == .json ? report.json() : report.text())
         }
     }
 }

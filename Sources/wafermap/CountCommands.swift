@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WaferFrontend
 import WaferMap
+import WaferReport
 import WaferPasses
 import WaferSupport
 import WaferTarget
@@ -44,63 +45,35 @@ struct DeploymentFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Prompt length for the time-to-first-token estimate (default: the context).", valueName: "tokens"))
     var prompt: Int?
 
-    /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
-    /// IR dumps to stderr as they are taken.
-    /// `dumpFilter` drops the dumps it returns false for.
-    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule",
-             dumpFilter: (IRDump) -> Bool = { _ in true }) throws(DiagnosticError) -> CountReport {
-        var request = try request(model: model)
-        request.instrumentation = pipeline.instrumentation
-        if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
-        request.lastPass = pipeline.stopAfter ?? lastPass
-        request.passOptions = try pipeline.passOptions.resolve()
-        return try Driver.count(request, dump: { dump in if dumpFilter(dump) { writeStderr(dump.rendered) } })
+    /// The flags as the library's `DeploymentArguments`, which checks them.
+    var arguments: DeploymentArguments {
+        var a = DeploymentArguments()
+        a.target = target; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
+        a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered
+        a.slot = slot; a.prompt = prompt
+        return a
     }
 
-    func request(model: String) throws(DiagnosticError) -> CountRequest {
-        var request = CountRequest(modelPath: model)
-        request.target = target
-        if let precision {
-            var formats: [NumberFormat] = []
-            let items = FormatDecoder.splitList(precision)
-            // Each format is a whole pipeline run: a list of thousands would run for minutes.
-            if items.count > 64 { throw .error(DriverFailure.flagValue, "--precision lists \(items.count) formats; give at most 64", at: nil) }
-            for item in items.map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if item.isEmpty { throw .error(DriverFailure.flagValue, "--precision: empty item in the list '\(precision)'", at: nil) }
-                guard let format = FormatDecoder.parse(item) else {
-                    var notes: [Diagnostic] = []
-                    if let s = Suggest.closest(to: item, in: FormatDecoder.names) { notes.append(.note("did you mean '\(s)'?")) }
-                    notes.append(.note("precisions: \(FormatDecoder.names.joined(separator: ", "))"))
-                    throw .error(DriverFailure.flagValue, "--precision: unknown precision '\(item)'", at: nil, notes: notes)
-                }
-                formats.append(format)
-            }
-            request.precisions = formats
+    func request(model: String) throws(DiagnosticError) -> CountRequest { try arguments.countRequest(model: model) }
+
+    /// Runs the pipeline for `model` with these flags and `pipeline`'s instrumentation, printing
+    /// IR dumps to stderr as they are taken (but those `dumpFilter` returns false for), then
+    /// `render`'s text to stdout and, with `--timing`, the first result's step timings (every
+    /// result's with `everyTiming`) to stderr.
+    @discardableResult
+    func run(model: String, pipeline: PipelineFlags, through lastPass: String = "schedule", everyTiming: Bool = false,
+             dumpFilter: (IRDump) -> Bool = { _ in true }, render: (CountReport) -> String) throws(DiagnosticError) -> CountReport {
+        var request = try request(model: model)
+        request.instrumentation = pipeline.instrumentation
+        request.passOptions = try pipeline.passOptions.resolve()
+        if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
+        request.lastPass = pipeline.stopAfter ?? lastPass
+        let report = try Driver.count(request, dump: { dump in if dumpFilter(dump) { writeStderr(dump.rendered) } })
+        writeStdout(render(report))
+        if pipeline.timing {
+            for result in everyTiming ? report.results : Array(report.results.prefix(1)) { writeStderr(TimingReport.render(result.timings)) }
         }
-        guard let kv = ElementType(rawValue: kvPrecision == "fp8" ? "fp8_e4m3" : kvPrecision), kv.bits >= 8, kv != .int8 else {
-            throw .error(DriverFailure.flagValue, "--kv-precision must be fp32, bf16, fp16, fp8_e4m3 or fp8_e5m2, not '\(kvPrecision)'", at: nil)
-        }
-        var count = WaferCount.auto
-        if wafers != "auto" {
-            guard let n = Int(wafers) else { throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or a number, not '\(wafers)'", at: nil) }
-            count = .exactly(n)
-        }
-        var shape: SlotShape?
-        if let slot {
-            guard let parsed = SlotShape(parsing: slot) else { throw .error(DriverFailure.flagValue, "--slot must be P or WxH in PEs (1 to 100,000 each), not '\(slot)'", at: nil) }
-            shape = parsed
-        }
-        request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed, slot: shape,
-                                               promptTokens: prompt)
-        if let prompt, prompt < 1 || prompt > context {
-            throw .error(DriverFailure.flagValue, "--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
-        }
-        if defects != nil && defectRate != nil {
-            throw .error(DriverFailure.flagConflict, "give either --defects FILE or --defect-rate R, not both", at: nil)
-        }
-        if let defects { request.defects = .file(defects) }
-        if let defectRate { request.defects = .generate(rate: defectRate, seed: seed, clustered: clustered) }
-        return request
+        return report
     }
 }
 
@@ -124,9 +97,7 @@ struct CountCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let report = try deployment.run(model: model, pipeline: pipeline, through: perf ? "schedule" : "place")
-            writeStdout(format == .json ? report.json() : report.table())
-            if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
+            try deployment.run(model: model, pipeline: pipeline, through: perf ? "schedule" : "place") { format == .json ? $0.json() : $0.table() }
         }
     }
 }
@@ -148,13 +119,7 @@ struct PlaceCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            let report = try deployment.run(model: model, pipeline: pipeline)
-            for result in report.results {
-                guard let quality = PlacementQuality(graph: result.graph, target: report.target, defects: report.defects,
-                                                          promptTokens: report.deployment.promptTokens) else { continue }
-                writeStdout(format == .json ? quality.json() : quality.table())
-            }
-            if pipeline.timing, let first = report.results.first { writeStderr(TimingReport.render(first.timings)) }
+            try deployment.run(model: model, pipeline: pipeline) { $0.placementQuality(json: format == .json) }
         }
     }
 }
@@ -179,11 +144,10 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            var flags = deployment
-            if flags.defects == nil && flags.defectRate == nil { flags.defectRate = 0.001; flags.clustered = true }
+            let flags = deployment.arguments.withBenchmarkDefects()
             var rows: [BenchmarkRow] = []
             for model in models {
-                var request = try flags.request(model: model)
+                var request = try flags.countRequest(model: model)
                 request.passOptions = try passOptions.resolve()
                 if passesOnly {
                     let report = try Driver.count(request)
@@ -192,7 +156,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 rows.append(try Driver.benchmarkCompile(request, model: model))
             }
-            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectRate.map { "\(Units.decimal($0)) clustered=\(flags.clustered) seed \(flags.seed)" } ?? (flags.defects ?? "none")))
+            writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectsLabel))
         }
     }
 }
@@ -301,19 +265,11 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            var request = SweepRequest(count: try deployment.request(model: model))
-            request.extraWafers = extraWafers
-            request.top = top
+            var request = try SweepRequest(count: try deployment.request(model: model), fixedSlot: deployment.slot, slots: slots,
+                                           extraWafers: extraWafers, top: top)
             request.count.passOptions = try passOptions.resolve()
             for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
-            if deployment.slot != nil { throw .error(DriverFailure.flagConflict, "sweep tries slot sizes itself: give them with --slots, not --slot", at: nil) }
-            for item in (slots ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-                guard let shape = SlotShape(parsing: item) else { throw .error(DriverFailure.flagValue, "--slots: '\(item)' is not P or WxH in PEs", at: nil) }
-                request.slots.append(shape)
-            }
-            let progress = processProgress
-            let report = try Driver.sweep(request, progress: { progress($0) })
-            progress.finish()
+            let report = try withProgress { progress throws(DiagnosticError) in try Driver.sweep(request, progress: progress) }
             writeStdout(format == .json ? report.json() : report.text(top: top))
         }
     }
@@ -346,23 +302,8 @@ struct ImportCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             let result = try Driver.importConfig(path: config, output: output,
                                                  options: HFImporter.Options(name: name, textOnly: textOnly))
-            for warning in result.warnings {
-                // `import` is the command with --text-only: say how to leave the tower out on purpose.
-                var shown = warning
-                shown.notes.append(.note("--text-only leaves the vision tower out without this warning"))
-                writeStderr(shown.description + "\n")
-            }
-            if let path = result.outputPath {
-                let s = result.statistics
-                var line = "wrote \(path): \(Units.grouped(s.totalParameters)) parameters (\(Units.shortCount(s.totalParameters))), "
-                line += "\(Units.grouped(s.activeParameters)) active, \(Units.gigabytes(s.weightBytes)) of weights"
-                for module in result.unmapped {
-                    line += "; not mapped: \(module.name) \(Units.grouped(module.parameters)) parameters"
-                }
-                writeStdout(line + "\n")
-            } else {
-                writeStdout(result.yaml)
-            }
+            for warning in result.importWarnings { writeStderr(warning.description + "\n") }
+            writeStdout(result.output)
         }
     }
 }

@@ -1,3 +1,4 @@
+import WaferReport
 import ArgumentParser
 import WaferMap
 import WaferPasses

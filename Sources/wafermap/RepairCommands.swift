@@ -36,27 +36,19 @@ struct RepairPlanCommand: ParsableCommand {
     var format: String = "text"
 
     func validate() throws {
-        guard (defects == nil) != (addDefects == nil) else {
-            throw ValidationError("give the wafers' defects as they are now with --defects FILE, or new defects only with --add-defects FILE (one of the two)")
-        }
-        if allowRevive && addDefects != nil {
-            throw ValidationError("--allow-revive goes with --defects: --add-defects never revives a PE")
+        if let problem = RepairRequest.flagProblem(defects: defects, addDefects: addDefects, allowRevive: allowRevive) {
+            throw ValidationError(problem)
         }
     }
 
     func run() throws {
         var passed = true
         try runReportingErrors { () throws(DiagnosticError) in
-            guard format == "text" || format == "json" else { throw .error(DriverFailure.flagValue, "--format '\(format)': expected text or json", at: nil) }
-            var request = RepairRequest(planPath: plan, defectsPath: defects ?? addDefects ?? "", outputPath: output)
-            request.addDefects = addDefects != nil
-            request.allowRevive = allowRevive
-            request.modelPath = model
-            request.fullCheck = fullCheck
-            let progress = processProgress
-            let result = try Driver.repair(request, progress: { progress($0) })
-            progress.finish()
-            writeStdout(format == "json" ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))
+            let format = try OutputFormat(flag: format)
+            let request = RepairRequest(planPath: plan, defects: defects, addDefects: addDefects, allowRevive: allowRevive, outputPath: output,
+                                        modelPath: model, fullCheck: fullCheck)
+            let result = try withProgress { progress throws(DiagnosticError) in try Driver.repair(request, progress: progress) }
+            writeStdout(format == .json ? RepairRendering.json(result, request: request) : RepairRendering.text(result, request: request))
             passed = result.passed
         }
         if !passed { throw ExitCode(ExitStatus.inputError) }

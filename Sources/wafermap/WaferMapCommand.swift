@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaferMap
+import WaferReport
 import WaferPasses
 import WaferSupport
 
@@ -115,6 +116,14 @@ func runReportingErrors(_ body: () throws(DiagnosticError) -> Void) throws {
     }
 }
 
+/// Runs a long command's `body` with the progress heartbeat on stderr, cleared when it ends.
+func withProgress<T>(_ body: (@escaping (String) -> Void) throws(DiagnosticError) -> T) throws(DiagnosticError) -> T {
+    let progress = processProgress
+    let result = try body { progress($0) }
+    progress.finish()
+    return result
+}
+
 func writeStdout(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
@@ -139,10 +148,8 @@ struct IRCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             // Standard output gets the IR after the last pass; a dump of the same IR is dropped.
             let last = pipeline.stopAfter ?? "schedule"
-            let report = try deployment.run(model: model, pipeline: pipeline, dumpFilter: { !($0.when == .after && $0.pass == last) })
-            for result in report.results {
-                writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
-                if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
+            try deployment.run(model: model, pipeline: pipeline, everyTiming: true, dumpFilter: { !($0.when == .after && $0.pass == last) }) { report in
+                report.results.map { Driver.printIR($0.graph, expandLayers: pipeline.expandLayers) }.joined()
             }
         }
     }
@@ -189,19 +196,6 @@ struct PassesCommand: ParsableCommand {
     var format: StatsCommand.Format = .table
 
     func run() throws {
-        switch format {
-        case .table:
-            var table = TextTable([("pass", .left), ("summary", .left)])
-            for pass in PassRegistry.all { table.add([pass.name, pass.summary]) }
-            writeStdout(table.render(indent: ""))
-        case .json:
-            struct Row: Encodable { var position: Int; var name: String; var summary: String }
-            struct Listing: Encodable { var passes: [Row] }
-            let listing = Listing(passes: PassRegistry.all.enumerated().map { Row(position: $0.offset + 1, name: $0.element.name, summary: $0.element.summary) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            guard let data = try? encoder.encode(listing) else { throw ExitCode(ExitStatus.internalError) }
-            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
-        }
+        writeStdout(Driver.passList(json: format == .json))
     }
 }

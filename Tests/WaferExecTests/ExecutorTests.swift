@@ -29,10 +29,11 @@ import WaferTestSupport
     }
 
     @Test func theExecutorImportsNoPass() throws {
-        // The package graph: WaferExec depends on the plan format and support code only.
+        // The package graph: WaferExec depends on the plan format, support code and
+        // swift-collections' Heap only.
         let manifest = try String(contentsOfFile: TestPaths.root.appendingPathComponent("Package.swift").path, encoding: .utf8)
         let line = try #require(manifest.split(separator: "\n").first { $0.contains("name: \"WaferExec\"") })
-        #expect(line.contains("dependencies: [\"WaferPlan\", \"WaferSupport\"]"), "\(line)")
+        #expect(line.contains("dependencies: [\"WaferPlan\", \"WaferSupport\", .product(name: \"HeapModule\", package: \"swift-collections\")]"), "\(line)")
         // And its sources import nothing else.
         let dir = TestPaths.root.appendingPathComponent("Sources/WaferExec")
         let files = try #require(FileManager.default.enumerator(atPath: dir.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
@@ -40,7 +41,7 @@ import WaferTestSupport
         for file in files {
             let text = try String(contentsOfFile: dir.appendingPathComponent(file).path, encoding: .utf8)
             for line in text.split(separator: "\n") where line.hasPrefix("import ") {
-                #expect(["import Foundation", "import WaferPlan", "import WaferSupport"].contains(String(line)), "\(file): \(line)")
+                #expect(["import Foundation", "import HeapModule", "import WaferPlan", "import WaferSupport"].contains(String(line)), "\(file): \(line)")
             }
         }
     }

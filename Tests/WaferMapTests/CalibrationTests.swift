@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaferMap
+import WaferPerf
 import WaferPasses
 import WaferSupport
 import WaferTarget

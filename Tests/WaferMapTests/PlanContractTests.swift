@@ -3,6 +3,7 @@ import Testing
 import WaferExec
 import WaferFrontend
 import WaferIR
+import WaferBackend
 import WaferMap
 import WaferPlan
 import WaferTestSupport

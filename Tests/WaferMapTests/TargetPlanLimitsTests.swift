@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaferBackend
 import WaferMap
 import WaferPlan
 import WaferSupport

@@ -42,9 +42,19 @@ public enum PlacementCheck {
     /// needs (the numeric check's precondition).
     @discardableResult
     public static func run(_ plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil, log: inout ViolationLog) -> Bool {
-        var shapesAgree = true
-        let t = plan.target
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        let shapesAgree = checkTensors(plan, fabricOf: fabricOf, log: &log)
+        checkMemory(plan, fabricOf: fabricOf, log: &log)
+        checkTileHomes(plan, fabrics: fabrics, scope: scope, log: &log)
+        return shapesAgree
+    }
+
+    /// Every weight of every op is held exactly once (dense tensors by one unit, each routed
+    /// expert by one unit), has its op's shape, and its tiles cover it and fit their declared
+    /// bytes. Returns whether every tensor's shape agrees with its op.
+    /// O(units x tensors + experts).
+    static func checkTensors(_ plan: Plan, fabricOf: [Int: WaferFabric], log: inout ViolationLog) -> Bool {
+        var shapesAgree = true
         let hidden = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 0
         if hidden <= 0 { log.add(.plan, "the plan has no embedding op, so the model's width is unknown") }
 
@@ -109,8 +119,15 @@ public enum PlacementCheck {
                 if h.count != 1 { log.add(.placement, "\(name): held \(h.isEmpty ? "by no unit" : "by \(h.count) units (\(h.joined(separator: ", ")))") (every weight must be placed exactly once)") }
             }
         }
+        return shapesAgree
+    }
 
-        // Memory per PE: every unit of a group adds its tiles and KV share on the group's PEs.
+    /// The bytes each PE of a group holds (its units' tiles and KV cache shares, buffers and the
+    /// runtime reserve) fit its SRAM, and each unit declares at least the KV cache its attention
+    /// keeps. O(units x ops).
+    static func checkMemory(_ plan: Plan, fabricOf: [Int: WaferFabric], log: inout ViolationLog) {
+        let t = plan.target
+        // Every unit of a group adds its tiles and KV share on the group's PEs.
         let kvBits = ModelTensors.elementBits(plan.inputs.kvElement) ?? 16
         var perGroup: [String: Int] = [:]
         for u in plan.units {
@@ -140,8 +157,11 @@ public enum PlacementCheck {
                 log.add(.memory, "wafer \(key.split(separator: "/")[0]) group \(key.split(separator: "/")[1]): \(total) B per PE (tiles and KV \(bytes), buffers \(t.bufferBytesPerPe), reserve \(t.runtimeReserveBytesPerPe)) exceed the \(t.sramBytesPerPe) B of SRAM")
             }
         }
+    }
 
-        // Every tile on a live PE in the program area.
+    /// Every tile has a live PE in the program area: its home, or a spare of its row. With a
+    /// `scope`, only the wafers it lists. O(dead PEs of used slots).
+    static func checkTileHomes(_ plan: Plan, fabrics: [WaferFabric], scope: Set<Int>?, log: inout ViolationLog) {
         for fabric in fabrics where scope?.contains(fabric.index) ?? true {
             let w = fabric.wafer
             var subs: [Int: [Int: Int?]] = [:]
@@ -160,6 +180,5 @@ public enum PlacementCheck {
                 }
             }
         }
-        return shapesAgree
     }
 }

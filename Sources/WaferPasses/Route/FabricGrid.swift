@@ -1,3 +1,4 @@
+import HeapModule
 import WaferSupport
 import WaferTarget
 
@@ -94,9 +95,9 @@ struct FabricGrid {
         let start = local(source.x, source.y), goal = local(sink.x, sink.y)
         scratch.setDistance(start, 0, previous: -1)
         func estimate(_ x: Int, _ y: Int) -> Double { Double(abs(x - sink.x) + abs(y - sink.y)) }
-        scratch.heap.push(estimate(source.x, source.y), start)
+        scratch.heap.insert(OpenEntry(priority: estimate(source.x, source.y), node: start))
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
-        while let (_, node) = scratch.heap.pop() {
+        while let node = scratch.heap.popMin()?.node {
             if scratch.isClosed(node) { continue }
             scratch.close(node)
             if node == goal { break }
@@ -111,7 +112,7 @@ struct FabricGrid {
                 let known = scratch.distance(next)
                 if nd < known || (nd == known && node < scratch.previous(next)) {
                     scratch.setDistance(next, nd, previous: node)
-                    scratch.heap.push(nd + estimate(nx, ny), next)
+                    scratch.heap.insert(OpenEntry(priority: nd + estimate(nx, ny), node: next))
                 }
             }
         }
@@ -136,7 +137,7 @@ struct SearchScratch {
     private var seen: [UInt32] = []
     private var closed: [UInt32] = []
     private var generation: UInt32 = 0
-    var heap = MinHeap()
+    var heap = Heap<OpenEntry>()
 
     /// Starts a search over `count` window nodes. O(1) amortised.
     mutating func begin(_ count: Int) {
@@ -152,7 +153,7 @@ struct SearchScratch {
             for i in seen.indices { seen[i] = 0; closed[i] = 0 }
             generation = 1
         }
-        heap.removeAll()
+        heap.removeAll(where: { _ in true })   // keeps the storage for the next search
     }
     @inline(__always) func distance(_ node: Int) -> Double { seen[node] == generation ? distances[node] : .infinity }
     @inline(__always) func previous(_ node: Int) -> Int { seen[node] == generation ? previousNodes[node] : -1 }
@@ -189,18 +190,18 @@ extension FabricGrid {
         }
         func estimate(_ node: Int) -> Double { Double(abs(x0 + node % ww - sink.x) + abs(y0 + node / ww - sink.y)) }
         let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
-        var heap = MinHeap()
+        var heap = Heap<OpenEntry>()
         var bits = mask(start)
         while bits != 0 {
             let c = bits.trailingZeroBitCount
             bits &= bits - 1
             guard c < colorCount else { break }
             distance[start * colorCount + c] = 0
-            heap.push(estimate(start), start * colorCount + c)
+            heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c))
         }
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
         var reached = -1
-        while let (_, state) = heap.pop() {
+        while let state = heap.popMin()?.node {
             if closed[state] { continue }
             closed[state] = true
             let node = state / colorCount, c = state % colorCount
@@ -211,7 +212,7 @@ extension FabricGrid {
                 guard !closed[next], d + cost < distance[next] else { return }
                 distance[next] = d + cost
                 previous[next] = Int32(state)
-                heap.push(d + cost + h, next)
+                heap.insert(OpenEntry(priority: d + cost + h, node: next))
             }
             // Relay: the same PE, another color free there.
             var others = mask(node) & ~(UInt64(1) << UInt64(c))

@@ -1,6 +1,7 @@
 import Foundation
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferSupport
 import WaferTarget
 

@@ -123,13 +123,7 @@ public enum StatsReport {
             largestTensor: s.largest.map { Largest(name: $0.name, shape: $0.shape, format: $0.format, params: $0.parameters, bytes: $0.bytes) },
             unmappedModules: graph.unmappedModules.map { Unmapped(name: $0.name, description: $0.description, params: $0.parameters, bytes: $0.bytes) },
             checkpointParams: all.parameters, checkpointBytes: all.bytes)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else {
-            return "{}\n"
-        }
-        return text + "\n"
+        return JSONOutput.render(report)
     }
 }
 

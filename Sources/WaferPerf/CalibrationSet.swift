@@ -30,7 +30,7 @@ public struct CalibrationSet: Sendable {
         let versionNode = try map.required("version")
         let version = try versionNode.integer("'version'", in: 0...Int.max)
         guard version == formatVersion else {
-            throw .error(DriverFailure.calibrationVersion, "unsupported calibration file version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+            throw .error(PerfFailure.calibrationVersion, "unsupported calibration file version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
         }
         let source = try map.required("source").string("'source'")
         let target = try map.required("target").string("'target'")
@@ -38,7 +38,7 @@ public struct CalibrationSet: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var points: [Point] = []
         let list = try map.required("points").list("'points'")
-        guard !list.isEmpty else { throw .error(DriverFailure.calibrationEmpty, "the calibration file lists no points", at: root.location) }
+        guard !list.isEmpty else { throw .error(PerfFailure.calibrationEmpty, "the calibration file lists no points", at: root.location) }
         for node in list {
             var p = try MappingReader(node, context: "a calibration point")
             let model = try p.required("model").string("'model'")

@@ -8,10 +8,10 @@ import WaferTarget
 /// partition unit's wafer and expert slices, each wafer's slot grid and group slots, and the
 /// routing of wafers that keep theirs. The inverse of `PlanBuilder` for those parts; the repair
 /// driver checks the round trip (a pinned run reproduces the kept wafers byte for byte).
-enum PlanPins {
+package enum PlanPins {
     /// The target a plan was compiled for, from the figures it records (any target, built-in or
     /// not); the description is the built-in one when the name and figures match one.
-    static func target(_ plan: Plan, path: String) throws(DiagnosticError) -> Target {
+    package static func target(_ plan: Plan, path: String) throws(DiagnosticError) -> Target {
         let t = plan.target
         var macs: [ElementType: Double] = [:]
         for (key, value) in t.macsPerCycle {
@@ -32,7 +32,7 @@ enum PlanPins {
     }
 
     /// The defects a plan was compiled against (its wafers' dead PEs and links), as a map.
-    static func defects(_ plan: Plan) -> DefectMap {
+    package static func defects(_ plan: Plan) -> DefectMap {
         DefectMap(targetName: plan.target.name, fabricWidth: plan.target.fabricWidth, fabricHeight: plan.target.fabricHeight, wafers: plan.wafers.map { WaferDefects(deadPEs: $0.deadPes, deadLinks: $0.deadLinks) })
     }
 
@@ -40,7 +40,7 @@ enum PlanPins {
     /// kept. A unit named `B experts F..L` for a unit `B` of the plan is a slice of B's routed
     /// experts on another wafer (the tile pass's naming). O(units + classes + bundles +
     /// exception hops of the kept wafers).
-    static func pins(_ plan: Plan, keep: Set<Int>, path: String) throws(DiagnosticError) -> LayoutPins {
+    package static func pins(_ plan: Plan, keep: Set<Int>, path: String) throws(DiagnosticError) -> LayoutPins {
         let names = Set(plan.units.map(\.name))
         var order: [String] = []
         var base: [String: (wafer: Int, slices: [ExpertSlice])] = [:]

@@ -3,6 +3,16 @@ import WaferExec
 import WaferPlan
 import WaferSupport
 
+/// What `wafermap check PLAN` found: the plan read, the executor's report, and the wall time.
+public struct CheckResult: Sendable {
+    public var plan: Plan
+    public var report: Executor.Report
+    public var seconds: Double
+    public init(plan: Plan, report: Executor.Report, seconds: Double) {
+        self.plan = plan; self.report = report; self.seconds = seconds
+    }
+}
+
 /// `wafermap check` output: text for people, JSON (`--format json`, keys sorted) for tools.
 public enum CheckRendering {
     public static func text(_ r: CheckResult, path: String) -> String {

@@ -1,4 +1,3 @@
-import WaferPasses
 import WaferSupport
 
 /// A knob `sweep` varies: `--vary SECTION.KNOB=V1,V2,...` compiles every configuration once per
@@ -20,7 +19,7 @@ public struct PassOptionVariation: Sendable, Hashable {
         let values = text[text.index(after: equals)...].split(separator: separator, omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         guard !values.isEmpty, values.count <= 64, !values.contains(where: \.isEmpty) else {
-            throw .error(DriverFailure.flagValue, "--vary \(knob.key): give 1 to 64 values separated by '\(separator)', got \(Diagnostic.quoted(text))", at: nil)
+            throw .error(PassFailure.optionMalformed, "--vary \(knob.key): give 1 to 64 values separated by '\(separator)', got \(Diagnostic.quoted(text))", at: nil)
         }
         for value in values {
             var probe = PassOptions()
@@ -39,7 +38,7 @@ public struct PassOptionVariation: Sendable, Hashable {
         var result = [base]
         for variation in variations {
             guard result.count * variation.values.count <= 64 else {
-                throw .error(DriverFailure.flagValue, "--vary: the variations make more than 64 combinations", at: nil)
+                throw .error(PassFailure.optionMalformed, "--vary: the variations make more than 64 combinations", at: nil)
             }
             var next: [PassOptions] = []
             for options in result {

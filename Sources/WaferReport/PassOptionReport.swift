@@ -1,4 +1,5 @@
 import WaferPasses
+import WaferSupport
 
 /// One knob as the compile report and `sweep` record it: its key, the value used, the default
 /// and the unit. JSON keys `key`, `value`, `default_value`, `unit`; a value is a number or a list.

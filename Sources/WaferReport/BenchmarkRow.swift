@@ -22,22 +22,13 @@ public struct BenchmarkRow: Sendable, Encodable {
     /// Whether the executor found the plan valid and its numeric sample agreeing.
     public var executorPassed: Bool
 
-    /// A compile's row: every pass, then emit plan, encode plan, read plan back (the bytes
-    /// decoded by the plan reader), check plan (`PlanCheck`), the executor's structural check,
-    /// numeric sample check and timing simulation (encode and read-back overlap the checks),
-    /// then write plan (plan, report and pictures, once every check passed).
-    public init(model: String, target: String, compile result: CompileResult) {
-        self.init(model: model, target: target, count: result.report.results.first, timings: result.timings, totalSeconds: result.totalSeconds)
-        planBytes = result.planBytes
-        executorPassed = result.execution.passed && result.problems.isEmpty
-    }
-
     /// A pipeline-only row (no plan).
     public init(model: String, target: String, result: CountResult) {
         self.init(model: model, target: target, count: result, timings: result.timings, totalSeconds: result.totalSeconds)
     }
 
-    private init(model: String, target: String, count: CountResult?, timings: [StepTiming], totalSeconds: Double) {
+    /// A row from a pipeline run's figures; the caller adds plan bytes and the check's verdict.
+    public init(model: String, target: String, count: CountResult?, timings: [StepTiming], totalSeconds: Double) {
         self.model = model
         self.target = target
         wafers = count?.partition.stages.count ?? 0
@@ -64,30 +55,5 @@ public struct BenchmarkRow: Sendable, Encodable {
         return out
     }
 
-    public static func json(_ rows: [BenchmarkRow]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(rows), let text = String(data: data, encoding: .utf8) else { return "[]\n" }
-        return text + "\n"
-    }
-}
-
-extension Driver {
-    /// One benchmark row: the whole compile (passes, plan written to a temporary directory,
-    /// read back and checked, the executor's structural check, numeric sample and timing
-    /// simulation), timed per step. The plan file and its directory are removed afterwards.
-    public static func benchmarkCompile(_ request: CountRequest, model: String) throws(DiagnosticError) -> BenchmarkRow {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-bench-\(ProcessInfo.processInfo.globallyUniqueString)")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .error(DriverFailure.write, "cannot create a temporary directory for the benchmark's plan: \((error as NSError).localizedDescription)", at: nil)
-        }
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var compile = CompileRequest(count: request)
-        compile.planPath = directory.appendingPathComponent("bench.plan.json").path
-        let result = try Driver.compile(compile)
-        return BenchmarkRow(model: model, target: result.report.target.name, compile: result)
-    }
+    public static func json(_ rows: [BenchmarkRow]) -> String { JSONOutput.render(rows) }
 }

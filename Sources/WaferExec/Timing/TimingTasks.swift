@@ -1,0 +1,178 @@
+import WaferPlan
+
+/// The tasks of one decode step for `TimingSimulation` (its doc comment gives the model): per
+/// unit in plan order, the transfers that bring its input, its compute, its allreduces and
+/// its elementwise work, each with its duration, the tasks it waits for and the resource
+/// (line class or bundle) it holds. O(units x (ops + flows) + exception routes).
+struct TimingTasks {
+    struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String? }
+    private(set) var tasks: [Pending] = []
+    /// Units holding a decoder layer (their own tasks are the decoder layers' cycles).
+    private(set) var decoderUnits = Set<Int>()
+
+    private let plan: Plan
+    private let hop: Int, relay: Int, ramp: Int
+    private let classes: [Int: PlanClass]
+    private let bundles: [Int: PlanBundle]
+    /// Worst detour per class line (class -> line -> cycles), from the exception paths.
+    private let detour: [Int: [Int: Int]]
+    private let batch: Int
+    private let hiddenWidth: Int
+
+    init(plan: Plan) {
+        let t = plan.target
+        self.plan = plan
+        hop = max(t.hopLatencyCycles, 0); relay = max(t.relayLatencyCycles, 0); ramp = max(t.rampLatencyCycles, 0)
+        classes = Dictionary(plan.routing.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        bundles = Dictionary(plan.routing.bundles.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        detour = Self.detours(plan, hop: hop, relay: relay)
+        batch = max(plan.inputs.batch, 1)
+        hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 1
+        let flowsByUnit = Dictionary(grouping: plan.routing.flows, by: \.unit)
+        var lastOfUnit = -1
+        for (ui, u) in plan.units.enumerated() {
+            lastOfUnit = addTasks(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
+        }
+    }
+
+    /// The extra cycles of each class line's worst exception route: hops beyond the direct
+    /// distance, and its relays (an overlay hop is a relay). O(exception routes x hops).
+    static func detours(_ plan: Plan, hop: Int, relay: Int) -> [Int: [Int: Int]] {
+        var detour: [Int: [Int: Int]] = [:]
+        let ex = plan.routing.exceptions
+        guard ex.isRectangular else { return detour }
+        for k in 0..<ex.count where ex.ownerKind[k] == .lineClass {
+            let width = max(plan.target.fabricWidth, 1)
+            let s = Int(ex.start[k])
+            var x = s % width, y = s / width
+            for m in ex.moves[k].utf8 { switch m { case 78: y -= 1; case 83: y += 1; case 69: x += 1; default: x -= 1 } }
+            let direct = abs(x - s % width) + abs(y - s / width)
+            let hops = ex.moves[k].utf8.count
+            let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1) + (ex.role[k] == .stream ? 0 : 2)
+            detour[ex.owner[k], default: [:]][ex.line[k], default: 0] += (hops - direct) * hop + relays * relay
+        }
+        return detour
+    }
+
+    /// Adds unit `ui`'s tasks after task `previous` (-1 for none); returns its last task.
+    private mutating func addTasks(unit ui: Int, _ u: PlanUnit, flows: [PlanFlow], after lastOfUnit: Int) -> Int {
+        var previous = addInputTransfers(unit: ui, flows: flows, after: lastOfUnit)
+        let (computeCycles, elementwiseOps) = work(u)
+        var elementwise = elementwiseOps
+        if computeCycles > 0 {
+            tasks.append(Pending(unit: ui, label: "compute \(u.name)", kind: "compute", duration: computeCycles, deps: previous >= 0 ? [previous] : [], resource: nil))
+            previous = tasks.count - 1
+        }
+        previous = addCollectives(unit: ui, flows: flows, after: previous)
+        let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != .moe }
+        if decoderLayer { decoderUnits.insert(ui); elementwise += max(plan.target.layerOverheadCycles, 0) }
+        if elementwise > 0 {
+            let after = tasks.indices.filter { tasks[$0].unit == ui }
+            tasks.append(Pending(unit: ui, label: "elementwise \(u.name)", kind: "elementwise", duration: elementwise, deps: after.isEmpty ? (previous >= 0 ? [previous] : []) : after, resource: nil))
+            previous = tasks.count - 1
+        }
+        return previous
+    }
+
+    /// The hand-offs and wafer links that bring unit `ui`'s input, in flow order. Returns the
+    /// last task added (or `previous`).
+    private mutating func addInputTransfers(unit ui: Int, flows: [PlanFlow], after start: Int) -> Int {
+        let t = plan.target
+        var previous = start
+        for f in flows where f.kind != .allreduce && !f.label.hasPrefix("combine") {
+            let d: Int
+            if f.kind == .waferLink {
+                let bits = Double(f.payloadWavelets * max(t.waveletBits, 1) * ((f.bundles.first.flatMap { bundles[$0]?.lanes }) ?? 1))
+                let cycles = (t.waferLinkLatencyNs * 1e-9 + bits / max(t.waferLinkGbps * 1e9, 1)) * t.clockMhz * 1e6
+                d = Int(min(max(cycles, 0), 1e15)) + f.bundles.compactMap { bundles[$0]?.hops }.reduce(0, +) * hop
+            } else {
+                d = f.bundles.compactMap { bundles[$0]?.hops }.max().map { $0 * hop + 2 * ramp + f.payloadWavelets } ?? 0
+            }
+            tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == .waferLink ? "wafer-link" : "handoff", duration: d,
+                                 deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
+            previous = tasks.count - 1
+        }
+        return previous
+    }
+
+    /// Unit `u`'s compute cycles (the largest per-PE MAC count: slot tiles, plus one expert
+    /// tile on a cell PE, plus attention over the cached tokens) and its elementwise cycles.
+    private func work(_ u: PlanUnit) -> (compute: Int, elementwise: Int) {
+        var slotCycles = 0, cellCycles = 0
+        for tensor in u.tensors where tensor.orientation != .vector && !u.ops.contains(where: { $0.name == tensor.op && $0.kind == .embedding }) {
+            let c = cycles(macs: tensor.tileRows * tensor.tileCols * batch, tensor.format)
+            if tensor.region == .cell { cellCycles += c } else { slotCycles += c }
+        }
+        let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
+        let slotWidth = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth, 1) } ?? 1
+        var attention = 0, elementwise = 0
+        let tokens = plan.inputs.contextTokens * batch
+        for op in u.ops {
+            switch op.kind {
+            case .attention:
+                let kept = op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) * batch : tokens
+                attention += (kept * op["heads"] * op["head_dim"] * 2 + fabricArea - 1) / fabricArea
+                elementwise += 4 * ((kept * op["heads"] + fabricArea - 1) / fabricArea)
+            case .mla:
+                attention += (tokens * op["heads"] * (op["kv_lora_rank"] * 2 + op["qk_rope_head_dim"]) + fabricArea - 1) / fabricArea
+                elementwise += 4 * ((tokens * op["heads"] + fabricArea - 1) / fabricArea)
+            case .rmsnorm, .layernorm, .add:
+                // The PE's slice of the vector: square, scale, multiply (or add).
+                elementwise += 3 * ((max(op["width"], hiddenWidth) + slotWidth - 1) / slotWidth)
+            case .mlp, .moe: elementwise += 5 * ((op["intermediate"] + op["expert_intermediate"] * op["top_k"] + op["shared_experts"] * op["shared_intermediate"] + fabricArea - 1) / max(fabricArea, 1) + 1)
+            default: break
+            }
+        }
+        return (slotCycles + cellCycles + cycles(macs: attention, "bf16"), elementwise)
+    }
+
+    /// Unit `ui`'s allreduces and combines; a MoE's `shared gate+up` waits for what the
+    /// `router` waits for. Returns the last task added (or `previous`).
+    private mutating func addCollectives(unit ui: Int, flows: [PlanFlow], after start: Int) -> Int {
+        let t = plan.target
+        var previous = start
+        var routerDeps: [Int]?
+        for f in flows where f.kind == .allreduce || f.label.hasPrefix("combine") {
+            var deps = previous >= 0 ? [previous] : []
+            if f.label == "router" { routerDeps = deps }
+            if f.label == "shared gate+up", let r = routerDeps { deps = r }
+            let d: Int
+            let resource: String
+            if let cid = f.lineClass, let c0 = classes[cid] {
+                let c = c0.foldedInto.flatMap { classes[$0] } ?? c0
+                d = lineCycles(c, payload: f.payloadWavelets)
+                resource = "class \(c.id)"
+            } else {
+                let b = f.bundles.compactMap { bundles[$0] }
+                d = f.kind == .waferLink ? Int(t.waferLinkLatencyNs * 1e-9 * t.clockMhz * 1e6) + f.payloadWavelets : (b.map(\.hops).max() ?? 0) * hop + f.payloadWavelets
+                resource = "bundle \(f.bundles.first ?? -1)"
+            }
+            let kind = f.kind == .waferLink ? "wafer-link" : (f.kind == .allreduce && f.label != "fan-out" ? "fabric" : "handoff")
+            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource))
+            if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
+        }
+        return previous
+    }
+
+    /// An allreduce on a line of class `c` (tree or chain), its worst detour included.
+    private func lineCycles(_ c: PlanClass, payload: Int) -> Int {
+        let p = max(c.segment, 1)
+        let groups = c.mode == .tree ? max(1, Int(Double(p).squareRoot().rounded())) : 1
+        let g = (p + groups - 1) / groups
+        let reduce = (g / 2) * (hop + relay) + (groups / 2) * relay + (p / 2) * hop
+        let broadcast = (p / 2) * hop
+        let worst = (detour[c.id] ?? [:]).values.max() ?? 0
+        return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst : 2 * ramp + payload
+    }
+
+    /// The target's MACs per cycle for `format`'s element type (quantized formats at fp16's).
+    private func macs(_ format: String) -> Double {
+        let element = format.split(separator: "[").first.map(String.init) ?? format
+        return max(plan.target.macsPerCycle[element] ?? plan.target.macsPerCycle["fp16"] ?? 1, 1e-6)
+    }
+
+    private func cycles(macs count: Int, _ format: String) -> Int {
+        let c = (Double(count) / macs(format)).rounded(.up)
+        return c < 1e15 ? max(Int(c), 0) : Int(1e15)
+    }
+}
