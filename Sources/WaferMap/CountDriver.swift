@@ -53,6 +53,10 @@ extension Driver {
             throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }
         let passes = try PassRegistry.pipeline(through: request.lastPass)
+        guard passes.contains(where: { $0 is PartitionPass }) else {
+            throw .error(DriverFailure.flagConflict, "--stop-after \(request.lastPass) stops before the partition this command reports", at: nil,
+                         notes: [.note("`wafermap ir MODEL --stop-after \(request.lastPass)` prints the IR at that point; `wafermap stats` reports the front half")])
+        }
         let target = try BuiltinTargets.resolve(request.target)
         let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
         let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)

@@ -80,9 +80,9 @@ public enum PlanIO {
             throw .error(PlanFailure.version, "the plan has no integer 'format_version'", at: at("format_version"))
         }
         guard version == Plan.formatVersion else {
-            let writer = locator.scalar(at: [.key("compiler_version")]) ?? "an unknown compiler"
+            let writer = locator.scalar(at: [.key("compiler_version")]).map { "wafermap \($0)" } ?? "a compiler that did not record its version"
             throw DiagnosticError(Diagnostic(.error, PlanFailure.version, "plan format version \(version) is not one this build reads (it reads version \(Plan.formatVersion))", at: at("format_version"),
-                                             notes: [.note("the plan was written by wafermap \(writer); compile the model again with this build, or read the plan with a build of that version")]))
+                                             notes: [.note("the plan was written by \(writer); compile the model again with this build, or read the plan with a build of that version")]))
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

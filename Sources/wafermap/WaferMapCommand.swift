@@ -148,6 +148,16 @@ struct IRCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             // Standard output gets the IR after the last pass; a dump of the same IR is dropped.
             let last = pipeline.stopAfter ?? "schedule"
+            if PassRegistry.frontHalf.contains(where: { $0.name == last }) {
+                // Before the partition nothing needs the target or the deployment: the front half.
+                if let stop = pipeline.stopAfter { try PassRegistry.validate(stop, flag: "--stop-after") }
+                let result = try Driver.frontHalf(modelPath: model, instrumentation: pipeline.instrumentation,
+                                                  warn: { writeStderr($0.description + "\n") },
+                                                  dump: { if !($0.when == .after && $0.pass == last) { writeStderr($0.rendered) } })
+                writeStdout(Driver.printIR(result.graph, expandLayers: pipeline.expandLayers))
+                if pipeline.timing { writeStderr(TimingReport.render(result.timings)) }
+                return
+            }
             try deployment.run(model: model, pipeline: pipeline, everyTiming: true, dumpFilter: { !($0.when == .after && $0.pass == last) }) { report in
                 report.results.map { Driver.printIR($0.graph, expandLayers: pipeline.expandLayers) }.joined()
             }
