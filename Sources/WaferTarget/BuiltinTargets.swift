@@ -35,7 +35,10 @@ public enum BuiltinTargets {
         throw .error(TargetFailure.unknown, "unknown target '\(nameOrPath)'", at: nil, notes: notes)
     }
 
-    static let wse3 = #"""
+    static let wse3 = wse3Header + wse3Hardware
+
+    /// The lines that name the WSE-3 and size its fabric.
+    static let wse3Header = #"""
 # Cerebras WSE-3 (CS-3). Sources for every value: docs/target-format.md.
 version: 1
 name: wse3
@@ -43,6 +46,11 @@ description: Cerebras WSE-3 (CS-3 system), the default target
 fabric:
   width: 762              # Cerebras SDK 2.10 gemv-01 tutorial: "Most CS-3s ... 762 x 1172"
   height: 1172
+"""# + "\n"
+
+    /// WSE-3's halo, PE, colors, latencies and wafer link: the wafer and the small test fabrics
+    /// share them, so a corrected figure reaches every built-in WSE-3 target at once.
+    static let wse3Hardware = #"""
 halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
   west: 4
   east: 3
@@ -70,6 +78,7 @@ wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
   latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
 """#
+
 
     static let wse2 = #"""
 # Cerebras WSE-2 (CS-2), the wafer WaferLLM measured. Sources: docs/target-format.md.
@@ -110,7 +119,7 @@ wafer_link:
     static let small32 = smallFabric(side: 32)
     static let small64 = smallFabric(side: 64)
 
-    /// The small test fabrics: WSE-3's PE, router and halo on a `side` x `side` grid. One text
+    /// The small test fabrics: WSE-3's PE, router and halo (`wse3Hardware`) on a `side` x `side` grid. One text
     /// for both, so the two cannot drift apart; examples/targets/small32.yaml and small64.yaml
     /// are its output (a test checks the bytes).
     static func smallFabric(side: Int) -> String {
@@ -122,32 +131,6 @@ description: a \(side)x\(side)-PE test fabric with WSE-3 PEs (tests, numeric exe
 fabric:
   width: \(side)
   height: \(side)
-halo:                     # SDK memcpy runtime: program rectangle x >= 4, y >= 1, width <= W-7, height <= H-2
-  west: 4
-  east: 3
-  north: 1
-  south: 1
-pe:
-  sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
-  runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
-  buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
-    fp32: 1.25
-    fp16: 2.5
-    bf16: 2.5
-colors:
-  routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
-  reserved: 3             # the memcpy/IO runtime takes colors 21-23
-clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
-latency:
-  hop_cycles: 1           # ~1 cycle per router hop (SDK)
-  ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
-  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
-wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
-wafer_link:
-  bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
-  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
-"""
+""" + "\n" + wse3Hardware
     }
 }
