@@ -66,8 +66,9 @@ package enum PlanPins {
         }
         // Base units appear in model order: wafers in pipeline order, each's units in model order.
         let wafers = plan.wafers.map { w in
-            LayoutPins.WaferPin(wafer: w.index, gridColumns: w.gridColumns, gridRows: w.gridRows, slotWidth: w.slotWidth, slotHeight: w.slotHeight,
-                                spareColumns: w.spareColumns, groupSlots: w.groupSlots)
+            LayoutPins.WaferPin(wafer: w.index, grid: SlotGrid(columns: w.gridColumns, rows: w.gridRows, slotWidth: w.slotWidth,
+                                                               slotHeight: w.slotHeight, spareColumns: w.spareColumns),
+                                groupSlots: w.groupSlots)
         }
         for (i, w) in plan.wafers.enumerated() where w.index != i {
             throw .error(BackendFailure.pins, "\(path): wafer entry \(i) is wafer \(w.index); plans list wafers in order", at: nil)

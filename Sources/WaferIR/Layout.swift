@@ -99,6 +99,19 @@ public struct PERect: Hashable, Sendable, CustomStringConvertible {
     public var centerY: Int { y + height / 2 }
 }
 
+/// A wafer's slot grid: slots across and down, each `slotWidth x slotHeight` logical tiles on
+/// `slotWidth + spareColumns` physical columns. What a repair pins and compares of a tiling.
+public struct SlotGrid: Hashable, Sendable {
+    public var columns: Int
+    public var rows: Int
+    public var slotWidth: Int
+    public var slotHeight: Int
+    public var spareColumns: Int
+    public init(columns: Int, rows: Int, slotWidth: Int, slotHeight: Int, spareColumns: Int) {
+        self.columns = columns; self.rows = rows; self.slotWidth = slotWidth; self.slotHeight = slotHeight; self.spareColumns = spareColumns
+    }
+}
+
 /// The slot grid of one wafer and what occupies it.
 public struct WaferTiling: Hashable, Sendable {
     public var wafer: Int
@@ -223,5 +236,12 @@ public struct Layout: Hashable, Sendable {
     public var seed: UInt64?
     public init(wafers: [WaferTiling], units: [UnitTiling], dataBytesPerPE: Int) {
         self.wafers = wafers; self.units = units; self.dataBytesPerPE = dataBytesPerPE
+    }
+}
+
+extension WaferTiling {
+    /// The tiling's slot grid, without its origin, defects or occupants. O(1).
+    public var grid: SlotGrid {
+        SlotGrid(columns: gridColumns, rows: gridRows, slotWidth: slotWidth, slotHeight: slotHeight, spareColumns: spareColumns)
     }
 }

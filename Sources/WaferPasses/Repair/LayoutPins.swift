@@ -28,15 +28,10 @@ public struct LayoutPins: Sendable {
     /// One wafer's slot grid and the slot of each of its stacking groups.
     public struct WaferPin: Sendable, Hashable {
         public var wafer: Int
-        public var gridColumns: Int
-        public var gridRows: Int
-        public var slotWidth: Int
-        public var slotHeight: Int
-        public var spareColumns: Int
+        public var grid: SlotGrid
         public var groupSlots: [Int]
-        public init(wafer: Int, gridColumns: Int, gridRows: Int, slotWidth: Int, slotHeight: Int, spareColumns: Int, groupSlots: [Int]) {
-            self.wafer = wafer; self.gridColumns = gridColumns; self.gridRows = gridRows; self.slotWidth = slotWidth
-            self.slotHeight = slotHeight; self.spareColumns = spareColumns; self.groupSlots = groupSlots
+        public init(wafer: Int, grid: SlotGrid, groupSlots: [Int]) {
+            self.wafer = wafer; self.grid = grid; self.groupSlots = groupSlots
         }
     }
 

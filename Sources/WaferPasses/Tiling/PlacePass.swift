@@ -25,8 +25,7 @@ public struct PlacePass: Pass {
         let target = try requireTarget(context)
         for index in layout.wafers.indices {
             var tiling = layout.wafers[index]
-            if let pin = context.pins?.wafer(tiling.wafer), pin.gridColumns == tiling.gridColumns, pin.gridRows == tiling.gridRows,
-               pin.slotWidth == tiling.slotWidth, pin.slotHeight == tiling.slotHeight, pin.spareColumns == tiling.spareColumns {
+            if let pin = context.pins?.wafer(tiling.wafer), pin.grid == tiling.grid {
                 let slots = try Self.keep(pin.groupSlots, tiling: tiling)
                 tiling.groupSlot = slots
                 tiling.handoffHops = tiling.handoff(slots)

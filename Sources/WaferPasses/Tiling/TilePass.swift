@@ -318,10 +318,10 @@ public struct TilePass: Pass {
     static func tilePinned(_ pin: LayoutPins.WaferPin, units: [Unit], graph: Graph, target: Target, model: CostModel,
                            defects: WaferDefects, kv: KVCacheShape, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
         let programWidth = target.programWidth, programHeight = target.programHeight
-        let (w, h, spare) = (pin.slotWidth, pin.slotHeight, pin.spareColumns)
-        guard pin.gridColumns >= 1, pin.gridRows >= 1, w >= 1, h >= 1, spare >= 0,
-              pin.gridColumns * (w + spare) <= programWidth, pin.gridRows * h <= programHeight else {
-            throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s pinned slot grid (\(pin.gridColumns) x \(pin.gridRows) slots of \(w)+\(spare) x \(h)) does not fit the \(programWidth) x \(programHeight) program area", at: nil)
+        let (w, h, spare) = (pin.grid.slotWidth, pin.grid.slotHeight, pin.grid.spareColumns)
+        guard pin.grid.columns >= 1, pin.grid.rows >= 1, w >= 1, h >= 1, spare >= 0,
+              pin.grid.columns * (w + spare) <= programWidth, pin.grid.rows * h <= programHeight else {
+            throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s pinned slot grid (\(pin.grid.columns) x \(pin.grid.rows) slots of \(w)+\(spare) x \(h)) does not fit the \(programWidth) x \(programHeight) program area", at: nil)
         }
         var smallestNeed = Int.max
         let signatures = units.map { memo.signature($0) }
@@ -332,8 +332,8 @@ public struct TilePass: Pass {
         guard stacked.groups.count == pin.groupSlots.count else {
             throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units stack into \(stacked.groups.count) groups on its pinned slots, the pinned layout has \(pin.groupSlots.count)", at: nil)
         }
-        let usable = usableSlots(programDead(defects, target: target), columns: pin.gridColumns, rows: pin.gridRows, width: w, height: h, spare: spare)
-        let tiling = WaferTiling(wafer: pin.wafer, gridColumns: pin.gridColumns, gridRows: pin.gridRows, slotWidth: w, slotHeight: h,
+        let usable = usableSlots(programDead(defects, target: target), columns: pin.grid.columns, rows: pin.grid.rows, width: w, height: h, spare: spare)
+        let tiling = WaferTiling(wafer: pin.wafer, gridColumns: pin.grid.columns, gridRows: pin.grid.rows, slotWidth: w, slotHeight: h,
                                  spareColumns: spare, originX: target.halo.west, originY: target.halo.north, programWidth: programWidth,
                                  programHeight: programHeight, usableSlots: usable, groupCount: stacked.groups.count, groupBytesPerPE: stacked.groups)
         return (tiling, stacked.units)
