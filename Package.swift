@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
         .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
-        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
+        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferReport", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
         // Text-driven tests: each file under Tests/Fixtures/text is a command and its expected
         // output or diagnostics, run on the built `wafermap` (docs/testing.md).
         .testTarget(name: "WaferTextTests", dependencies: ["wafermap", "WaferTestSupport"]),

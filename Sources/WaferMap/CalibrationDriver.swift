@@ -5,6 +5,7 @@ import WaferIR
 import WaferPasses
 import WaferPerf
 import WaferPlan
+import WaferReport
 import WaferSupport
 import WaferTarget
 import WaferYAML
@@ -20,55 +21,6 @@ public struct CalibrationRequest: Sendable {
     /// published figure.
     public var ownMapping = true
     public init(path: String) { self.path = path }
-}
-
-/// The outcome of `wafermap calibrate` (docs/performance-model.md).
-public struct CalibrationReport: Sendable, Encodable {
-    /// One published point, predicted on the published mapping (`--slot P`).
-    public struct Point: Sendable, Encodable {
-        public var model: String
-        public var layers: Int
-        public var region: Int
-        public var measuredTokensPerS: Double
-        /// Decoder layers alone (what the paper times), by the compiler's analytic model and by
-        /// the executor's timing simulation of the plan.
-        public var analyticTokensPerS: Double
-        public var analyticError: Double
-        public var simulatedTokensPerS: Double
-        public var simulatedError: Double
-        /// The whole model on the same mapping: hand-offs, wafer links, embedding and LM head.
-        public var wholeModelTokensPerS: Double
-        public var wafers: Int
-        /// Terms of the analytic layer time (cycles; the fit's inputs): MAC count at 1 MAC per
-        /// cycle, relay stages, everything else at zero relay cost and overhead, layers.
-        public var macCycles: Int
-        public var relayStages: Int
-        public var otherCycles: Int
-    }
-    /// The compiler's own mapping of one model, beside the best published figure.
-    public struct Own: Sendable, Encodable {
-        public var model: String
-        public var publishedBestTokensPerS: Double
-        public var publishedBestRegion: Int
-        public var wafers: Int
-        public var slots: String
-        public var predictedTokensPerS: Double
-        public var simulatedTokensPerS: Double
-        public var layersAloneTokensPerS: Double
-        public var handoffAndLinkShare: Double
-        public var ratioToPublished: Double
-    }
-    /// Constants fitted by least squares on relative error (WaferPerf's `CalibrationFit`).
-    public typealias Fit = CalibrationFit
-    public var source: String
-    public var target: String
-    public var contextTokens: Int
-    public var constants: [String]
-    public var points: [Point]
-    public var maxAnalyticError: Double
-    public var maxSimulatedError: Double
-    public var fit: Fit?
-    public var own: [Own]
 }
 
 extension Driver {
@@ -97,18 +49,15 @@ extension Driver {
             // overhead, and with one cycle per relay stage.
             let base = try layerTerms(graph, target: target, deployment: count.deployment, relay: 0)
             let withRelay = try layerTerms(graph, target: target, deployment: count.deployment, relay: 1)
-            points.append(.init(model: graph.name, layers: estimate.decoderLayers, region: point.region,
-                                measuredTokensPerS: point.measuredTokensPerS,
-                                analyticTokensPerS: analytic, analyticError: analytic / point.measuredTokensPerS - 1,
-                                simulatedTokensPerS: simulated, simulatedError: simulated / point.measuredTokensPerS - 1,
-                                wholeModelTokensPerS: estimate.tokensPerS, wafers: graph.partition?.stages.count ?? 0,
-                                macCycles: base.compute, relayStages: withRelay.layers - base.layers, otherCycles: base.layers - base.compute))
+            points.append(.init(model: graph.name, layers: estimate.decoderLayers, region: point.region, measuredTokensPerS: point.measuredTokensPerS,
+                                analyticTokensPerS: analytic, simulatedTokensPerS: simulated, wholeModelTokensPerS: estimate.tokensPerS,
+                                wafers: graph.partition?.stages.count ?? 0, macCycles: base.compute, relayStages: withRelay.layers - base.layers,
+                                otherCycles: base.layers - base.compute))
         }
-        var fit: CalibrationReport.Fit?
+        var fit: CalibrationReport.Fit?, heldOut: CalibrationHoldOut?
         if request.fit {
-            let terms = points.map { CalibrationFit.Term(macCycles: $0.macCycles, relayStages: $0.relayStages, layers: $0.layers,
-                                                         otherCycles: $0.otherCycles, measuredTokensPerS: $0.measuredTokensPerS) }
-            fit = try CalibrationFit(terms, clockMHz: target.clockMHz)
+            fit = try CalibrationFit(points.map(\.term), clockMHz: target.clockMHz)
+            heldOut = try CalibrationHoldOut.leaveOneModelOut(points.map(\.term), clockMHz: target.clockMHz)
         }
         var own: [CalibrationReport.Own] = []
         if request.ownMapping {
@@ -129,14 +78,40 @@ extension Driver {
                 own.append(.init(model: compiled.graph.name, publishedBestTokensPerS: published.measuredTokensPerS, publishedBestRegion: published.region,
                                  wafers: layout.wafers.count, slots: shapes.joined(separator: "; "), predictedTokensPerS: estimate.tokensPerS,
                                  simulatedTokensPerS: compiled.simulation.tokensPerS, layersAloneTokensPerS: estimate.decoderLayerTokensPerS,
-                                 handoffAndLinkShare: estimate.cyclesPerToken > 0 ? Double(transfers) / Double(estimate.cyclesPerToken) : 0,
-                                 ratioToPublished: estimate.tokensPerS / published.measuredTokensPerS))
+                                 handoffAndLinkShare: estimate.cyclesPerToken > 0 ? Double(transfers) / Double(estimate.cyclesPerToken) : 0))
             }
         }
         let constants = SchedulePass.constantLines(target)
         return CalibrationReport(source: set.source, target: target.name, contextTokens: set.contextTokens, constants: constants, points: points,
-                                 maxAnalyticError: points.map { abs($0.analyticError) }.max() ?? 0,
-                                 maxSimulatedError: points.map { abs($0.simulatedError) }.max() ?? 0, fit: fit, own: own)
+                                 fit: fit, heldOut: heldOut, own: own)
+    }
+
+    /// `calibrate --production`: compiles each row's model on the data file's target (on the
+    /// published wafer count where the source states one and the model fits it, else the fewest
+    /// that fit, and the row says so) and sets the prediction beside the published figure, fit
+    /// set and validation set apart. Nothing is fitted. O(rows x compile).
+    public static func compareProduction(_ request: CalibrationRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> ProductionReport {
+        let set = try ProductionSet.load(path: request.path)
+        let targetName = request.target ?? set.target
+        let target = try BuiltinTargets.resolve(targetName)
+        var rows: [ProductionReport.Row] = []
+        for row in set.rows {
+            progress("\(row.modelName) (\(row.role.rawValue) set)")
+            var count = CountRequest(modelPath: row.modelPath)
+            count.target = targetName
+            count.deployment = DeploymentOptions(contextTokens: set.contextTokens, wafers: row.wafers.map { .exactly($0) } ?? .auto)
+            let report: CountReport
+            do { report = try Driver.count(count) } catch where row.wafers != nil {
+                count.deployment.wafers = .auto
+                guard let fewest = try? Driver.count(count) else { throw error }
+                report = fewest
+            }
+            guard let graph = report.results.first?.graph, let estimate = PerformanceEstimate(graph: graph, target: report.target) else {
+                throw .error(DriverFailure.invariant, "internal: no schedule", at: nil)
+            }
+            rows.append(.init(row, model: graph.name, estimate: estimate, wafers: graph.layout?.wafers.count ?? 0, precision: graph.precision.description))
+        }
+        return ProductionReport(source: set.source, target: target.name, contextTokens: set.contextTokens, rows: rows)
     }
 
     /// Runs the pipeline through `schedule`, builds the plan in memory and runs the executor's

@@ -13,9 +13,14 @@ public struct CalibrationFit: Sendable, Encodable {
         public var layers: Int
         public var otherCycles: Int
         public var measuredTokensPerS: Double
-        public init(macCycles: Int, relayStages: Int, layers: Int, otherCycles: Int, measuredTokensPerS: Double) {
+        /// The point's model (what leave-one-model-out validation holds out together) and region
+        /// size P; labels only, the fit does not read them.
+        public var model: String
+        public var region: Int
+        public init(macCycles: Int, relayStages: Int, layers: Int, otherCycles: Int, measuredTokensPerS: Double, model: String = "", region: Int = 0) {
             self.macCycles = macCycles; self.relayStages = relayStages; self.layers = layers
             self.otherCycles = otherCycles; self.measuredTokensPerS = measuredTokensPerS
+            self.model = model; self.region = region
         }
     }
     public var macsPerCycle: Double
@@ -45,12 +50,20 @@ public struct CalibrationFit: Sendable, Encodable {
         }
         let macs = (1 / x[0] * 100).rounded() / 100
         let relay = Int(x[1].rounded()), overhead = Int(x[2].rounded())
-        let errors = points.map { p -> Double in
-            let cycles = (Double(p.macCycles) / macs).rounded(.up) + Double(p.relayStages * relay + p.layers * overhead + p.otherCycles)
-            return (clockMHz * 1e6 / cycles) / p.measuredTokensPerS - 1
-        }
+        let errors = points.map { Self.tokensPerS($0, macsPerCycle: macs, relayCycles: relay, layerOverheadCycles: overhead, clockMHz: clockMHz) / $0.measuredTokensPerS - 1 }
         macsPerCycle = macs; relayCycles = relay; layerOverheadCycles = overhead
         self.errors = errors; maxAbsError = errors.map { abs($0) }.max() ?? 0
+    }
+
+    /// The decode speed these constants predict for `point`: clock / (ceil(MAC cycles / MACs per
+    /// cycle) + relay stages x relay cycles + layers x layer overhead + other cycles). O(1).
+    public func tokensPerS(_ point: Term, clockMHz: Double) -> Double {
+        Self.tokensPerS(point, macsPerCycle: macsPerCycle, relayCycles: relayCycles, layerOverheadCycles: layerOverheadCycles, clockMHz: clockMHz)
+    }
+
+    static func tokensPerS(_ p: Term, macsPerCycle: Double, relayCycles: Int, layerOverheadCycles: Int, clockMHz: Double) -> Double {
+        let cycles = (Double(p.macCycles) / macsPerCycle).rounded(.up) + Double(p.relayStages * relayCycles + p.layers * layerOverheadCycles + p.otherCycles)
+        return clockMHz * 1e6 / cycles
     }
 
     /// Solves a 3x3 system by Gaussian elimination with partial pivoting; nil when singular. O(1).

@@ -1,7 +1,7 @@
 import WaferSupport
 
-/// Every way the performance model's inputs fail (docs/diagnostics.md): today the calibration
-/// sets `calibrate` reads and fits.
+/// Every way the performance model's inputs fail (docs/diagnostics.md): the calibration sets
+/// `calibrate` reads and fits, and the production data sets it compares with.
 public enum PerfFailure: String, DiagnosticKind {
     /// The calibration file's format version is not one this build reads.
     case calibrationVersion = "calibration.version"
@@ -9,6 +9,13 @@ public enum PerfFailure: String, DiagnosticKind {
     case calibrationEmpty = "calibration.empty"
     /// The calibration points do not determine the constants.
     case calibrationSingular = "calibration.singular"
+    /// The production data file's format version is not one this build reads.
+    case productionVersion = "production.version"
+    /// The production data file lists no rows.
+    case productionEmpty = "production.empty"
+    /// A production row's value is outside its vocabulary (set, speculative) or its
+    /// published range does not hold its figure.
+    case productionValue = "production.value"
 
     public static var stage: DiagnosticStage { .perf }
     public var fault: Fault { .input }

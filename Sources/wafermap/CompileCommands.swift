@@ -138,8 +138,8 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Predict published wafer decode measurements on their own mapping, fit the target constants, and compare the compiler's mapping.")
 
-    @Argument(help: "A calibration file (default: WaferLLM's WSE-2 measurements shipped in examples/calibration).")
-    var file: String = "examples/calibration/waferllm-wse2.yaml"
+    @Argument(help: "A calibration file (default: WaferLLM's WSE-2 measurements shipped in examples/calibration), or with --production a production data file (default: examples/calibration/production-wse3.yaml).")
+    var file: String?
 
     @Option(help: "A target name or file to use instead of the calibration file's (to try other constants).")
     var target: String?
@@ -150,13 +150,23 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("no-own-mapping"), help: "Skip compiling each model with the compiler's own mapping.")
     var noOwnMapping = false
 
+    @Flag(help: "Read FILE as published production speeds: predict each row's model on the file's target and print predicted beside published, fit set and validation set apart (nothing fitted).")
+    var production = false
+
     @Option(help: "Output: text or json.")
     var format: String = "text"
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             let format = try OutputFormat(flag: format)
-            var request = CalibrationRequest(path: file)
+            if production {
+                guard !fit else { throw .error(DriverFailure.flagConflict, "--fit cannot be combined with --production: no production kernel profile can be fitted yet", at: nil) }
+                var request = CalibrationRequest(path: file ?? "examples/calibration/production-wse3.yaml")
+                request.target = target
+                let report = try withProgress { progress throws(DiagnosticError) in try Driver.compareProduction(request, progress: progress) }
+                return writeStdout(format == .json ? report.json() : report.text())
+            }
+            var request = CalibrationRequest(path: file ?? "examples/calibration/waferllm-wse2.yaml")
             request.target = target
             request.fit = fit
             request.ownMapping = !noOwnMapping

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WaferMap
 import WaferPerf
+import WaferReport
 import WaferPasses
 import WaferSupport
 import WaferTarget
@@ -56,6 +57,59 @@ import WaferTestSupport
         #expect(abs(fit.layerOverheadCycles - wse2.layerOverheadCycles) <= 30)
         #expect(fit.maxAbsError <= Self.documentedBound)
         #expect(fit.errors.count == 12)
+    }
+
+    /// The leave-one-model-out bound docs/performance-model.md states ("within 4.0%"). Measured:
+    /// 3.94%, Llama 3 8B at P = 540 predicted by the fit to the other three models
+    /// (`wafermap calibrate --fit --format json`: `held_out_max_abs_error`).
+    static let documentedHeldOutBound = 0.040
+
+    @Test func heldOutErrorsComeFromFitsThatNeverSawTheHeldOutModel() throws {
+        let report = try Self.report.get()
+        let full = try #require(report.fit)
+        let heldOut = try #require(report.heldOut)
+        let clock = try BuiltinTargets.resolve("wse2").clockMHz
+        let terms = report.points.map(\.term)
+        let models = Set(terms.map(\.model))
+        #expect(models.count == 4)
+        #expect(heldOut.folds.count == 4)
+        #expect(heldOut.points.count == 12)
+        for model in models {
+            // Refit by hand without the model: the held-out figures are that fit's predictions.
+            let training = terms.filter { $0.model != model }
+            #expect(training.count == 9)
+            let fold = try CalibrationFit(training, clockMHz: clock)
+            #expect(fold.macsPerCycle != full.macsPerCycle || fold.relayCycles != full.relayCycles || fold.layerOverheadCycles != full.layerOverheadCycles,
+                    "holding out \(model) should move the constants")
+            let reported = try #require(heldOut.folds.first { $0.heldOutModel == model })
+            #expect(reported.fittedPoints == 9)
+            #expect(reported.macsPerCycle == fold.macsPerCycle && reported.relayCycles == fold.relayCycles && reported.layerOverheadCycles == fold.layerOverheadCycles)
+            for (t, p) in zip(terms, heldOut.points) where t.model == model {
+                #expect(p.model == model && p.region == t.region)
+                #expect(p.heldOutTokensPerS == fold.tokensPerS(t, clockMHz: clock))
+                #expect(p.heldOutError == p.heldOutTokensPerS / t.measuredTokensPerS - 1)
+            }
+        }
+        // The in-sample fit predicts its own points better overall than the held-out folds do.
+        #expect(heldOut.maxAbsError >= full.maxAbsError)
+        #expect(heldOut.maxAbsError <= Self.documentedHeldOutBound)
+        #expect(report.heldOutMaxAbsError == heldOut.maxAbsError)
+    }
+
+    @Test func heldOutNeedsTwoModelsAndNamesASingularFold() throws {
+        func term(_ model: String, _ mac: Int, _ relay: Int, _ measured: Double) -> CalibrationFit.Term {
+            .init(macCycles: mac, relayStages: relay, layers: 10, otherCycles: 1000, measuredTokensPerS: measured, model: model, region: mac)
+        }
+        let one = [term("a", 100_000, 40, 5000), term("a", 200_000, 50, 3000), term("a", 300_000, 60, 2000)]
+        #expect(try CalibrationHoldOut.leaveOneModelOut(one, clockMHz: 1000) == nil)
+        // Holding out "a" leaves one point with no MAC or relay term: singular, and the error says which fold.
+        let two = one + [term("b", 0, 0, 4000)]
+        do {
+            _ = try CalibrationHoldOut.leaveOneModelOut(two, clockMHz: 1000)
+            Issue.record("a fold with one point was fitted")
+        } catch {
+            #expect("\(error)".contains("holding out a"))
+        }
     }
 
     @Test func theCompilersOwnMappingIsAtLeastAsFastAsThePublishedOne() throws {
@@ -148,10 +202,12 @@ import WaferTestSupport
     }
 
     @Test func cliPrintsTheCalibrationAndTheNewPerformanceLines() throws {
-        let out = try CLI.run(["calibrate", "--no-own-mapping", "--format", "json"])
+        let out = try CLI.run(["calibrate", "--fit", "--no-own-mapping", "--format", "json"])
         #expect(out.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect((json["points"] as? [Any])?.count == 12)
+        #expect((json["held_out_max_abs_error"] as? Double).map { $0 <= Self.documentedHeldOutBound } == true)
+        #expect(((json["held_out"] as? [String: Any])?["points"] as? [Any])?.count == 12)
         #expect((json["max_analytic_error"] as? Double).map { $0 <= 0.10 } == true)
         let perf = try CLI.run(["count", "examples/models/tiny.yaml", "--target", "small64", "--perf", "--prompt", "512"])
         #expect(perf.status == 0)

@@ -1,3 +1,4 @@
+import WaferPerf
 import WaferSupport
 
 extension CalibrationReport {
@@ -22,8 +23,9 @@ extension CalibrationReport {
         if let fit {
             out += "\nfit         least squares on relative error over \(points.count) points, hop 1 and ramp 2 cycles held fixed:\n"
             out += "            pe.macs_per_cycle.fp16 = \(Units.fixed(fit.macsPerCycle, digits: 2)), latency.relay_cycles = \(fit.relayCycles), latency.layer_overhead_cycles = \(fit.layerOverheadCycles)\n"
-            out += "            errors with these: \(fit.errors.map(Self.percent).joined(separator: " ")); max \(Units.fixed(fit.maxAbsError * 100, digits: 1))%\n"
+            out += "            errors with these: \(fit.errors.map(Self.percent).joined(separator: " ")); max \(Units.fixed(fit.maxAbsError * 100, digits: 1))% (in sample: the same points fitted and predicted)\n"
         }
+        if let heldOut { out += Self.heldOutText(heldOut) }
         if !own.isEmpty {
             out += "\nthe compiler's own mapping (whole model, hand-offs, links, embedding and LM head included) against the best published figure:\n\n"
             var o = TextTable([("model", .left), ("published best", .right), ("at P", .right), ("WaferMap", .right), ("simulated", .right),
@@ -35,6 +37,21 @@ extension CalibrationReport {
             }
             out += o.render(indent: "")
         }
+        return out
+    }
+
+    /// The leave-one-model-out table: each fold's constants and every point's held-out error.
+    static func heldOutText(_ h: CalibrationHoldOut) -> String {
+        var out = "\nheld out    leave one model out: each model's points predicted by constants fitted to the other models' points only\n\n"
+        var t = TextTable([("held-out model", .left), ("P", .right), ("measured", .right), ("held-out prediction", .right), ("error", .right),
+                           ("fitted to", .right), ("macs/cycle", .right), ("relay", .right), ("overhead", .right)])
+        for p in h.points {
+            guard let f = h.folds.first(where: { $0.heldOutModel == p.model }) else { continue }
+            t.add([p.model, "\(p.region)", Units.fixed(p.measuredTokensPerS, digits: 1), Units.fixed(p.heldOutTokensPerS, digits: 1), Self.percent(p.heldOutError),
+                   "\(f.fittedPoints) points", Units.fixed(f.macsPerCycle, digits: 2), "\(f.relayCycles)", "\(f.layerOverheadCycles)"])
+        }
+        out += t.render(indent: "")
+        out += "\nheld-out max error \(Units.fixed(h.maxAbsError * 100, digits: 1))% (held_out_max_abs_error; goal: within 10%)\n"
         return out
     }
 
