@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "WaferFrontendTests", dependencies: ["WaferFrontend", "WaferPasses", "WaferIR", "WaferSupport", "WaferTestSupport"]),
         .testTarget(name: "WaferPassesTests", dependencies: ["WaferPasses", "WaferFrontend", "WaferIR", "WaferTarget", "WaferSupport", "WaferTestSupport"]),
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
-        .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferSupport", "WaferTestSupport"]),
+        .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferReport", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
         .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferReport", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
         // Text-driven tests: each file under Tests/Fixtures/text is a command and its expected

@@ -42,6 +42,7 @@ public struct CompileReport: Sendable, Encodable {
         public var numeric: NumericCheck.Result?
         public var simulatedTokensPerS: Double?
         public var simulatedOverPredicted: Double?
+        public var timingDisagreement: String?
     }
 
     public var model: String
@@ -101,7 +102,8 @@ public struct CompileReport: Sendable, Encodable {
         executor = Execution(passed: execution.passed,
                              violationCounts: Dictionary(uniqueKeysWithValues: execution.violations.counts.map { ($0.key.rawValue, $0.value) }),
                              violations: execution.violations.items, numeric: execution.numeric, simulatedTokensPerS: simulated,
-                             simulatedOverPredicted: simulated.map { plan.summary.tokensPerS > 0 ? $0 / plan.summary.tokensPerS : 0 })
+                             simulatedOverPredicted: simulated.map { TimingAgreement.ratio(simulated: $0, predicted: plan.summary.tokensPerS) },
+                             timingDisagreement: simulated.flatMap { TimingAgreement.warning(simulated: $0, predicted: plan.summary.tokensPerS) })
         stages = timings.map { Stage(stage: $0.name, wallS: $0.seconds, peakRssBytes: $0.peakResidentBytes) }
         totalWallS = totalSeconds
         passOptions = PassOptionReport.settings(options)

@@ -31,6 +31,7 @@ public enum CompileSummary {
             verdict += "; simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s (\(String(format: "%.3f", p.schedule.tokensPerS > 0 ? t.tokensPerS / p.schedule.tokensPerS : 0)) x predicted)"
         }
         out += "executor    \(verdict)\n"
+        if let t = e.timing, let warning = TimingAgreement.warning(simulated: t.tokensPerS, predicted: p.schedule.tokensPerS) { out += warning + "\n" }
         if let reportPath, r.written { out += "report      \(reportPath)\n" }
         if !r.pictures.isEmpty { out += "pictures    \(r.pictures.count) SVG files in \((r.pictures[0] as NSString).deletingLastPathComponent) (\(r.pictures.count - 1) wafer\(r.pictures.count == 2 ? "" : "s") and overview.svg)\n" }
         return out

@@ -25,13 +25,14 @@ public enum CheckRendering {
             out += "numeric     \(n.mode)\(n.steps > 0 ? ", \(n.steps) decode steps" : ""): \(Units.grouped(n.comparedValues)) values, max |difference| \(String(format: "%.3g", n.maxAbsDifference)) = \(String(format: "%.3g", n.relativeError)) of the largest (tolerance \(n.tolerance)): \(n.passed ? "agrees" : "DISAGREES")\n"
         }
         if let t = e.timing {
-            let ratio = p.schedule.tokensPerS > 0 ? t.tokensPerS / p.schedule.tokensPerS : 0
+            let ratio = TimingAgreement.ratio(simulated: t.tokensPerS, predicted: p.schedule.tokensPerS)
             out += "timing      simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s per user (\(Units.grouped(t.cyclesPerToken)) cycles per token, \(Units.grouped(t.taskCount)) tasks); compiler predicted \(Units.fixed(p.schedule.tokensPerS, digits: 1)) (\(Units.grouped(p.schedule.cyclesPerToken)) cycles); simulated / predicted = \(String(format: "%.3f", ratio))\n"
             let byKind = t.cyclesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(Units.grouped($0.value))" }.joined(separator: ", ")
             out += "            busy cycles by kind: \(byKind)\n"
             let path = t.criticalPath
             let shown = path.count > 8 ? Array(path.prefix(4)) + Array(path.suffix(4)) : path
             out += "            critical path: \(path.count) tasks: " + shown.map { "\($0.label) [\(Units.grouped($0.start))..\(Units.grouped($0.end)))" }.joined(separator: " -> ") + (path.count > 8 ? " (middle elided)" : "") + "\n"
+            if let warning = TimingAgreement.warning(simulated: t.tokensPerS, predicted: p.schedule.tokensPerS) { out += warning + "\n" }
         }
         out += "result      \(e.passed ? "PASS" : "FAIL") in \(String(format: "%.2f", r.seconds)) s\n"
         for v in e.violations.items { out += "  \(v.category.rawValue): \(v.message)\n" }
@@ -60,6 +61,8 @@ public enum CheckRendering {
             var predictedTokensPerS: Double
             var predictedCyclesPerToken: Int
             var simulatedOverPredicted: Double
+            /// `TimingAgreement.warning`: nil when the two agree within 10%.
+            var disagreement: String?
             var cyclesByKind: [String: Int]
             var criticalPath: [TimingSimulation.Task]
         }
@@ -70,7 +73,8 @@ public enum CheckRendering {
         let timing = e.timing.map { t in
             JSONReport.Timing(simulatedTokensPerS: t.tokensPerS, simulatedCyclesPerToken: t.cyclesPerToken, predictedTokensPerS: r.plan.schedule.tokensPerS,
                               predictedCyclesPerToken: r.plan.schedule.cyclesPerToken,
-                              simulatedOverPredicted: r.plan.schedule.tokensPerS > 0 ? t.tokensPerS / r.plan.schedule.tokensPerS : 0,
+                              simulatedOverPredicted: TimingAgreement.ratio(simulated: t.tokensPerS, predicted: r.plan.schedule.tokensPerS),
+                              disagreement: TimingAgreement.warning(simulated: t.tokensPerS, predicted: r.plan.schedule.tokensPerS),
                               cyclesByKind: t.cyclesByKind, criticalPath: t.criticalPath)
         }
         let report = JSONReport(plan: path, model: r.plan.inputs.modelName, wafers: r.plan.wafers.count, passed: e.passed,

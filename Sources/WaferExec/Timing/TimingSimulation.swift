@@ -20,9 +20,9 @@ import WaferSupport
 ///   time: a task that needs a busy resource waits (link contention).
 /// - **Allreduce time** on a line of P PEs with G groups of g (the plan's tree): streams toward
 ///   the group middles (g/2 hops, each a receive-add-send relay), the leader chain (G/2 relays,
-///   P/2 hops), the broadcast back (P/2 hops), the payload streamed once per phase, plus, for
-///   the worst line of the class, the detour hops and relays of its exception routes (re-counted
-///   from their paths; an overlay hop is a relay).
+///   P/2 hops), the broadcast back (P/2 hops), the payload streamed once per phase, plus what
+///   the class's worst line segment's exception routes add, re-derived from their paths by the
+///   allreduce's structure (`DefectPenalty`), plus the payload once more on a detoured class.
 ///
 /// Reports cycles per token, tokens/s, and the critical path (the chain of tasks that fixed the
 /// end time). O(tasks log tasks + exception routes).

@@ -14,8 +14,11 @@ struct TimingTasks {
     private let hop: Int, relay: Int, ramp: Int
     private let classes: [Int: PlanClass]
     private let bundles: [Int: PlanBundle]
-    /// Worst detour per class line (class -> line -> cycles), from the exception paths.
-    private let detour: [Int: [Int: Int]]
+    /// What the defects add to each class's allreduces and each bundle's lanes.
+    private let penalty: DefectPenalty
+    /// Classes some exception route of which leaves their lines (their payload meets a
+    /// neighbouring line's on the detour's links).
+    private let detoured: Set<Int>
     private let batch: Int
     private let hiddenWidth: Int
 
@@ -25,7 +28,9 @@ struct TimingTasks {
         hop = max(t.hopLatencyCycles, 0); relay = max(t.relayLatencyCycles, 0); ramp = max(t.rampLatencyCycles, 0)
         classes = Dictionary(plan.routing.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         bundles = Dictionary(plan.routing.bundles.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        detour = Self.detours(plan, hop: hop, relay: relay)
+        penalty = DefectPenalty(plan: plan)
+        let ex = plan.routing.exceptions
+        detoured = ex.isRectangular ? Set((0..<ex.count).filter { ex.ownerKind[$0] == .lineClass }.map { ex.owner[$0] }) : []
         batch = max(plan.inputs.batch, 1)
         hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 1
         let flowsByUnit = Dictionary(grouping: plan.routing.flows, by: \.unit)
@@ -33,25 +38,6 @@ struct TimingTasks {
         for (ui, u) in plan.units.enumerated() {
             lastOfUnit = addTasks(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
         }
-    }
-
-    /// The extra cycles of each class line's worst exception route: hops beyond the direct
-    /// distance, and its relays (an overlay hop is a relay). O(exception routes x hops).
-    static func detours(_ plan: Plan, hop: Int, relay: Int) -> [Int: [Int: Int]] {
-        var detour: [Int: [Int: Int]] = [:]
-        let ex = plan.routing.exceptions
-        guard ex.isRectangular else { return detour }
-        for k in 0..<ex.count where ex.ownerKind[k] == .lineClass {
-            let width = max(plan.target.fabricWidth, 1)
-            let s = Int(ex.start[k])
-            var x = s % width, y = s / width
-            for m in ex.moves[k].utf8 { switch m { case 78: y -= 1; case 83: y += 1; case 69: x += 1; default: x -= 1 } }
-            let direct = abs(x - s % width) + abs(y - s / width)
-            let hops = ex.moves[k].utf8.count
-            let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1) + (ex.role[k] == .stream ? 0 : 2)
-            detour[ex.owner[k], default: [:]][ex.line[k], default: 0] += (hops - direct) * hop + relays * relay
-        }
-        return detour
     }
 
     /// Adds unit `ui`'s tasks after task `previous` (-1 for none); returns its last task.
@@ -85,8 +71,9 @@ struct TimingTasks {
                 let bits = Double(f.payloadWavelets * max(t.waveletBits, 1) * ((f.bundles.first.flatMap { bundles[$0]?.lanes }) ?? 1))
                 let cycles = (t.waferLinkLatencyNs * 1e-9 + bits / max(t.waferLinkGbps * 1e9, 1)) * t.clockMhz * 1e6
                 d = Int(min(max(cycles, 0), 1e15)) + f.bundles.compactMap { bundles[$0]?.hops }.reduce(0, +) * hop
+                    + f.bundles.map { penalty.bundleCycles[$0] ?? 0 }.reduce(0, +)
             } else {
-                d = f.bundles.compactMap { bundles[$0]?.hops }.max().map { $0 * hop + 2 * ramp + f.payloadWavelets } ?? 0
+                d = f.bundles.compactMap { b in bundles[b].map { $0.hops * hop + (penalty.bundleCycles[b] ?? 0) } }.max().map { $0 + 2 * ramp + f.payloadWavelets } ?? 0
             }
             tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == .waferLink ? "wafer-link" : "handoff", duration: d,
                                  deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
@@ -139,8 +126,12 @@ struct TimingTasks {
             let d: Int
             let resource: String
             if let cid = f.lineClass, let c0 = classes[cid] {
+                // A folded class rides its host's lines with one partial per band of its segments.
                 let c = c0.foldedInto.flatMap { classes[$0] } ?? c0
-                d = lineCycles(c, payload: f.payloadWavelets)
+                let range = c0.axis == .rows ? c0.columns : c0.rows
+                let length = range.count == 2 ? max(range[1] - range[0], 0) : 0
+                let bands = c.id == c0.id ? 1 : max(1, (length + max(c0.segment, 1) - 1) / max(c0.segment, 1))
+                d = lineCycles(c, payload: f.payloadWavelets * bands)
                 resource = "class \(c.id)"
             } else {
                 let b = f.bundles.compactMap { bundles[$0] }
@@ -154,14 +145,16 @@ struct TimingTasks {
         return previous
     }
 
-    /// An allreduce on a line of class `c` (tree or chain), its worst detour included.
+    /// An allreduce on a line of class `c` (tree or chain), plus what its worst line segment's
+    /// exception routes add (`DefectPenalty`), plus the payload once more when its detours
+    /// leave the lines (they share links with a neighbouring line carrying the same payload).
     private func lineCycles(_ c: PlanClass, payload: Int) -> Int {
         let p = max(c.segment, 1)
         let groups = c.mode == .tree ? max(1, Int(Double(p).squareRoot().rounded())) : 1
         let g = (p + groups - 1) / groups
         let reduce = (g / 2) * (hop + relay) + (groups / 2) * relay + (p / 2) * hop
         let broadcast = (p / 2) * hop
-        let worst = (detour[c.id] ?? [:]).values.max() ?? 0
+        let worst = (penalty.classCycles[c.id] ?? 0) + (detoured.contains(c.id) ? payload : 0)
         return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst : 2 * ramp + payload
     }
 
