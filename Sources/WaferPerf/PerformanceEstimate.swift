@@ -24,10 +24,16 @@ public struct PerformanceEstimate: Sendable, Encodable {
     public var decoderLayerCycles: Int
     /// The MAC cycles among `decoderLayerCycles` (the calibration fit separates them).
     public var decoderComputeCycles: Int
-    /// The prompt the time to first token is for, and the prefill estimate.
+    /// The prompt the time to first token is for, and the prefill estimate: pipelined through the
+    /// regions in `prefillChunks` chunks of `prefillChunkTokens` (the last may be shorter); the
+    /// serial figure (every unit one after another, no overlap) kept for comparison.
     public var promptTokens: Int
     public var prefillCycles: Int
     public var timeToFirstTokenS: Double
+    public var prefillChunks: Int
+    public var prefillChunkTokens: Int
+    public var prefillSerialCycles: Int
+    public var timeToFirstTokenSerialS: Double
     /// Pipeline: regions (slots) in use; the busiest region's cycles per token; sequences in
     /// flight (one per region at most, and as many as the spare SRAM holds KV caches for); the
     /// aggregate tokens/s with them; the KV bytes each sequence needs; the spare SRAM bytes.
@@ -57,12 +63,7 @@ public struct PerformanceEstimate: Sendable, Encodable {
             layout.units.indices.contains(u) && layout.units[u].holdsBase && graph.ops.indices.contains(layout.units[u].ops.lowerBound)
                 && graph.ops[layout.units[u].ops.lowerBound].layer != nil
         }
-        func region(_ u: Int) -> String {
-            guard layout.units.indices.contains(u) else { return "?" }
-            let unit = layout.units[u]
-            let slot = layout.wafers.first { $0.wafer == unit.wafer }?.groupSlot?[safe: unit.group] ?? unit.group
-            return "wafer \(unit.wafer) slot \(slot)"
-        }
+        func region(_ u: Int) -> String { Self.region(u, layout: layout) }
         for phase in schedule.phases {
             let transfer: Bool
             switch phase.kind {
@@ -101,60 +102,22 @@ public struct PerformanceEstimate: Sendable, Encodable {
         aggregateTokensPerS = min(Double(sequencesInFlight) * perSequence, ceiling)
         let prompt = max(promptTokens ?? partition.kvCache.contextTokens, 1)
         self.promptTokens = prompt
-        prefillCycles = Self.prefill(graph: graph, schedule: schedule, layout: layout, routing: routing, target: target, prompt: prompt)
+        let prefill = PrefillPipeline(graph: graph, schedule: schedule, layout: layout, routing: routing, target: target, prompt: prompt,
+                                      region: region)
+        prefillCycles = prefill.pipelinedCycles
         timeToFirstTokenS = Double(prefillCycles) / (clockMhz * 1e6)
+        prefillChunks = prefill.chunks
+        prefillChunkTokens = prefill.chunkTokens
+        prefillSerialCycles = prefill.serialCycles
+        timeToFirstTokenSerialS = Double(prefillSerialCycles) / (clockMhz * 1e6)
     }
 
-    /// Prefill of `prompt` tokens on the decode mapping (docs/performance-model.md, "Time to first
-    /// token"): every unit takes the whole prompt at once, in order, without overlap between
-    /// regions. Per unit: the weights' MACs times the prompt; causal attention over
-    /// `prompt (prompt + 1) / 2` token pairs (bounded by a sliding window); each routed-expert
-    /// cell its share of `prompt x top_k` token-expert pairs; elementwise work times the prompt;
-    /// every transfer's latency once plus its payload times the prompt; the layer overhead once.
-    /// O(units x ops + phases).
-    static func prefill(graph: Graph, schedule: Schedule, layout: Layout, routing: Routing, target: Target, prompt: Int) -> Int {
-        let model = CostModel(target: target)
-        let l = prompt
-        var total = 0
-        for phase in schedule.phases where phase.kind != .compute && phase.kind != .elementwise {
-            guard let flow = phase.flow.flatMap({ routing.flows[safe: $0] }) else { total &+= phase.cycles; continue }
-            let cycles: Int
-            if phase.kind == .link {
-                // The whole prompt's vectors over the system link: latency once, bytes times N.
-                let bytes = Checked.product([graph.hidden, graph.activation.bits / 8, l]) ?? Int.max / 4
-                cycles = SchedulePass.linkCycles(bytes: bytes, target: target)
-            } else {
-                let perToken = flow.kind == .allreduce ? 2 * flow.payloadWavelets : flow.payloadWavelets
-                cycles = Checked.add(phase.cycles, Checked.product([max(l - 1, 0), perToken]) ?? Int.max / 4) ?? Int.max / 4
-            }
-            total = Checked.add(total, cycles) ?? Int.max / 4
-        }
-        for unit in layout.units {
-            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
-            let (w, h) = (tiling.slotWidth, tiling.slotHeight)
-            var cycles = 0
-            for index in unit.ops where graph.ops.indices.contains(index) {
-                let op = graph.ops[index]
-                if unit.holdsBase {
-                    cycles &+= (Checked.product([model.denseCycles(op, activation: graph.activation, width: w, height: h, context: 0, batch: 1), l]) ?? Int.max / 4)
-                    let kept = op.kind.kvTokensKept(context: l)
-                    let pairs = kept >= l ? l * (l + 1) / 2 : kept * (kept + 1) / 2 + (l - kept) * kept
-                    let attention = Checked.product([op.kind.attentionMACs(context: 1) ?? 0, pairs]) ?? Int.max / 4
-                    cycles &+= target.computeCycles(macs: Checked.ceilDiv(attention, max(w * h, 1)), element: graph.activation)
-                    cycles &+= (Checked.product([model.elementwiseCycles(op, width: w, height: h, context: l, batch: 1, hidden: graph.hidden), l]) ?? Int.max / 4)
-                }
-                if unit.expertOp == index, let cells = unit.cells, case let .moe(a) = op.kind, a.experts > 0 {
-                    let pairs = Checked.ceilDiv(l * a.topK * unit.experts.count, a.experts)
-                    let perCell = Checked.ceilDiv(pairs, max(cells.cells, 1)) * max(cells.expertsPerCell, 1)
-                    cycles &+= model.expertCycles(op, cellWidth: cells.cellWidth, cellHeight: cells.cellHeight, batch: 1) * max(perCell, 1)
-                }
-            }
-            if unit.holdsBase, graph.ops.indices.contains(unit.ops.lowerBound), graph.ops[unit.ops.lowerBound].layer != nil {
-                cycles &+= target.layerOverheadCycles
-            }
-            total = Checked.add(total, cycles) ?? Int.max / 4
-        }
-        return total
+    /// The region (slot) a unit works in: the pipeline's stage.
+    static func region(_ u: Int, layout: Layout) -> String {
+        guard layout.units.indices.contains(u) else { return "?" }
+        let unit = layout.units[u]
+        let slot = layout.wafers.first { $0.wafer == unit.wafer }?.groupSlot?[safe: unit.group] ?? unit.group
+        return "wafer \(unit.wafer) slot \(slot)"
     }
 
     /// The lines `count --perf` and `compile` print.
@@ -166,7 +129,8 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
         out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
-        out += "first token \(Units.fixed(timeToFirstTokenS * 1e3, digits: 1)) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping)\n"
+        out += "first token \(Units.fixed(timeToFirstTokenS * 1e3, digits: 1)) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping, "
+        out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens; \(Units.fixed(timeToFirstTokenSerialS * 1e3, digits: 1)) ms serial)\n"
         out += "pipeline    \(Units.count(sequencesInFlight, "sequence")) in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(Units.count(pipelineRegions, "region")), busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
         out += "KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence, \(Units.gigabytes(spareBytes)) spare)\n"
         return out

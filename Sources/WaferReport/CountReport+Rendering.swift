@@ -124,6 +124,7 @@ extension CountReport {
         }
         struct FirstToken: Encodable {
             var promptTokens: Int; var prefillCycles: Int; var milliseconds: Double
+            var chunks: Int; var chunkTokens: Int; var serialPrefillCycles: Int; var serialMilliseconds: Double
         }
         struct Pipeline: Encodable {
             var sequencesInFlight: Int; var aggregateTokensPerS: Double; var regions: Int
@@ -161,7 +162,9 @@ extension CountReport {
                               waferToWaferPercent: share(p.waferLinkCycles))
             decoderLayersAlone = Layers(decoderLayers: p.decoderLayers, cycles: p.decoderLayerCycles, microseconds: us(p.decoderLayerCycles),
                                         tokensPerS: Self.rounded(p.decoderLayerTokensPerS))
-            firstToken = FirstToken(promptTokens: p.promptTokens, prefillCycles: p.prefillCycles, milliseconds: Self.rounded(p.timeToFirstTokenS * 1e3))
+            firstToken = FirstToken(promptTokens: p.promptTokens, prefillCycles: p.prefillCycles, milliseconds: Self.rounded(p.timeToFirstTokenS * 1e3),
+                                    chunks: p.prefillChunks, chunkTokens: p.prefillChunkTokens, serialPrefillCycles: p.prefillSerialCycles,
+                                    serialMilliseconds: Self.rounded(p.timeToFirstTokenSerialS * 1e3))
             pipeline = Pipeline(sequencesInFlight: p.sequencesInFlight, aggregateTokensPerS: Self.rounded(p.aggregateTokensPerS), regions: p.pipelineRegions,
                                 busiestRegion: p.bottleneckRegion, busiestRegionCyclesPerToken: p.bottleneckCycles,
                                 busiestRegionMicrosecondsPerToken: us(p.bottleneckCycles), kvBytesPerSequence: p.kvBytesPerSequence, spareBytes: p.spareBytes)

@@ -148,13 +148,33 @@ import WaferTestSupport
         #expect(short.waferLinkCycles > 0)          // two wafers
         #expect(short.decoderLayers == 32)
         #expect(short.decoderLayerCycles < short.cyclesPerToken)
-        // Prefill is superlinear in the prompt (causal attention) and dwarfs one decode step.
-        #expect(long.prefillCycles > 16 * short.prefillCycles)
+        // Serial prefill is superlinear in the prompt (causal attention) and dwarfs one decode step.
+        #expect(long.prefillSerialCycles > 16 * short.prefillSerialCycles)
         #expect(short.prefillCycles > short.cyclesPerToken)
+        // Pipelined through the regions in chunks: never above the serial figure, below it here.
+        for p in [short, long] {
+            #expect(p.prefillCycles <= p.prefillSerialCycles)
+            #expect(p.prefillChunks > 1 && p.prefillCycles < p.prefillSerialCycles)
+            #expect(p.prefillChunks * p.prefillChunkTokens >= p.promptTokens && (p.prefillChunks - 1) * p.prefillChunkTokens < p.promptTokens)
+        }
+        #expect(long.prefillCycles > short.prefillCycles)
         // In flight: at least one sequence, at most one per region; the aggregate never falls below one user.
         #expect(short.sequencesInFlight >= 1 && short.sequencesInFlight <= short.pipelineRegions)
         #expect(short.aggregateTokensPerS >= short.tokensPerS * 0.999)
         #expect(short.aggregateTokensPerS <= short.tokensPerS * Double(short.sequencesInFlight) * 1.001)
+    }
+
+    @Test func prefillPipelineIsFillAndDrain() {
+        // Two regions, 10 and 30 cycles a chunk, C = 8 chunks: 10 + 30 + 7 x 30 = 250 (serial: 8 x 40 = 320).
+        #expect(PrefillPipeline.fillAndDrain([Array(repeating: 10, count: 8), Array(repeating: 30, count: 8)]) == 250)
+        #expect(PrefillPipeline.fillAndDrain([Array(repeating: 30, count: 8), Array(repeating: 10, count: 8)]) == 250)
+        // One chunk: the regions one after another, the serial sum.
+        #expect(PrefillPipeline.fillAndDrain([[10], [30], [5]]) == 45)
+        // Chunk times that differ (later chunks attend to more): region 0 ends chunks at 3, 4;
+        // region 1 starts chunk 0 at 3 (ends 4) and chunk 1 at 4 (ends 7). The bound with each
+        // region's slowest chunk, 3 + 3 + 1 x 3 = 9, is above it.
+        #expect(PrefillPipeline.fillAndDrain([[3, 1], [1, 3]]) == 7)
+        #expect(PrefillPipeline.fillAndDrain([]) == 0)
     }
 
     @Test func sweepRanksMappingsAndMarksTheParetoFront() throws {

@@ -126,6 +126,8 @@ import WaferTestSupport
         let first = try #require(p["first_token"] as? [String: Any])
         #expect(first["prompt_tokens"] as? Int == 8192)
         #expect(text.stdout.contains("first token \(String(format: "%.1f", try #require(first["milliseconds"] as? Double))) ms"))
+        #expect((first["milliseconds"] as? Double ?? .infinity) <= (first["serial_milliseconds"] as? Double ?? 0))
+        #expect((first["chunks"] as? Int ?? 0) >= 1 && (first["chunk_tokens"] as? Int ?? 0) >= 1)
         let pipeline = try #require(p["pipeline"] as? [String: Any])
         #expect((pipeline["sequences_in_flight"] as? Int ?? 0) >= 1 && (pipeline["aggregate_tokens_per_s"] as? Double ?? 0) > 0)
         #expect((p["decoder_layers_alone"] as? [String: Any])?["decoder_layers"] as? Int == 3)
