@@ -31,7 +31,9 @@ public struct SweepReport: Sendable, Encodable {
         public var mapping: String
         public var tokensPerS: Double
         public var microsecondsPerToken: Double
+        /// Time to first token, pipelined (a lower bound) and serial (an upper bound).
         public var timeToFirstTokenMs: Double
+        public var timeToFirstTokenSerialMs: Double
         public var aggregateTokensPerS: Double
         public var sequencesInFlight: Int
         /// No other row is at least as fast on no more wafers (and strictly better in one).
@@ -98,6 +100,7 @@ extension Driver {
                             rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
                                               mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
+                                              timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
                                               pareto: false, flags: flags, passOptions: changed))
                         }
@@ -134,7 +137,7 @@ extension SweepReport {
                            ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
         for (i, r) in rows.enumerated() where i < top || r.pareto {
             t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1),
-                   Units.fixed(r.microsecondsPerToken, digits: 1), Units.fixed(r.timeToFirstTokenMs, digits: 1),
+                   Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
                    "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
         }
         out += t.render(indent: "")

@@ -120,6 +120,14 @@ public struct PerformanceEstimate: Sendable, Encodable {
         return "wafer \(unit.wafer) slot \(slot)"
     }
 
+    /// Time to first token as the range the estimate can stand behind, in milliseconds with one
+    /// decimal: the prompt pipelined through the regions (a lower bound: perfect overlap, no link
+    /// contention) to the serial figure (an upper bound: nothing overlaps). Measured prefill lies
+    /// between the two (docs/performance-model.md, "Time to first token").
+    public var firstTokenRangeMs: String {
+        "\(Units.fixed(timeToFirstTokenS * 1e3, digits: 1))-\(Units.fixed(timeToFirstTokenSerialS * 1e3, digits: 1))"
+    }
+
     /// The lines `count --perf` and `compile` print.
     public func summary() -> String {
         func us(_ c: Int) -> String { Units.fixed(Double(c) / clockMhz, digits: 1) + " us" }
@@ -129,8 +137,8 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
         out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
-        out += "first token \(Units.fixed(timeToFirstTokenS * 1e3, digits: 1)) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping, "
-        out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens; \(Units.fixed(timeToFirstTokenSerialS * 1e3, digits: 1)) ms serial)\n"
+        out += "first token \(firstTokenRangeMs) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping: from the prompt "
+        out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens, a lower bound, to every unit in turn, an upper bound)\n"
         out += "pipeline    \(Units.count(sequencesInFlight, "sequence")) in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(Units.count(pipelineRegions, "region")), busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
         out += "KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence, \(Units.gigabytes(spareBytes)) spare)\n"
         return out

@@ -58,7 +58,7 @@ extension CountReport {
                            Units.fixed(Double(total) / Units.bytesPerGB, digits: 2), "\(r.partition.stages.count)", "\(r.partition.lowerBoundWafers)"]
                 if timed {
                     if let p = q?.performance {
-                        row += [Units.fixed(p.tokensPerS, digits: 1), Units.fixed(p.secondsPerToken * 1e6, digits: 1), Units.fixed(p.timeToFirstTokenS * 1e3, digits: 1)]
+                        row += [Units.fixed(p.tokensPerS, digits: 1), Units.fixed(p.secondsPerToken * 1e6, digits: 1), p.firstTokenRangeMs]
                     } else {
                         row += ["-", "-", "-"]
                     }
