@@ -25,30 +25,19 @@ public struct CalibrationSet: Sendable {
 
     /// Reads and checks a calibration file; every error names the file, line and column. O(points).
     public static func load(path: String) throws(DiagnosticError) -> CalibrationSet {
-        let root = try YAMLReader.load(path: path)
-        var map = try MappingReader(root, context: "the calibration file")
-        let versionNode = try map.required("version")
-        let version = try versionNode.integer("'version'", in: 0...Int.max)
-        guard version == formatVersion else {
-            throw .error(PerfFailure.calibrationVersion, "unsupported calibration file version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
-        }
-        let source = try map.required("source").string("'source'")
-        let target = try map.required("target").string("'target'")
-        let context = try map.required("context_tokens").integer("'context_tokens'", in: 1...(1 << 30))
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let header = try DataFileHeader.read(path: path, file: "calibration file", version: formatVersion,
+                                             versionFailure: .calibrationVersion, listKey: "points", emptyFailure: .calibrationEmpty)
         var points: [Point] = []
-        let list = try map.required("points").list("'points'")
-        guard !list.isEmpty else { throw .error(PerfFailure.calibrationEmpty, "the calibration file lists no points", at: root.location) }
-        for node in list {
+        for node in header.entries {
             var p = try MappingReader(node, context: "a calibration point")
             let model = try p.required("model").string("'model'")
             let region = try p.required("region").integer("'region'", in: 1...100_000)
             let measured = try p.required("measured_tokens_per_s").number("'measured_tokens_per_s'", in: 1e-6...1e12)
             try p.finish()
-            let resolved = model.hasPrefix("/") ? model : (directory as NSString).appendingPathComponent(model)
+            let resolved = DataFileHeader.resolve(model, in: header.directory)
             points.append(Point(modelPath: resolved, modelName: model, region: region, measuredTokensPerS: measured, location: node.location))
         }
-        try map.finish()
-        return CalibrationSet(path: path, source: source, target: target, contextTokens: context, points: points)
+        try header.map.finish()
+        return CalibrationSet(path: path, source: header.source, target: header.target, contextTokens: header.contextTokens, points: points)
     }
 }

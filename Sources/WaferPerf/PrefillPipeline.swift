@@ -50,8 +50,9 @@ public struct PrefillPipeline: Sendable {
         var unitRegion = [Int](repeating: 0, count: layout.units.count)
         for u in schedule.phases.map(\.unit) + Array(layout.units.indices) where layout.units.indices.contains(u) {
             let name = region(u)
-            if order[name] == nil { order[name] = order.count }
-            unitRegion[u] = order[name]!
+            let index = order[name] ?? order.count
+            order[name] = index
+            unitRegion[u] = index
         }
         var serial = 0, best = Int.max, bestChunks = 1
         for chunks in Self.chunkCounts where chunks <= l {

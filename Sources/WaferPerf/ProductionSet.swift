@@ -43,23 +43,12 @@ public struct ProductionSet: Sendable {
     /// Reads and checks a production data file; every error names the file, line and column.
     /// O(rows).
     public static func load(path: String) throws(DiagnosticError) -> ProductionSet {
-        let root = try YAMLReader.load(path: path)
-        var map = try MappingReader(root, context: "the production data file")
-        let versionNode = try map.required("version")
-        let version = try versionNode.integer("'version'", in: 0...Int.max)
-        guard version == formatVersion else {
-            throw .error(PerfFailure.productionVersion, "unsupported production data file version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
-        }
-        let source = try map.required("source").string("'source'")
-        let target = try map.required("target").string("'target'")
-        let context = try map.required("context_tokens").integer("'context_tokens'", in: 1...(1 << 30))
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let list = try map.required("rows").list("'rows'")
-        guard !list.isEmpty else { throw .error(PerfFailure.productionEmpty, "the production data file lists no rows", at: root.location) }
+        let header = try DataFileHeader.read(path: path, file: "production data file", version: formatVersion,
+                                             versionFailure: .productionVersion, listKey: "rows", emptyFailure: .productionEmpty)
         var rows: [Row] = []
-        for node in list { rows.append(try row(node, directory: directory)) }
-        try map.finish()
-        return ProductionSet(path: path, source: source, target: target, contextTokens: context, rows: rows)
+        for node in header.entries { rows.append(try row(node, directory: header.directory)) }
+        try header.map.finish()
+        return ProductionSet(path: path, source: header.source, target: header.target, contextTokens: header.contextTokens, rows: rows)
     }
 
     /// One row, its vocabularies and its range checked. O(1).
@@ -81,7 +70,7 @@ public struct ProductionSet: Sendable {
         let source = try r.required("source").string("'source'")
         let notes = try r.optional("notes")?.string("'notes'") ?? ""
         try r.finish()
-        let resolved = model.hasPrefix("/") ? model : (directory as NSString).appendingPathComponent(model)
+        let resolved = DataFileHeader.resolve(model, in: directory)
         return Row(modelPath: resolved, modelName: model, role: role, tokensPerS: figure, tokensPerSLow: low, tokensPerSHigh: high, date: date,
                    precision: precision, wafers: wafers, speculative: speculative, source: source, notes: notes, location: node.location)
     }

@@ -28,6 +28,8 @@ struct DefectPenalty {
 
     private struct Line { var stream: [Int: Int] = [:]; var leader = 0; var low = 0; var high = 0; var overlay: Set<Int> = [] }
     private struct Key: Hashable { var bundle: Bool; var owner: Int; var line: Int; var segment: Int }
+    /// One owner's transfers on one connected overlay patch.
+    private struct PatchKey: Hashable { var bundle: Bool; var owner: Int; var patch: Int }
 
     init(plan: Plan) {
         let ex = plan.routing.exceptions
@@ -40,12 +42,13 @@ struct DefectPenalty {
         let paths = (0..<ex.count).map { Self.path(start: Int(ex.start[$0]), moves: ex.moves[$0], width: width) }
         let patch = Self.patches(ex, paths: paths, width: width)
         var lines: [Key: Line] = [:]
-        var overlaySum: [String: Int] = [:]
+        var overlaySum: [PatchKey: Int] = [:]
         for k in 0..<ex.count {
             let bundle = ex.ownerKind[k] != .lineClass
             let hops = paths[k].count - 1
             let (x0, y0) = (Int(ex.start[k]) % width, Int(ex.start[k]) / width)
-            let (x1, y1) = (paths[k].last! % width, paths[k].last! / width)
+            let end = paths[k].last ?? Int(ex.start[k])
+            let (x1, y1) = (end % width, end / width)
             let baseline = bundle ? abs(x1 - x0) + abs(y1 - y0) : 1
             let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1)
             let own = max(0, hops - baseline) * hop + relays * relay
@@ -66,7 +69,7 @@ struct DefectPenalty {
                 let cycles = own + (role == .stream ? 0 : 2 * relay)
                 if ex.overlay[k] {
                     let id = patch[k]
-                    overlaySum["\(bundle ? "b" : "c")\(ex.owner[k])@\(id)", default: 0] += cycles
+                    overlaySum[PatchKey(bundle: bundle, owner: ex.owner[k], patch: id), default: 0] += cycles
                     entry.overlay.insert(id)
                 } else if bundle {
                     entry.leader += cycles
@@ -81,7 +84,7 @@ struct DefectPenalty {
             lines[key] = entry
         }
         for (key, l) in lines {
-            let overlay = l.overlay.reduce(0) { $0 + (overlaySum["\(key.bundle ? "b" : "c")\(key.owner)@\($1)"] ?? 0) }
+            let overlay = l.overlay.reduce(0) { $0 + (overlaySum[PatchKey(bundle: key.bundle, owner: key.owner, patch: $1)] ?? 0) }
             let cycles = (l.stream.values.max() ?? 0) + l.leader + max(l.low, l.high) + overlay
             if key.bundle { bundleCycles[key.owner] = max(bundleCycles[key.owner] ?? 0, cycles) } else { classCycles[key.owner] = max(classCycles[key.owner] ?? 0, cycles) }
         }
