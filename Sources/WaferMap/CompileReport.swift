@@ -57,6 +57,12 @@ public struct CompileReport: Sendable, Encodable {
     public var weightBytes: Int
     public var kvCacheBytes: Int
     public var tokensPerS: Double
+    /// The range the unpublished constants give, the ones that dominate it, and the kernel
+    /// profile assumed (docs/performance-model.md, "Uncertainty").
+    public var tokensPerSLow: Double
+    public var tokensPerSHigh: Double
+    public var dominantAssumptions: [String]
+    public var kernelProfile: String?
     public var cyclesPerToken: Int
     public var maxColorsPerPe: Int
     public var partitionAttempts: Int
@@ -84,6 +90,10 @@ public struct CompileReport: Sendable, Encodable {
         weightBytes = plan.summary.weightBytes
         kvCacheBytes = plan.summary.kvCacheBytes
         tokensPerS = plan.summary.tokensPerS
+        tokensPerSLow = quality?.performance?.tokensPerSLow ?? tokensPerS
+        tokensPerSHigh = quality?.performance?.tokensPerSHigh ?? tokensPerS
+        dominantAssumptions = quality?.performance?.dominantAssumptions ?? []
+        kernelProfile = quality?.performance?.kernelProfile
         cyclesPerToken = plan.summary.cyclesPerToken
         maxColorsPerPe = plan.summary.maxColorsPerPe
         partitionAttempts = attempts

@@ -30,6 +30,9 @@ public struct SweepReport: Sendable, Encodable {
         public var slot: String
         public var mapping: String
         public var tokensPerS: Double
+        /// The range the unpublished constants give (docs/performance-model.md, "Uncertainty").
+        public var tokensPerSLow: Double
+        public var tokensPerSHigh: Double
         public var microsecondsPerToken: Double
         /// Time to first token, pipelined (a lower bound) and serial (an upper bound).
         public var timeToFirstTokenMs: Double
@@ -99,6 +102,7 @@ extension Driver {
                             let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
                             rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
                                               mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
+                                              tokensPerSLow: estimate.tokensPerSLow, tokensPerSHigh: estimate.tokensPerSHigh,
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
                                               timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
@@ -133,11 +137,11 @@ extension SweepReport {
     /// The ranked table: the best `top` rows and every Pareto row.
     public func text(top: Int) -> String {
         var out = "sweep       \(model) on \(target): \(Units.count(rows.count, "mapping")) compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
-        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right),
+        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right), ("range", .right),
                            ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
         for (i, r) in rows.enumerated() where i < top || r.pareto {
             t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1),
-                   Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
+                   "\(Units.fixed(r.tokensPerSLow, digits: 0))-\(Units.fixed(r.tokensPerSHigh, digits: 0))", Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
                    "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
         }
         out += t.render(indent: "")

@@ -12,6 +12,15 @@ public struct PerformanceEstimate: Sendable, Encodable {
     public var clockMhz: Double
     public var cyclesPerToken: Int
     public var tokensPerS: Double
+    /// The range the unpublished constants give (`PerformanceRange`): every one at its slow end,
+    /// and at its fast end; equal to `tokensPerS` when the target states no range. The
+    /// constants that dominate it, widest first.
+    public var tokensPerSLow: Double
+    public var tokensPerSHigh: Double
+    public var dominantAssumptions: [String]
+    /// The kernel profile the figures assume (nil: the target's own figures).
+    public var kernelProfile: String?
+    public var range: PerformanceRange?
     /// Where the cycles of one token go (they sum to `cyclesPerToken`).
     public var computeCycles: Int
     public var elementwiseCycles: Int
@@ -56,6 +65,12 @@ public struct PerformanceEstimate: Sendable, Encodable {
         clockMhz = schedule.clockMHz
         cyclesPerToken = schedule.cyclesPerToken
         tokensPerS = schedule.tokensPerSecond
+        let range = PerformanceRange(graph: graph, target: target)
+        self.range = range
+        tokensPerSLow = min(range?.tokensPerSLow ?? tokensPerS, tokensPerS)
+        tokensPerSHigh = max(range?.tokensPerSHigh ?? tokensPerS, tokensPerS)
+        dominantAssumptions = range?.dominant ?? []
+        kernelProfile = target.kernels?.name
         var compute = 0, elementwise = 0, allreduce = 0, handoff = 0, link = 0, layerCycles = 0, layerCompute = 0
         var regionCycles: [String: Int] = [:]
         var layerUnits = Set<Int>()
@@ -132,7 +147,11 @@ public struct PerformanceEstimate: Sendable, Encodable {
     public func summary() -> String {
         func us(_ c: Int) -> String { Units.fixed(Double(c) / clockMhz, digits: 1) + " us" }
         func share(_ c: Int) -> String { cyclesPerToken > 0 ? Units.fixed(Double(c) / Double(cyclesPerToken) * 100, digits: 1) + "%" : "-" }
-        var out = "per token   \(us(cyclesPerToken)) = \(Units.grouped(cyclesPerToken)) cycles at \(Units.fixed(clockMhz, digits: 0)) MHz\n"
+        var out = ""
+        if let range {
+            out += "range       \(range.text) per user: every unpublished constant at its slow end, then its fast end (kernel profile \(kernelProfile ?? "-"))\n"
+        }
+        out += "per token   \(us(cyclesPerToken)) = \(Units.grouped(cyclesPerToken)) cycles at \(Units.fixed(clockMhz, digits: 0)) MHz\n"
         out += "            compute \(us(computeCycles + elementwiseCycles)) (\(share(computeCycles + elementwiseCycles))): MACs \(us(computeCycles)), elementwise and layer overhead \(us(elementwiseCycles))\n"
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"

@@ -50,7 +50,7 @@ extension CountReport {
             let timed = qualities.contains { $0?.performance != nil }
             var columns: [(String, TextTable.Alignment)] = [("precision", .left), ("weight bytes", .right), ("KV bytes", .right), ("total GB", .right),
                                                             ("wafers", .right), ("lower bound", .right)]
-            if timed { columns += [("tokens/s per user", .right), ("us/token", .right), ("first token ms", .right)] }
+            if timed { columns += [("tokens/s per user", .right), ("range", .right), ("us/token", .right), ("first token ms", .right)] }
             var table = TextTable(columns)
             for (r, q) in zip(results, qualities) {
                 let total = r.statistics.weightBytes + r.partition.stages.reduce(0) { $0 + $1.kvBytes }
@@ -58,9 +58,10 @@ extension CountReport {
                            Units.fixed(Double(total) / Units.bytesPerGB, digits: 2), "\(r.partition.stages.count)", "\(r.partition.lowerBoundWafers)"]
                 if timed {
                     if let p = q?.performance {
-                        row += [Units.fixed(p.tokensPerS, digits: 1), Units.fixed(p.secondsPerToken * 1e6, digits: 1), p.firstTokenRangeMs]
+                        row += [Units.fixed(p.tokensPerS, digits: 1), "\(Units.fixed(p.tokensPerSLow, digits: 0))-\(Units.fixed(p.tokensPerSHigh, digits: 0))",
+                                Units.fixed(p.secondsPerToken * 1e6, digits: 1), p.firstTokenRangeMs]
                     } else {
-                        row += ["-", "-", "-"]
+                        row += ["-", "-", "-", "-"]
                     }
                 }
                 table.add(row)
@@ -134,6 +135,13 @@ extension CountReport {
         var batch: Int
         var clockMhz: Double
         var tokensPerSPerUser: Double
+        /// The same figure under the name every JSON output uses, with its range and the
+        /// unpublished constants that dominate it.
+        var tokensPerS: Double
+        var tokensPerSLow: Double
+        var tokensPerSHigh: Double
+        var dominantAssumptions: [String]
+        var kernelProfile: String?
         var cyclesPerToken: Int
         var microsecondsPerToken: Double
         var timeSplit: Split
@@ -149,6 +157,11 @@ extension CountReport {
             self.batch = batch
             clockMhz = p.clockMhz
             tokensPerSPerUser = Self.rounded(p.tokensPerS)
+            tokensPerS = tokensPerSPerUser
+            tokensPerSLow = Self.rounded(p.tokensPerSLow)
+            tokensPerSHigh = Self.rounded(p.tokensPerSHigh)
+            dominantAssumptions = p.dominantAssumptions
+            kernelProfile = p.kernelProfile
             cyclesPerToken = p.cyclesPerToken
             microsecondsPerToken = us(p.cyclesPerToken)
             let compute = p.computeCycles + p.elementwiseCycles

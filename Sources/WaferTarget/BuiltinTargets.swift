@@ -21,6 +21,18 @@ public enum BuiltinTargets {
         }
     }
 
+    /// Loads a target by built-in name or, when `nameOrPath` is not one, from a YAML file, with
+    /// the kernel profile `kernels` (a built-in name or a file) in place of the target's default.
+    /// A version-1 target has no hardware facts to apply a profile to: asking for one is an error.
+    public static func resolve(_ nameOrPath: String, kernels: String?) throws(DiagnosticError) -> Target {
+        let target = try resolve(nameOrPath)
+        guard let kernels else { return target }
+        guard target.hardware != nil else {
+            throw .error(TargetFailure.hardwareFacts, "target '\(target.name)' gives its sustained figures directly (format version 1), so --kernels cannot apply; write its hardware facts (format version 2, docs/target-format.md)", at: nil)
+        }
+        return target.applying(try BuiltinKernelProfiles.resolve(kernels))
+    }
+
     /// Loads a target by built-in name or, when `nameOrPath` is not one, from a YAML file.
     public static func resolve(_ nameOrPath: String) throws(DiagnosticError) -> Target {
         if let text = text(nameOrPath) {
@@ -40,7 +52,7 @@ public enum BuiltinTargets {
     /// The lines that name the WSE-3 and size its fabric.
     static let wse3Header = #"""
 # Cerebras WSE-3 (CS-3). Sources for every value: docs/target-format.md.
-version: 1
+version: 2
 name: wse3
 description: Cerebras WSE-3 (CS-3 system), the default target
 fabric:
@@ -60,29 +72,37 @@ pe:
   sram_bytes: 49152       # 48 KB per PE (Cerebras SDK docs; WaferLLM section 7)
   runtime_reserve_bytes: 8192   # code, stacks, runtime I/O; WaferLLM budgets ~40 KB of 48 KB for data
   buffer_bytes: 2048      # activation and partial-sum buffers (WaferLLM: ~2*(13d + 3f + 2s)/P per PE)
-  macs_per_cycle:         # UNPUBLISHED for WSE-3: assumed 2x WSE-2's fitted 1.25 sustained fp16 MACs/cycle
-    fp32: 1.25
-    fp16: 2.5
-    bf16: 2.5
+  simd_macs_per_cycle:    # peak, by the type the SIMD computes in
+    fp32: 2               # UNPUBLISHED: assumed a quarter of fp16, as on WSE-2 (1 vs 4)
+    fp16: 8               # 8-wide FP16 SIMD (The Next Platform, 2024-03-14)
+    bf16: 8               # assumed as fp16
+  sram_read_bytes_per_cycle: 16   # two 64-bit reads per cycle (Hot Chips 34, WSE-2; WSE-3 per PE about the same)
+  sram_write_bytes_per_cycle: 8   # one 64-bit write per cycle (same source)
+  input_queues: 8         # WSE-3 binds incoming data to 8 hardware input queues (csl-examples)
 colors:
   routable: 24            # 5-bit color tag, ids 0-23 (SDK "A Conceptual View")
   reserved: 3             # the memcpy/IO runtime takes colors 21-23
-clock_mhz: 1100           # common modelling choice (WaferLLM); unpublished for WSE-3
+clock_mhz:                # UNPUBLISHED for WSE-3: "a little higher" than WSE-2's 1.1 GHz
+  value: 1100
+  low: 1100
+  high: 1300
 latency:
   hop_cycles: 1           # ~1 cycle per router hop (SDK)
   ramp_cycles: 2          # router <-> PE ramp, T_R ~ 2 cycles (Luczynski et al., HPDC'24)
-  relay_cycles: 20        # software relay stage, fitted to WaferLLM Table 4 (wafermap calibrate --fit)
-  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise (WSE-2 value assumed)
 wavelet_bits: 32          # one 32-bit wavelet per link per cycle per direction
 wafer_link:
   bandwidth_gbps: 1200    # CS-3 system I/O: 12 x 100 GbE = 1.2 Tb/s
-  latency_ns: 2000        # UNPUBLISHED: assumed 2 us per wafer-to-wafer hand-off (Ethernet-class)
+  latency_ns:             # UNPUBLISHED: a wafer-to-wafer hand-off over Ethernet-class links
+    value: 2000
+    low: 1000
+    high: 5000
+kernels: production-wse3  # the default kernel profile (--kernels replaces it)
 """#
 
 
     static let wse2 = #"""
 # Cerebras WSE-2 (CS-2), the wafer WaferLLM measured. Sources: docs/target-format.md.
-version: 1
+version: 2
 name: wse2
 description: Cerebras WSE-2 (CS-2 system)
 fabric:
@@ -97,10 +117,13 @@ pe:
   sram_bytes: 49152       # 48 KB per PE
   runtime_reserve_bytes: 8192
   buffer_bytes: 2048
-  macs_per_cycle:         # sustained in a GEMV, fitted to WaferLLM Table 4 (wafermap calibrate --fit); fp32 assumed half
-    fp32: 0.62
-    fp16: 1.25
-    bf16: 1.25
+  simd_macs_per_cycle:    # peak, by the type the SIMD computes in
+    fp32: 1               # one MAC per cycle on two 32-bit operands (WaferLLM section 7)
+    fp16: 4               # 4-wide FP16 SIMD (The Next Platform, 2024-03-14)
+    bf16: 4               # assumed as fp16
+  sram_read_bytes_per_cycle: 16   # two 64-bit reads per cycle (Hot Chips 34)
+  sram_write_bytes_per_cycle: 8   # one 64-bit write per cycle (Hot Chips 34)
+  input_queues: 24        # WSE-2 binds data tasks straight to colors (csl-examples)
 colors:
   routable: 24
   reserved: 3
@@ -108,12 +131,14 @@ clock_mhz: 1100           # WaferLLM: "up to 1.1 GHz" (another source says 850 M
 latency:
   hop_cycles: 1
   ramp_cycles: 2
-  relay_cycles: 20        # fitted to WaferLLM Table 4 (wafermap calibrate --fit)
-  layer_overhead_cycles: 2765   # per decoder layer: task switches, sync; fitted likewise
 wavelet_bits: 32
 wafer_link:
   bandwidth_gbps: 923     # derived: CS-3 has ~30% more ingress/egress than CS-2 (1200 / 1.3)
-  latency_ns: 2000        # UNPUBLISHED: assumed, as for WSE-3
+  latency_ns:             # UNPUBLISHED: assumed, as for WSE-3
+    value: 2000
+    low: 1000
+    high: 5000
+kernels: waferllm-wse2    # the kernels WaferLLM measured (--kernels replaces it)
 """#
 
     static let small32 = smallFabric(side: 32)
@@ -125,7 +150,7 @@ wafer_link:
     static func smallFabric(side: Int) -> String {
         """
 # A small test fabric: WSE-3's PE, router and halo on \(side)x\(side) PEs.
-version: 1
+version: 2
 name: small\(side)
 description: a \(side)x\(side)-PE test fabric with WSE-3 PEs (tests, numeric executor)
 fabric:

@@ -45,6 +45,14 @@ public struct Target: Sendable, Hashable {
     /// Wafer-to-wafer link: gigabits per second each way, and one-way latency.
     public var waferLinkGbps: Double
     public var waferLinkLatencyNs: Double
+    /// What the silicon can do (format version 2): the sustained figures above are derived from
+    /// it and a kernel profile (`applying(_:_:)`). Nil for a version-1 target, whose figures are
+    /// given directly, and for a target read back from a plan.
+    public var hardware: HardwareFacts? = nil
+    /// The kernel profile the sustained figures come from (nil: given directly).
+    public var kernels: KernelProfile? = nil
+    /// The kernel profile the target file names as its default (`kernels:`).
+    public var defaultKernels: String? = nil
 
     /// Columns and rows of the program rectangle (inside the halo).
     public var programWidth: Int { fabricWidth - halo.west - halo.east }

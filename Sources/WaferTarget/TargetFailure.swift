@@ -18,6 +18,14 @@ public enum TargetFailure: String, DiagnosticKind {
     case noColors = "target.no-colors"
     /// A target built in code leaves no SRAM, no colors or no fp16 rate.
     case noResources = "target.no-resources"
+    /// An uncertain figure's range does not hold its value (`low <= value <= high`).
+    case rangeOrder = "target.range-order"
+    /// No built-in kernel profile has the name, and no file has the path.
+    case kernelsUnknown = "kernels.unknown"
+    /// The kernel profile's format version is not one this build reads.
+    case kernelsVersion = "kernels.version"
+    /// A version-2 target lacks a hardware fact, or a version-1 target gives one.
+    case hardwareFacts = "target.hardware-facts"
     /// The defect map's format version is not one this build reads.
     case defectsVersion = "defects.version"
     /// The defect map is for another target.

@@ -36,6 +36,12 @@ public enum TargetLimits {
     /// Sustained MACs per cycle per PE, per element type: positive (the plan format requires
     /// it) and at most 10^6, so cycle counts stay above zero for any real op.
     public static let macsPerCycle: ClosedRange<Double> = 0.001...1_000_000
+    /// SRAM read or write bytes per cycle per PE: positive and at most 4,096 (a WSE PE reads 16).
+    public static let sramBytesPerCycle: ClosedRange<Double> = 0.001...4096
+    /// A kernel's share of the hardware's matrix-vector bound: above zero, at most one.
+    public static let matvecEfficiency: ClosedRange<Double> = 0.001...1
+    /// Extra cycles per weight to dequantise a narrow weight: 0 to 1,000.
+    public static let dequantCyclesPerWeight: ClosedRange<Double> = 0...1000
     /// PEs of all the wafers of one deployment: 2^26 = 67,108,864, 75 WSE-3 wafers (Kimi K2
     /// takes 32, a synthetic 2x Kimi 64). What one compile holds grows with the wafers: a
     /// 147-wafer WSE-3 compile with a 0.1% clustered defect map peaked at 2.3 GB, about 16 MB a

@@ -133,17 +133,27 @@ public struct SchedulePass: Pass {
     public static func constantLines(_ t: Target) -> [String] { constants(t) }
 
     static func constants(_ t: Target) -> [String] {
-        [
+        let profile = t.kernels.map { "kernel profile \($0.name)" } ?? "target"
+        var lines = [
             "hop latency = \(t.hopLatencyCycles) cycles per link (target latency.hop_cycles)",
-            "relay latency = \(t.relayLatencyCycles) cycles per software relay stage (target latency.relay_cycles, fitted to WaferLLM Table 4)",
+            "relay latency = \(t.relayLatencyCycles) cycles per software relay stage (\(profile) relay_cycles)",
             "ramp latency = \(t.rampLatencyCycles) cycles router <-> PE (target latency.ramp_cycles)",
             "link bandwidth = 1 wavelet of \(t.waveletBits) bits per cycle per direction (target wavelet_bits)",
-            "fp16 MACs = \(Units.fixed(t.macs(for: .fp16), digits: 2)) per cycle per PE, sustained in a GEMV (target pe.macs_per_cycle, fitted to WaferLLM Table 4)",
+        ]
+        if let h = t.hardware, let k = t.kernels {
+            let bound = 1 / h.boundCyclesPerMAC(.fp16)
+            lines.append("fp16 MACs = \(Units.fixed(t.macs(for: .fp16), digits: 2)) per cycle per PE, sustained in a GEMV: efficiency \(Units.fixed(k.matvecEfficiency.value, digits: 3)) (\(profile)) x bound \(Units.fixed(bound, digits: 2)) = min(SIMD \(Units.fixed(h.simdMacsPerCycle[.fp16] ?? 0, digits: 0)), SRAM \(Units.fixed(h.sramReadBytesPerCycle, digits: 0)) B/cycle / 2 B per weight) (target pe)")
+            let narrow = [ElementType.fp8_e4m3, .int8, .int4, .mxfp4].map { "\($0.rawValue) \(Units.fixed(t.macs(for: $0), digits: 2))" }
+            lines.append("narrow weights: MACs per cycle with dequantisation (\(profile) dequant_cycles_per_weight): \(narrow.joined(separator: ", "))")
+        } else {
+            lines.append("fp16 MACs = \(Units.fixed(t.macs(for: .fp16), digits: 2)) per cycle per PE, sustained in a GEMV (target pe.macs_per_cycle)")
+        }
+        lines += [
             "clock = \(Units.fixed(t.clockMHz, digits: 0)) MHz (target clock_mhz)",
             "system link = \(Units.fixed(t.waferLinkGbps, digits: 0)) Gb/s, \(Units.fixed(t.waferLinkLatencyNs, digits: 0)) ns one way (target wafer_link)",
-            "layer overhead = \(t.layerOverheadCycles) cycles per decoder layer (target latency.layer_overhead_cycles, fitted to WaferLLM Table 4)",
+            "layer overhead = \(t.layerOverheadCycles) cycles per decoder layer (\(profile) layer_overhead_cycles)",
             "elementwise = 1 cycle per element per operation on a PE's slice (norms 3, softmax 4, activations 5)",
         ]
+        return lines
     }
 }
-

@@ -11,8 +11,8 @@ import WaferTarget
 /// uses WaferLLM's two-level tree (G ~ sqrt(P) groups of g = P / G):
 /// `hop x (P + g/2) + relay x (g/2 + G/2) + 2 x ramp` cycles; elementwise work is one cycle per
 /// element per operation on the PE's slice (`elementwiseCycles`). A decoder layer adds the
-/// target's `layerOverheadCycles`. The constants are fitted to WaferLLM's measured decode
-/// (`wafermap calibrate`).
+/// target's `layerOverheadCycles`. The sustained rates and overheads come from the target's
+/// hardware facts and kernel profile (`Target.applying`; docs/performance-model.md).
 public struct CostModel: Sendable {
     public let target: Target
 
@@ -65,31 +65,31 @@ public struct CostModel: Sendable {
         }
     }
 
-    /// Per-PE cycles of `op`'s own weights (the largest tile's MACs, one per weight value and
-    /// sequence) plus its attention over `context` cached tokens spread over the `width x height`
-    /// region; quantized weights compute at the fp16 rate. An embedding is a lookup: no MACs.
-    /// O(weights).
+    /// Per-PE cycles of `op`'s own weights (each tensor's largest tile: one MAC per weight value
+    /// and sequence, at the sustained rate for the weight's stored element type, which for narrow
+    /// types includes their dequantisation: `Target.applying`) plus its attention over `context`
+    /// cached tokens spread over the `width x height` region, at the activation's rate. An
+    /// embedding is a lookup: no MACs. O(weights).
     public func denseCycles(_ op: Op, activation: ElementType, width w: Int, height h: Int, context: Int, batch: Int) -> Int {
         if case .embedding = op.kind { return 0 }
-        var macs = 0
-        var element = activation
+        var cycles = 0
         for tensor in op.weights where !tensor.expertStacked && !tensor.role.isVector {
             let block = tileBlock(of: tensor, width: w, height: h)
-            macs += block.rows * block.cols
-            if !tensor.format.element.isPlainFloat { element = .fp16 }
+            cycles &+= computeCycles(macsPerPE: block.rows * block.cols * batch, element: tensor.format.element)
         }
         let attention = Checked.ceilDiv(op.kind.attentionMACs(context: context) ?? 0, max(w * h, 1))
-        return computeCycles(macsPerPE: (macs + attention) * batch, element: element)
+        return cycles &+ computeCycles(macsPerPE: attention * batch, element: activation)
     }
 
-    /// Per-PE cycles of one routed expert of `op` on a `cellWidth x cellHeight` cell. O(weights).
+    /// Per-PE cycles of one routed expert of `op` on a `cellWidth x cellHeight` cell, each
+    /// tensor at the rate for its stored element type. O(weights).
     public func expertCycles(_ op: Op, cellWidth: Int, cellHeight: Int, batch: Int) -> Int {
-        var macs = 0
+        var cycles = 0
         for tensor in op.weights where tensor.expertStacked && !tensor.role.isVector {
             let block = tileBlock(of: tensor, width: cellWidth, height: cellHeight)
-            macs += block.rows * block.cols
+            cycles &+= computeCycles(macsPerPE: block.rows * block.cols * batch, element: tensor.format.element)
         }
-        return computeCycles(macsPerPE: macs * batch, element: .fp16)
+        return cycles
     }
 
     /// Cycles of the MAC work `macsPerPE` takes on one PE.
