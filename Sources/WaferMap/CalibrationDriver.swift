@@ -82,36 +82,9 @@ extension Driver {
             }
         }
         let constants = SchedulePass.constantLines(target)
+        let profileFit = fit.flatMap { KernelProfileFit(fit: $0, heldOut: heldOut, hardware: target.hardware) }
         return CalibrationReport(source: set.source, target: target.name, contextTokens: set.contextTokens, constants: constants, points: points,
-                                 fit: fit, heldOut: heldOut, own: own)
-    }
-
-    /// `calibrate --production`: compiles each row's model on the data file's target (on the
-    /// published wafer count where the source states one and the model fits it, else the fewest
-    /// that fit, and the row says so) and sets the prediction beside the published figure, fit
-    /// set and validation set apart. Nothing is fitted. O(rows x compile).
-    public static func compareProduction(_ request: CalibrationRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> ProductionReport {
-        let set = try ProductionSet.load(path: request.path)
-        let targetName = request.target ?? set.target
-        let target = try BuiltinTargets.resolve(targetName)
-        var rows: [ProductionReport.Row] = []
-        for row in set.rows {
-            progress("\(row.modelName) (\(row.role.rawValue) set)")
-            var count = CountRequest(modelPath: row.modelPath)
-            count.target = targetName
-            count.deployment = DeploymentOptions(contextTokens: set.contextTokens, wafers: row.wafers.map { .exactly($0) } ?? .auto)
-            let report: CountReport
-            do { report = try Driver.count(count) } catch where row.wafers != nil {
-                count.deployment.wafers = .auto
-                guard let fewest = try? Driver.count(count) else { throw error }
-                report = fewest
-            }
-            guard let graph = report.results.first?.graph, let estimate = PerformanceEstimate(graph: graph, target: report.target) else {
-                throw .error(DriverFailure.invariant, "internal: no schedule", at: nil)
-            }
-            rows.append(.init(row, model: graph.name, estimate: estimate, wafers: graph.layout?.wafers.count ?? 0, precision: graph.precision.description))
-        }
-        return ProductionReport(source: set.source, target: target.name, contextTokens: set.contextTokens, rows: rows)
+                                 fit: fit, heldOut: heldOut, own: own, profileFit: profileFit, kernelProfile: target.kernels?.name)
     }
 
     /// Runs the pipeline through `schedule`, builds the plan in memory and runs the executor's

@@ -17,6 +17,8 @@ public struct CountRequest: Sendable {
     public var modelPath: String
     /// A built-in target name or a target YAML file.
     public var target: String = BuiltinTargets.defaultName
+    /// A kernel profile (built-in name or file) replacing the target's default; nil keeps it.
+    public var kernels: String?
     /// Storage formats to size the model at; empty means the model file's own precision.
     public var precisions: [NumberFormat] = []
     public var deployment = DeploymentOptions()
@@ -57,7 +59,7 @@ extension Driver {
             throw .error(DriverFailure.flagConflict, "--stop-after \(request.lastPass) stops before the partition this command reports", at: nil,
                          notes: [.note("`wafermap ir MODEL --stop-after \(request.lastPass)` prints the IR at that point; `wafermap stats` reports the front half")])
         }
-        let target = try BuiltinTargets.resolve(request.target)
+        let target = try BuiltinTargets.resolve(request.target, kernels: request.kernels)
         let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
         let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)
         let clock = ContinuousClock()

@@ -11,6 +11,8 @@ import WaferTarget
 public struct DeploymentArguments: Sendable {
     /// A built-in target name or a target YAML file.
     public var target: String = BuiltinTargets.defaultName
+    /// A kernel profile (built-in name or file) replacing the target's default.
+    public var kernels: String?
     /// Storage precisions, comma-separated, replacing the model's policy; nil keeps the policy.
     public var precision: String?
     public var context: Int = 8192
@@ -37,6 +39,7 @@ public struct DeploymentArguments: Sendable {
     public func countRequest(model: String) throws(DiagnosticError) -> CountRequest {
         var request = CountRequest(modelPath: model)
         request.target = target
+        request.kernels = kernels
         if let precision { request.precisions = try Self.precisions(precision) }
         guard let kv = ElementType(rawValue: kvPrecision == "fp8" ? "fp8_e4m3" : kvPrecision), kv.bits >= 8, kv != .int8 else {
             throw .error(DriverFailure.flagValue, "--kv-precision must be fp32, bf16, fp16, fp8_e4m3 or fp8_e5m2, not '\(kvPrecision)'", at: nil)

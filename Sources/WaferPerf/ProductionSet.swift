@@ -29,6 +29,9 @@ public struct ProductionSet: Sendable {
         /// Systems serving the model as published; nil when undisclosed.
         public var wafers: Int?
         public var speculative: Speculative
+        /// The kernel profile of the row's generation (`launch-wse3` before the October 2024
+        /// rewrite, `production-wse3` after): what the row predicts with, and what a fit fits.
+        public var kernels: String
         public var source: String
         public var notes: String
         public var location: SourceLocation?
@@ -67,12 +70,13 @@ public struct ProductionSet: Sendable {
         let wafersNode = try r.required("wafers")
         let wafers: Int? = wafersNode.scalarText == "undisclosed" ? nil : try wafersNode.integer("'wafers' (a count or undisclosed)", in: 1...4096)
         let speculative: Speculative = try word(r.required("speculative"), "'speculative'")
+        let kernels = try r.required("kernels").name("'kernels'")
         let source = try r.required("source").string("'source'")
         let notes = try r.optional("notes")?.string("'notes'") ?? ""
         try r.finish()
         let resolved = DataFileHeader.resolve(model, in: directory)
         return Row(modelPath: resolved, modelName: model, role: role, tokensPerS: figure, tokensPerSLow: low, tokensPerSHigh: high, date: date,
-                   precision: precision, wafers: wafers, speculative: speculative, source: source, notes: notes, location: node.location)
+                   precision: precision, wafers: wafers, speculative: speculative, kernels: kernels, source: source, notes: notes, location: node.location)
     }
 
     /// A scalar that must be one of `T`'s words. O(cases).

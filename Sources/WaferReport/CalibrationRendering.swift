@@ -25,6 +25,11 @@ extension CalibrationReport {
             out += "            pe.macs_per_cycle.fp16 = \(Units.fixed(fit.macsPerCycle, digits: 2)), latency.relay_cycles = \(fit.relayCycles), latency.layer_overhead_cycles = \(fit.layerOverheadCycles)\n"
             out += "            errors with these: \(fit.errors.map(Self.percent).joined(separator: " ")); max \(Units.fixed(fit.maxAbsError * 100, digits: 1))% (in sample: the same points fitted and predicted)\n"
         }
+        if let profile = profileFit {
+            out += "\nas a kernel profile (\(kernelProfile ?? "-") on \(target): efficiency = fitted MACs per cycle / the hardware bound \(Units.fixed(profile.boundMacsPerCycle, digits: 2)); "
+            out += "each range is the constant's spread over the leave-one-model-out fits):\n"
+            out += profile.yamlLines.map { "  \($0)\n" }.joined()
+        }
         if let heldOut { out += Self.heldOutText(heldOut) }
         if !own.isEmpty {
             out += "\nthe compiler's own mapping (whole model, hand-offs, links, embedding and LM head included) against the best published figure:\n\n"

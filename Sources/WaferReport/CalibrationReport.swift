@@ -74,11 +74,17 @@ public struct CalibrationReport: Sendable, Encodable {
     public var fit: Fit?
     /// Leave-one-model-out validation of the fit (with `fit`, when the set holds two or more models).
     public var heldOut: CalibrationHoldOut?
+    /// The fit as kernel-profile constants with ranges (with `fit`, on a target with hardware
+    /// facts), and the profile the target's figures came from.
+    public var profileFit: KernelProfileFit?
+    public var kernelProfile: String?
     /// `heldOut.maxAbsError`, at the top level of the JSON as `held_out_max_abs_error`.
     public var heldOutMaxAbsError: Double?
     public var own: [Own]
 
-    public init(source: String, target: String, contextTokens: Int, constants: [String], points: [Point], fit: Fit?, heldOut: CalibrationHoldOut?, own: [Own]) {
+    public init(source: String, target: String, contextTokens: Int, constants: [String], points: [Point], fit: Fit?, heldOut: CalibrationHoldOut?, own: [Own],
+                profileFit: KernelProfileFit? = nil, kernelProfile: String? = nil) {
+        self.profileFit = profileFit; self.kernelProfile = kernelProfile
         self.source = source; self.target = target; self.contextTokens = contextTokens; self.constants = constants; self.points = points
         maxAnalyticError = points.map { abs($0.analyticError) }.max() ?? 0
         maxSimulatedError = points.map { abs($0.simulatedError) }.max() ?? 0

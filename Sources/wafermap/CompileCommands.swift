@@ -150,7 +150,7 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("no-own-mapping"), help: "Skip compiling each model with the compiler's own mapping.")
     var noOwnMapping = false
 
-    @Flag(help: "Read FILE as published production speeds: predict each row's model on the file's target and print predicted beside published, fit set and validation set apart (nothing fitted).")
+    @Flag(help: "Read FILE as published production speeds: predict each row's model on the file's target with the row's kernel profile and print predicted (with its range) beside published, fit set and validation set apart; with --fit, first fit each kernel profile to its own fit rows.")
     var production = false
 
     @Option(help: "Output: text or json.")
@@ -160,9 +160,9 @@ struct CalibrateCommand: ParsableCommand {
         try runReportingErrors { () throws(DiagnosticError) in
             let format = try OutputFormat(flag: format)
             if production {
-                guard !fit else { throw .error(DriverFailure.flagConflict, "--fit cannot be combined with --production: no production kernel profile can be fitted yet", at: nil) }
                 var request = CalibrationRequest(path: file ?? "examples/calibration/production-wse3.yaml")
                 request.target = target
+                request.fit = fit
                 let report = try withProgress { progress throws(DiagnosticError) in try Driver.compareProduction(request, progress: progress) }
                 return writeStdout(format == .json ? report.json() : report.text())
             }

@@ -12,6 +12,9 @@ struct DeploymentFlags: ParsableArguments {
     @Option(help: "Target: a built-in name (wse3, wse2, small32, small64) or a target YAML file.")
     var target: String = BuiltinTargets.defaultName
 
+    @Option(help: ArgumentHelp("Kernel profile replacing the target's default: a built-in name (production-wse3, launch-wse3, waferllm-wse2) or a kernel profile YAML file (docs/performance-model.md).", valueName: "profile"))
+    var kernels: String?
+
     @Option(help: ArgumentHelp("Storage precision(s) replacing the model's policy, comma-separated: fp32, bf16, fp16, fp8, int8, int4, mxfp4, or canonical text such as 'fp8_e4m3[block=128x128,scale=fp32]'.", valueName: "list"))
     var precision: String?
 
@@ -48,7 +51,7 @@ struct DeploymentFlags: ParsableArguments {
     /// The flags as the library's `DeploymentArguments`, which checks them.
     var arguments: DeploymentArguments {
         var a = DeploymentArguments()
-        a.target = target; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
+        a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
         a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered
         a.slot = slot; a.prompt = prompt
         return a
