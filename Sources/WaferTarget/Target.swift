@@ -48,11 +48,24 @@ public struct Target: Sendable, Hashable {
     /// What the silicon can do (format version 2): the sustained figures above are derived from
     /// it and a kernel profile (`applying(_:_:)`). Nil for a version-1 target, whose figures are
     /// given directly, and for a target read back from a plan.
-    public var hardware: HardwareFacts? = nil
+    public var hardware: HardwareFacts? {
+        get { performance.hardware }
+        set { performance = PerformanceFacts(hardware: newValue, kernels: kernels, defaultKernels: defaultKernels) }
+    }
     /// The kernel profile the sustained figures come from (nil: given directly).
-    public var kernels: KernelProfile? = nil
+    public var kernels: KernelProfile? {
+        get { performance.kernels }
+        set { performance = PerformanceFacts(hardware: hardware, kernels: newValue, defaultKernels: defaultKernels) }
+    }
     /// The kernel profile the target file names as its default (`kernels:`).
-    public var defaultKernels: String? = nil
+    public var defaultKernels: String? {
+        get { performance.defaultKernels }
+        set { performance = PerformanceFacts(hardware: hardware, kernels: kernels, defaultKernels: newValue) }
+    }
+    /// The three above, held by reference: a target is copied into every pass context and
+    /// defect generator, and keeping it small keeps those copies cheap (the debug build's
+    /// stack frames overflowed the test threads' stacks with the facts inline).
+    var performance = PerformanceFacts()
 
     /// Columns and rows of the program rectangle (inside the halo).
     public var programWidth: Int { fabricWidth - halo.west - halo.east }
@@ -123,5 +136,24 @@ extension Target {
                   macsPerCycle: macsPerCycle, routableColors: routableColors, reservedColors: reservedColors, clockMHz: clockMHz,
                   hopLatencyCycles: hopLatencyCycles, rampLatencyCycles: rampLatencyCycles, relayLatencyCycles: relayLatencyCycles,
                   layerOverheadCycles: layerOverheadCycles, waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs)
+    }
+}
+
+/// A target's hardware facts and kernel profile, immutable and shared between copies.
+final class PerformanceFacts: Sendable, Hashable {
+    let hardware: HardwareFacts?
+    let kernels: KernelProfile?
+    let defaultKernels: String?
+
+    init(hardware: HardwareFacts? = nil, kernels: KernelProfile? = nil, defaultKernels: String? = nil) {
+        self.hardware = hardware; self.kernels = kernels; self.defaultKernels = defaultKernels
+    }
+
+    static func == (a: PerformanceFacts, b: PerformanceFacts) -> Bool {
+        a.hardware == b.hardware && a.kernels == b.kernels && a.defaultKernels == b.defaultKernels
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hardware); hasher.combine(kernels); hasher.combine(defaultKernels)
     }
 }

@@ -44,10 +44,11 @@ extension YAMLNode {
     public func uncertain(_ what: String, in range: ClosedRange<Double>) throws(DiagnosticError) -> Uncertain {
         guard case .mapping = kind else { return .exact(try number(what, in: range)) }
         var map = try MappingReader(self, context: what)
-        let value = try map.required("value").number("\(what).value", in: range)
+        let key = what.hasPrefix("'") && what.hasSuffix("'") ? String(what.dropFirst().dropLast()) : what
+        let value = try map.required("value").number("'\(key).value'", in: range)
         let lowNode = try map.required("low"), highNode = try map.required("high")
-        let low = try lowNode.number("\(what).low", in: range)
-        let high = try highNode.number("\(what).high", in: range)
+        let low = try lowNode.number("'\(key).low'", in: range)
+        let high = try highNode.number("'\(key).high'", in: range)
         try map.finish()
         guard low <= value, value <= high else {
             throw .error(TargetFailure.rangeOrder, "\(what) needs low <= value <= high, found low \(low), value \(value), high \(high)", at: lowNode.location)

@@ -13,7 +13,68 @@ import WaferTestSupport
         #expect(t.fabricPEs * t.sramBytesPerPE == 43_895_881_728)  // 893,064 PEs x 48 KiB: the "44 GB per wafer"
         #expect(t.dataBytesPerPE == 38_912)
         #expect(t.routableColors - t.reservedColors == 21)
-        #expect(t.macs(for: .int4) == t.macs(for: .fp16))
+        // WSE-3: 8-wide fp16 SIMD and 16 SRAM bytes per cycle both bound a GEMV at 8 MACs per
+        // cycle; the production kernels sustain their fitted share of it. 4-bit weights halve
+        // the bytes but compute in fp16 after dequantisation, so they are slower per MAC.
+        let k = try #require(t.kernels)
+        #expect(t.kernels?.name == "production-wse3" && t.defaultKernels == "production-wse3")
+        #expect(abs(t.macs(for: .fp16) - 8 * k.matvecEfficiency.value) < 1e-9)
+        #expect(abs(t.macs(for: .bf16) - t.macs(for: .fp16)) < 1e-12)
+        let dequant = try #require(k.dequantCyclesPerWeight[.int4]).value
+        #expect(abs(t.macs(for: .int4) - k.matvecEfficiency.value / (0.125 + dequant)) < 1e-9)
+        #expect(t.macs(for: .int4) < t.macs(for: .fp16))
+    }
+
+    /// The hardware bound of a batch-1 GEMV: the slower of the SIMD and the SRAM stream.
+    @Test func matvecBoundIsTheSlowerOfSIMDAndSRAM() throws {
+        let h = try #require(try BuiltinTargets.resolve("wse3").hardware)
+        #expect(h.boundCyclesPerMAC(.fp16) == 0.125)          // max(1/8, 2/16)
+        #expect(h.boundCyclesPerMAC(.fp32) == 0.5)            // max(1/2, 4/16)
+        #expect(h.boundCyclesPerMAC(.fp8_e4m3) == 0.125)      // max(1/8 in fp16, 1/16)
+        var slow = h
+        slow.sramReadBytesPerCycle = 2                        // SRAM-bound: 2 bytes per weight at 2 B/cycle
+        #expect(slow.boundCyclesPerMAC(.fp16) == 1)
+        #expect(slow.boundCyclesPerMAC(.int4) == 0.25)
+    }
+
+    /// A kernel profile changes the sustained figures, not the hardware; a version-1 target
+    /// refuses one, and an unknown one is an error with the built-in names.
+    @Test func kernelProfilesApplyToHardwareFacts() throws {
+        let wse3 = try BuiltinTargets.resolve("wse3")
+        let research = try BuiltinTargets.resolve("wse3", kernels: "waferllm-wse2")
+        #expect(research.kernels?.name == "waferllm-wse2" && research.hardware == wse3.hardware)
+        #expect(research.relayLatencyCycles == 20 && research.layerOverheadCycles == 2765)
+        #expect(abs(research.macs(for: .fp16) - 8 * 0.3125) < 1e-9)
+        let v1 = BuiltinTargets.text("small32")!.replacingOccurrences(of: "kernels: production-wse3", with: "kernels: nope")
+        #expect(throws: DiagnosticError.self) { try TargetDecoder.decode(bytes: Array(v1.utf8), file: "t.yaml") }
+        do {
+            _ = try BuiltinTargets.resolve("wse3", kernels: "fastest")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.message == "unknown kernel profile 'fastest'")
+        }
+        let planLike = try BuiltinTargets.resolve("Tests/Fixtures/targets/one-column.yaml")
+        #expect(planLike.hardware == nil)
+        #expect(throws: DiagnosticError.self) { try BuiltinTargets.resolve("Tests/Fixtures/targets/one-column.yaml", kernels: "production-wse3") }
+    }
+
+    /// The uncertain assumptions: the slow setting gives the slow end of every range.
+    @Test func assumptionSettingsTakeTheRangeEnds() throws {
+        let t = try BuiltinTargets.resolve("wse3")
+        let k = try #require(t.kernels), h = try #require(t.hardware)
+        let slow = t.applying(k, .slowest), fast = t.applying(k, .fastest)
+        #expect(slow.clockMHz == h.clockMHz.low && fast.clockMHz == h.clockMHz.high)
+        #expect(slow.relayLatencyCycles == Int(k.relayCycles.high) && fast.relayLatencyCycles == Int(k.relayCycles.low))
+        #expect(slow.macs(for: .fp16) < t.macs(for: .fp16) && t.macs(for: .fp16) < fast.macs(for: .fp16))
+        #expect(slow.waferLinkLatencyNs == h.waferLinkLatencyNs.high)
+        #expect(Set(t.uncertainAssumptions).isSuperset(of: [.clock, .relay, .layerOverhead, .matvecEfficiency]))
+    }
+
+    @Test(arguments: BuiltinKernelProfiles.names)
+    func builtinKernelProfilesMatchTheExampleFiles(_ name: String) throws {
+        let file = try String(contentsOfFile: TestPaths.root.appendingPathComponent("examples/kernels/\(name).yaml").path, encoding: .utf8)
+        #expect(BuiltinKernelProfiles.text(name).map { $0 + "\n" } == file)
+        #expect(try BuiltinKernelProfiles.resolve(name).name == name)
     }
 
     @Test func wse2() throws {
@@ -55,9 +116,9 @@ import WaferTestSupport
         #expect(sram?.message.contains("leave no SRAM for data") == true)
         let colors = targetError { $0.replacingOccurrences(of: "reserved: 3", with: "reserved: 24") }
         #expect(colors?.message.contains("leaving none for the program") == true)
-        let unknown = targetError { $0.replacingOccurrences(of: "clock_mhz: 1100", with: "clock_mhz: 1100\nclok_ghz: 1") }
+        let unknown = targetError { $0.replacingOccurrences(of: "wavelet_bits: 32", with: "clok_ghz: 1\nwavelet_bits: 32") }
         #expect(unknown?.message == "unknown key 'clok_ghz' in the target")
-        let macs = targetError { $0.replacingOccurrences(of: "    fp16: 2.5\n", with: "") }
+        let macs = targetError { $0.replacingOccurrences(of: "    fp16: 8 ", with: "    #fp16: 8 ") }
         #expect(macs?.message.contains("needs at least 'fp16'") == true)
     }
 }
