@@ -35,6 +35,14 @@ public struct ProductionSet: Sendable {
         public var source: String
         public var notes: String
         public var location: SourceLocation?
+
+        public init(modelPath: String, modelName: String, role: Role, tokensPerS: Double, tokensPerSLow: Double, tokensPerSHigh: Double, date: String,
+                    precision: String, wafers: Int?, speculative: Speculative, kernels: String, source: String, notes: String, location: SourceLocation?) {
+            self.modelPath = modelPath; self.modelName = modelName; self.role = role; self.tokensPerS = tokensPerS
+            self.tokensPerSLow = tokensPerSLow; self.tokensPerSHigh = tokensPerSHigh; self.date = date; self.precision = precision
+            self.wafers = wafers; self.speculative = speculative; self.kernels = kernels; self.source = source; self.notes = notes
+            self.location = location
+        }
     }
     public static let formatVersion = 1
     public var path: String

@@ -4,6 +4,7 @@ import WaferMap
 import WaferPerf
 import WaferReport
 import WaferSupport
+import WaferTarget
 import WaferTestSupport
 
 /// The production data set (examples/calibration/production-wse3.yaml, copied from Cerebras'
@@ -82,5 +83,49 @@ import WaferTestSupport
         let refused = try CLI.run(["calibrate", "--production", "--fit"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--production"))
+    }
+}
+
+/// The production fit itself, on small compiled mappings: it recovers the constants that made
+/// the "published" figures, and validation rows never move it.
+@Suite struct ProductionFitTests {
+    static func row(_ role: ProductionSet.Role, _ tokensPerS: Double, kernels: String = "production-wse3") -> ProductionSet.Row {
+        ProductionSet.Row(modelPath: "m.yaml", modelName: "m", role: role, tokensPerS: tokensPerS, tokensPerSLow: tokensPerS, tokensPerSHigh: tokensPerS,
+                          date: "d", precision: "16-bit", wafers: nil, speculative: .no, kernels: kernels, source: "s", notes: "", location: nil)
+    }
+
+    /// Two mappings whose cycles mix MACs and layers differently (tiny at two contexts on small64).
+    static func cases(_ published: (Double, Double), extra: [ProductionSet.Row] = []) throws -> [ProductionCase] {
+        var out: [ProductionCase] = []
+        for (context, figure) in [(64, published.0), (4096, published.1)] {
+            var request = CountRequest(modelPath: TestPaths.example("tiny"))
+            request.target = "small64"
+            request.deployment.contextTokens = context
+            let report = try Driver.count(request)
+            let graph = try #require(report.results.first?.graph)
+            out.append(ProductionCase(row: row(.fit, figure), graph: graph, target: report.target))
+            for r in extra { out.append(ProductionCase(row: r, graph: graph, target: report.target)) }
+        }
+        return out
+    }
+
+    @Test func theFitRecoversTheConstantsThatMadeTheFiguresAndIgnoresValidationRows() throws {
+        let base = try BuiltinKernelProfiles.resolve("production-wse3")
+        var truth = base
+        truth.matvecEfficiency = .exact(0.2)
+        truth.layerOverheadCycles = .exact(5000)
+        let probe = try Self.cases((1, 1))
+        let published = (probe[0].tokensPerS(truth), probe[1].tokensPerS(truth))
+        let fitted = try #require(ProductionCalibration.fit(try Self.cases(published), profiles: ["production-wse3": base])["production-wse3"])
+        #expect(abs(fitted.central.matvecEfficiency - 0.2) < 0.01, "\(fitted.central.matvecEfficiency)")
+        #expect(abs(fitted.central.layerOverheadCycles - 5000) < 100, "\(fitted.central.layerOverheadCycles)")
+        #expect(fitted.central.maxAbsError < 0.01)
+        // The clock's range moves the fitted constants: their range is not a point.
+        #expect(fitted.matvecEfficiency.low < fitted.matvecEfficiency.high)
+        // Validation rows with absurd figures, and fit rows of another profile, change nothing.
+        let noisy = try Self.cases(published, extra: [Self.row(.validation, 1e9), Self.row(.fit, 1, kernels: "launch-wse3")])
+        let again = try #require(ProductionCalibration.fit(noisy, profiles: ["production-wse3": base])["production-wse3"])
+        #expect(again.central.matvecEfficiency == fitted.central.matvecEfficiency)
+        #expect(again.central.layerOverheadCycles == fitted.central.layerOverheadCycles)
     }
 }
