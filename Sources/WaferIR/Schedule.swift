@@ -58,7 +58,7 @@ public struct Schedule: Hashable, Sendable {
         var hidden = [Int](repeating: 0, count: phases.count)
         for (index, phase) in phases.enumerated() {
             byKind[phase.kind, default: 0] += phase.cycles
-            if index > 0 { hidden[index] = max(0, min(phases[index - 1].end, phase.end) - phase.start) }
+            if index > 0 { hidden[index] = max(0, phases[index - 1].end - phase.start) }
             perUnit[phase.unit, default: 0] += phase.cycles - hidden[index]
             if phase.cycles > phases[longest].cycles { longest = index }
         }
