@@ -57,6 +57,10 @@ import WaferTestSupport
                                              provenance: .init(modelPath: count.modelPath, modelBytes: bytes, defects: report.defectSummary,
                                                                wafersRequested: "auto", precision: graph.precision.description))
             #expect(plan.target.reductionOverlap == (r == 0 ? nil : r))
+            // The key is written only when non-zero and reads back; the executor gets the plan as a file would give it.
+            let data = try PlanIO.encode(plan)
+            #expect(String(decoding: data, as: UTF8.self).contains("\"reduction_overlap\"") == (r != 0))
+            #expect(try PlanIO.decode(data, file: "overlap.plan.json") == plan)
             #expect(PlanCheck.problems(plan) == [], "\(model) at overlap \(r)")
             var log = ViolationLog(limit: 8)
             ScheduleCheck.run(plan, log: &log)
