@@ -19,7 +19,8 @@ import WaferTestSupport
 /// plan records the overlap (only when non-zero) and passes its own check and the executor's
 /// schedule check; the compiler's estimate and the executor's simulation agree within 1%.
 /// Tiny and Llama 3.1 8B, with and without a 0.1% clustered defect map; every example model
-/// with `WAFERMAP_OVERLAP_ZOO=1` (a debug build takes about 15 minutes on 2 cores).
+/// with `WAFERMAP_OVERLAP_ZOO=1` (slow in a debug build: not finished after 13 minutes on a shared
+/// 2-core machine; docs/routing-and-schedule.md, "Overlap", has the release-build figures).
 @Suite struct OverlapAgreementTests {
     static let overlaps = [0.0, 0.5, 1.0]
     /// The agreement this suite holds the two models to (the product allows 10%).
