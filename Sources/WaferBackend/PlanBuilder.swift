@@ -126,7 +126,8 @@ public enum PlanBuilder {
                    macsPerCycle: Dictionary(uniqueKeysWithValues: t.macsPerCycle.map { ($0.key.rawValue, $0.value) }),
                    routableColors: t.routableColors, reservedColors: t.reservedColors, clockMhz: t.clockMHz, hopLatencyCycles: t.hopLatencyCycles,
                    rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, layerOverheadCycles: t.layerOverheadCycles,
-                   waveletBits: t.waveletBits, waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs)
+                   waveletBits: t.waveletBits, waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs,
+                   reductionOverlap: t.reductionOverlap)
     }
 
     static func routing(_ r: Routing, width: Int) -> PlanRouting {

@@ -26,7 +26,8 @@ package enum PlanPins {
                                 reservedColors: t.reservedColors, clockMHz: t.clockMhz, hopLatencyCycles: t.hopLatencyCycles,
                                 rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles,
                                 layerOverheadCycles: t.layerOverheadCycles, waveletBits: t.waveletBits,
-                                waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs)
+                                waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs,
+                                reductionOverlap: t.overlapFraction)
         if let builtin, PlanBuilder.target(builtin) == t { return builtin }
         return target
     }

@@ -26,8 +26,9 @@ public struct Phase: Hashable, Sendable {
 }
 
 /// The timed decode step (the schedule pass's result). At batch 1 a token visits the units one
-/// after another, so the phases form one chain and the critical path is the whole chain; the
-/// report names the unit and the phase that weigh most.
+/// after another, so the phases form one chain and the critical path is the whole chain; a
+/// reduction overlapping its product starts before the phase before it ends
+/// (docs/routing-and-schedule.md, "Overlap"). The report names the unit and the phase that weigh most.
 public struct Schedule: Hashable, Sendable {
     public var phases: [Phase]
     public var cyclesPerToken: Int
@@ -39,20 +40,30 @@ public struct Schedule: Hashable, Sendable {
     public var longestPhase: Int
     /// The target constants the times come from, as `name = value (source)` lines.
     public var constants: [String]
+    /// Per phase, the cycles it runs under the phase before it (`max(0, previous end - start)`;
+    /// all 0 when strictly phased), and their sum: `cyclesByKind` counts every phase in full, so
+    /// the kinds' sum minus `overlappedCycles` is `cyclesPerToken` for a chain.
+    public var hiddenCycles: [Int]
+    public var overlappedCycles: Int
 
+    /// Cycles per token is the makespan, the latest end of any phase. O(phases).
     public init(phases: [Phase], clockMHz: Double, constants: [String]) {
         self.phases = phases
         self.clockMHz = clockMHz
         self.constants = constants
-        cyclesPerToken = phases.last?.end ?? 0
+        cyclesPerToken = max(phases.map(\.end).max() ?? 0, 0)
         var byKind: [PhaseKind: Int] = [:]
         var perUnit: [Int: Int] = [:]
         var longest = 0
+        var hidden = [Int](repeating: 0, count: phases.count)
         for (index, phase) in phases.enumerated() {
             byKind[phase.kind, default: 0] += phase.cycles
-            perUnit[phase.unit, default: 0] += phase.cycles
+            if index > 0 { hidden[index] = max(0, phases[index - 1].end - phase.start) }
+            perUnit[phase.unit, default: 0] += phase.cycles - hidden[index]
             if phase.cycles > phases[longest].cycles { longest = index }
         }
+        hiddenCycles = hidden
+        overlappedCycles = hidden.reduce(0, +)
         cyclesByKind = byKind
         slowestUnit = perUnit.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
         longestPhase = longest
@@ -62,6 +73,9 @@ public struct Schedule: Hashable, Sendable {
     public var secondsPerToken: Double { Double(cyclesPerToken) / (clockMHz * 1e6) }
     public var tokensPerSecond: Double { cyclesPerToken > 0 ? 1 / secondsPerToken : 0 }
 
-    /// Cycles of unit `unit`.
-    public func cycles(ofUnit unit: Int) -> Int { phases.filter { $0.unit == unit }.reduce(0) { $0 + $1.cycles } }
+    /// Cycles of unit `unit` (its phases, less the cycles they run under the phase before them).
+    /// O(phases).
+    public func cycles(ofUnit unit: Int) -> Int {
+        phases.indices.filter { phases[$0].unit == unit }.reduce(0) { $0 + phases[$1].cycles - hiddenCycles[$1] }
+    }
 }

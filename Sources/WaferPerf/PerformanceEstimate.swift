@@ -27,6 +27,9 @@ public struct PerformanceEstimate: Sendable, Encodable {
     public var allreduceCycles: Int
     public var handoffCycles: Int
     public var waferLinkCycles: Int
+    /// Cycles reductions run under their products (docs/routing-and-schedule.md, "Overlap"):
+    /// the kinds above minus these sum to `cyclesPerToken`.
+    public var overlappedCycles: Int
     /// Decoder layers, and their own cycles (compute, allreduces, elementwise work, overhead;
     /// transfers into them excluded): the figure WaferLLM reports as layer time x layers.
     public var decoderLayers: Int
@@ -79,7 +82,7 @@ public struct PerformanceEstimate: Sendable, Encodable {
                 && graph.ops[layout.units[u].ops.lowerBound].layer != nil
         }
         func region(_ u: Int) -> String { Self.region(u, layout: layout) }
-        for phase in schedule.phases {
+        for (i, phase) in schedule.phases.enumerated() {
             let transfer: Bool
             switch phase.kind {
             case .compute: compute += phase.cycles; transfer = false
@@ -95,11 +98,12 @@ public struct PerformanceEstimate: Sendable, Encodable {
             }
             if isDecoder(phase.unit) {
                 layerUnits.insert(phase.unit)
-                if !transfer { layerCycles += phase.cycles }
+                if !transfer { layerCycles += phase.cycles - schedule.hiddenCycles[i] }
                 if phase.kind == .compute { layerCompute += phase.cycles }
             }
-            regionCycles[region(phase.unit), default: 0] += phase.cycles
+            regionCycles[region(phase.unit), default: 0] += phase.cycles - schedule.hiddenCycles[i]
         }
+        overlappedCycles = schedule.overlappedCycles
         computeCycles = compute; elementwiseCycles = elementwise; allreduceCycles = allreduce; handoffCycles = handoff; waferLinkCycles = link
         decoderLayers = layerUnits.count
         decoderLayerCycles = layerCycles
@@ -155,6 +159,7 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "            compute \(us(computeCycles + elementwiseCycles)) (\(share(computeCycles + elementwiseCycles))): MACs \(us(computeCycles)), elementwise and layer overhead \(us(elementwiseCycles))\n"
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
+        if overlappedCycles > 0 { out += "            overlapped -\(us(overlappedCycles)) (-\(share(overlappedCycles))): reductions streaming under their products\n" }
         out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
         out += "first token \(firstTokenRangeMs) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping: from the prompt "
         out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens, a lower bound, to every unit in turn, an upper bound)\n"

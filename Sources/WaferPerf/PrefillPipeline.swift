@@ -61,9 +61,12 @@ public struct PrefillPipeline: Sendable {
             var cycles = [[Int]](repeating: [Int](repeating: 0, count: count), count: max(order.count, 1))
             for c in 0..<count {
                 let start = c * size, n = min(size, l - start)
-                for phase in schedule.phases where phase.kind != .compute && phase.kind != .elementwise {
+                for (i, phase) in schedule.phases.enumerated() where phase.kind != .compute && phase.kind != .elementwise {
                     let r = layout.units.indices.contains(phase.unit) ? unitRegion[phase.unit] : 0
-                    cycles[r][c] = Self.sat(cycles[r][c], Self.transferCycles(phase, graph: graph, routing: routing, target: target, tokens: n))
+                    // A reduction streaming under its product hides n x its decode figure (product and payload scale with n).
+                    let hidden = Checked.product([schedule.hiddenCycles[i], n]) ?? 0
+                    let t = Self.transferCycles(phase, graph: graph, routing: routing, target: target, tokens: n)
+                    cycles[r][c] = Self.sat(cycles[r][c], max(t - hidden, 0))
                 }
                 for (u, unit) in layout.units.enumerated() {
                     let t = Self.unitCycles(unit, graph: graph, layout: layout, target: target, start: start, tokens: n, prompt: l)

@@ -85,11 +85,16 @@ public struct PlanTarget: Codable, Sendable, Equatable {
     public var waveletBits: Int
     public var waferLinkGbps: Double
     public var waferLinkLatencyNs: Double
+    /// Fraction (0...1) of a reduction's streamed payload hidden under its product
+    /// (docs/routing-and-schedule.md, "Overlap"). An optional key, written only when non-zero:
+    /// a plan without it (every plan before the key existed) reads as 0, strictly phased.
+    public var reductionOverlap: Double?
 
     public init(name: String, fabricWidth: Int, fabricHeight: Int, haloWest: Int, haloEast: Int, haloNorth: Int, haloSouth: Int,
                 sramBytesPerPe: Int, runtimeReserveBytesPerPe: Int, bufferBytesPerPe: Int, macsPerCycle: [String: Double],
                 routableColors: Int, reservedColors: Int, clockMhz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
-                relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double) {
+                relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double,
+                reductionOverlap: Double? = nil) {
         self.name = name; self.fabricWidth = fabricWidth; self.fabricHeight = fabricHeight; self.haloWest = haloWest
         self.haloEast = haloEast; self.haloNorth = haloNorth; self.haloSouth = haloSouth; self.sramBytesPerPe = sramBytesPerPe
         self.runtimeReserveBytesPerPe = runtimeReserveBytesPerPe; self.bufferBytesPerPe = bufferBytesPerPe
@@ -97,7 +102,11 @@ public struct PlanTarget: Codable, Sendable, Equatable {
         self.clockMhz = clockMhz; self.hopLatencyCycles = hopLatencyCycles; self.rampLatencyCycles = rampLatencyCycles
         self.relayLatencyCycles = relayLatencyCycles; self.layerOverheadCycles = layerOverheadCycles; self.waveletBits = waveletBits; self.waferLinkGbps = waferLinkGbps
         self.waferLinkLatencyNs = waferLinkLatencyNs
+        self.reductionOverlap = reductionOverlap.flatMap { $0 == 0 ? nil : $0 }
     }
+
+    /// The reduction overlap in force: the key's value, 0 when absent. O(1).
+    public var overlapFraction: Double { reductionOverlap ?? 0 }
 
     /// Bytes per PE for weights and KV cache.
     public var dataBytesPerPe: Int { sramBytesPerPe - runtimeReserveBytesPerPe - bufferBytesPerPe }

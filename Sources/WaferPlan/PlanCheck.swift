@@ -182,15 +182,20 @@ public enum PlanCheck {
         }
     }
 
-    /// Schedule: phases in one chain over the decode step; the summary agrees.
+    /// Schedule: phases in one chain over the decode step (a reduction may start under the compute
+    /// phase before it, by at most the target's overlap of that phase: `overlapAllowed`); the
+    /// summary agrees.
     static func scheduleProblems(_ plan: Plan, fail: (String) -> Void) {
         let s = plan.schedule
-        var clock = 0
+        var clock = 0, latest = 0
         for (i, p) in s.phases.enumerated() {
-            if p.startCycle != clock || p.endCycle < p.startCycle { fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(clock)"); break }
+            let early = clock - p.startCycle
+            let allowed = i > 0 && overlapAllowed(plan, previous: s.phases[i - 1], phase: p, early: early)
+            if (early != 0 && !allowed) || p.endCycle < p.startCycle { fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(clock)"); break }
             clock = p.endCycle
+            latest = max(latest, clock)
         }
-        if clock != s.cyclesPerToken { fail("schedule: the phases end at cycle \(clock), not at \(s.cyclesPerToken) cycles per token") }
+        if latest != s.cyclesPerToken { fail("schedule: the phases end at cycle \(latest), not at \(s.cyclesPerToken) cycles per token") }
         if s.cyclesPerToken > 0, abs(s.tokensPerS - s.clockMhz * 1e6 / Double(s.cyclesPerToken)) > 1e-6 * s.tokensPerS {
             fail("schedule: \(s.tokensPerS) tokens/s is not the clock over the cycles per token")
         }
@@ -201,5 +206,17 @@ public enum PlanCheck {
         let unresolved = plan.wafers.reduce(0) { $0 + $1.unresolvedPes.count }
         if sum.unresolvedRoutes != unresolved { fail("summary: \(sum.unresolvedRoutes) unresolved routes, the wafers list \(unresolved)") }
         if unresolved > 0 { fail("routing: \(unresolved) routes have no way through (see each wafer's unresolved_pes): the plan is not executable there") }
+    }
+}
+
+extension PlanCheck {
+    /// Whether `phase` may start `early` cycles before `previous` ends: a reduction (fabric phase
+    /// with a flow) under the compute phase before it, by at most floor(overlap x its cycles)
+    /// (docs/routing-and-schedule.md, "Overlap"). O(1).
+    public static func overlapAllowed(_ plan: Plan, previous: PlanPhase, phase: PlanPhase, early: Int) -> Bool {
+        let r = min(max(plan.target.overlapFraction, 0), 1)
+        let cycles = previous.endCycle - previous.startCycle
+        return early > 0 && previous.kind == .compute && phase.kind == .fabric && phase.flow != nil
+            && early <= Int((r * Double(max(cycles, 0))).rounded(.down))
     }
 }

@@ -111,6 +111,9 @@ public enum PlanLimits {
         if !(t.waferLinkLatencyNs >= 0 && t.waferLinkLatencyNs <= 1e9) {
             return ("wafer_link_latency_ns must be between 0 and 10^9", [.key("target"), .key("wafer_link_latency_ns")])
         }
+        if let r = t.reductionOverlap, !(r >= 0 && r <= 1) {
+            return ("reduction_overlap must be between 0 and 1", [.key("target"), .key("reduction_overlap")])
+        }
         let latencies = [("hop_latency_cycles", t.hopLatencyCycles), ("ramp_latency_cycles", t.rampLatencyCycles), ("relay_latency_cycles", t.relayLatencyCycles)]
         for (key, value) in latencies where value < 0 || value > 1 << 16 {
             return ("\(key) must be between 0 and 65536", [.key("target"), .key(key)])

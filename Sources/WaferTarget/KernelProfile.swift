@@ -87,6 +87,7 @@ extension Target {
         t.macsPerCycle = macs
         t.relayLatencyCycles = Int(profile.relayCycles.at(setting.bound(.relay)).rounded())
         t.layerOverheadCycles = Int(profile.layerOverheadCycles.at(setting.bound(.layerOverhead)).rounded())
+        t.reductionOverlap = min(max(profile.reductionOverlap.at(setting.bound(.reductionOverlap)), 0), 1)
         t.clockMHz = hardware.clockMHz.at(setting.bound(.clock))
         t.waferLinkLatencyNs = hardware.waferLinkLatencyNs.at(setting.bound(.waferLinkLatency))
         t.kernels = profile

@@ -62,10 +62,13 @@ public struct Target: Sendable, Hashable {
         get { performance.defaultKernels }
         set { performance = PerformanceFacts(hardware: hardware, kernels: kernels, defaultKernels: newValue) }
     }
-    /// The three above, held by reference: a target is copied into every pass context and
-    /// defect generator, and keeping it small keeps those copies cheap (the debug build's
-    /// stack frames overflowed the test threads' stacks with the facts inline).
+    /// The three above, held by one immutable shared reference: a target is copied into every
+    /// pass context and defect generator, and the copies stay as small as before the facts.
     var performance = PerformanceFacts()
+    /// Fraction (0...1) of a reduction's streamed payload hidden under the product that computes
+    /// its partial sums (docs/routing-and-schedule.md, "Overlap"): 0 runs phases strictly one
+    /// after another, 1 is perfect streaming. Set by a kernel profile; no target-file key.
+    public var reductionOverlap: Double = 0
 
     /// Columns and rows of the program rectangle (inside the halo).
     public var programWidth: Int { fabricWidth - halo.west - halo.east }
@@ -102,7 +105,7 @@ extension Target {
                 sramBytesPerPE: Int, runtimeReserveBytesPerPE: Int, bufferBytesPerPE: Int, macsPerCycle: [ElementType: Double],
                 routableColors: Int, reservedColors: Int, clockMHz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
                 relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double,
-                waferLinkLatencyNs: Double) throws(DiagnosticError) {
+                waferLinkLatencyNs: Double, reductionOverlap: Double = 0) throws(DiagnosticError) {
         let integers: [(String, Int, ClosedRange<Int>)] = [
             ("fabric width", fabricWidth, 1...TargetLimits.maxFabricSide), ("fabric height", fabricHeight, 1...TargetLimits.maxFabricSide),
             ("halo west", halo.west, 0...TargetLimits.maxHalo), ("halo east", halo.east, 0...TargetLimits.maxHalo),
@@ -120,7 +123,7 @@ extension Target {
         }
         let reals: [(String, Double, ClosedRange<Double>)] = [
             ("clock (MHz)", clockMHz, TargetLimits.clockMHz), ("wafer link bandwidth (Gb/s)", waferLinkGbps, TargetLimits.waferLinkGbps),
-            ("wafer link latency (ns)", waferLinkLatencyNs, TargetLimits.waferLinkLatencyNs),
+            ("wafer link latency (ns)", waferLinkLatencyNs, TargetLimits.waferLinkLatencyNs), ("reduction overlap", reductionOverlap, 0...1),
         ] + macsPerCycle.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key.rawValue) MACs per cycle", $0.value, TargetLimits.macsPerCycle) }
         for (what, value, range) in reals where !range.contains(value) {
             throw .error(TargetFailure.outOfRange, "\(owner): the target's \(what) is \(value), outside \(range.lowerBound)...\(range.upperBound)", at: nil)
@@ -135,7 +138,8 @@ extension Target {
                   sramBytesPerPE: sramBytesPerPE, runtimeReserveBytesPerPE: runtimeReserveBytesPerPE, bufferBytesPerPE: bufferBytesPerPE,
                   macsPerCycle: macsPerCycle, routableColors: routableColors, reservedColors: reservedColors, clockMHz: clockMHz,
                   hopLatencyCycles: hopLatencyCycles, rampLatencyCycles: rampLatencyCycles, relayLatencyCycles: relayLatencyCycles,
-                  layerOverheadCycles: layerOverheadCycles, waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs)
+                  layerOverheadCycles: layerOverheadCycles, waveletBits: waveletBits, waferLinkGbps: waferLinkGbps, waferLinkLatencyNs: waferLinkLatencyNs,
+                  reductionOverlap: reductionOverlap)
     }
 }
 

@@ -14,6 +14,9 @@ import WaferSupport
 /// - **Dependencies.** A task waits for the task that produces its input: by default the one
 ///   before it in the unit; a MoE's `shared gate+up` waits for what the `router` waits for, so
 ///   the shared expert overlaps the routed ones (they use different lines).
+/// - **Overlap.** A unit's first reduction starts the sum over its ops X of
+///   H_X = floor(overlap x min(C_X, S_X)) cycles before its compute ends (`TimingTasks`;
+///   docs/routing-and-schedule.md, "Overlap"); 0 at the default overlap 0.
 /// - **Kinds.** `compute`, `fabric` (allreduces), `handoff` (on-wafer transfers between slots,
 ///   to and from the wafer edge, and the fan-out that follows them), `wafer-link`, `elementwise`.
 /// - **Resources.** A line class (its links), a bundle, a wafer link carry one transfer at a
@@ -43,6 +46,9 @@ public struct TimingSimulation: Sendable {
     /// overhead), transfers into them excluded: what WaferLLM times (one layer x layers).
     public var decoderLayerCycles = 0
     public var decoderLayers = 0
+    /// Cycles the reductions run under the compute before them (docs/routing-and-schedule.md,
+    /// "Overlap"; 0 when strictly phased): `cyclesByKind` counts every task in full.
+    public var overlappedCycles = 0
 
     /// Builds the tasks of one decode step (`TimingTasks`), runs them (`run`), and reads off
     /// the cycles per token, the split by kind, the decoder layers' own cycles and the
@@ -60,6 +66,8 @@ public struct TimingSimulation: Sendable {
             if built.decoderUnits.contains(task.unit), task.kind != "handoff", task.kind != "wafer-link" { decoderLayerCycles += end[i] - start[i] }
         }
         decoderLayers = built.decoderUnits.count
+        overlappedCycles = built.hiddenByUnit.values.reduce(0, +)
+        decoderLayerCycles -= built.hiddenByUnit.filter { built.decoderUnits.contains($0.key) }.values.reduce(0, +)
         var path: [Task] = []
         var i = last
         while i >= 0 && path.count < tasks.count {
@@ -77,8 +85,10 @@ public struct TimingSimulation: Sendable {
         static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.task < b.task) }
     }
 
-    /// The event loop: a task starts when its dependencies have finished and its resource is
-    /// free (ready tasks claim resources in task order); ends are processed in time order.
+    /// The event loop: a task starts when its dependencies have finished (less its lead: a
+    /// reduction streaming under the product before it) and its resource is free (ready tasks
+    /// claim resources in task order); ends are processed in time order (an end earlier than the
+    /// last one processed, from a lead, is processed next).
     /// Returns each task's start, end and the task that released it last (-1 for none).
     /// O(tasks log tasks + dependencies).
     static func run(_ tasks: [TimingTasks.Pending]) -> (start: [Int], end: [Int], cause: [Int]) {
@@ -104,7 +114,8 @@ public struct TimingSimulation: Sendable {
             let (time, i) = (event.time, event.task)
             for j in dependents[i] {
                 remaining[j] -= 1
-                if time >= readyAt[j] { readyAt[j] = time; readyBy[j] = i }
+                let at = max(time - tasks[j].lead, 0)
+                if at >= readyAt[j] { readyAt[j] = at; readyBy[j] = i }
                 if remaining[j] == 0 { ready.append(j) }
             }
         }

@@ -5,8 +5,12 @@ import WaferPlan
 /// its elementwise work, each with its duration, the tasks it waits for and the resource
 /// (line class or bundle) it holds. O(units x (ops + flows) + exception routes).
 struct TimingTasks {
-    struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String? }
+    /// A task; `lead`: it may start that many cycles before its latest dependency ends (a
+    /// reduction streaming under the product before it; docs/routing-and-schedule.md, "Overlap").
+    struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String?; var lead = 0 }
     private(set) var tasks: [Pending] = []
+    /// Per unit, the cycles its reductions run under its compute (the first reduction's lead).
+    private(set) var hiddenByUnit: [Int: Int] = [:]
     /// Units holding a decoder layer (their own tasks are the decoder layers' cycles).
     private(set) var decoderUnits = Set<Int>()
 
@@ -49,7 +53,9 @@ struct TimingTasks {
             tasks.append(Pending(unit: ui, label: "compute \(u.name)", kind: "compute", duration: computeCycles, deps: previous >= 0 ? [previous] : [], resource: nil))
             previous = tasks.count - 1
         }
-        previous = addCollectives(unit: ui, flows: flows, after: previous)
+        let hidden = computeCycles > 0 ? hiddenCycles(u, flows: flows) : 0
+        if hidden > 0 { hiddenByUnit[ui] = hidden }
+        previous = addCollectives(unit: ui, flows: flows, after: previous, lead: hidden)
         let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != .moe }
         if decoderLayer { decoderUnits.insert(ui); elementwise += max(plan.target.layerOverheadCycles, 0) }
         if elementwise > 0 {
@@ -95,13 +101,12 @@ struct TimingTasks {
         var attention = 0, elementwise = 0
         let tokens = plan.inputs.contextTokens * batch
         for op in u.ops {
+            attention += attentionMACs(op, unit: u)
             switch op.kind {
             case .attention:
                 let kept = op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) * batch : tokens
-                attention += (kept * op["heads"] * op["head_dim"] * 2 + fabricArea - 1) / fabricArea
                 elementwise += 4 * ((kept * op["heads"] + fabricArea - 1) / fabricArea)
             case .mla:
-                attention += (tokens * op["heads"] * (op["kv_lora_rank"] * 2 + op["qk_rope_head_dim"]) + fabricArea - 1) / fabricArea
                 elementwise += 4 * ((tokens * op["heads"] + fabricArea - 1) / fabricArea)
             case .rmsnorm, .layernorm, .add:
                 // The PE's slice of the vector: square, scale, multiply (or add).
@@ -114,23 +119,22 @@ struct TimingTasks {
     }
 
     /// Unit `ui`'s allreduces and combines; a MoE's `shared gate+up` waits for what the
-    /// `router` waits for. Returns the last task added (or `previous`).
-    private mutating func addCollectives(unit ui: Int, flows: [PlanFlow], after start: Int) -> Int {
+    /// `router` waits for (and takes its lead). The first starts `lead` cycles before the task
+    /// before it (the unit's compute) ends. Returns the last task added (or `previous`).
+    private mutating func addCollectives(unit ui: Int, flows: [PlanFlow], after start: Int, lead: Int) -> Int {
         let t = plan.target
         var previous = start
-        var routerDeps: [Int]?
+        var routerDeps: [Int]?, routerLead = 0, first = true
         for f in flows where f.kind == .allreduce || f.label.hasPrefix("combine") {
             var deps = previous >= 0 ? [previous] : []
-            if f.label == "router" { routerDeps = deps }
-            if f.label == "shared gate+up", let r = routerDeps { deps = r }
+            var early = first ? lead : 0
+            first = false
+            if f.label == "router" { routerDeps = deps; routerLead = early }
+            if f.label == "shared gate+up", let r = routerDeps { deps = r; early = routerLead }
             let d: Int
             let resource: String
-            if let cid = f.lineClass, let c0 = classes[cid] {
+            if let (c, bands) = lineClass(f) {
                 // A folded class rides its host's lines with one partial per band of its segments.
-                let c = c0.foldedInto.flatMap { classes[$0] } ?? c0
-                let range = c0.axis == .rows ? c0.columns : c0.rows
-                let length = range.count == 2 ? max(range[1] - range[0], 0) : 0
-                let bands = c.id == c0.id ? 1 : max(1, (length + max(c0.segment, 1) - 1) / max(c0.segment, 1))
                 d = lineCycles(c, payload: f.payloadWavelets * bands)
                 resource = "class \(c.id)"
             } else {
@@ -139,10 +143,57 @@ struct TimingTasks {
                 resource = "bundle \(f.bundles.first ?? -1)"
             }
             let kind = f.kind == .waferLink ? "wafer-link" : (f.kind == .allreduce && f.label != "fan-out" ? "fabric" : "handoff")
-            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource))
+            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource, lead: early))
             if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
         }
         return previous
+    }
+
+    /// The op kinds whose product each product reduction reduces (docs/routing-and-schedule.md,
+    /// "Overlap"; the labels are the plan's flow labels, docs/plan-format.md).
+    static let productReductions: [String: Set<PlanOpKind>] = [
+        "qkv": [.attention], "q_a+kv_a": [.mla], "q_b": [.mla], "kv_b (absorbed)": [.mla], "scores": [.attention, .mla],
+        "attention x V": [.attention, .mla], "o_proj": [.attention, .mla], "gate+up": [.mlp], "up": [.mlp], "down": [.mlp],
+        "router": [.moe], "shared gate+up": [.moe], "shared down": [.moe], "experts gate+up": [.moe],
+        "experts down + combine": [.moe], "logits": [.lmHead],
+    ]
+
+    /// The cycles unit `u`'s reductions run under its compute: the sum over its ops X of
+    /// H_X = floor(overlap x min(C_X, S_X)), C_X the compute of X's tiles and attention, S_X the
+    /// payload (2 x payload x bands) X's product reductions stream on lines longer than one PE.
+    /// A reduction belongs to the first op of its kind at or after the previous reduction's op.
+    /// O(flows x ops + tensors).
+    private func hiddenCycles(_ u: PlanUnit, flows: [PlanFlow]) -> Int {
+        let r = plan.target.overlapFraction
+        guard r.isFinite, r > 0, !u.ops.isEmpty else { return 0 }
+        var streamed = [Int](repeating: 0, count: u.ops.count)
+        var at = 0
+        for f in flows where f.kind == .allreduce {
+            guard let kinds = Self.productReductions[f.label], let (c, bands) = lineClass(f), c.segment > 1 else { continue }
+            guard let x = (at..<u.ops.count).first(where: { kinds.contains(u.ops[$0].kind) })
+                ?? (0..<at).first(where: { kinds.contains(u.ops[$0].kind) }) else { continue }
+            at = x
+            streamed[x] += 2 * f.payloadWavelets * bands
+        }
+        var hidden = 0
+        for (x, op) in u.ops.enumerated() where streamed[x] > 0 {
+            var compute = cycles(macs: attentionMACs(op, unit: u), "bf16")
+            for tensor in u.tensors where tensor.op == op.name && tensor.orientation != .vector {
+                compute += cycles(macs: tensor.tileRows * tensor.tileCols * batch, tensor.format)
+            }
+            hidden += Int((min(max(r, 0), 1) * Double(min(compute, streamed[x]))).rounded(.down))
+        }
+        return hidden
+    }
+
+    /// The line class flow `f` runs on (its host's when folded) and the partials per line (one per
+    /// band of the folded class's segments). O(1).
+    private func lineClass(_ f: PlanFlow) -> (PlanClass, Int)? {
+        guard let cid = f.lineClass, let c0 = classes[cid] else { return nil }
+        let c = c0.foldedInto.flatMap { classes[$0] } ?? c0
+        let range = c0.axis == .rows ? c0.columns : c0.rows
+        let length = range.count == 2 ? max(range[1] - range[0], 0) : 0
+        return (c, c.id == c0.id ? 1 : max(1, (length + max(c0.segment, 1) - 1) / max(c0.segment, 1)))
     }
 
     /// An allreduce on a line of class `c` (tree or chain), plus what its worst line segment's
@@ -156,6 +207,19 @@ struct TimingTasks {
         let broadcast = (p / 2) * hop
         let worst = (penalty.classCycles[c.id] ?? 0) + (detoured.contains(c.id) ? payload : 0)
         return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst : 2 * ramp + payload
+    }
+
+    /// Per-PE MACs of `op`'s attention over the cached tokens on unit `u`'s slot (0 for other ops). O(1).
+    private func attentionMACs(_ op: PlanOp, unit u: PlanUnit) -> Int {
+        let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
+        let tokens = plan.inputs.contextTokens * batch
+        switch op.kind {
+        case .attention:
+            let kept = op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) * batch : tokens
+            return (kept * op["heads"] * op["head_dim"] * 2 + fabricArea - 1) / fabricArea
+        case .mla: return (tokens * op["heads"] * (op["kv_lora_rank"] * 2 + op["qk_rope_head_dim"]) + fabricArea - 1) / fabricArea
+        default: return 0
+        }
     }
 
     /// The target's MACs per cycle for `format`'s element type (quantized formats at fp16's).

@@ -5,7 +5,10 @@ import WaferTarget
 /// Orders the per-PE compute and the flows of one decode step into timed phases.
 ///
 /// At batch 1 a token visits the units one after another, and within a unit each op computes
-/// and then allreduces, so the phases form one chain: each starts when the previous ends. Times:
+/// and then allreduces, so the phases form one chain: each starts when the previous ends, except
+/// that op X's first reduction starts H_X = floor(overlap x min(C_X, S_X)) cycles before X's
+/// compute phase ends (its partial sums stream while the product runs; docs/routing-and-schedule.md,
+/// "Overlap"; H_X = 0 at the default overlap 0). Times:
 /// - compute: the largest per-PE tile's MACs (one per weight value and sequence, attention over
 ///   the cache spread over the slot, the experts of a token on their own cells) at the target's
 ///   MACs per cycle;
@@ -33,24 +36,35 @@ public struct SchedulePass: Pass {
         for flow in routing.flows { byUnit[flow.unit, default: []].append(flow) }
         var phases: [Phase] = []
         var clock = 0
+        // Overlap (docs/routing-and-schedule.md, "Overlap"): after op X's compute phase, X's
+        // first reduction starts `lead` = H_X cycles before that phase ends.
+        var lead = 0, leadOp: Int?
         func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int) {
             // A flow keeps its phase even when it takes no time (an allreduce over a one-PE
             // segment, as on a one-column program area): the plan lists every flow in the
             // schedule, once. Zero-cycle compute and elementwise steps are left out.
             guard cycles > 0 || flow != nil else { return }
-            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock, end: clock + cycles))
-            clock += cycles
+            var early = 0
+            if kind == .fabric, let f = flow, let op = routing.flows[f].op, op == leadOp { early = lead }
+            lead = 0; leadOp = nil
+            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock - early, end: clock - early + cycles))
+            clock += cycles - early
         }
         for index in FlowBuilder.executionOrder(layout) {
             let unit = layout.units[index]
             guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
             var pending = Array(unit.ops)
+            let streamed = Self.streamedCycles(byUnit[index] ?? [], routing: routing)
             func computeThrough(_ op: Int?) {
                 while let next = pending.first, op.map({ next <= $0 }) ?? true {
                     pending.removeFirst()
                     let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, model: model,
                                                     deployment: deployment)
                     add(index, .compute, graph.ops[next].name, nil, cycles)
+                    if cycles > 0 {
+                        lead = Self.hiddenCycles(compute: cycles, streamed: streamed[next] ?? 0, overlap: target.reductionOverlap)
+                        leadOp = next
+                    }
                 }
             }
             for flow in byUnit[index] ?? [] {
@@ -92,6 +106,34 @@ public struct SchedulePass: Pass {
             }
         }
         graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
+    }
+
+    /// The product reductions (docs/routing-and-schedule.md, "Overlap"): allreduces whose input
+    /// is the partial sums of a matrix-vector product or of attention over the cache.
+    public static let productReductions: Set<String> = [
+        "qkv", "q_a+kv_a", "q_b", "kv_b (absorbed)", "scores", "attention x V", "o_proj", "gate+up", "up", "down",
+        "router", "shared gate+up", "shared down", "experts gate+up", "experts down + combine", "logits",
+    ]
+
+    /// Per op, S_X: the payload cycles its product reductions stream through the reduce and the
+    /// broadcast (2 x payload x bands) on lines longer than one PE. O(flows).
+    static func streamedCycles(_ flows: [Flow], routing: Routing) -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for flow in flows where flow.kind == .allreduce && productReductions.contains(flow.label) {
+            guard let op = flow.op, let c = flow.lineClass else { continue }
+            let own = routing.classes[c]
+            let host = own.foldedInto.map { routing.classes[$0] } ?? own
+            guard host.segment > 1 else { continue }
+            out[op, default: 0] += 2 * flow.payloadWavelets * (own.foldedInto == nil ? 1 : own.bands)
+        }
+        return out
+    }
+
+    /// H_X = floor(overlap x min(C_X, S_X)): the cycles of op X's reductions hidden under its
+    /// product, for the overlap clamped to 0...1. O(1).
+    public static func hiddenCycles(compute: Int, streamed: Int, overlap: Double) -> Int {
+        let r = overlap.isFinite ? min(max(overlap, 0), 1) : 0
+        return Int((r * Double(max(min(compute, streamed), 0))).rounded(.down))
     }
 
     /// Cycles of one allreduce of `payload` wavelets per line on class `c`. O(1).
