@@ -77,7 +77,10 @@ dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per
   mxfp4: {value: 0.25, low: 0.125, high: 0.5}
 relay_cycles: {value: 20, low: 10, high: 25}
 layer_overhead_cycles: {value: 2765, low: 1500, high: 3500}
-reduction_overlap: 0
+reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
+  value: 0.5
+  low: 0
+  high: 1
 """#
 
     static let launchWSE3 = #"""
@@ -97,6 +100,9 @@ dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per
   mxfp4: {value: 0.25, low: 0.125, high: 0.5}
 relay_cycles: {value: 20, low: 10, high: 25}
 layer_overhead_cycles: {value: 2765, low: 1500, high: 3500}
-reduction_overlap: 0
+reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
+  value: 0.5
+  low: 0
+  high: 1
 """#
 }
