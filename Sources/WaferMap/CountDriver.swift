@@ -1,6 +1,7 @@
 import WaferFrontend
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferReport
 import WaferSupport
 import WaferTarget
@@ -27,6 +28,10 @@ public struct CountRequest: Sendable {
     public var lastPass = "schedule"
     /// The algorithms' knobs (`--pass-option`, `--pass-options`); the default is today's behaviour.
     public var passOptions = PassOptions()
+    /// Speculative decoding to estimate beside the plain decode (needs `schedule`); nil: none.
+    public var speculative: SpeculativeRequest?
+    /// A model already built, used instead of reading `modelPath` (a draft built from the target).
+    public var model: Graph?
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
@@ -57,12 +62,14 @@ extension Driver {
             throw .error(DriverFailure.flagConflict, "--stop-after \(request.lastPass) stops before the partition this command reports", at: nil,
                          notes: [.note("`wafermap ir MODEL --stop-after \(request.lastPass)` prints the IR at that point; `wafermap stats` reports the front half")])
         }
+        let draft = try request.speculative.map { s throws(DiagnosticError) in try compileDraft(s, count: request) }
         let target = try BuiltinTargets.resolve(request.target)
         let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
         let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)
         let clock = ContinuousClock()
         let start = clock.now
-        let base = try ModelLoader.load(path: request.modelPath)
+        let base: Graph
+        if let model = request.model { base = model } else { base = try ModelLoader.load(path: request.modelPath) }
         let frontEnd = StepTiming(name: "front end (parse, lower, verify)", seconds: (clock.now - start).seconds)
 
         var results: [CountResult] = []
@@ -98,7 +105,9 @@ extension Driver {
                                        timings: timings, fillLimit: fill, attempts: attempts,
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
-        return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
+        var report = CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
+        if let draft { addSpeculative(&report, draft: draft) }
+        return report
     }
 
     /// One precision's pipeline run: the graph, the pass timings, the fill limit that tiled and
