@@ -127,3 +127,52 @@ import WaferTestSupport
         #expect(mtp.ops.contains { if case .moe = $0.kind { true } else { false } })
     }
 }
+
+/// `--speculative` end to end: JSON keys beside the plain figure in count, compile and sweep.
+@Suite struct SpeculativeCLITests {
+    /// DeepSeek-V3 drafts with its own MTP layer, which fits in the spare SRAM: same wafer count,
+    /// faster than plain at 85% acceptance.
+    @Test func deepSeekDraftsWithItsMTPLayer() throws {
+        let out = try CLI.run(["count", "examples/models/deepseek-v3.yaml", "--perf", "--speculative", "auto", "--format", "json"])
+        #expect(out.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let s = try #require(json["speculative"] as? [String: Any])
+        #expect(s["draft_kind"] as? String == "mtp")
+        #expect(s["draft_tokens"] as? Int == 1)
+        #expect(s["acceptance_rate"] as? Double == 0.85)
+        #expect(s["draft_location"] as? String == "spare SRAM")
+        #expect(s["wafers_total"] as? Int == json["wafers"] as? Int)
+        let fast = try #require(s["speculative_tokens_per_s"] as? Double), plain = try #require(s["tokens_per_s"] as? Double)
+        #expect(fast > plain)
+        let perf = try #require(json["performance"] as? [String: Any])
+        #expect(abs((perf["tokens_per_s_per_user"] as? Double ?? 0) - plain) < 0.001)
+    }
+
+    /// Mixtral's draft, Mistral 7B, does not fit in Mixtral's spare SRAM: it adds its wafer.
+    @Test func mixtralDraftGetsAWaferOfItsOwn() throws {
+        let out = try CLI.run(["count", "examples/models/mixtral-8x7b.yaml", "--perf", "--speculative", "auto"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("draft mistral-7b (model: smaller Mistral model with the same tokenizer"))
+        #expect(out.stdout.contains("draft on 1 extra wafer"))
+        #expect(out.stdout.contains("4 wafers in all (3 target + 1 draft)"))
+    }
+
+    @Test func compileAndSweepReportSpeculativeTokensPerS() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = directory.appendingPathComponent("tiny.plan.json").path
+        let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--wafers", "2", "-o", plan,
+                                   "--speculative", "auto", "--draft-tokens", "2", "--format", "json"])
+        #expect(compile.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(compile.stdout.utf8)) as? [String: Any])
+        let s = try #require(report["speculative"] as? [String: Any])
+        #expect(s["draft_tokens"] as? Int == 2)
+        #expect(s["draft_kind"] as? String == "eagle")
+        #expect((s["speculative_tokens_per_s"] as? Double ?? 0) > 0)
+        let sweep = try CLI.run(["sweep", "examples/models/tiny.yaml", "--target", "small64", "--extra-wafers", "1", "--speculative", "auto", "--format", "json"])
+        #expect(sweep.status == 0)
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(sweep.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        #expect(!rows.isEmpty && rows.allSatisfy { ($0["speculative_tokens_per_s"] as? Double ?? 0) > 0 })
+    }
+}
