@@ -69,11 +69,15 @@ public enum DraftModels {
     }
 
     /// The draft `--speculative DRAFT` names for the target at `targetPath`: `auto`'s choice,
-    /// or the model file DRAFT, which must load and have the target's vocabulary (its tokenizer).
+    /// `eagle` (the one-layer head whatever the model has), or the model file DRAFT, which must load and have the target's vocabulary (its tokenizer).
     /// O(target file + draft file).
     public static func choose(_ draft: String, targetPath: String) throws(DiagnosticError) -> DraftSource {
         let target = try loadSpec(path: targetPath)
         if draft == "auto" { return try automatic(targetPath: targetPath, target: target) }
+        if draft == "eagle" {
+            return DraftSource(spec: oneLayer(target, eagle: true), kind: .eagle, reason: "--speculative eagle: a one-layer EAGLE-style head on the model's hidden size",
+                               sharesEmbedding: true)
+        }
         let spec: ModelSpec
         do { spec = try loadSpec(path: draft) } catch {
             throw .error(ModelFailure.speculativeDraft, "--speculative: the draft model '\(draft)' does not load", at: nil,

@@ -45,7 +45,7 @@ struct DeploymentFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Prompt length for the time-to-first-token estimate (default: the context).", valueName: "tokens"))
     var prompt: Int?
 
-    @Option(help: ArgumentHelp("Also estimate speculative decoding with this draft: a model file (YAML or config.json) or 'auto' (the model's MTP layer, else a smaller model of its family beside it, else a one-layer EAGLE head).", valueName: "draft"))
+    @Option(help: ArgumentHelp("Also estimate speculative decoding with this draft: a model file (YAML or config.json), 'eagle' (a one-layer EAGLE head) or 'auto' (the model's MTP layer, else a smaller model of its family beside it, else an EAGLE head).", valueName: "draft"))
     var speculative: String?
 
     @Option(name: .customLong("draft-tokens"), help: ArgumentHelp("Tokens drafted per pass with --speculative (default: per draft kind, docs/performance-model.md).", valueName: "k"))
