@@ -215,6 +215,10 @@ public struct SpeculativeEstimate: Sendable, Encodable {
         tokensPerS = plain.tokensPerS
         let passSeconds = (draftMicrosecondsPerPass + verifyMicrosecondsPerPass) * 1e-6
         speculativeTokensPerS = passSeconds > 0 ? tokensPerPass / passSeconds : 0
+        // Reported to 0.001, as the plain figures are in JSON (computed from the exact values).
+        func r(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : x }
+        (tokensPerPass, draftMicrosecondsPerPass, verifyMicrosecondsPerPass) = (r(tokensPerPass), r(draftMicrosecondsPerPass), r(verifyMicrosecondsPerPass))
+        (tokensPerS, speculativeTokensPerS) = (r(tokensPerS), r(speculativeTokensPerS))
     }
 
     /// The lines the text summaries print. O(1).

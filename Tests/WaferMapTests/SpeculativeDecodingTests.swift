@@ -73,9 +73,9 @@ import WaferTestSupport
         let s = try #require(SpeculativeEstimate(plain: plain, graph: graph, target: report.target, draft: draft, draftTokens: 4, acceptanceRate: 0.95))
         let verify = try #require(SpeculativeEstimate.verifyCycles(graph: graph, target: report.target, tokens: 5))
         let expected = SpeculativeEstimate.expectedTokensPerPass(draftTokens: 4, acceptance: 0.95) / (Double(40 + verify) / (plain.clockMhz * 1e6))
-        #expect(abs(s.speculativeTokensPerS - expected) / expected < 1e-9)
+        #expect(abs(s.speculativeTokensPerS - expected) <= 0.0005)
         #expect(s.speculativeTokensPerS > plain.tokensPerS)
-        #expect(s.tokensPerS == plain.tokensPerS)
+        #expect(abs(s.tokensPerS - plain.tokensPerS) <= 0.0005)
         #expect(s.draftCyclesPerPass == 40 && s.verifyCyclesPerPass == verify)
         #expect(s.draftLocation == .spareSram && s.wafersTotal == s.targetWafers)
         // A draft as slow as the target with poor acceptance is slower than plain decoding.
@@ -113,7 +113,11 @@ import WaferTestSupport
             let source = try DraftModels.choose("auto", targetPath: TestPaths.example(model))
             #expect(source.kind == kind, "\(model)")
             #expect(source.spec.name == name, "\(model)")
+            #expect(source.sharesEmbedding == (kind != .model), "\(model)")
         }
+        // `eagle` builds the head whatever the model has; a file is a `model` draft.
+        #expect(try DraftModels.choose("eagle", targetPath: TestPaths.example("deepseek-v3")).spec.name == "deepseek-v3-eagle-head")
+        #expect(try DraftModels.choose(TestPaths.example("llama-3.1-8b"), targetPath: TestPaths.example("llama-3.1-70b")).kind == .model)
     }
 
     /// The one-layer drafts have one decoder layer; an EAGLE head's mixer is dense, MTP keeps MoE.
