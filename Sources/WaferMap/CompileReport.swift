@@ -69,7 +69,6 @@ public struct CompileReport: Sendable, Encodable {
     /// Every algorithm knob with the value this compile used, its default and unit
     /// (docs/pass-options.md): all of them, not only the changed ones.
     public var passOptions: [PassOptionSetting]
-    /// With `--speculative`: the speculative decoding estimate (`speculative_tokens_per_s`).
     public var speculative: SpeculativeEstimate?
 
     init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,

@@ -28,7 +28,6 @@ public struct DeploymentArguments: Sendable {
     /// A fixed slot size: `P` or `WxH` in PEs.
     public var slot: String?
     public var prompt: Int?
-    /// `--speculative` (a draft model file or `auto`), `--draft-tokens`, `--acceptance-rate`.
     public var speculative: String?, draftTokens: Int?, acceptanceRate: Double?
 
     public init() {}

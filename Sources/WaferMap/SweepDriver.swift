@@ -36,9 +36,7 @@ public struct SweepReport: Sendable, Encodable {
         public var timeToFirstTokenSerialMs: Double
         public var aggregateTokensPerS: Double
         public var sequencesInFlight: Int
-        /// With `--speculative`: tokens/s per user with the draft, and the wafers with the draft's.
-        public var speculativeTokensPerS: Double?
-        public var speculativeWafers: Int?
+        public var speculative: SpeculativeEstimate?
         /// No other row is at least as fast on no more wafers (and strictly better in one).
         public var pareto: Bool
         /// The flags that reproduce this mapping with `compile`.
@@ -62,8 +60,6 @@ extension Driver {
         guard request.top >= 1 else { throw .error(DriverFailure.flagValue, "--top must be at least 1", at: nil) }
         var base = request.count
         base.lastPass = "schedule"
-        let draft = try base.speculative.map { s throws(DiagnosticError) in try compileDraft(s, count: base) }
-        base.speculative = nil
         let precisions: [NumberFormat?] = base.precisions.isEmpty ? [nil] : base.precisions
         let optionSets = try PassOptionVariation.combinations(request.variations, base: base.passOptions)
         var rows: [SweepReport.Row] = []
@@ -102,14 +98,12 @@ extension Driver {
                         } else {
                             let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
                             let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
-                            let fast = draft.flatMap { d in d.drafts.dropFirst(precisions.firstIndex { $0?.description == precision?.description } ?? 0).first.flatMap {
-                                SpeculativeEstimate(plain: estimate, graph: result.graph, target: report.target, draft: $0, draftTokens: d.draftTokens, acceptanceRate: d.acceptanceRate) } }
                             rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
                                               mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
                                               timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                              speculativeTokensPerS: fast?.speculativeTokensPerS, speculativeWafers: fast?.wafersTotal, pareto: false, flags: flags, passOptions: changed))
+                                              speculative: result.speculative, pareto: false, flags: flags, passOptions: changed))
                         }
                         if first == nil { first = n }
                     } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
@@ -140,16 +134,14 @@ extension SweepReport {
     /// The ranked table: the best `top` rows and every Pareto row.
     public func text(top: Int) -> String {
         var out = "sweep       \(model) on \(target): \(Units.count(rows.count, "mapping")) compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
-        let speculative = rows.contains { $0.speculativeTokensPerS != nil }
-        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right)]
-                          + (speculative ? [("speculative tokens/s (wafers)", .right)] : []) + [("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
+        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right),
+                           ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
         for (i, r) in rows.enumerated() where i < top || r.pareto {
-            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1)]
-                  + (speculative ? ["\(r.speculativeTokensPerS.map { Units.fixed($0, digits: 1) } ?? "-") (\(r.speculativeWafers.map(String.init) ?? "-"))"] : [])
-                  + [Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
-                     "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
+            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1),
+                   Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
+                   "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
         }
-        out += t.render(indent: "")
+        out += t.render(indent: "") + SpeculativeEstimate.sweepLines(rows.enumerated().filter { $0.offset < top || $0.element.pareto }.map { ($0.offset + 1, $0.element.speculative) })
         if !skipped.isEmpty { out += "\nskipped:\n" + skipped.map { "  \($0)\n" }.joined() }
         return out
     }

@@ -115,6 +115,28 @@ public struct SpeculativeDraft: Sendable {
     }
 }
 
+/// The draft compiled for each precision of a request (in the request's order), and the k and a
+/// it drafts with: the options given, else the draft kind's defaults.
+public struct SpeculativeDrafts: Sendable {
+    public var drafts: [SpeculativeDraft]
+    public var draftTokens: Int
+    public var acceptanceRate: Double
+
+    /// From the draft's scheduled graphs, one per precision. O(graphs x ops x weights).
+    public init(graphs: [Graph], kind: DraftKind, reason: String, sharesEmbedding: Bool, request: SpeculativeRequest) {
+        drafts = graphs.compactMap { SpeculativeDraft(graph: $0, kind: kind, reason: reason, sharesEmbedding: sharesEmbedding) }
+        draftTokens = request.draftTokens ?? kind.defaultDraftTokens
+        acceptanceRate = request.acceptanceRate ?? kind.defaultAcceptance
+    }
+
+    /// The estimate for the result of precision `index`, or nil (no draft for it, no schedule).
+    /// O(k x (phases + units x ops)).
+    public func estimate(plain: PerformanceEstimate, graph: Graph, target: Target, index: Int) -> SpeculativeEstimate? {
+        guard drafts.indices.contains(index) else { return nil }
+        return SpeculativeEstimate(plain: plain, graph: graph, target: target, draft: drafts[index], draftTokens: draftTokens, acceptanceRate: acceptanceRate)
+    }
+}
+
 /// Speculative decoding on a layer-pipelined wafer (docs/performance-model.md, "Speculative
 /// decoding"): per pass, the draft proposes k tokens one after another, the target verifies the
 /// k + 1 positions in one pass streamed through its regions, and on average
@@ -219,6 +241,14 @@ public struct SpeculativeEstimate: Sendable, Encodable {
         func r(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : x }
         (tokensPerPass, draftMicrosecondsPerPass, verifyMicrosecondsPerPass) = (r(tokensPerPass), r(draftMicrosecondsPerPass), r(verifyMicrosecondsPerPass))
         (tokensPerS, speculativeTokensPerS) = (r(tokensPerS), r(speculativeTokensPerS))
+    }
+
+    /// The lines `sweep` prints under its table: each shown rank's speculative figure. O(rows).
+    public static func sweepLines(_ ranked: [(rank: Int, estimate: SpeculativeEstimate?)]) -> String {
+        let lines = ranked.compactMap { r in
+            r.estimate.map { "  rank \(r.rank): \(Units.fixed($0.speculativeTokensPerS, digits: 1)) tokens/s per user on \(Units.count($0.wafersTotal, "wafer")) in all (plain \(Units.fixed($0.tokensPerS, digits: 1))), draft \($0.draft) in \($0.draftLocation.rawValue)\n" }
+        }
+        return lines.isEmpty ? "" : "\nspeculative decoding (--speculative):\n" + lines.joined()
     }
 
     /// The lines the text summaries print. O(1).

@@ -177,6 +177,9 @@ import WaferTestSupport
         let sweep = try CLI.run(["sweep", "examples/models/tiny.yaml", "--target", "small64", "--extra-wafers", "1", "--speculative", "auto", "--format", "json"])
         #expect(sweep.status == 0)
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(sweep.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
-        #expect(!rows.isEmpty && rows.allSatisfy { ($0["speculative_tokens_per_s"] as? Double ?? 0) > 0 })
+        #expect(!rows.isEmpty && rows.allSatisfy { (($0["speculative"] as? [String: Any])?["speculative_tokens_per_s"] as? Double ?? 0) > 0 })
+        let table = try CLI.run(["sweep", "examples/models/tiny.yaml", "--target", "small64", "--extra-wafers", "1", "--speculative", "auto"])
+        #expect(table.stdout.contains("speculative decoding (--speculative):"))
+        #expect(table.stdout.contains("rank 1: "))
     }
 }
