@@ -16,8 +16,9 @@ public enum CompileSummary {
         out += "wafers      \(s.wafers) (lower bound \(s.wafersLowerBound)); weights \(Units.gigabytes(s.weightBytes)), KV cache \(Units.gigabytes(s.kvCacheBytes))\n"
         out += "PEs         \(Units.grouped(s.pesUsed)) of \(Units.grouped(s.pesUsable)) usable (\(share(s.pesUsed, s.pesUsable))); SRAM \(Units.gigabytes(s.sramUsedBytes)) of \(Units.gigabytes(s.sramUsableBytes)) usable (\(share(s.sramUsedBytes, s.sramUsableBytes)))\n"
         out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch \(p.inputs.batch) (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
-        if let performance = r.quality?.performance { out += performance.summary() + (r.report.results.first?.speculative?.summary() ?? "") }
+        if let performance = r.quality?.performance { out += performance.summary() }
         out += "routing     max \(s.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE; \(Units.grouped(s.exceptionRoutes)) defect exception routes, \(Units.grouped(s.overlayRoutes)) over overlays, \(Units.grouped(s.unresolvedRoutes)) unresolved\n"
+        out += r.report.results.first?.speculative?.summary() ?? ""
         if r.written {
             out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): checked, consistent\n"
         } else {
