@@ -65,6 +65,11 @@ public enum ModelFailure: String, DiagnosticKind {
     /// The model has more parameters than WaferMap accepts.
     case tooLarge = "model.too-large"
 
+    /// The draft model given to `--speculative` does not load.
+    case speculativeDraft = "speculative.draft"
+    /// The draft model given to `--speculative` has another vocabulary than the model.
+    case speculativeVocabulary = "speculative.vocabulary"
+
     public static var stage: DiagnosticStage { .model }
     public var fault: Fault { .input }
 }

@@ -201,7 +201,7 @@ extension CompileResult {
     public var reportJSON: String {
         CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems, execution: execution,
                       timings: timings, totalSeconds: totalSeconds, attempts: report.results.first?.attempts ?? 0,
-                      options: report.context.options).json()
+                      options: report.context.options, speculative: report.results.first?.speculative).json()
     }
 
     /// Why the compile failed although the pipeline ran (the plan fails its consistency check

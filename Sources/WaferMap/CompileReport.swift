@@ -75,9 +75,11 @@ public struct CompileReport: Sendable, Encodable {
     /// Every algorithm knob with the value this compile used, its default and unit
     /// (docs/pass-options.md): all of them, not only the changed ones.
     public var passOptions: [PassOptionSetting]
+    public var speculative: SpeculativeEstimate?
 
     init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,
-         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions) {
+         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions, speculative: SpeculativeEstimate? = nil) {
+        self.speculative = speculative
         model = plan.inputs.modelName
         target = plan.target.name
         self.plan = planPath

@@ -19,6 +19,7 @@ public enum CompileSummary {
         out += "decode      \(Units.fixed(s.tokensPerS, digits: 1)) tokens/s per user at batch \(p.inputs.batch)\(range) (predicted: \(Units.grouped(s.cyclesPerToken)) cycles at \(Units.fixed(p.schedule.clockMhz, digits: 0)) MHz per token)\n"
         if let performance = r.quality?.performance { out += performance.summary() }
         out += "routing     max \(s.maxColorsPerPe) of \(p.routing.colorBudget) colors per PE; \(Units.grouped(s.exceptionRoutes)) defect exception routes, \(Units.grouped(s.overlayRoutes)) over overlays, \(Units.grouped(s.unresolvedRoutes)) unresolved\n"
+        out += r.report.results.first?.speculative?.summary() ?? ""
         if r.written {
             out += "plan        \(r.planPath) (\(Units.bytes(r.planBytes)), format \(p.formatVersion)): checked, consistent\n"
         } else {

@@ -1,6 +1,7 @@
 import WaferFrontend
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferReport
 import WaferSupport
 import WaferTarget
@@ -29,6 +30,8 @@ public struct CountRequest: Sendable {
     public var lastPass = "schedule"
     /// The algorithms' knobs (`--pass-option`, `--pass-options`); the default is today's behaviour.
     public var passOptions = PassOptions()
+    /// Speculative decoding to estimate beside the plain decode; a model already built (a draft) to use instead of `modelPath`.
+    public var speculative: SpeculativeRequest?, model: Graph?
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
@@ -64,7 +67,8 @@ extension Driver {
         let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)
         let clock = ContinuousClock()
         let start = clock.now
-        let base = try ModelLoader.load(path: request.modelPath)
+        let base: Graph
+        if let model = request.model { base = model } else { base = try ModelLoader.load(path: request.modelPath) }
         let frontEnd = StepTiming(name: "front end (parse, lower, verify)", seconds: (clock.now - start).seconds)
 
         var results: [CountResult] = []
@@ -100,7 +104,8 @@ extension Driver {
                                        timings: timings, fillLimit: fill, attempts: attempts,
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
-        return CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
+        return try CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
+            .adding(speculativeDrafts(request))
     }
 
     /// One precision's pipeline run: the graph, the pass timings, the fill limit that tiled and
@@ -210,6 +215,19 @@ extension Driver {
             let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
             let own = seed == deploymentSeed ? "" : ", seed \(seed)"
             return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE\(own)")
+        }
+    }
+
+    /// With `--speculative`, the draft (`DraftModels.choose`) compiled like the model (target,
+    /// precisions, pass options, deployment) on wafers of its own (`auto`, no slot, no defects). O(its compile).
+    static func speculativeDrafts(_ request: CountRequest) throws(DiagnosticError) -> SpeculativeDrafts? {
+        guard let speculative = request.speculative else { return nil }
+        if request.lastPass != "schedule" { throw .error(DriverFailure.flagConflict, "--speculative needs the decode estimate: use it with count --perf, compile or sweep", at: nil) }
+        let source = try DraftModels.choose(speculative.draft, targetPath: request.modelPath)
+        var draft = request
+        (draft.speculative, draft.model, draft.defects, draft.instrumentation, draft.deployment.wafers, draft.deployment.slot) = (nil, try ModelLoader.build(source.spec), .none, PassInstrumentation(), .auto, nil)
+        do { return try SpeculativeDrafts(graphs: count(draft).results.map(\.graph), kind: DraftKind(rawValue: source.kind.rawValue) ?? .model, reason: source.reason, sharesEmbedding: source.sharesEmbedding, request: speculative) } catch {
+            var e = error; if !e.diagnostics.isEmpty { e.diagnostics[0].notes.append(.note("while compiling the draft \(source.spec.name) for --speculative")) }; throw e
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import WaferFrontend
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferSupport
 import WaferTarget
 
@@ -29,6 +30,7 @@ public struct DeploymentArguments: Sendable {
     /// A fixed slot size: `P` or `WxH` in PEs.
     public var slot: String?
     public var prompt: Int?
+    public var speculative: String?, draftTokens: Int?, acceptanceRate: Double?
 
     public init() {}
 
@@ -59,6 +61,7 @@ public struct DeploymentArguments: Sendable {
         if let prompt, prompt < 1 || prompt > context {
             throw .error(DriverFailure.flagValue, "--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
         }
+        request.speculative = try SpeculativeRequest.checked(draft: speculative, draftTokens: draftTokens, acceptanceRate: acceptanceRate)
         if defects != nil && defectRate != nil {
             throw .error(DriverFailure.flagConflict, "give either --defects FILE or --defect-rate R, not both", at: nil)
         }

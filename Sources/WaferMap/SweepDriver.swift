@@ -39,6 +39,7 @@ public struct SweepReport: Sendable, Encodable {
         public var timeToFirstTokenSerialMs: Double
         public var aggregateTokensPerS: Double
         public var sequencesInFlight: Int
+        public var speculative: SpeculativeEstimate?
         /// No other row is at least as fast on no more wafers (and strictly better in one).
         public var pareto: Bool
         /// The flags that reproduce this mapping with `compile`.
@@ -106,7 +107,7 @@ extension Driver {
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
                                               timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                              pareto: false, flags: flags, passOptions: changed))
+                                              speculative: result.speculative, pareto: false, flags: flags, passOptions: changed))
                         }
                         if first == nil { first = n }
                     } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
@@ -144,7 +145,7 @@ extension SweepReport {
                    "\(Units.fixed(r.tokensPerSLow, digits: 0))-\(Units.fixed(r.tokensPerSHigh, digits: 0))", Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
                    "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
         }
-        out += t.render(indent: "")
+        out += t.render(indent: "") + SpeculativeEstimate.sweepLines(rows.enumerated().filter { $0.offset < top || $0.element.pareto }.map { ($0.offset + 1, $0.element.speculative) })
         if !skipped.isEmpty { out += "\nskipped:\n" + skipped.map { "  \($0)\n" }.joined() }
         return out
     }

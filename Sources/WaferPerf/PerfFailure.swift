@@ -16,6 +16,9 @@ public enum PerfFailure: String, DiagnosticKind {
     /// A production row's value is outside its vocabulary (set, speculative) or its
     /// published range does not hold its figure.
     case productionValue = "production.value"
+    /// A speculative decoding parameter is out of range: drafted tokens outside 1...64, or an
+    /// acceptance rate not strictly between 0 and 1.
+    case speculativeParameter = "speculative.parameter"
 
     public static var stage: DiagnosticStage { .perf }
     public var fault: Fault { .input }

@@ -45,34 +45,14 @@ public struct PrefillPipeline: Sendable {
     init(graph: Graph, schedule: Schedule, layout: Layout, routing: Routing, target: Target, prompt: Int,
          region: (Int) -> String) {
         let l = max(prompt, 1)
-        // Regions in execution order: first appearance of a unit in the schedule, then any unit left.
-        var order: [String: Int] = [:]
-        var unitRegion = [Int](repeating: 0, count: layout.units.count)
-        for u in schedule.phases.map(\.unit) + Array(layout.units.indices) where layout.units.indices.contains(u) {
-            let name = region(u)
-            let index = order[name] ?? order.count
-            order[name] = index
-            unitRegion[u] = index
-        }
+        let regions = Self.regionOrder(schedule: schedule, layout: layout, region: region)
         var serial = 0, best = Int.max, bestChunks = 1
         for chunks in Self.chunkCounts where chunks <= l {
             let size = Checked.ceilDiv(l, chunks)
             let count = Checked.ceilDiv(l, size)
-            var cycles = [[Int]](repeating: [Int](repeating: 0, count: count), count: max(order.count, 1))
-            for c in 0..<count {
-                let start = c * size, n = min(size, l - start)
-                for (i, phase) in schedule.phases.enumerated() where phase.kind != .compute && phase.kind != .elementwise {
-                    let r = layout.units.indices.contains(phase.unit) ? unitRegion[phase.unit] : 0
-                    // A reduction streaming under its product hides n x its decode figure (product and payload scale with n).
-                    let hidden = Checked.product([schedule.hiddenCycles[i], n]) ?? 0
-                    let t = Self.transferCycles(phase, graph: graph, routing: routing, target: target, tokens: n)
-                    cycles[r][c] = Self.sat(cycles[r][c], max(t - hidden, 0))
-                }
-                for (u, unit) in layout.units.enumerated() {
-                    let t = Self.unitCycles(unit, graph: graph, layout: layout, target: target, start: start, tokens: n, prompt: l)
-                    cycles[unitRegion[u]][c] = Self.sat(cycles[unitRegion[u]][c], t)
-                }
-            }
+            let spans = (0..<count).map { c in (start: c * size, tokens: min(size, l - c * size)) }
+            let cycles = Self.chunkCycles(graph: graph, schedule: schedule, layout: layout, routing: routing, target: target, chunks: spans,
+                                          kvContext: l, regions: regions)
             let total = Self.fillAndDrain(cycles)
             if chunks == 1 { serial = total }
             if total < best { best = total; bestChunks = count }
@@ -81,6 +61,42 @@ public struct PrefillPipeline: Sendable {
         pipelinedCycles = min(best, serial)
         chunks = bestChunks
         chunkTokens = Checked.ceilDiv(l, bestChunks)
+    }
+
+    /// The regions in execution order: first appearance of a unit in the schedule, then any unit
+    /// left; `unitRegion[u]` is unit u's region index. O(phases + units).
+    static func regionOrder(schedule: Schedule, layout: Layout, region: (Int) -> String) -> (count: Int, unitRegion: [Int]) {
+        var order: [String: Int] = [:]
+        var unitRegion = [Int](repeating: 0, count: layout.units.count)
+        for u in schedule.phases.map(\.unit) + Array(layout.units.indices) where layout.units.indices.contains(u) {
+            let name = region(u)
+            let index = order[name] ?? order.count
+            order[name] = index
+            unitRegion[u] = index
+        }
+        return (max(order.count, 1), unitRegion)
+    }
+
+    /// `cycles[k][c]`: region k's time on chunk c, the tokens at positions start+1 ... start+tokens
+    /// with `kvContext` tokens kept at most (every transfer's and every unit's chunk cost).
+    /// The input of `fillAndDrain`. O(chunks x (phases + units x ops)).
+    static func chunkCycles(graph: Graph, schedule: Schedule, layout: Layout, routing: Routing, target: Target,
+                            chunks: [(start: Int, tokens: Int)], kvContext l: Int, regions: (count: Int, unitRegion: [Int])) -> [[Int]] {
+        var cycles = [[Int]](repeating: [Int](repeating: 0, count: chunks.count), count: regions.count)
+        for (c, chunk) in chunks.enumerated() {
+            for (i, phase) in schedule.phases.enumerated() where phase.kind != .compute && phase.kind != .elementwise {
+                let r = layout.units.indices.contains(phase.unit) ? regions.unitRegion[phase.unit] : 0
+                // A reduction streaming under its product hides n x its decode figure (product and payload scale with n).
+                let hidden = schedule.hiddenCycles.indices.contains(i) ? Checked.product([schedule.hiddenCycles[i], chunk.tokens]) ?? 0 : 0
+                let t = Self.transferCycles(phase, graph: graph, routing: routing, target: target, tokens: chunk.tokens)
+                cycles[r][c] = Self.sat(cycles[r][c], max(t - hidden, 0))
+            }
+            for (u, unit) in layout.units.enumerated() {
+                let t = Self.unitCycles(unit, graph: graph, layout: layout, target: target, start: chunk.start, tokens: chunk.tokens, prompt: l)
+                cycles[regions.unitRegion[u]][c] = Self.sat(cycles[regions.unitRegion[u]][c], t)
+            }
+        }
+        return cycles
     }
 
     /// One transfer's cycles for a chunk of `tokens`: latency once plus the payload per token;

@@ -69,7 +69,7 @@ extension CountReport {
             out += table.render(indent: "")
             for (r, q) in zip(results, qualities) {
                 guard let q, q.performance != nil else { continue }
-                out += "\nprecision   \(r.precisionLabel)\n" + q.summary()
+                out += "\nprecision   \(r.precisionLabel)\n" + q.summary() + (r.speculative?.summary() ?? "")
             }
             return out
         }
@@ -100,7 +100,7 @@ extension CountReport {
         if let quality = quality(r) {
             out += "\n" + quality.summary()
         }
-        return out
+        return out + (r.speculative?.summary() ?? "")
     }
 
     /// The placement (and, once scheduled, routing and performance) report of one precision.
@@ -193,6 +193,7 @@ extension CountReport {
         struct ResultJSON: Encodable {
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
             var totalParams: Int; var fillLimit: Double; var perWafer: [StageJSON]; var performance: PerformanceJSON?
+            var speculative: SpeculativeEstimate?
         }
         struct TargetJSON: Encodable {
             var name: String; var fabricWidth: Int; var fabricHeight: Int; var programPes: Int
@@ -203,6 +204,7 @@ extension CountReport {
             var contextTokens: Int; var batch: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
             var fillLimit: Double; var perWafer: [StageJSON]; var performance: PerformanceJSON?; var byPrecision: [ResultJSON]
+            var speculative: SpeculativeEstimate?
         }
         let encoded: [ResultJSON] = results.map { r in
             let holdings = r.graph.holdings()
@@ -215,7 +217,7 @@ extension CountReport {
             return ResultJSON(precision: r.precisionLabel, wafers: r.partition.stages.count, lowerBoundWafers: r.partition.lowerBoundWafers,
                               weightBytes: r.statistics.weightBytes, kvBytes: r.partition.stages.reduce(0) { $0 + $1.kvBytes },
                               totalParams: r.statistics.totalParameters, fillLimit: r.fillLimit, perWafer: stages,
-                              performance: quality(r)?.performance.map { PerformanceJSON($0, batch: deployment.batch) })
+                              performance: quality(r)?.performance.map { PerformanceJSON($0, batch: deployment.batch) }, speculative: r.speculative)
         }
         guard let first = results.first, let head = encoded.first else { return "{}\n" }
         let t = target
@@ -228,7 +230,7 @@ extension CountReport {
             wafersRequested: deployment.wafers.description, defects: defectSummary,
             precision: head.precision, wafers: head.wafers, lowerBoundWafers: head.lowerBoundWafers,
             weightBytes: head.weightBytes, kvBytes: head.kvBytes, fillLimit: head.fillLimit, perWafer: head.perWafer,
-            performance: head.performance, byPrecision: encoded)
+            performance: head.performance, byPrecision: encoded, speculative: head.speculative)
         return JSONOutput.render(report)
     }
 }

@@ -1,5 +1,6 @@
 import WaferIR
 import WaferPasses
+import WaferPerf
 import WaferSupport
 import WaferTarget
 
@@ -18,6 +19,8 @@ public struct CountResult: Sendable {
     public var attempts: Int
     /// Wall time of this precision's whole pipeline, every attempt included.
     public var totalSeconds: Double
+    /// With `--speculative`: the speculative decoding estimate beside the plain one.
+    public var speculative: SpeculativeEstimate?
 
     public init(precisionLabel: String, graph: Graph, statistics: ModelStatistics, partition: Partition, timings: [StepTiming],
                 fillLimit: Double, attempts: Int, totalSeconds: Double) {

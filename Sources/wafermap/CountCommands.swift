@@ -48,12 +48,22 @@ struct DeploymentFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Prompt length for the time-to-first-token estimate (default: the context).", valueName: "tokens"))
     var prompt: Int?
 
+    @Option(help: ArgumentHelp("Also estimate speculative decoding with this draft: a model file (YAML or config.json), 'eagle' (a one-layer EAGLE head) or 'auto' (the model's MTP layer, else a smaller model of its family beside it, else an EAGLE head).", valueName: "draft"))
+    var speculative: String?
+
+    @Option(name: .customLong("draft-tokens"), help: ArgumentHelp("Tokens drafted per pass with --speculative (default: per draft kind, docs/performance-model.md).", valueName: "k"))
+    var draftTokens: Int?
+
+    @Option(name: .customLong("acceptance-rate"), help: ArgumentHelp("Probability each drafted token is accepted, 0 < a < 1 (default: per draft kind).", valueName: "a"))
+    var acceptanceRate: Double?
+
     /// The flags as the library's `DeploymentArguments`, which checks them.
     var arguments: DeploymentArguments {
         var a = DeploymentArguments()
         a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
         a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered
         a.slot = slot; a.prompt = prompt
+        a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate
         return a
     }
 
