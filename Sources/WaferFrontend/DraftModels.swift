@@ -32,7 +32,7 @@ public enum DraftModels {
     }
 
     public static let families: [Family] = [
-        Family(name: "Llama 3.1", prefixes: ["llama-3.1-"], vocab: 128_256, draft: "llama-3.1-8b"),
+        Family(name: "Llama 3", prefixes: ["llama-3.1-", "llama-3.2-"], vocab: 128_256, draft: "llama-3.2-1b"),
         Family(name: "gpt-oss", prefixes: ["gpt-oss-"], vocab: 201_088, draft: "gpt-oss-20b"),
         Family(name: "Qwen3", prefixes: ["qwen3-"], vocab: 151_936, draft: "qwen3-32b"),
         Family(name: "Mistral", prefixes: ["mistral-", "mixtral-"], vocab: 32_000, draft: "mistral-7b"),

@@ -31,7 +31,7 @@ extension Driver {
                 report = fewest
             }
             guard let graph = report.results.first?.graph else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
-            cases.append(ProductionCase(row: row, graph: graph, target: report.target))
+            cases.append(ProductionCase(row: row, graph: graph, target: report.target, drafts: try drafts(for: row, count)))
         }
         var fits: [ProductionReport.Fit] = []
         if request.fit {
@@ -51,5 +51,17 @@ extension Driver {
                               precision: c.graph.precision.description))
         }
         return ProductionReport(source: set.source, target: targetName, contextTokens: set.contextTokens, rows: rows, fits: fits)
+    }
+
+    /// The drafts a speculative row may use (undisclosed): `--speculative auto`'s choice, and
+    /// the EAGLE head when auto chose another kind.
+    static func drafts(for row: ProductionSet.Row, _ count: CountRequest) throws(DiagnosticError) -> [SpeculativeDrafts] {
+        guard row.speculative != .no else { return [] }
+        var request = count
+        request.speculative = SpeculativeRequest(draft: "auto")
+        guard let auto = try speculativeDrafts(request) else { return [] }
+        guard auto.kind != .eagle else { return [auto] }
+        request.speculative = SpeculativeRequest(draft: "eagle")
+        return [auto] + (try speculativeDrafts(request).map { [$0] } ?? [])
     }
 }

@@ -10,18 +10,50 @@ public struct ProductionCase: Sendable {
     public var row: ProductionSet.Row
     public var graph: Graph
     public var target: Target
+    /// The speculative drafts the row may use (`speculative: yes` or `assumed`, the draft
+    /// undisclosed): `--speculative auto`'s choice first, then the EAGLE head when auto chose
+    /// otherwise; empty for a row without speculative decoding.
+    public var drafts: [SpeculativeDrafts]
 
-    public init(row: ProductionSet.Row, graph: Graph, target: Target) {
-        self.row = row; self.graph = graph; self.target = target
+    public init(row: ProductionSet.Row, graph: Graph, target: Target, drafts: [SpeculativeDrafts] = []) {
+        self.row = row; self.graph = graph; self.target = target; self.drafts = drafts
     }
 
-    /// Tokens/s per user of this row's mapping on `target` (batch 1, as published). O(schedule).
-    public func tokensPerS(on target: Target) -> Double {
-        guard let partition = graph.partition else { return 0 }
+    /// `graph` re-timed on `target` (its schedule replaced). O(schedule).
+    static func retimed(_ graph: Graph, on target: Target) -> Graph? {
+        guard let partition = graph.partition else { return nil }
         var g = graph
         let deployment = DeploymentOptions(contextTokens: partition.kvCache.contextTokens, batch: partition.kvCache.batch)
-        guard (try? SchedulePass().run(&g, context: PassContext(target: target, deployment: deployment))) != nil else { return 0 }
-        return g.schedule?.tokensPerSecond ?? 0
+        guard (try? SchedulePass().run(&g, context: PassContext(target: target, deployment: deployment))) != nil else { return nil }
+        return g
+    }
+
+    /// Tokens/s per user of this row's mapping on `target` (batch 1, as published): with a
+    /// draft, the speculative figure (`SpeculativeEstimate`: k drafted tokens on the draft's
+    /// re-timed mapping, k + 1 verified in one pass), at the acceptance `acceptance` picks from
+    /// the draft kind's range. O(schedule + k x verify).
+    public func tokensPerS(on target: Target, acceptance: Uncertain.Bound = .value, draft: Uncertain.Bound = .value) -> Double {
+        guard let g = Self.retimed(graph, on: target), let schedule = g.schedule else { return 0 }
+        guard !drafts.isEmpty else { return schedule.tokensPerSecond }
+        let speeds = drafts.map { Self.speculative(g, on: target, drafts: $0, acceptance: acceptance) }
+        switch draft {
+        case .value: return speeds[0]
+        case .low: return speeds.min() ?? 0
+        case .high: return speeds.max() ?? 0
+        }
+    }
+
+    static func speculative(_ g: Graph, on target: Target, drafts: SpeculativeDrafts, acceptance: Uncertain.Bound) -> Double {
+        guard let schedule = g.schedule else { return 0 }
+        guard let draftGraph = drafts.graphs.first.flatMap({ Self.retimed($0, on: target) }),
+              let draft = SpeculativeDraft(graph: draftGraph, kind: drafts.kind, reason: drafts.reason, sharesEmbedding: drafts.sharesEmbedding)
+        else { return schedule.tokensPerSecond }
+        let range = drafts.kind.acceptanceRange
+        let a = acceptance == .value ? drafts.acceptanceRate : (acceptance == .low ? range.lowerBound : range.upperBound)
+        let k = drafts.draftTokens
+        guard let verify = SpeculativeEstimate.verifyCycles(graph: g, target: target, tokens: k + 1) else { return 0 }
+        let seconds = Double(verify + k * draft.cyclesPerToken) / (target.clockMHz * 1e6)
+        return seconds > 0 ? SpeculativeEstimate.expectedTokensPerPass(draftTokens: k, acceptance: a) / seconds : 0
     }
 
     /// The whole estimate with `profile` on the row's hardware (central constants). O(estimate).
@@ -36,19 +68,19 @@ public struct ProductionCase: Sendable {
 
     /// Tokens/s with `profile` on the row's hardware, every unpublished constant as `setting` says.
     public func tokensPerS(_ profile: KernelProfile, _ setting: AssumptionSetting = .central) -> Double {
-        tokensPerS(on: target.applying(profile, setting))
+        tokensPerS(on: target.applying(profile, setting), acceptance: setting.bound(.acceptance), draft: setting.bound(.draft))
     }
 }
 
 /// The production fit (docs/performance-model.md, "Production fit"): each kernel profile named
-/// by a fit row is fitted to its own fit rows only (`ProductionFit`), once with the hardware's
-/// unpublished clock at its central value and once at each end of its range; each fitted
-/// constant's range is its spread over those fits. Validation rows are never read. O(profiles x
-/// 3 x fit).
+/// by a fit row is fitted to its own fit rows only (`ProductionFit`), once with every
+/// assumption central and once more with each of the hardware's unpublished clock and (for
+/// speculative rows) the draft's acceptance at each end of its range; each fitted constant's
+/// range is its spread over those fits. Validation rows are never read. O(profiles x 5 x fit).
 public enum ProductionCalibration {
     public struct Fitted: Sendable, Encodable {
         public var central: ProductionFit
-        /// The profile with the fitted constants and their ranges.
+        /// The fitted efficiency with its range, and the overhead prior it was fitted with.
         public var matvecEfficiency: Uncertain
         public var layerOverheadCycles: Uncertain
         public var fitsAtClockEnds: [ProductionFit]
@@ -59,20 +91,21 @@ public enum ProductionCalibration {
         for (name, base) in profiles.sorted(by: { $0.key < $1.key }) {
             let fitCases = cases.filter { $0.row.role == .fit && $0.row.kernels == name }
             guard !fitCases.isEmpty else { continue }
-            func fit(_ clock: Uncertain.Bound) -> ProductionFit {
+            func fit(_ setting: AssumptionSetting) -> ProductionFit {
                 let rows = fitCases.map { c in
-                    ProductionFit.Row(label: "\(c.graph.name) \(c.row.date)", publishedTokensPerS: c.row.tokensPerS) { p in
-                        c.tokensPerS(p, AssumptionSetting([.clock: clock]))
-                    }
+                    ProductionFit.Row(label: "\(c.graph.name) \(c.row.date)", publishedTokensPerS: c.row.tokensPerS) { p in c.tokensPerS(p, setting) }
                 }
                 return ProductionFit(base: base, rows: rows)
             }
-            let central = fit(.value), ends = [fit(.low), fit(.high)]
+            let speculative = fitCases.contains { !$0.drafts.isEmpty }
+            let scenarios: [AssumptionSetting] = [.init([.clock: .low]), .init([.clock: .high])]
+                + (speculative ? [.init([.acceptance: .low]), .init([.acceptance: .high]), .init([.draft: .low]), .init([.draft: .high])] : [])
+            let central = fit(.central), ends = scenarios.map(fit)
             let all = [central] + ends
             func spread(_ v: (ProductionFit) -> Double) -> Uncertain {
                 Uncertain(v(central), low: all.map(v).min() ?? v(central), high: all.map(v).max() ?? v(central))
             }
-            out[name] = Fitted(central: central, matvecEfficiency: spread(\.matvecEfficiency), layerOverheadCycles: spread(\.layerOverheadCycles),
+            out[name] = Fitted(central: central, matvecEfficiency: spread(\.matvecEfficiency), layerOverheadCycles: base.layerOverheadCycles,
                                fitsAtClockEnds: ends)
         }
         return out

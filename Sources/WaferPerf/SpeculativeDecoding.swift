@@ -119,12 +119,18 @@ public struct SpeculativeDraft: Sendable {
 /// it drafts with: the options given, else the draft kind's defaults.
 public struct SpeculativeDrafts: Sendable {
     public var drafts: [SpeculativeDraft]
+    /// The drafts' scheduled graphs (what a re-timing under other constants needs).
+    public var graphs: [Graph]
+    public var kind: DraftKind
+    public var reason: String
+    public var sharesEmbedding: Bool
     public var draftTokens: Int
     public var acceptanceRate: Double
 
     /// From the draft's scheduled graphs, one per precision. O(graphs x ops x weights).
     public init(graphs: [Graph], kind: DraftKind, reason: String, sharesEmbedding: Bool, request: SpeculativeRequest) {
         drafts = graphs.compactMap { SpeculativeDraft(graph: $0, kind: kind, reason: reason, sharesEmbedding: sharesEmbedding) }
+        self.graphs = graphs; self.kind = kind; self.reason = reason; self.sharesEmbedding = sharesEmbedding
         draftTokens = request.draftTokens ?? kind.defaultDraftTokens
         acceptanceRate = request.acceptanceRate ?? kind.defaultAcceptance
     }

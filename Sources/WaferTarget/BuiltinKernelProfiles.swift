@@ -68,15 +68,18 @@ version: 1
 name: production-wse3
 description: Cerebras production kernels on WSE-3 (October 2024 onwards)
 source: "fitted to the production fit set (Llama 3.1 70B 2,100 and 405B 969 tokens/s, speculative decoding assumed)"
-matvec_efficiency: {value: 0.3125, low: 0.25, high: 0.5}
+matvec_efficiency:        # FITTED (share of the 8 MACs/cycle bound); range: refits at the clock's, the
+  value: 0.522           # acceptance's and the draft's range ends
+  low: 0.1593
+  high: 0.997
 dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per 4-bit weight, at 8 wide
   fp8_e4m3: {value: 0.125, low: 0.0625, high: 0.25}
   fp8_e5m2: {value: 0.125, low: 0.0625, high: 0.25}
   int8: {value: 0.125, low: 0.0625, high: 0.25}
   int4: {value: 0.25, low: 0.125, high: 0.5}
   mxfp4: {value: 0.25, low: 0.125, high: 0.5}
-relay_cycles: {value: 20, low: 10, high: 25}
-layer_overhead_cycles: {value: 2765, low: 1500, high: 3500}
+relay_cycles: {value: 20, low: 10, high: 25}   # UNPUBLISHED: WaferLLM's fitted 20, widened (fewer stages may suffice)
+layer_overhead_cycles: {value: 2765, low: 2096, high: 3408}   # WaferLLM's fitted value and leave-one-model-out range (not refitted)
 reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
   value: 0.5
   low: 0
@@ -91,15 +94,18 @@ version: 1
 name: launch-wse3
 description: Cerebras launch kernels on WSE-3 (August 2024)
 source: "fitted to the production fit set (Llama 3.1 8B 1,800 and 70B 450 tokens/s, 16-bit, no speculative decoding)"
-matvec_efficiency: {value: 0.3125, low: 0.25, high: 0.5}
+matvec_efficiency:        # FITTED (share of the 8 MACs/cycle bound); range: refits at the clock's range ends
+  value: 0.021
+  low: 0.0144
+  high: 0.021
 dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per 4-bit weight, at 8 wide
   fp8_e4m3: {value: 0.125, low: 0.0625, high: 0.25}
   fp8_e5m2: {value: 0.125, low: 0.0625, high: 0.25}
   int8: {value: 0.125, low: 0.0625, high: 0.25}
   int4: {value: 0.25, low: 0.125, high: 0.5}
   mxfp4: {value: 0.25, low: 0.125, high: 0.5}
-relay_cycles: {value: 20, low: 10, high: 25}
-layer_overhead_cycles: {value: 2765, low: 1500, high: 3500}
+relay_cycles: {value: 20, low: 10, high: 25}   # UNPUBLISHED: WaferLLM's fitted 20, widened
+layer_overhead_cycles: {value: 2765, low: 2096, high: 3408}   # WaferLLM's fitted value and leave-one-model-out range (not refitted)
 reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
   value: 0.5
   low: 0

@@ -42,11 +42,17 @@ public enum PerformanceAssumption: String, Sendable, Hashable, CaseIterable, Cod
     case relay = "relay cycles"
     case layerOverhead = "layer overhead"
     case reductionOverlap = "reduction overlap"
+    /// The speculative draft's per-token acceptance (a deployment choice, not a target
+    /// constant: only speculative figures read it, from the draft kind's documented range).
+    case acceptance = "speculative acceptance"
+    /// Which draft an undisclosed speculative deployment uses: `auto`'s choice or the EAGLE head
+    /// (the slower of the two at the slow end, the faster at the fast end).
+    case draft = "speculative draft"
 
     /// The bound of the range that makes decode faster.
     public var fastBound: Uncertain.Bound {
         switch self {
-        case .clock, .matvecEfficiency, .reductionOverlap: return .high
+        case .clock, .matvecEfficiency, .reductionOverlap, .acceptance, .draft: return .high
         case .waferLinkLatency, .dequant, .relay, .layerOverhead: return .low
         }
     }
@@ -107,6 +113,7 @@ extension Target {
             case .relay: return kernels.relayCycles.isUncertain
             case .layerOverhead: return kernels.layerOverheadCycles.isUncertain
             case .reductionOverlap: return kernels.reductionOverlap.isUncertain
+            case .acceptance, .draft: return false
             }
         }
     }
