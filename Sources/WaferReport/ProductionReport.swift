@@ -95,9 +95,9 @@ public struct ProductionReport: Sendable, Encodable {
         out += "target      \(target); context \(Units.grouped(contextTokens)) tokens (not published; assumed); batch 1; whole model per token\n"
         out += "            range: every unpublished constant at its slow end, then its fast end; published layer time = published token time / decoder layers\n"
         if fitted {
-            out += "\nfit         each kernel profile fitted to its own fit rows only (matvec efficiency and layer overhead; ranges: refitted at the clock's range ends):\n"
+            out += "\nfit         each kernel profile's matvec efficiency fitted to its own fit rows only (every other constant at its prior); range: refitted at the ends of the clock's, and for speculative rows the acceptance's and the draft's, ranges:\n"
             for f in fits {
-                out += "  \(f.profile): matvec_efficiency \(f.matvecEfficiency.text(digits: 4)), layer_overhead_cycles \(f.layerOverheadCycles.text(digits: 0)); in-sample errors "
+                out += "  \(f.profile): matvec_efficiency \(f.matvecEfficiency.text(digits: 4)) (layer_overhead_cycles held at \(f.layerOverheadCycles.text(digits: 0))); in-sample errors "
                 out += f.rows.map { "\($0.label) \(Self.percent($0.error))" }.joined(separator: ", ") + "\n"
             }
         } else {

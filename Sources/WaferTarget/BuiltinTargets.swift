@@ -47,7 +47,7 @@ public enum BuiltinTargets {
         throw .error(TargetFailure.unknown, "unknown target '\(nameOrPath)'", at: nil, notes: notes)
     }
 
-    static let wse3 = wse3Header + wse3Hardware
+    static let wse3 = wse3Header + wse3Hardware + "\nkernels: production-wse3  # the default kernel profile (--kernels replaces it)"
 
     /// The lines that name the WSE-3 and size its fabric.
     static let wse3Header = #"""
@@ -96,7 +96,6 @@ wafer_link:
     value: 2000
     low: 1000
     high: 5000
-kernels: production-wse3  # the default kernel profile (--kernels replaces it)
 """#
 
 
@@ -156,6 +155,6 @@ description: a \(side)x\(side)-PE test fabric with WSE-3 PEs (tests, numeric exe
 fabric:
   width: \(side)
   height: \(side)
-""" + "\n" + wse3Hardware
+""" + "\n" + wse3Hardware + "\nkernels: waferllm-wse2    # test fabrics keep the research kernels' measured constants, so their expectations do not move with the production fit"
     }
 }

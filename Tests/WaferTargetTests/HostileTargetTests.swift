@@ -33,7 +33,7 @@ import WaferTarget
         ("wavelet_bits: 32 ", "wavelet_bits: 4096 ", "'wavelet_bits' of 4096 exceeds the limit of 1,024", 34, 15),
         ("  bandwidth_gbps: 1200 ", "  bandwidth_gbps: 1e9 ", "'wafer_link.bandwidth_gbps' must be between 0.001 and 1000000.0, got 1e9", 36, 19),
         ("    value: 2000\n", "    value: 1e12\n", "'wafer_link.latency_ns.value' must be between 0.0 and 1000000000.0, got 1e12", 38, 12),
-        ("kernels: production-wse3 ", "kernels: fastest ", "unknown kernel profile 'fastest'", 41, 10),
+        ("kernels: waferllm-wse2 ", "kernels: fastest ", "unknown kernel profile 'fastest'", 41, 10),
         ("name: small32\n", "name: \"small\\x0032\"\n", "'name' contains the control character U+0000; text may not hold control characters", 3, 7),
     ])
     func figuresOutsideTheLimitsAreRefusedAtTheirValue(_ from: String, _ to: String, _ message: String, _ line: Int, _ column: Int) {

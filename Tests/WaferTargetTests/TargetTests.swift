@@ -45,7 +45,7 @@ import WaferTestSupport
         #expect(research.kernels?.name == "waferllm-wse2" && research.hardware == wse3.hardware)
         #expect(research.relayLatencyCycles == 20 && research.layerOverheadCycles == 2765)
         #expect(abs(research.macs(for: .fp16) - 8 * 0.3125) < 1e-9)
-        let v1 = BuiltinTargets.text("small32")!.replacingOccurrences(of: "kernels: production-wse3", with: "kernels: nope")
+        let v1 = BuiltinTargets.text("small32")!.replacingOccurrences(of: "kernels: waferllm-wse2", with: "kernels: nope")
         #expect(throws: DiagnosticError.self) { try TargetDecoder.decode(bytes: Array(v1.utf8), file: "t.yaml") }
         do {
             _ = try BuiltinTargets.resolve("wse3", kernels: "fastest")
