@@ -33,24 +33,11 @@ extension Driver {
             guard let graph = report.results.first?.graph else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
             cases.append(ProductionCase(row: row, graph: graph, target: report.target, drafts: try drafts(for: row, count)))
         }
-        var fits: [ProductionReport.Fit] = []
-        if request.fit {
-            progress("fitting \(profiles.count) kernel profiles")
-            for (name, fitted) in ProductionCalibration.fit(cases, profiles: profiles).sorted(by: { $0.key < $1.key }) {
-                if let base = profiles[name] { profiles[name] = ProductionCalibration.profile(base, fitted) }
-                fits.append(.init(profile: name, matvecEfficiency: fitted.matvecEfficiency, layerOverheadCycles: fitted.layerOverheadCycles,
-                                  rows: fitted.central.rows, maxAbsError: fitted.central.maxAbsError))
-            }
+        if request.fit { progress("fitting \(profiles.count) kernel profiles") }
+        guard let report = ProductionReport(set: set, target: targetName, cases: cases, profiles: profiles, fit: request.fit) else {
+            throw .error(DriverFailure.invariant, "internal: no schedule", at: nil)
         }
-        var rows: [ProductionReport.Row] = []
-        for c in cases {
-            guard let profile = profiles[c.row.kernels] else { continue }
-            guard let estimate = c.estimate(profile) else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
-            let predicted = (c.tokensPerS(profile), c.tokensPerS(profile, .slowest), c.tokensPerS(profile, .fastest))
-            rows.append(.init(c.row, model: c.graph.name, estimate: estimate, predicted: predicted, wafers: c.graph.layout?.wafers.count ?? 0,
-                              precision: c.graph.precision.description))
-        }
-        return ProductionReport(source: set.source, target: targetName, contextTokens: set.contextTokens, rows: rows, fits: fits)
+        return report
     }
 
     /// The drafts a speculative row may use (undisclosed): `--speculative auto`'s choice, and

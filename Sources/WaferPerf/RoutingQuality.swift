@@ -42,6 +42,9 @@ public struct RoutingQuality: Sendable, Encodable {
     public var fabricCycles: Int
     public var waferLinkCycles: Int
     public var elementwiseCycles: Int
+    /// Cycles hidden by reductions streaming under their products: the kinds above minus these
+    /// sum to `cyclesPerToken`.
+    public var overlappedCycles: Int
     public var slowestUnit: String
     public var longestPhase: String
     public var constants: [String]
@@ -67,6 +70,7 @@ public struct RoutingQuality: Sendable, Encodable {
         fabricCycles = schedule.cyclesByKind[.fabric] ?? 0
         waferLinkCycles = schedule.cyclesByKind[.link] ?? 0
         elementwiseCycles = schedule.cyclesByKind[.elementwise] ?? 0
+        overlappedCycles = schedule.overlappedCycles
         let unitName = { (u: Int) in layout.units.indices.contains(u) ? layout.units[u].name : "unit \(u)" }
         slowestUnit = "\(unitName(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles)"
         if schedule.phases.indices.contains(schedule.longestPhase) {

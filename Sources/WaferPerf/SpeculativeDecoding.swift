@@ -176,6 +176,11 @@ public struct SpeculativeEstimate: Sendable, Encodable {
     public var wafersTotal: Int
     public var tokensPerS: Double
     public var speculativeTokensPerS: Double
+    /// The range: the acceptance at each end of its documented range, with the pass time
+    /// scaled as the plain figure's range scales it (the unpublished constants move the draft
+    /// and the verify pass as they move a plain token; docs/performance-model.md).
+    public var speculativeTokensPerSLow: Double
+    public var speculativeTokensPerSHigh: Double
 
     /// The largest `--draft-tokens`: each drafted token is a sequential draft step and a region
     /// pass in the verify, so beyond this the expected gain is below 1% for any a <= 0.9.
@@ -243,10 +248,17 @@ public struct SpeculativeEstimate: Sendable, Encodable {
         tokensPerS = plain.tokensPerS
         let passSeconds = (draftMicrosecondsPerPass + verifyMicrosecondsPerPass) * 1e-6
         speculativeTokensPerS = passSeconds > 0 ? tokensPerPass / passSeconds : 0
+        let range = draft.kind.acceptanceRange, plainTokensPerS = max(plain.tokensPerS, 1e-300)
+        func speed(_ acceptance: Double, _ scale: Double) -> Double {
+            passSeconds > 0 ? Self.expectedTokensPerPass(draftTokens: k, acceptance: acceptance) / passSeconds * scale : 0
+        }
+        speculativeTokensPerSLow = min(speed(min(range.lowerBound, a), plain.tokensPerSLow / plainTokensPerS), speculativeTokensPerS)
+        speculativeTokensPerSHigh = max(speed(max(range.upperBound, a), plain.tokensPerSHigh / plainTokensPerS), speculativeTokensPerS)
         // Reported to 0.001, as the plain figures are in JSON (computed from the exact values).
         func r(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : x }
         (tokensPerPass, draftMicrosecondsPerPass, verifyMicrosecondsPerPass) = (r(tokensPerPass), r(draftMicrosecondsPerPass), r(verifyMicrosecondsPerPass))
         (tokensPerS, speculativeTokensPerS) = (r(tokensPerS), r(speculativeTokensPerS))
+        (speculativeTokensPerSLow, speculativeTokensPerSHigh) = (r(speculativeTokensPerSLow), r(speculativeTokensPerSHigh))
     }
 
     /// The lines `sweep` prints under its table: each shown rank's speculative figure. O(rows).
@@ -260,7 +272,7 @@ public struct SpeculativeEstimate: Sendable, Encodable {
     /// The lines the text summaries print. O(1).
     public func summary() -> String {
         func f(_ x: Double, _ d: Int = 1) -> String { Units.fixed(x, digits: d) }
-        var out = "speculative \(f(speculativeTokensPerS)) tokens/s per user (plain \(f(tokensPerS)), x\(f(tokensPerS > 0 ? speculativeTokensPerS / tokensPerS : 0, 2))): "
+        var out = "speculative \(f(speculativeTokensPerS)) tokens/s per user, range \(f(speculativeTokensPerSLow, 0))-\(f(speculativeTokensPerSHigh, 0)) (plain \(f(tokensPerS)), x\(f(tokensPerS > 0 ? speculativeTokensPerS / tokensPerS : 0, 2))): "
         out += "draft \(draft) (\(draftKind.rawValue): \(reason))\n"
         out += "            k = \(draftTokens) drafted, acceptance \(f(acceptanceRate, 2)) (range \(f(acceptanceRange[0], 2))-\(f(acceptanceRange[1], 2)); \(citation)): "
         out += "\(f(tokensPerPass, 2)) tokens per pass; draft \(f(draftMicrosecondsPerPass)) us + verify \(f(verifyMicrosecondsPerPass)) us per pass\n"

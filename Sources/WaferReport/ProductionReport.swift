@@ -89,6 +89,30 @@ public struct ProductionReport: Sendable, Encodable {
         validationInsideRange = validationSet.allSatisfy(\.insideRange)
     }
 
+    /// With `fit`, fits each profile to its own fit rows (`ProductionCalibration`); then predicts
+    /// every compiled row with its (fitted) profile, central figure and range. Nil when a row's
+    /// mapping has no schedule. O(profiles x fit + rows x estimate).
+    public init?(set: ProductionSet, target: String, cases: [ProductionCase], profiles given: [String: KernelProfile], fit: Bool) {
+        var profiles = given
+        var fits: [Fit] = []
+        if fit {
+            for (name, fitted) in ProductionCalibration.fit(cases, profiles: profiles).sorted(by: { $0.key < $1.key }) {
+                if let base = profiles[name] { profiles[name] = ProductionCalibration.profile(base, fitted) }
+                fits.append(.init(profile: name, matvecEfficiency: fitted.matvecEfficiency, layerOverheadCycles: fitted.layerOverheadCycles,
+                                  rows: fitted.central.rows, maxAbsError: fitted.central.maxAbsError))
+            }
+        }
+        var rows: [Row] = []
+        for c in cases {
+            guard let profile = profiles[c.row.kernels] else { continue }
+            guard let estimate = c.estimate(profile) else { return nil }
+            let predicted = (c.tokensPerS(profile), c.tokensPerS(profile, .slowest), c.tokensPerS(profile, .fastest))
+            rows.append(.init(c.row, model: c.graph.name, estimate: estimate, predicted: predicted, wafers: c.graph.layout?.wafers.count ?? 0,
+                              precision: c.graph.precision.description))
+        }
+        self.init(source: set.source, target: target, contextTokens: set.contextTokens, rows: rows, fits: fits)
+    }
+
     /// The fits, then the two tables, fit set first, with what each row assumes. O(rows).
     public func text() -> String {
         var out = "production  \(source)\n"

@@ -39,6 +39,7 @@ import WaferTestSupport
     static func run(_ model: String, defects: DefectRequest) throws -> (plain: Int, figures: [Figures]) {
         var count = CountRequest(modelPath: TestPaths.root.appendingPathComponent(model).path)
         count.defects = defects
+        count.kernels = "waferllm-wse2"   // a profile with overlap 0: the plain compile is today's phased schedule
         let report = try Driver.count(count)
         let result = try #require(report.results.first)
         let plain = try #require(result.graph.schedule).cyclesPerToken
@@ -117,7 +118,7 @@ import WaferTestSupport
 
     /// A plan without `reduction_overlap` reads as 0; a value outside 0...1 is refused.
     @Test func planKeyIsOptionalAndChecked() throws {
-        var target = try BuiltinTargets.resolve("wse3")
+        var target = try BuiltinTargets.resolve("wse3", kernels: "waferllm-wse2")
         #expect(target.reductionOverlap == 0)
         #expect(PlanBuilder.target(target).reductionOverlap == nil && PlanBuilder.target(target).overlapFraction == 0)
         target.reductionOverlap = 0.25

@@ -104,9 +104,9 @@ import WaferTestSupport
     @Test func autoChoosesMTPThenFamilyThenEagle() throws {
         let cases: [(String, DraftSource.Kind, String)] = [
             ("deepseek-v3", .mtp, "deepseek-v3-mtp"), ("glm-4.5", .mtp, "glm-4.5-mtp"),
-            ("llama-3.1-70b", .model, "llama-3.1-8b"), ("llama-3.1-405b", .model, "llama-3.1-8b"),
+            ("llama-3.1-70b", .model, "llama-3.2-1b"), ("llama-3.1-405b", .model, "llama-3.2-1b"), ("llama-3.1-8b", .model, "llama-3.2-1b"),
             ("gpt-oss-120b", .model, "gpt-oss-20b"), ("qwen3-235b-a22b", .model, "qwen3-32b"), ("mixtral-8x7b", .model, "mistral-7b"),
-            ("llama-3.1-8b", .eagle, "llama-3.1-8b-eagle-head"), ("qwen2.5-72b", .eagle, "qwen2.5-72b-eagle-head"),
+            ("llama-3.2-1b", .eagle, "llama-3.2-1b-eagle-head"), ("qwen2.5-72b", .eagle, "qwen2.5-72b-eagle-head"),
             ("kimi-k2", .eagle, "kimi-k2-eagle-head"), ("tiny", .eagle, "tiny-eagle-head"),
         ]
         for (model, kind, name) in cases {
