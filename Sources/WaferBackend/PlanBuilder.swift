@@ -127,7 +127,7 @@ public enum PlanBuilder {
                    routableColors: t.routableColors, reservedColors: t.reservedColors, clockMhz: t.clockMHz, hopLatencyCycles: t.hopLatencyCycles,
                    rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, layerOverheadCycles: t.layerOverheadCycles,
                    waveletBits: t.waveletBits, waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs,
-                   reductionOverlap: t.reductionOverlap)
+                   reductionOverlap: t.reductionOverlap, kernels: t.kernels?.name)
     }
 
     static func routing(_ r: Routing, width: Int) -> PlanRouting {

@@ -18,7 +18,7 @@ package enum PlanPins {
             guard let element = ElementType(rawValue: key) else { throw .error(BackendFailure.pins, "\(path): the target lists MACs per cycle for '\(key)', not an element type", at: nil) }
             macs[element] = value
         }
-        let builtin = try? BuiltinTargets.resolve(t.name)
+        let builtin = try? BuiltinTargets.resolve(t.name, kernels: t.kernels)
         let target = try Target(figuresFrom: path, name: t.name, description: "", fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight,
                                 halo: Halo(west: t.haloWest, east: t.haloEast, north: t.haloNorth, south: t.haloSouth),
                                 sramBytesPerPE: t.sramBytesPerPe, runtimeReserveBytesPerPE: t.runtimeReserveBytesPerPe,

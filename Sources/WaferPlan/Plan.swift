@@ -89,12 +89,15 @@ public struct PlanTarget: Codable, Sendable, Equatable {
     /// (docs/routing-and-schedule.md, "Overlap"). An optional key, written only when non-zero:
     /// a plan without it (every plan before the key existed) reads as 0, strictly phased.
     public var reductionOverlap: Double?
+    /// The kernel profile whose sustained figures these are (docs/performance-model.md, "Hardware
+    /// facts and kernel profiles"); optional, absent for a target that gives its figures directly.
+    public var kernels: String?
 
     public init(name: String, fabricWidth: Int, fabricHeight: Int, haloWest: Int, haloEast: Int, haloNorth: Int, haloSouth: Int,
                 sramBytesPerPe: Int, runtimeReserveBytesPerPe: Int, bufferBytesPerPe: Int, macsPerCycle: [String: Double],
                 routableColors: Int, reservedColors: Int, clockMhz: Double, hopLatencyCycles: Int, rampLatencyCycles: Int,
                 relayLatencyCycles: Int, layerOverheadCycles: Int, waveletBits: Int, waferLinkGbps: Double, waferLinkLatencyNs: Double,
-                reductionOverlap: Double? = nil) {
+                reductionOverlap: Double? = nil, kernels: String? = nil) {
         self.name = name; self.fabricWidth = fabricWidth; self.fabricHeight = fabricHeight; self.haloWest = haloWest
         self.haloEast = haloEast; self.haloNorth = haloNorth; self.haloSouth = haloSouth; self.sramBytesPerPe = sramBytesPerPe
         self.runtimeReserveBytesPerPe = runtimeReserveBytesPerPe; self.bufferBytesPerPe = bufferBytesPerPe
@@ -103,6 +106,7 @@ public struct PlanTarget: Codable, Sendable, Equatable {
         self.relayLatencyCycles = relayLatencyCycles; self.layerOverheadCycles = layerOverheadCycles; self.waveletBits = waveletBits; self.waferLinkGbps = waferLinkGbps
         self.waferLinkLatencyNs = waferLinkLatencyNs
         self.reductionOverlap = reductionOverlap.flatMap { $0 == 0 ? nil : $0 }
+        self.kernels = kernels
     }
 
     /// The reduction overlap in force: the key's value, 0 when absent. O(1).

@@ -120,6 +120,9 @@ import WaferTestSupport
     @Test func planKeyIsOptionalAndChecked() throws {
         var target = try BuiltinTargets.resolve("wse3", kernels: "waferllm-wse2")
         #expect(target.reductionOverlap == 0)
+        // The plan names the kernel profile its sustained figures came from.
+        #expect(PlanBuilder.target(target).kernels == "waferllm-wse2")
+        #expect(PlanBuilder.target(try BuiltinTargets.resolve("wse3")).kernels == "production-wse3")
         #expect(PlanBuilder.target(target).reductionOverlap == nil && PlanBuilder.target(target).overlapFraction == 0)
         target.reductionOverlap = 0.25
         #expect(PlanBuilder.target(target).reductionOverlap == 0.25)
