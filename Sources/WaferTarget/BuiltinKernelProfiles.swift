@@ -72,19 +72,7 @@ matvec_efficiency:        # FITTED (share of the 8 MACs/cycle bound); range: ref
   value: 0.522           # acceptance's and the draft's range ends
   low: 0.1593
   high: 0.997
-dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per 4-bit weight, at 8 wide
-  fp8_e4m3: {value: 0.125, low: 0.0625, high: 0.25}
-  fp8_e5m2: {value: 0.125, low: 0.0625, high: 0.25}
-  int8: {value: 0.125, low: 0.0625, high: 0.25}
-  int4: {value: 0.25, low: 0.125, high: 0.5}
-  mxfp4: {value: 0.25, low: 0.125, high: 0.5}
-relay_cycles: {value: 20, low: 10, high: 25}   # UNPUBLISHED: WaferLLM's fitted 20, widened (fewer stages may suffice)
-layer_overhead_cycles: {value: 2765, low: 2096, high: 3408}   # WaferLLM's fitted value and leave-one-model-out range (not refitted)
-reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
-  value: 0.5
-  low: 0
-  high: 1
-"""#
+"""# + "\n" + wse3Assumptions
 
     static let launchWSE3 = #"""
 # Cerebras' decode kernels on a WSE-3 at the August 2024 launch (before the rewritten kernels,
@@ -98,13 +86,18 @@ matvec_efficiency:        # FITTED (share of the 8 MACs/cycle bound); range: ref
   value: 0.021
   low: 0.0144
   high: 0.021
+"""# + "\n" + wse3Assumptions
+
+    /// The unpublished constants both WSE-3 profiles assume (dequantisation, relay, layer
+    /// overhead, overlap): one text, so a corrected assumption reaches both at once.
+    static let wse3Assumptions = #"""
 dequant_cycles_per_weight:  # UNPUBLISHED: one SIMD op per 8-bit weight, two per 4-bit weight, at 8 wide
   fp8_e4m3: {value: 0.125, low: 0.0625, high: 0.25}
   fp8_e5m2: {value: 0.125, low: 0.0625, high: 0.25}
   int8: {value: 0.125, low: 0.0625, high: 0.25}
   int4: {value: 0.25, low: 0.125, high: 0.5}
   mxfp4: {value: 0.25, low: 0.125, high: 0.5}
-relay_cycles: {value: 20, low: 10, high: 25}   # UNPUBLISHED: WaferLLM's fitted 20, widened
+relay_cycles: {value: 20, low: 10, high: 25}   # UNPUBLISHED: WaferLLM's fitted 20, widened (fewer stages may suffice)
 layer_overhead_cycles: {value: 2765, low: 2096, high: 3408}   # WaferLLM's fitted value and leave-one-model-out range (not refitted)
 reduction_overlap:        # UNPUBLISHED: share of a reduction's payload streamed under its product
   value: 0.5
