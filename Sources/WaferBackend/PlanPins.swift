@@ -19,7 +19,7 @@ package enum PlanPins {
             macs[element] = value
         }
         let builtin = try? BuiltinTargets.resolve(t.name, kernels: t.kernels)
-        let target = try Target(figuresFrom: path, name: t.name, description: "", fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight,
+        var target = try Target(figuresFrom: path, name: t.name, description: "", fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight,
                                 halo: Halo(west: t.haloWest, east: t.haloEast, north: t.haloNorth, south: t.haloSouth),
                                 sramBytesPerPE: t.sramBytesPerPe, runtimeReserveBytesPerPE: t.runtimeReserveBytesPerPe,
                                 bufferBytesPerPE: t.bufferBytesPerPe, macsPerCycle: macs, routableColors: t.routableColors,
@@ -29,6 +29,12 @@ package enum PlanPins {
                                 waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs,
                                 reductionOverlap: t.overlapFraction)
         if let builtin, PlanBuilder.target(builtin) == t { return builtin }
+        // The plan records the kernel profile by name only; its figures are already the target's.
+        target.kernels = t.kernels.map {
+            KernelProfile(name: $0, description: "named by the plan", source: path, matvecEfficiency: .exact(1), dequantCyclesPerWeight: [:],
+                          relayCycles: .exact(Double(t.relayLatencyCycles)), layerOverheadCycles: .exact(Double(t.layerOverheadCycles)),
+                          reductionOverlap: .exact(t.overlapFraction))
+        }
         return target
     }
 
