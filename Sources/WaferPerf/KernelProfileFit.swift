@@ -18,12 +18,9 @@ public struct KernelProfileFit: Sendable, Encodable {
         let bound = 1 / hardware.boundCyclesPerMAC(.fp16)
         boundMacsPerCycle = bound
         let folds = heldOut?.folds ?? []
-        func spread(_ central: Double, _ values: [Double]) -> Uncertain {
-            Uncertain(central, low: min(central, values.min() ?? central), high: max(central, values.max() ?? central))
-        }
-        matvecEfficiency = spread(fit.macsPerCycle / bound, folds.map { $0.macsPerCycle / bound })
-        relayCycles = spread(Double(fit.relayCycles), folds.map { Double($0.relayCycles) })
-        layerOverheadCycles = spread(Double(fit.layerOverheadCycles), folds.map { Double($0.layerOverheadCycles) })
+        matvecEfficiency = .spread(fit.macsPerCycle / bound, folds.map { $0.macsPerCycle / bound })
+        relayCycles = .spread(Double(fit.relayCycles), folds.map { Double($0.relayCycles) })
+        layerOverheadCycles = .spread(Double(fit.layerOverheadCycles), folds.map { Double($0.layerOverheadCycles) })
     }
 
     /// The YAML lines of a kernel profile holding these constants.

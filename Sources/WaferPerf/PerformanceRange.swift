@@ -28,15 +28,11 @@ public struct PerformanceRange: Sendable, Encodable {
     /// Nil when the target has no unpublished constant with a range (a version-1 target or a
     /// plan's figures) or the graph is not scheduled.
     public init?(graph: Graph, target: Target) {
-        guard let profile = target.kernels, graph.schedule != nil, let partition = graph.partition else { return nil }
+        guard let profile = target.kernels, graph.schedule != nil else { return nil }
         let assumptions = target.uncertainAssumptions
         guard !assumptions.isEmpty else { return nil }
-        let deployment = DeploymentOptions(contextTokens: partition.kvCache.contextTokens, batch: partition.kvCache.batch)
         func speed(_ setting: AssumptionSetting) -> Double {
-            let t = target.applying(profile, setting)
-            var g = graph
-            guard (try? SchedulePass().run(&g, context: PassContext(target: t, deployment: deployment))) != nil, let s = g.schedule else { return 0 }
-            return s.tokensPerSecond
+            SchedulePass.retimed(graph, on: target.applying(profile, setting))?.schedule?.tokensPerSecond ?? 0
         }
         tokensPerSLow = speed(.slowest)
         tokensPerSHigh = speed(.fastest)

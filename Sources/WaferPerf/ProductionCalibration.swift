@@ -19,21 +19,12 @@ public struct ProductionCase: Sendable {
         self.row = row; self.graph = graph; self.target = target; self.drafts = drafts
     }
 
-    /// `graph` re-timed on `target` (its schedule replaced). O(schedule).
-    static func retimed(_ graph: Graph, on target: Target) -> Graph? {
-        guard let partition = graph.partition else { return nil }
-        var g = graph
-        let deployment = DeploymentOptions(contextTokens: partition.kvCache.contextTokens, batch: partition.kvCache.batch)
-        guard (try? SchedulePass().run(&g, context: PassContext(target: target, deployment: deployment))) != nil else { return nil }
-        return g
-    }
-
     /// Tokens/s per user of this row's mapping on `target` (batch 1, as published): with a
     /// draft, the speculative figure (`SpeculativeEstimate`: k drafted tokens on the draft's
     /// re-timed mapping, k + 1 verified in one pass), at the acceptance `acceptance` picks from
     /// the draft kind's range. O(schedule + k x verify).
     public func tokensPerS(on target: Target, acceptance: Uncertain.Bound = .value, draft: Uncertain.Bound = .value) -> Double {
-        guard let g = Self.retimed(graph, on: target), let schedule = g.schedule else { return 0 }
+        guard let g = SchedulePass.retimed(graph, on: target), let schedule = g.schedule else { return 0 }
         guard !drafts.isEmpty else { return schedule.tokensPerSecond }
         let speeds = drafts.map { Self.speculative(g, on: target, drafts: $0, acceptance: acceptance) }
         switch draft {
@@ -45,25 +36,21 @@ public struct ProductionCase: Sendable {
 
     static func speculative(_ g: Graph, on target: Target, drafts: SpeculativeDrafts, acceptance: Uncertain.Bound) -> Double {
         guard let schedule = g.schedule else { return 0 }
-        guard let draftGraph = drafts.graphs.first.flatMap({ Self.retimed($0, on: target) }),
+        guard let draftGraph = drafts.graphs.first.flatMap({ SchedulePass.retimed($0, on: target) }),
               let draft = SpeculativeDraft(graph: draftGraph, kind: drafts.kind, reason: drafts.reason, sharesEmbedding: drafts.sharesEmbedding)
         else { return schedule.tokensPerSecond }
         let range = drafts.kind.acceptanceRange
         let a = acceptance == .value ? drafts.acceptanceRate : (acceptance == .low ? range.lowerBound : range.upperBound)
         let k = drafts.draftTokens
         guard let verify = SpeculativeEstimate.verifyCycles(graph: g, target: target, tokens: k + 1) else { return 0 }
-        let seconds = Double(verify + k * draft.cyclesPerToken) / (target.clockMHz * 1e6)
-        return seconds > 0 ? SpeculativeEstimate.expectedTokensPerPass(draftTokens: k, acceptance: a) / seconds : 0
+        let pass = SpeculativeEstimate.passSeconds(draftTokens: k, draft: draft, verifyCycles: verify, clockMhz: target.clockMHz)
+        return SpeculativeEstimate.tokensPerS(draftTokens: k, acceptance: a, passSeconds: pass)
     }
 
     /// The whole estimate with `profile` on the row's hardware (central constants). O(estimate).
     public func estimate(_ profile: KernelProfile) -> PerformanceEstimate? {
-        guard let partition = graph.partition else { return nil }
         let t = target.applying(profile)
-        var g = graph
-        let deployment = DeploymentOptions(contextTokens: partition.kvCache.contextTokens, batch: partition.kvCache.batch)
-        guard (try? SchedulePass().run(&g, context: PassContext(target: t, deployment: deployment))) != nil else { return nil }
-        return PerformanceEstimate(graph: g, target: t)
+        return SchedulePass.retimed(graph, on: t).flatMap { PerformanceEstimate(graph: $0, target: t) }
     }
 
     /// Tokens/s with `profile` on the row's hardware, every unpublished constant as `setting` says.
@@ -83,7 +70,9 @@ public enum ProductionCalibration {
         /// The fitted efficiency with its range, and the overhead prior it was fitted with.
         public var matvecEfficiency: Uncertain
         public var layerOverheadCycles: Uncertain
-        public var fitsAtClockEnds: [ProductionFit]
+        /// The refits with the clock, and for speculative rows the acceptance and the draft, at
+        /// each end of their ranges: the efficiency's range is their spread.
+        public var scenarioFits: [ProductionFit]
     }
 
     public static func fit(_ cases: [ProductionCase], profiles: [String: KernelProfile]) -> [String: Fitted] {
@@ -101,12 +90,8 @@ public enum ProductionCalibration {
             let scenarios: [AssumptionSetting] = [.init([.clock: .low]), .init([.clock: .high])]
                 + (speculative ? [.init([.acceptance: .low]), .init([.acceptance: .high]), .init([.draft: .low]), .init([.draft: .high])] : [])
             let central = fit(.central), ends = scenarios.map(fit)
-            let all = [central] + ends
-            func spread(_ v: (ProductionFit) -> Double) -> Uncertain {
-                Uncertain(v(central), low: all.map(v).min() ?? v(central), high: all.map(v).max() ?? v(central))
-            }
-            out[name] = Fitted(central: central, matvecEfficiency: spread(\.matvecEfficiency), layerOverheadCycles: base.layerOverheadCycles,
-                               fitsAtClockEnds: ends)
+            out[name] = Fitted(central: central, matvecEfficiency: .spread(central.matvecEfficiency, ends.map(\.matvecEfficiency)),
+                               layerOverheadCycles: base.layerOverheadCycles, scenarioFits: ends)
         }
         return out
     }

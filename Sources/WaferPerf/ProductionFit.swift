@@ -31,7 +31,6 @@ public struct ProductionFit: Sendable, Encodable {
 
     public var profile: String
     public var matvecEfficiency: Double
-    public var layerOverheadCycles: Double
     public var rows: [RowResult]
     public var maxAbsError: Double
 
@@ -39,34 +38,31 @@ public struct ProductionFit: Sendable, Encodable {
     public static let efficiencyRange: ClosedRange<Double> = 0.005...1
 
     public init(base: KernelProfile, rows: [Row]) {
-        func profile(_ e: Double, _ o: Double) -> KernelProfile {
+        func profile(_ e: Double) -> KernelProfile {
             var p = base
             p.matvecEfficiency = .exact(e)
-            p.layerOverheadCycles = .exact(o.rounded())
             return p
         }
-        func loss(_ e: Double, _ o: Double) -> Double {
+        func loss(_ e: Double) -> Double {
             rows.reduce(0) { sum, row in
-                let predicted = row.predict(profile(e, o))
+                let predicted = row.predict(profile(e))
                 guard predicted > 0, row.publishedTokensPerS > 0 else { return .infinity }
                 let l = log(predicted / row.publishedTokensPerS)
                 return sum + l * l
             }
         }
         let (lo, hi) = (log(Self.efficiencyRange.lowerBound), log(Self.efficiencyRange.upperBound))
-        let o = base.layerOverheadCycles.value
         var best = (e: base.matvecEfficiency.value, loss: Double.infinity)
         for i in 0...24 {
             let e = exp(lo + (hi - lo) * Double(i) / 24)
-            let l = loss(e, o)
+            let l = loss(e)
             if l < best.loss { best = (e, l) }
         }
         let step = (hi - lo) / 24, centre = log(best.e)
-        best.e = exp(Self.goldenSection(max(lo, centre - step)...min(hi, centre + step)) { loss(exp($0), o) })
+        best.e = exp(Self.goldenSection(max(lo, centre - step)...min(hi, centre + step)) { loss(exp($0)) })
         self.profile = base.name
         matvecEfficiency = (best.e * 10_000).rounded() / 10_000
-        layerOverheadCycles = o.rounded()
-        let final = profile(matvecEfficiency, layerOverheadCycles)
+        let final = profile(matvecEfficiency)
         self.rows = rows.map { r in
             let p = r.predict(final)
             return RowResult(label: r.label, publishedTokensPerS: r.publishedTokensPerS, fittedTokensPerS: p, error: p / r.publishedTokensPerS - 1)

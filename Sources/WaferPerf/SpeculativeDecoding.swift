@@ -194,6 +194,17 @@ public struct SpeculativeEstimate: Sendable, Encodable {
         return (1 - pow(a, Double(k + 1))) / (1 - a)
     }
 
+    /// Seconds of one pass: k sequential draft tokens on the draft's clock, then the verify
+    /// pass on the target's. O(1).
+    public static func passSeconds(draftTokens k: Int, draft: SpeculativeDraft, verifyCycles: Int, clockMhz: Double) -> Double {
+        Double(Checked.product([k, draft.cyclesPerToken]) ?? Int.max / 4) / (draft.clockMhz * 1e6) + Double(verifyCycles) / (clockMhz * 1e6)
+    }
+
+    /// Tokens/s kept: the expected tokens per pass over the pass's seconds (0 for no time). O(1).
+    public static func tokensPerS(draftTokens k: Int, acceptance a: Double, passSeconds: Double) -> Double {
+        passSeconds > 0 ? expectedTokensPerPass(draftTokens: k, acceptance: a) / passSeconds : 0
+    }
+
     /// Why k or a is not usable, or nil: 1 <= k <= `maxDraftTokens`, 0 < a < 1. O(1).
     public static func parameterProblem(draftTokens k: Int, acceptance a: Double) -> String? {
         if k < 1 || k > maxDraftTokens { return "--draft-tokens must be between 1 and \(maxDraftTokens), not \(k)" }
@@ -246,11 +257,11 @@ public struct SpeculativeEstimate: Sendable, Encodable {
         draftWafers = draftLocation == .spareSram ? 0 : draft.wafers
         wafersTotal = targetWafers + draftWafers
         tokensPerS = plain.tokensPerS
-        let passSeconds = (draftMicrosecondsPerPass + verifyMicrosecondsPerPass) * 1e-6
-        speculativeTokensPerS = passSeconds > 0 ? tokensPerPass / passSeconds : 0
+        let passSeconds = Self.passSeconds(draftTokens: k, draft: draft, verifyCycles: verify, clockMhz: plain.clockMhz)
+        speculativeTokensPerS = Self.tokensPerS(draftTokens: k, acceptance: a, passSeconds: passSeconds)
         let range = draft.kind.acceptanceRange, plainTokensPerS = max(plain.tokensPerS, 1e-300)
         func speed(_ acceptance: Double, _ scale: Double) -> Double {
-            passSeconds > 0 ? Self.expectedTokensPerPass(draftTokens: k, acceptance: acceptance) / passSeconds * scale : 0
+            Self.tokensPerS(draftTokens: k, acceptance: acceptance, passSeconds: passSeconds) * scale
         }
         speculativeTokensPerSLow = min(speed(min(range.lowerBound, a), plain.tokensPerSLow / plainTokensPerS), speculativeTokensPerS)
         speculativeTokensPerSHigh = max(speed(max(range.upperBound, a), plain.tokensPerSHigh / plainTokensPerS), speculativeTokensPerS)

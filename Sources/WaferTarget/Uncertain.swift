@@ -16,6 +16,12 @@ public struct Uncertain: Sendable, Hashable, Codable {
 
     public static func exact(_ value: Double) -> Uncertain { Uncertain(value, low: value, high: value) }
 
+    /// `central` with the range its alternatives span (it included): what refits or folds of a
+    /// fit under other assumptions give. O(alternatives).
+    public static func spread(_ central: Double, _ alternatives: [Double]) -> Uncertain {
+        Uncertain(central, low: min(central, alternatives.min() ?? central), high: max(central, alternatives.max() ?? central))
+    }
+
     /// Whether the range is wider than a point.
     public var isUncertain: Bool { low < high }
 

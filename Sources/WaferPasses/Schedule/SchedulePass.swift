@@ -136,6 +136,17 @@ public struct SchedulePass: Pass {
         return Int((r * Double(max(min(compute, streamed), 0))).rounded(.down))
     }
 
+    /// `graph` (already routed) with its schedule re-timed on `target`, at the context and batch
+    /// its partition was made for: how the performance range and the production fit try other
+    /// constants on one mapping. Nil when the graph has no partition or the pass fails. O(schedule).
+    public static func retimed(_ graph: Graph, on target: Target) -> Graph? {
+        guard let partition = graph.partition else { return nil }
+        var g = graph
+        let deployment = DeploymentOptions(contextTokens: partition.kvCache.contextTokens, batch: partition.kvCache.batch)
+        guard (try? SchedulePass().run(&g, context: PassContext(target: target, deployment: deployment))) != nil else { return nil }
+        return g
+    }
+
     /// Cycles of one allreduce of `payload` wavelets per line on class `c`. O(1).
     static func allreduceCycles(_ c: LineClass, payload: Int, target: Target) -> Int {
         guard c.segment > 1 else { return 0 }
