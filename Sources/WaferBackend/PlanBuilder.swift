@@ -69,8 +69,9 @@ public enum PlanBuilder {
                     let inCells = tensor.expertStacked && unit.cells != nil
                     if tensor.expertStacked && (unit.experts.isEmpty || unit.expertOp != opIndex) { continue }
                     if !tensor.expertStacked && !unit.holdsBase { continue }
-                    let width = inCells ? (unit.cells?.cellWidth ?? tiling.slotWidth) : tiling.slotWidth
-                    let height = inCells ? (unit.cells?.cellHeight ?? tiling.slotHeight) : tiling.slotHeight
+                    let dense = unit.denseShape(on: tiling)
+                    let width = inCells ? (unit.cells?.cellWidth ?? tiling.slotWidth) : dense.width
+                    let height = inCells ? (unit.cells?.cellHeight ?? tiling.slotHeight) : dense.height
                     let block = tileBlock(of: tensor, width: width, height: height)
                     tensors.append(PlanTensor(op: op.name, name: tensor.name, shape: tensor.shape, format: tensor.format.description,
                                               orientation: PlanOrientation(tensor: tensor),
@@ -82,7 +83,8 @@ public enum PlanBuilder {
             units.append(PlanUnit(name: unit.name, wafer: unit.wafer, group: unit.group, slot: slots[unit.group],
                                   experts: [unit.experts.lowerBound, unit.experts.upperBound], cells: cells,
                                   denseBytesPerPe: unit.denseBytesPerPE, expertBytesPerPe: unit.expertBytesPerPE, kvBytesPerPe: unit.kvBytesPerPE,
-                                  modeledCycles: unit.modeledCycles, ops: ops, tensors: tensors))
+                                  modeledCycles: unit.modeledCycles, ops: ops, tensors: tensors,
+                                  denseRegion: unit.region.map { PlanDenseRegion(width: $0.width, height: $0.height, row0: $0.row0) }))
         }
         var planRouting = Self.routing(routing, width: target.fabricWidth)
         for i in planRouting.flows.indices where position.indices.contains(planRouting.flows[i].unit) {

@@ -51,6 +51,19 @@ public struct ExpertCells: Hashable, Sendable {
     public var cells: Int { columns * rows }
 }
 
+/// A rectangle of logical tiles inside a slot, starting at logical row `row0` of the slot's
+/// first logical column: where a unit's dense weights and KV cache lie when they do not spread
+/// over the whole slot. A region at the top-left overlaps the unit's expert cells (the PEs hold
+/// both); a full-width band below the cells (`row0` at or past the cells' last row) is disjoint
+/// from them (docs/tiling-and-placement.md, "Compact regions").
+public struct RegionShape: Hashable, Sendable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+    public var row0: Int
+    public init(width: Int, height: Int, row0: Int = 0) { self.width = width; self.height = height; self.row0 = row0 }
+    public var description: String { row0 == 0 ? "\(width)x\(height)" : "\(width)x\(height) at row \(row0)" }
+}
+
 /// One unit (a decoder layer or a top-level op) tiled on a slot of its wafer.
 public struct UnitTiling: Hashable, Sendable {
     /// `layer 5`, `embed_tokens`, `lm_head`.
@@ -74,17 +87,41 @@ public struct UnitTiling: Hashable, Sendable {
     public var longestReduction: Int
     /// False for a slice of routed experts placed away from its layer's wafer.
     public var holdsBase: Bool
+    /// The compact region the unit's dense weights and KV cache tile over, in logical tiles from
+    /// the slot's top-left tile (docs/tiling-and-placement.md, "Compact regions"); nil when they
+    /// spread over the whole slot. Only units whose routed experts fill the slot get one.
+    public var region: RegionShape?
+    /// With a compact region: the modelled cycles of the same unit with its dense part spread
+    /// over the whole slot, the alternative the tile pass rejected (shown in the IR dump).
+    public var wholeSlotModeledCycles: Int?
 
     public init(name: String, ops: Range<Int>, wafer: Int, group: Int, expertOp: Int?, experts: Range<Int>, cells: ExpertCells?,
                 denseBytesPerPE: Int, expertBytesPerPE: Int, kvBytesPerPE: Int, modeledCycles: Int, longestReduction: Int,
-                holdsBase: Bool = true) {
+                holdsBase: Bool = true, region: RegionShape? = nil) {
         self.name = name; self.ops = ops; self.wafer = wafer; self.group = group; self.expertOp = expertOp
         self.experts = experts; self.cells = cells; self.denseBytesPerPE = denseBytesPerPE
         self.expertBytesPerPE = expertBytesPerPE; self.kvBytesPerPE = kvBytesPerPE
         self.modeledCycles = modeledCycles; self.longestReduction = longestReduction; self.holdsBase = holdsBase
+        self.region = region
     }
 
-    public var bytesPerPE: Int { denseBytesPerPE + expertBytesPerPE + kvBytesPerPE }
+    /// The `width x height` logical tiles the unit's dense weights and KV cache spread over on a
+    /// slot of `tiling`: its compact region, or the whole slot. O(1).
+    public func denseShape(on tiling: WaferTiling) -> RegionShape {
+        region ?? RegionShape(width: tiling.slotWidth, height: tiling.slotHeight)
+    }
+
+    /// The most bytes one PE holds of this unit: dense, expert and KV shares add up on the PEs
+    /// they share; a region disjoint from the expert cells holds only its own.
+    public var bytesPerPE: Int {
+        regionIsDisjoint ? max(denseBytesPerPE + kvBytesPerPE, expertBytesPerPE) : denseBytesPerPE + expertBytesPerPE + kvBytesPerPE
+    }
+
+    /// Whether the compact region lies below every expert cell (a band that shares no PE with them).
+    public var regionIsDisjoint: Bool {
+        guard let r = region, let c = cells else { return false }
+        return r.row0 >= c.rows * c.cellHeight
+    }
 }
 
 /// A physical rectangle of PEs on a wafer, in fabric coordinates.

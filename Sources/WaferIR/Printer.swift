@@ -51,6 +51,10 @@ public struct IRPrinter: Sendable {
                         text += "; experts \(unit.experts.lowerBound)..\(unit.experts.upperBound - 1) in \(cells.columns)x\(cells.rows) cells of \(cells.cellWidth)x\(cells.cellHeight)"
                         if cells.expertsPerCell > 1 { text += " (\(cells.expertsPerCell) per cell)" }
                     }
+                    if let r = unit.region {
+                        text += "; dense and KV on a compact \(r) region"
+                        if let whole = unit.wholeSlotModeledCycles { text += " (whole slot: ~\(whole) cycles)" }
+                    }
                     text += "; ~\(unit.modeledCycles) cycles"
                     out.append(text)
                 }

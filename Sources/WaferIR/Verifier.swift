@@ -174,18 +174,22 @@ public enum Verifier {
             }
             let isBase = !(unit.name.contains(" experts "))
             var dense = 0, kv = 0
+            let shape = unit.denseShape(on: tiling)
+            if let r = unit.region, r.width < 1 || r.height < 1 || r.row0 < 0 || r.width > tiling.slotWidth || r.row0 + r.height > tiling.slotHeight || !isBase {
+                problems.append("unit '\(unit.name)': its compact region \(r) is not inside its \(tiling.slotWidth)x\(tiling.slotHeight) slot or the unit holds no dense weights")
+            }
             if isBase {
                 for opIndex in unit.ops where graph.ops.indices.contains(opIndex) {
                     let op = graph.ops[opIndex]
                     baseCount[opIndex] += 1
                     if op.placement?.wafer != unit.wafer { problems.append("op '\(op.name)' is tiled on wafer \(unit.wafer) but placed on \(op.placement?.wafer ?? -1)") }
                     for tensor in op.weights where !tensor.expertStacked {
-                        dense += tileBytes(of: tensor, width: tiling.slotWidth, height: tiling.slotHeight)
+                        dense += tileBytes(of: tensor, width: shape.width, height: shape.height)
                     }
                     let values = op.kind.kvValuesPerToken()
                     if values > 0 {
                         let tokens = op.kind.kvTokensKept(context: partition.kvCache.contextTokens)
-                        kv += Checked.ceilDiv(tokens, tiling.slotHeight) * Checked.ceilDiv(values, tiling.slotWidth)
+                        kv += Checked.ceilDiv(tokens, shape.height) * Checked.ceilDiv(values, shape.width)
                             * partition.kvCache.batch * (partition.kvCache.element.bits / 8)
                     }
                 }
@@ -213,7 +217,9 @@ public enum Verifier {
             if dense != unit.denseBytesPerPE || kv != unit.kvBytesPerPE || experts != unit.expertBytesPerPE {
                 problems.append("unit '\(unit.name)' records \(unit.denseBytesPerPE)/\(unit.expertBytesPerPE)/\(unit.kvBytesPerPE) dense/expert/KV bytes per PE; its tiles need \(dense)/\(experts)/\(kv)")
             }
-            groupBytes[unit.wafer, default: [:]][unit.group, default: 0] += dense + experts + kv
+            var recomputed = unit
+            (recomputed.denseBytesPerPE, recomputed.expertBytesPerPE, recomputed.kvBytesPerPE) = (dense, experts, kv)
+            groupBytes[unit.wafer, default: [:]][unit.group, default: 0] += recomputed.bytesPerPE
         }
         for (index, count) in baseCount.enumerated() where count != 1 {
             problems.append("op '\(graph.ops[index].name)' is tiled \(count) times")

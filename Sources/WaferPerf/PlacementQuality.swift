@@ -87,7 +87,7 @@ public struct PlacementQuality: Sendable, Encodable {
             let cells = unit.cells.map { "\(unit.experts.count) experts in \($0.columns)x\($0.rows) cells of \($0.cellWidth)x\($0.cellHeight)" + ($0.expertsPerCell > 1 ? " (\($0.expertsPerCell) per cell)" : "") }
             unitRows.append(UnitRow(unit: unit.name, wafer: unit.wafer, group: unit.group, slot: slot,
                                     region: slot.map { tiling.rect(ofSlot: $0).description } ?? "-",
-                                    regionShape: "\(tiling.slotWidth)x\(tiling.slotHeight)", bytesPerPe: unit.bytesPerPE,
+                                    regionShape: unit.region.map { "\(tiling.slotWidth)x\(tiling.slotHeight), dense \($0)" } ?? "\(tiling.slotWidth)x\(tiling.slotHeight)", bytesPerPe: unit.bytesPerPE,
                                     denseBytesPerPe: unit.denseBytesPerPE, expertBytesPerPe: unit.expertBytesPerPE,
                                     kvBytesPerPe: unit.kvBytesPerPE, expertCells: cells, longestReduction: unit.longestReduction,
                                     modeledCycles: unit.modeledCycles))

@@ -117,7 +117,8 @@ public struct PrefillPipeline: Sendable {
     static func unitCycles(_ unit: UnitTiling, graph: Graph, layout: Layout, target: Target, start: Int, tokens n: Int, prompt l: Int) -> Int {
         guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { return 0 }
         let model = CostModel(target: target)
-        let (w, h) = (tiling.slotWidth, tiling.slotHeight)
+        let shape = unit.denseShape(on: tiling)
+        let (w, h) = (shape.width, shape.height)
         var cycles = 0
         for index in unit.ops where graph.ops.indices.contains(index) {
             let op = graph.ops[index]

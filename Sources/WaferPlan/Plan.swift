@@ -206,6 +206,25 @@ public struct PlanCells: Codable, Sendable, Equatable {
     }
 }
 
+/// A unit's compact region: `width x height` logical tiles from logical row `row0`, column 0.
+public struct PlanDenseRegion: Codable, Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var row0: Int
+    public init(width: Int, height: Int, row0: Int) { self.width = width; self.height = height; self.row0 = row0 }
+}
+
+extension PlanUnit {
+    /// The most bytes a PE holds of this unit: dense, expert and KV shares add up, except that a
+    /// region lying below every expert cell shares no PE with them. O(1).
+    public var peakBytesPerPe: Int {
+        if let r = denseRegion, let c = cells, r.row0 >= c.rows * c.cellHeight {
+            return max(denseBytesPerPe + kvBytesPerPe, expertBytesPerPe)
+        }
+        return denseBytesPerPe + expertBytesPerPe + kvBytesPerPe
+    }
+}
+
 /// One tensor's tiling: every PE of its region holds a `tile_rows x tile_cols` block (padded).
 /// `in-rows`: the input dimension runs along the region's rows (block = ceil(out / width) x
 /// ceil(in / height)); `in-cols`: the transpose; `vector`: one row split along the rows.
@@ -235,6 +254,10 @@ public struct PlanUnit: Codable, Sendable, Equatable {
     /// The routed experts `[first, end)` this unit holds, and their cells.
     public var experts: [Int]
     public var cells: PlanCells?
+    /// The compact region the unit's dense tensors and KV cache tile over (`region: slot`
+    /// tensors), when not the whole slot: `width x height` logical tiles from logical row `row0`
+    /// of the slot's first logical column (docs/plan-format.md, "Units and tensors").
+    public var denseRegion: PlanDenseRegion?
     public var denseBytesPerPe: Int
     public var expertBytesPerPe: Int
     public var kvBytesPerPe: Int
@@ -244,8 +267,9 @@ public struct PlanUnit: Codable, Sendable, Equatable {
     public var ops: [PlanOp]
     public var tensors: [PlanTensor]
     public init(name: String, wafer: Int, group: Int, slot: Int, experts: [Int], cells: PlanCells?, denseBytesPerPe: Int, expertBytesPerPe: Int,
-                kvBytesPerPe: Int, modeledCycles: Int, ops: [PlanOp], tensors: [PlanTensor]) {
+                kvBytesPerPe: Int, modeledCycles: Int, ops: [PlanOp], tensors: [PlanTensor], denseRegion: PlanDenseRegion? = nil) {
         self.name = name; self.wafer = wafer; self.group = group; self.slot = slot; self.experts = experts; self.cells = cells
+        self.denseRegion = denseRegion
         self.denseBytesPerPe = denseBytesPerPe; self.expertBytesPerPe = expertBytesPerPe; self.kvBytesPerPe = kvBytesPerPe
         self.modeledCycles = modeledCycles; self.ops = ops; self.tensors = tensors
     }

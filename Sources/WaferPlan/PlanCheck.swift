@@ -101,7 +101,7 @@ public enum PlanCheck {
             guard let wi = waferIndex[u.wafer] else { fail("unit \(u.name): wafer \(u.wafer) is not in the plan"); continue }
             let w = plan.wafers[wi]
             if !w.groupSlots.indices.contains(u.group) || w.groupSlots[u.group] != u.slot { fail("unit \(u.name): slot \(u.slot) is not its group's") }
-            let bytes = u.denseBytesPerPe + u.expertBytesPerPe + u.kvBytesPerPe
+            let bytes = u.peakBytesPerPe
             if bytes > t.dataBytesPerPe { fail("unit \(u.name): \(bytes) B per PE exceed the \(t.dataBytesPerPe) B for data") }
             if w.groupBytesPerPe.indices.contains(u.group), bytes > w.groupBytesPerPe[u.group] {
                 fail("unit \(u.name): \(bytes) B per PE exceed its group's \(w.groupBytesPerPe[u.group]) B")
@@ -110,6 +110,9 @@ public enum PlanCheck {
             if tileBytes > u.denseBytesPerPe + u.expertBytesPerPe { fail("unit \(u.name): its tensors' tiles take \(tileBytes) B per PE, more than the \(u.denseBytesPerPe + u.expertBytesPerPe) B budgeted") }
             if let cells = u.cells, cells.columns * cells.cellWidth > w.slotWidth || cells.rows * cells.cellHeight > w.slotHeight {
                 fail("unit \(u.name): its expert cells do not fit the slot")
+            }
+            if let r = u.denseRegion, r.width < 1 || r.height < 1 || r.row0 < 0 || r.width > w.slotWidth || r.row0 + r.height > w.slotHeight {
+                fail("unit \(u.name): its region \(r.width) x \(r.height) from row \(r.row0) does not fit the \(w.slotWidth) x \(w.slotHeight) slot")
             }
         }
     }

@@ -147,6 +147,11 @@ public enum PlanLimits {
             }
         }
         for (i, u) in plan.units.enumerated() {
+            if let r = u.denseRegion {
+                for (key, value) in [("width", r.width), ("height", r.height), ("row0", r.row0)] where value < 0 || value > maxFabricSide {
+                    return ("\(key) must be between 0 and \(maxFabricSide)", [.key("units"), .index(i), .key("dense_region"), .key(key)])
+                }
+            }
             if let cells = u.cells {
                 let fields = [("columns", cells.columns), ("rows", cells.rows), ("cell_width", cells.cellWidth), ("cell_height", cells.cellHeight),
                               ("experts_per_cell", cells.expertsPerCell)]

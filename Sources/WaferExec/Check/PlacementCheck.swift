@@ -12,13 +12,19 @@ public struct TileRegion: Sendable {
     /// The region of `tensor` of `unit` (for a cell tensor, of routed expert `expert`); nil
     /// when the unit has no cell for that expert. O(1).
     public static func of(_ unit: PlanUnit, _ tensor: PlanTensor, expert: Int?, wafer: PlanWafer) -> TileRegion? {
-        guard tensor.region == .cell else { return TileRegion(column0: 0, row0: 0, width: wafer.slotWidth, height: wafer.slotHeight) }
+        guard tensor.region == .cell else { return dense(unit, wafer: wafer) }
         guard let cells = unit.cells, let e = expert, unit.experts.count == 2, e >= unit.experts[0], e < unit.experts[1],
               cells.columns > 0, cells.expertsPerCell > 0 else { return nil }
         let index = (e - unit.experts[0]) / cells.expertsPerCell
         guard index < cells.columns * max(cells.rows, 0) else { return nil }
         return TileRegion(column0: (index % cells.columns) * cells.cellWidth, row0: (index / cells.columns) * cells.cellHeight,
                           width: cells.cellWidth, height: cells.cellHeight)
+    }
+
+    /// Where unit `u`'s dense tensors and KV cache lie: its compact region, or the whole slot. O(1).
+    public static func dense(_ u: PlanUnit, wafer: PlanWafer) -> TileRegion {
+        guard let r = u.denseRegion else { return TileRegion(column0: 0, row0: 0, width: wafer.slotWidth, height: wafer.slotHeight) }
+        return TileRegion(column0: 0, row0: r.row0, width: r.width, height: r.height)
     }
 
     /// The (out, in) block a tile holds: rows and columns of the matrix. `in-rows`: tile (i, j)
@@ -134,7 +140,8 @@ public enum PlacementCheck {
             guard let fabric = fabricOf[u.wafer] else { continue }
             let w = fabric.wafer
             let tiles = u.tensors.reduce(0) { $0 + $1.bytesPerPe }
-            let area = max(w.slotWidth * w.slotHeight, 1)
+            let region = TileRegion.dense(u, wafer: w)
+            let area = max(region.width * region.height, 1)
             var kv = 0
             for op in u.ops {
                 let tokens = (op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) : plan.inputs.contextTokens) * max(plan.inputs.batch, 1)
@@ -149,7 +156,13 @@ public enum PlacementCheck {
                 kv = overflow ? Int.max / 2 : min(Int.max / 2, kv + (bits / 8 + area - 1) / area)
             }
             if u.kvBytesPerPe < kv { log.add(.memory, "unit \(u.name): declares \(u.kvBytesPerPe) B of KV cache per PE, its attention keeps \(kv) B per PE") }
-            perGroup["\(u.wafer)/\(u.group)", default: 0] += tiles + max(kv, u.kvBytesPerPe)
+            // A region below every expert cell shares no PE with them: the larger side counts.
+            if let c = u.cells, u.denseRegion.map({ $0.row0 >= c.rows * c.cellHeight }) == true {
+                let cellTiles = u.tensors.filter { $0.region == .cell }.reduce(0) { $0 + $1.bytesPerPe }
+                perGroup["\(u.wafer)/\(u.group)", default: 0] += max(tiles - cellTiles + max(kv, u.kvBytesPerPe), cellTiles)
+            } else {
+                perGroup["\(u.wafer)/\(u.group)", default: 0] += tiles + max(kv, u.kvBytesPerPe)
+            }
         }
         for (key, bytes) in perGroup.sorted(by: { $0.key < $1.key }) {
             let total = bytes + t.bufferBytesPerPe + t.runtimeReserveBytesPerPe

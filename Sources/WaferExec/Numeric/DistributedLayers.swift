@@ -48,7 +48,7 @@ extension DistributedForward {
         entries.append([Double(pos)] + k + v)
         if a["sliding_window"] > 0 && entries.count > a["sliding_window"] { entries.removeFirst(entries.count - a["sliding_window"]) }
         cache[a.name] = entries
-        let shards = max(fabrics[plan.units[ui].wafer]?.wafer.slotHeight ?? 1, 1)
+        let shards = max(fabrics[plan.units[ui].wafer].map { TileRegion.dense(plan.units[ui], wafer: $0.wafer).height } ?? 1, 1)
         let sinks = a["sinks"] == 1 ? vec("\(a.name).sinks", heads) : nil
         var out = [Double](repeating: 0, count: heads * d)
         for hd in 0..<heads {

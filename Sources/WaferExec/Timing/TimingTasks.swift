@@ -96,8 +96,9 @@ struct TimingTasks {
             let c = cycles(macs: tensor.tileRows * tensor.tileCols * batch, tensor.format)
             if tensor.region == .cell { cellCycles += c } else { slotCycles += c }
         }
-        let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
-        let slotWidth = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth, 1) } ?? 1
+        let region = plan.wafers.first { $0.index == u.wafer }.map { TileRegion.dense(u, wafer: $0) }
+        let fabricArea = region.map { max($0.width * $0.height, 1) } ?? 1
+        let slotWidth = region.map { max($0.width, 1) } ?? 1
         var attention = 0, elementwise = 0
         let tokens = plan.inputs.contextTokens * batch
         for op in u.ops {
@@ -211,7 +212,7 @@ struct TimingTasks {
 
     /// Per-PE MACs of `op`'s attention over the cached tokens on unit `u`'s slot (0 for other ops). O(1).
     private func attentionMACs(_ op: PlanOp, unit u: PlanUnit) -> Int {
-        let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { max($0.slotWidth * $0.slotHeight, 1) } ?? 1
+        let fabricArea = plan.wafers.first { $0.index == u.wafer }.map { w in TileRegion.dense(u, wafer: w) }.map { max($0.width * $0.height, 1) } ?? 1
         let tokens = plan.inputs.contextTokens * batch
         switch op.kind {
         case .attention:

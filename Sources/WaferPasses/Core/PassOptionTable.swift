@@ -21,6 +21,10 @@ extension PassOptions {
                 "fewest expert-cell columns searched, relative to square cells"),
         .number("tile", "expert-aspect-high", \.tile.expertAspectHigh, 1...100, unit: "fraction of square-cell columns",
                 "most expert-cell columns searched (plus one), relative to square cells; ~1/0.7"),
+        .integer("tile", "region-steps", \.tile.regionSteps, 0...64, unit: "sizes per axis",
+                 "compact dense regions beside routed experts: sizes searched per axis (slot down to 1/64); 0 = whole slot"),
+        .number("tile", "region-prefill-weight", \.tile.regionPrefillWeight, 0...1_000, unit: "x decode cycles",
+                "weight of a unit's dense MACs per prompt token against its decode cycles when choosing a region; 0 = decode alone"),
 
         .integer("place", "steps", \.place.steps, 0...100_000, unit: "temperature steps",
                  "annealing temperature steps at most; 0 keeps the snake start"),

@@ -93,6 +93,19 @@ enum DecodeTraffic {
         return items
     }
 
+    /// The broadcast that brings the activation from a unit's compact `region` (anchored at the
+    /// slot's top-left tile) to its expert cells over the `w x h` slot: down the slot's columns
+    /// when the region is shorter than the slot, then along its rows when it is narrower; each
+    /// line carries a cell row's slice of the hidden vector (docs/tiling-and-placement.md,
+    /// "Compact regions"). Empty when the region is the slot. O(1).
+    static func dispatchItems(region: RegionShape, width w: Int, height h: Int, cells: ExpertCells, hidden: Int) -> [TrafficItem] {
+        let elements = max(1, Checked.ceilDiv(max(hidden, 1), max(cells.cellHeight, 1)))
+        var items: [TrafficItem] = []
+        if region.height < h { items.append(TrafficItem(label: "dispatch to cells", axis: .columns, onCells: false, elements: elements)) }
+        if region.width < w { items.append(TrafficItem(label: "dispatch across cells", axis: .rows, onCells: false, elements: elements)) }
+        return items
+    }
+
     /// Wavelets that `elements` activation values take, for `batch` sequences.
     static func wavelets(_ elements: Int, bits: Int, batch: Int, waveletBits: Int) -> Int {
         Checked.ceilDiv(elements * bits * batch, max(waveletBits, 1))

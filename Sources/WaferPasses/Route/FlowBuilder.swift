@@ -22,6 +22,13 @@ struct FlowBuilder {
         var columns: Int
         /// The cell-column class of each distinct cell geometry on the slot.
         var cells: [ExpertCells: Int] = [:]
+        /// The row and column classes of each compact region on the slot.
+        var regions: [RegionShape: (rows: Int, columns: Int)] = [:]
+
+        /// The (rows, columns) classes a unit's dense ops reduce on: its region's, or the slot's.
+        func dense(_ unit: UnitTiling) -> (rows: Int, columns: Int) {
+            unit.region.flatMap { regions[$0] } ?? (rows, columns)
+        }
     }
 
     struct Key: Hashable { var wafer: Int; var slot: Int }
@@ -65,6 +72,16 @@ struct FlowBuilder {
                 let columns = addClass(tiling, slot: slot, scope: "slot", axis: .columns, columns: 0..<w, rows: 0..<h, segment: h)
                 var entry = SlotClasses(rows: rows, columns: columns)
                 for unit in layout.units where unit.wafer == tiling.wafer && unit.group == group {
+                    if let r = unit.region, entry.regions[r] == nil {
+                        // A region as wide (tall) as the slot reduces along the slot's own row
+                        // (column) lines: the same routes, so no class or colors of its own.
+                        let span = (0..<min(w, r.width), r.row0..<min(h, r.row0 + r.height))
+                        let rowClass = span.0.count == w ? rows
+                            : addClass(tiling, slot: slot, scope: "region \(r)", axis: .rows, columns: span.0, rows: span.1, segment: span.0.count)
+                        let columnClass = span.1.count == h ? columns
+                            : addClass(tiling, slot: slot, scope: "region \(r)", axis: .columns, columns: span.0, rows: span.1, segment: span.1.count)
+                        entry.regions[r] = (rowClass, columnClass)
+                    }
                     guard let cells = unit.cells, entry.cells[cells] == nil else { continue }
                     let span = (0..<min(w, cells.columns * cells.cellWidth), 0..<min(h, cells.rows * cells.cellHeight))
                     let c = addClass(tiling, slot: slot, scope: "cells \(cells.cellWidth)x\(cells.cellHeight)", axis: .columns,
@@ -90,14 +107,23 @@ struct FlowBuilder {
                 arrive(at: index, unit: unit, slot: slot, classes: here, from: base, fromSlot: baseSlot, label: "dispatch \(base.name) -> wafer \(unit.wafer)")
             }
             let w = layout.wafers.first { $0.wafer == unit.wafer }
+            let (slotWidth, slotHeight) = (w?.slotWidth ?? 1, w?.slotHeight ?? 1)
+            let dense = here.dense(unit)
             for opIndex in unit.ops {
                 let op = graph.ops[opIndex]
-                var items = DecodeTraffic.allreduces(op, width: w?.slotWidth ?? 1, height: w?.slotHeight ?? 1, cells: unit.cells, contextTokens: contextTokens)
+                // Dense payloads split over the region; the experts' over the slot's cells.
+                let shape = unit.region ?? RegionShape(width: slotWidth, height: slotHeight)
+                var items = DecodeTraffic.allreduces(op, width: shape.width, height: shape.height, cells: unit.cells, contextTokens: contextTokens)
+                let isExpert = { (item: TrafficItem) in item.onCells || item.label.hasPrefix("experts") || item.label.hasPrefix("combine") }
                 if !unit.holdsBase {
-                    items = items.filter { $0.onCells || $0.label.hasPrefix("experts") || $0.label.hasPrefix("combine") }
+                    items = items.filter(isExpert)
+                } else if let region = unit.region, let cells = unit.cells, let first = items.firstIndex(where: isExpert) {
+                    items.insert(contentsOf: DecodeTraffic.dispatchItems(region: region, width: slotWidth, height: slotHeight, cells: cells,
+                                                                         hidden: op.hiddenWidth), at: first)
                 }
                 for item in items {
-                    var classID = item.axis == .rows ? here.rows : here.columns
+                    let slotWide = isExpert(item) || item.label.hasPrefix("dispatch")
+                    var classID = item.axis == .rows ? (slotWide ? here.rows : dense.rows) : (slotWide ? here.columns : dense.columns)
                     if item.onCells, let cells = unit.cells, let cellClass = here.cells[cells] { classID = cellClass }
                     addFlow(unit: index, op: opIndex, kind: .allreduce, label: item.label, lineClass: classID, bundles: [],
                             elements: item.elements)
@@ -134,8 +160,10 @@ struct FlowBuilder {
         } else {
             return
         }
-        let height = tiling(unit.wafer)?.slotHeight ?? 1
-        addFlow(unit: index, op: nil, kind: .allreduce, label: "fan-out", lineClass: here.rows, bundles: [],
+        // The vector lands on the unit's dense region (its compact region, or the slot).
+        let height = unit.region?.height ?? tiling(unit.wafer)?.slotHeight ?? 1
+        let rows = unit.holdsBase ? here.dense(unit).rows : here.rows
+        addFlow(unit: index, op: nil, kind: .allreduce, label: "fan-out", lineClass: rows, bundles: [],
                 elements: Checked.ceilDiv(hidden, max(height, 1)))
     }
 

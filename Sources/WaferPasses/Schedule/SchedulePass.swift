@@ -95,8 +95,9 @@ public struct SchedulePass: Pass {
             computeThrough(nil)
             if unit.holdsBase {
                 var elementwise = 0
+                let shape = unit.denseShape(on: tiling)
                 for opIndex in unit.ops {
-                    elementwise += model.elementwiseCycles(graph.ops[opIndex], width: tiling.slotWidth, height: tiling.slotHeight,
+                    elementwise += model.elementwiseCycles(graph.ops[opIndex], width: shape.width, height: shape.height,
                                                            context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
                 }
                 add(index, .elementwise, "norms, activations, softmax, residuals", nil, elementwise)
@@ -173,7 +174,8 @@ public struct SchedulePass: Pass {
                               deployment: DeploymentOptions) -> Int {
         var cycles = 0
         if unit.holdsBase {
-            cycles += model.denseCycles(op, activation: graph.activation, width: tiling.slotWidth, height: tiling.slotHeight,
+            let shape = unit.denseShape(on: tiling)
+            cycles += model.denseCycles(op, activation: graph.activation, width: shape.width, height: shape.height,
                                         context: deployment.contextTokens, batch: deployment.batch)
         }
         if unit.expertOp == index, let cells = unit.cells {

@@ -22,6 +22,21 @@ public struct TileConfig: Sendable, Hashable {
     /// Expert cell grids: the most columns searched (plus one), as a fraction of the square-cell
     /// column count. Default 1.4 (the mirror of 0.7: 1/0.7 ~ 1.43), range 1...100.
     public var expertAspectHigh = 1.4
+    /// Compact regions: candidate sizes searched per axis for the region a unit's dense weights
+    /// and KV cache tile over when its routed experts fill the slot (docs/tiling-and-placement.md,
+    /// "Compact regions"): a geometric ladder from the slot's size down to 1/64 of it. 0 turns
+    /// compact regions off (dense weights spread over the whole slot, the mapping before them).
+    /// Default 13 (steps of 1/sqrt(2)), range 0...64. Reason: the reduction cost changes by a few
+    /// percent between sqrt(2) steps, and 169 candidates per unit and slot stay cheap (memoised).
+    public var regionSteps = 13
+    /// Compact regions: weight of a unit's dense weight MACs per prompt token (its prefill
+    /// compute per token) against its decode cycles in the region choice. A region concentrates
+    /// the dense weights on fewer PEs, so each PE multiplies more of them for every prompt token:
+    /// decode gets faster, prefill (time to first token) slower. Default 1 (a request of as many
+    /// prompt tokens as generated ones: both count), range 0...1,000; 0 optimises decode alone.
+    /// Reason: without it DeepSeek-V3 took a region for +0.3% decode and 3.5x the first-token
+    /// time (docs/tiling-and-placement.md, "Compact regions").
+    public var regionPrefillWeight = 1.0
 
     public init() {}
 

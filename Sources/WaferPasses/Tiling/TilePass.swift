@@ -109,71 +109,85 @@ public struct TilePass: Pass {
         var cells: ExpertCells?
         var cycles: Int
         var longest: Int
-        var bytes: Int { dense + experts + kv }
+        /// The compact region of the dense weights and KV cache; nil for the whole slot.
+        var region: RegionShape? = nil
+        /// With a region: the unit's modelled cycles on the whole slot.
+        var wholeSlotCycles: Int? = nil
+        /// The region is a band below the cells: its PEs hold no expert tiles.
+        var disjoint = false
+        var bytes: Int { disjoint ? max(dense + kv, experts) : dense + experts + kv }
+    }
+
+    /// The dense weights and KV cache of `unit` on a `w x h` region: per-PE bytes, modelled cycles
+    /// (compute, elementwise work, `CostModel.reductions` counts, the layer overhead) and the longest
+    /// reduction. O(ops x weights).
+    static func denseEvaluation(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel,
+                                kv: KVCacheShape) -> (dense: Int, kv: Int, cycles: Int, longest: Int) {
+        var dense = 0, kvBytes = 0, cycles = 0, longest = 0
+        guard unit.base else { return (0, 0, 0, 0) }
+        let batch = kv.batch
+        for opIndex in unit.ops {
+            let op = graph.ops[opIndex]
+            for tensor in op.weights where !tensor.expertStacked {
+                dense += tileBytes(of: tensor, width: w, height: h)
+            }
+            let values = op.kind.kvValuesPerToken()
+            if values > 0 {
+                let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
+                kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
+            }
+            cycles += model.denseCycles(op, activation: graph.activation, width: w, height: h, context: kv.contextTokens, batch: batch)
+            cycles += model.elementwiseCycles(op, width: w, height: h, context: kv.contextTokens, batch: batch, hidden: graph.hidden)
+            let r = CostModel.reductions(op.kind)
+            cycles += r.alongRows * model.reduction(h) + r.alongColumns * model.reduction(w)
+            if r.alongRows > 0 { longest = max(longest, h) }
+            if r.alongColumns > 0 { longest = max(longest, w) }
+        }
+        if graph.ops[unit.ops.lowerBound].layer != nil { cycles += model.target.layerOverheadCycles }
+        return (dense, kvBytes, cycles, longest)
     }
 
     /// `unit` on a `w x h` slot: its per-PE bytes and modelled cycles; routed experts take the
     /// cell grid (columns searched over `config`'s aspect band) with the fewest bytes, then
-    /// cycles. O(ops x weights + band x expert weights).
+    /// cycles; the dense weights spread over the whole slot. O(ops x weights + band x expert weights).
     static func evaluate(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
                          config: TileConfig = TileConfig()) -> Evaluation {
-        var dense = 0, kvBytes = 0, cycles = 0, longest = 0
-        let batch = kv.batch
-        if unit.base {
-            for opIndex in unit.ops {
-                let op = graph.ops[opIndex]
-                for tensor in op.weights where !tensor.expertStacked {
-                    dense += tileBytes(of: tensor, width: w, height: h)
+        let d = denseEvaluation(unit, graph: graph, width: w, height: h, model: model, kv: kv)
+        let e = expertEvaluation(unit, graph: graph, width: w, height: h, model: model, batch: kv.batch, config: config)
+        return Evaluation(dense: d.dense, experts: e.bytes, kv: d.kv, cells: e.cells, cycles: d.cycles + e.cycles,
+                          longest: max(d.longest, e.longest))
+    }
+
+    /// The routed experts of `unit` on the cells of a `w x h` slot: bytes per PE, cycles, cells
+    /// and the longest cell reduction (zeros without experts; `Int.max / 8` bytes when no cell
+    /// grid fits). O(band x expert weights).
+    static func expertEvaluation(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, batch: Int,
+                                 config: TileConfig) -> (bytes: Int, cycles: Int, cells: ExpertCells?, longest: Int) {
+        guard let moe = unit.expertOp, !unit.experts.isEmpty else { return (0, 0, nil, 0) }
+        let op = graph.ops[moe]
+        let stacked = op.weights.filter(\.expertStacked)
+        let n = unit.experts.count
+        let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
+        let lowColumns = max(1, Int(aspect * config.expertAspectLow)), highColumns = min(w, max(1, Int(aspect * config.expertAspectHigh) + 1), n)
+        var best: (bytes: Int, cycles: Int, cells: ExpertCells)?
+        if lowColumns <= highColumns {
+            for columns in lowColumns...highColumns {
+                let rows = min(h, Checked.ceilDiv(n, columns))
+                let depth = Checked.ceilDiv(n, columns * rows)
+                let cw = w / columns, ch = h / rows
+                guard cw >= 1, ch >= 1 else { continue }
+                var bytes = 0
+                for tensor in stacked { bytes += tileBytes(of: tensor, width: cw, height: ch) }
+                bytes *= depth
+                let c = model.expertCycles(op, cellWidth: cw, cellHeight: ch, batch: batch) + 2 * model.reduction(ch) + model.reduction(cw)
+                let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
+                if better {
+                    best = (bytes, c, ExpertCells(columns: columns, rows: rows, cellWidth: cw, cellHeight: ch, expertsPerCell: depth))
                 }
-                let values = op.kind.kvValuesPerToken()
-                if values > 0 {
-                    let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
-                    kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
-                }
-                cycles += model.denseCycles(op, activation: graph.activation, width: w, height: h, context: kv.contextTokens, batch: batch)
-                cycles += model.elementwiseCycles(op, width: w, height: h, context: kv.contextTokens, batch: batch, hidden: graph.hidden)
-                let r = CostModel.reductions(op.kind)
-                cycles += r.alongRows * model.reduction(h) + r.alongColumns * model.reduction(w)
-                if r.alongRows > 0 { longest = max(longest, h) }
-                if r.alongColumns > 0 { longest = max(longest, w) }
-            }
-            if graph.ops[unit.ops.lowerBound].layer != nil { cycles += model.target.layerOverheadCycles }
-        }
-        var expertBytes = 0
-        var cells: ExpertCells?
-        if let moe = unit.expertOp, !unit.experts.isEmpty {
-            let op = graph.ops[moe]
-            let stacked = op.weights.filter(\.expertStacked)
-            let n = unit.experts.count
-            let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
-            let lowColumns = max(1, Int(aspect * config.expertAspectLow)), highColumns = min(w, max(1, Int(aspect * config.expertAspectHigh) + 1), n)
-            var best: (bytes: Int, cycles: Int, cells: ExpertCells)?
-            if lowColumns <= highColumns {
-                for columns in lowColumns...highColumns {
-                    let rows = min(h, Checked.ceilDiv(n, columns))
-                    let depth = Checked.ceilDiv(n, columns * rows)
-                    let cw = w / columns, ch = h / rows
-                    guard cw >= 1, ch >= 1 else { continue }
-                    var bytes = 0
-                    for tensor in stacked { bytes += tileBytes(of: tensor, width: cw, height: ch) }
-                    bytes *= depth
-                    let c = model.expertCycles(op, cellWidth: cw, cellHeight: ch, batch: batch) + 2 * model.reduction(ch) + model.reduction(cw)
-                    let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
-                    if better {
-                        best = (bytes, c, ExpertCells(columns: columns, rows: rows, cellWidth: cw, cellHeight: ch, expertsPerCell: depth))
-                    }
-                }
-            }
-            if let best {
-                expertBytes = best.bytes
-                cells = best.cells
-                cycles += best.cycles
-                longest = max(longest, best.cells.cellWidth, best.cells.cellHeight)
-            } else {
-                expertBytes = Int.max / 8
             }
         }
-        return Evaluation(dense: dense, experts: expertBytes, kv: kvBytes, cells: cells, cycles: cycles, longest: longest)
+        guard let best else { return (Int.max / 8, 0, nil, 0) }
+        return (best.bytes, best.cycles, best.cells, max(best.cells.cellWidth, best.cells.cellHeight))
     }
 
     /// Evaluations keyed by what determines them: the unit's ops (by content, not position),
@@ -187,6 +201,30 @@ public struct TilePass: Pass {
         let config: TileConfig
         var signatures: [[Op]: Int] = [:]
         var values: [Key: Evaluation] = [:]
+        struct RegionKey: Hashable { var unit: Key; var placement: RegionPlacement; var rows: Int }
+        var regions: [RegionKey: (evaluation: Evaluation, cost: Int)?] = [:]
+        var wholeCosts: [Key: Int] = [:]
+
+        /// `TilePass.regionVariant`, memoised like the evaluations.
+        mutating func region(_ unit: Unit, signature: Int, width: Int, height: Int, placement: RegionPlacement, rows: Int, model: CostModel,
+                             kv: KVCacheShape) -> (evaluation: Evaluation, cost: Int)? {
+            let key = RegionKey(unit: Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height),
+                                placement: placement, rows: rows)
+            if let hit = regions[key] { return hit }
+            let value = TilePass.regionVariant(unit, graph: graph, width: width, height: height, placement: placement, rows: rows, model: model,
+                                               kv: kv, config: config, budget: model.target.dataBytesPerPE)
+            regions[key] = value
+            return value
+        }
+
+        /// `TilePass.wholeSlotCost`, memoised.
+        mutating func wholeCost(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Int {
+            let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
+            if let hit = wholeCosts[key] { return hit }
+            let value = TilePass.wholeSlotCost(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config)
+            wholeCosts[key] = value
+            return value
+        }
 
         init(graph: Graph, config: TileConfig = TileConfig()) { self.graph = graph; self.config = config }
 
@@ -221,6 +259,7 @@ public struct TilePass: Pass {
         let dead = programDead(defects, target: target)
         var best: (cost: Int, tiling: WaferTiling, units: [UnitTiling])?
         var smallestNeed = Int.max
+        let compactModes = config.regionSteps > 0 && units.contains(where: wantsCompactRegion) ? [false, true] : [false]
         // With a fixed slot shape there is one grid per spare-column count: as many slots as fit.
         let grids: [(Int, Int)] = fixedSlot == nil
             ? (1...min(config.maxGridSlots, programHeight)).flatMap { r in (1...min(config.maxGridSlots, programWidth)).map { ($0, r) } } : [(0, 0)]
@@ -239,8 +278,8 @@ public struct TilePass: Pass {
                     let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
                     let usableCount = usable.filter { $0 }.count
                     guard usableCount > 0 else { continue }
-                    guard let stacked = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
-                                              budget: budget, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
+                    guard let stacked = bestStack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
+                                                  budget: budget, compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
                     let (groups, tiled, cycles) = (stacked.groups, stacked.units, stacked.cycles)
                     if groups.count > usableCount { continue }
                     let pitch = min(w + spare, h)
@@ -291,12 +330,62 @@ public struct TilePass: Pass {
                 group = groups.count - 1
             }
             cycles += e.cycles
-            tiled.append(UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: group,
-                                    expertOp: unit.expertOp, experts: unit.experts, cells: e.cells,
-                                    denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
-                                    modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base))
+            tiled.append(unitTiling(unit, e, wafer: wafer, group: group))
         }
         return (groups, tiled, cycles)
+    }
+
+    /// The stacking of `units` on `w x h` slots (`stack`, every dense part on the whole slot),
+    /// then, with compact regions on, per group the one region (placement and height, searched
+    /// over `TileConfig.regionSteps` heights) for all the group's units that hold experts, the one
+    /// that saves them the most flow-level cycles in total while the group's bytes fit: one region
+    /// per slot keeps the slot's line classes, and so its colors, to one more class
+    /// (docs/tiling-and-placement.md, "Compact regions"). A group where no region saves cycles
+    /// keeps the whole slot; the groups stay the whole-slot stacking's, so compact regions never
+    /// cost a slot. Nil when the units do not fit.
+    /// O(stack + groups x 2 x steps x units in the group).
+    static func bestStack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
+                          budget: Int, compactModes: [Bool], memo: inout Memo, smallestNeed: inout Int) -> (groups: [Int], units: [UnitTiling], cycles: Int)? {
+        guard var s = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv, budget: budget,
+                            memo: &memo, smallestNeed: &smallestNeed) else { return nil }
+        guard compactModes.contains(true) else { return s }
+        for group in s.groups.indices {
+            let members = s.units.indices.filter { s.units[$0].group == group && wantsCompactRegion(units[$0]) }
+            guard !members.isEmpty else { continue }
+            let wholeCost = Dictionary(uniqueKeysWithValues: members.map { ($0, memo.wholeCost(units[$0], signature: signatures[$0], width: w, height: h, model: model, kv: kv)) })
+            var best: (gain: Int, choices: [Int: Evaluation])?
+            for placement in RegionPlacement.allCases {
+                for rows in regionLadder(h, steps: memo.config.regionSteps) where rows < h {
+                    // All the group's qualifying units or none: a unit left on the whole slot
+                    // would keep cells of another geometry, one more class short of colors.
+                    var bytes = s.groups[group], gain = 0, choices: [Int: Evaluation] = [:]
+                    for i in members {
+                        guard let v = memo.region(units[i], signature: signatures[i], width: w, height: h, placement: placement, rows: rows,
+                                                  model: model, kv: kv) else { break }
+                        bytes += v.evaluation.bytes - s.units[i].bytesPerPE
+                        gain += (wholeCost[i] ?? 0) - v.cost
+                        choices[i] = v.evaluation
+                    }
+                    if choices.count == members.count, bytes <= budget, gain > (best?.gain ?? 0) { best = (gain, choices) }
+                }
+            }
+            guard let best else { continue }
+            for (i, e) in best.choices {
+                s.groups[group] += e.bytes - s.units[i].bytesPerPE
+                s.cycles += e.cycles - s.units[i].modeledCycles
+                s.units[i] = unitTiling(units[i], e, wafer: wafer, group: group)
+            }
+        }
+        return s
+    }
+
+    /// The tiling record of `unit` evaluated as `e` in `group`.
+    static func unitTiling(_ unit: Unit, _ e: Evaluation, wafer: Int, group: Int) -> UnitTiling {
+        var tiling = UnitTiling(name: unit.name, ops: unit.ops, wafer: wafer, group: group, expertOp: unit.expertOp, experts: unit.experts,
+                                cells: e.cells, denseBytesPerPE: e.dense, expertBytesPerPE: e.experts, kvBytesPerPE: e.kv,
+                                modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base, region: e.region)
+        tiling.wholeSlotModeledCycles = e.wholeSlotCycles
+        return tiling
     }
 
     /// For each unit with a tied op, the index among `units` of the earlier unit holding the
@@ -325,8 +414,9 @@ public struct TilePass: Pass {
         }
         var smallestNeed = Int.max
         let signatures = units.map { memo.signature($0) }
-        guard let stacked = stack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
-                                  budget: target.dataBytesPerPE, memo: &memo, smallestNeed: &smallestNeed) else {
+        let compactModes = memo.config.regionSteps > 0 && units.contains(where: wantsCompactRegion) ? [false, true] : [false]
+        guard let stacked = bestStack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
+                                      budget: target.dataBytesPerPE, compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else {
             throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units no longer fit its pinned \(w) x \(h) slots: one needs \(Units.grouped(smallestNeed)) bytes per PE of \(Units.grouped(target.dataBytesPerPE))", at: nil)
         }
         guard stacked.groups.count == pin.groupSlots.count else {
