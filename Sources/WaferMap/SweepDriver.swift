@@ -31,14 +31,14 @@ public struct SweepReport: Sendable, Encodable {
         public var mapping: String
         public var tokensPerS: Double
         /// The range the unpublished constants give (docs/performance-model.md, "Uncertainty").
-        public var tokensPerSLow: Double
-        public var tokensPerSHigh: Double
+        public var tokensPerSLow: Double, tokensPerSHigh: Double
         public var microsecondsPerToken: Double
         /// Time to first token, pipelined (a lower bound) and serial (an upper bound).
-        public var timeToFirstTokenMs: Double
-        public var timeToFirstTokenSerialMs: Double
+        public var timeToFirstTokenMs: Double, timeToFirstTokenSerialMs: Double
         public var aggregateTokensPerS: Double
         public var sequencesInFlight: Int
+        /// Shares of a token's time in allreduces and in MACs, in percent (for `WaferGainNote`).
+        public var allreducePercent: Double, macPercent: Double
         public var speculative: SpeculativeEstimate?
         /// No other row is at least as fast on no more wafers (and strictly better in one).
         public var pareto: Bool
@@ -99,15 +99,15 @@ extension Driver {
                         if rows.contains(where: { $0.flags == flags }) {
                             skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
                         } else {
-                            let shapes = Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ",")
-                            let grids = Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ",")
+                            let (shapes, grids) = (Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ","), Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ","))
+                            let share = { (cycles: Int) in 100 * Double(cycles) / Double(max(estimate.cyclesPerToken, 1)) }
                             rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
                                               mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
                                               tokensPerSLow: estimate.tokensPerSLow, tokensPerSHigh: estimate.tokensPerSHigh,
                                               microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
                                               timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
                                               aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                              speculative: result.speculative, pareto: false, flags: flags, passOptions: changed))
+                                              allreducePercent: share(estimate.allreduceCycles), macPercent: share(estimate.computeCycles), speculative: result.speculative, pareto: false, flags: flags, passOptions: changed))
                         }
                         if first == nil { first = n }
                     } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
@@ -146,6 +146,7 @@ extension SweepReport {
                    "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
         }
         out += t.render(indent: "") + SpeculativeEstimate.sweepLines(rows.enumerated().filter { $0.offset < top || $0.element.pareto }.map { ($0.offset + 1, $0.element.speculative) })
+        out += WaferGainNote.text(rows.map { .init(wafers: $0.wafers, tokensPerS: $0.tokensPerS, aggregateTokensPerS: $0.aggregateTokensPerS, mapping: $0.mapping, allreducePercent: $0.allreducePercent, macPercent: $0.macPercent) })
         if !skipped.isEmpty { out += "\nskipped:\n" + skipped.map { "  \($0)\n" }.joined() }
         return out
     }

@@ -1,0 +1,53 @@
+import WaferSupport
+
+/// What extra wafers buy, for `sweep`: per wafer count the fastest mapping's tokens/s per user
+/// and aggregate tokens/s, and, from the mappings' own time split, why speed per user follows or
+/// does not follow the wafer count (docs/tiling-and-placement.md, "What extra wafers buy").
+public enum WaferGainNote {
+    /// One compiled mapping: its wafers, speed per user and aggregate, slot shapes, and the
+    /// shares of a token's time in allreduces and in MACs.
+    public struct Point: Sendable {
+        public var wafers: Int
+        public var tokensPerS: Double
+        public var aggregateTokensPerS: Double
+        public var mapping: String
+        public var allreducePercent: Double
+        public var macPercent: Double
+        public init(wafers: Int, tokensPerS: Double, aggregateTokensPerS: Double, mapping: String, allreducePercent: Double, macPercent: Double) {
+            self.wafers = wafers; self.tokensPerS = tokensPerS; self.aggregateTokensPerS = aggregateTokensPerS; self.mapping = mapping
+            self.allreducePercent = allreducePercent; self.macPercent = macPercent
+        }
+    }
+
+    /// Speed per user that changes by less than this fraction from the fewest to the most wafers
+    /// counts as "extra wafers do not help".
+    public static let flat = 0.02
+
+    /// The note: empty with fewer than two wafer counts. O(points).
+    public static func text(_ points: [Point]) -> String {
+        var best: [Int: Point] = [:]
+        for p in points where p.tokensPerS > (best[p.wafers]?.tokensPerS ?? -1) { best[p.wafers] = p }
+        let counts = best.keys.sorted()
+        guard let lo = counts.first.flatMap({ best[$0] }), let hi = counts.last.flatMap({ best[$0] }), counts.count > 1 else { return "" }
+        let perUser = hi.tokensPerS / max(lo.tokensPerS, 1e-9) - 1
+        let aggregate = hi.aggregateTokensPerS / max(lo.aggregateTokensPerS, 1e-9) - 1
+        let steps = counts.compactMap { best[$0] }.map { "\($0.wafers): \(Units.fixed($0.tokensPerS, digits: 1))" }.joined(separator: ", ")
+        var out = "\nextra wafers  \(lo.wafers) -> \(hi.wafers) wafers: \(signed(perUser)) tokens/s per user (\(steps)), \(signed(aggregate)) aggregate tokens/s\n"
+        if abs(perUser) < flat {
+            let same = lo.mapping == hi.mapping ? "the same \(hi.mapping) at every count" : "\(lo.mapping) at \(lo.wafers), \(hi.mapping) at \(hi.wafers)"
+            out += "why          at batch 1 a token visits every layer in turn, and each layer already runs on a region close to the one the tile pass models fastest (\(same)): "
+                + "a larger region would lengthen the \(Units.fixed(hi.allreducePercent, digits: 0))% of a token spent in allreduces more than it cuts the "
+                + "\(Units.fixed(hi.macPercent, digits: 0))% in MACs, so extra wafers add pipeline stages that serve more sequences in flight (aggregate), not one sequence faster\n"
+        } else if perUser > 0 {
+            out += "why          more wafers leave each layer more PEs: its products (routed experts above all) spread over more of them, so MACs per PE fall "
+                + "(\(Units.fixed(lo.macPercent, digits: 0))% -> \(Units.fixed(hi.macPercent, digits: 0))% of a token in MACs)\n"
+        } else {
+            out += "why          more wafers add wafer-to-wafer crossings to a token's path, and the layers gain no faster region\n"
+        }
+        return out
+    }
+
+    static func signed(_ fraction: Double) -> String {
+        (fraction >= 0 ? "+" : "") + Units.fixed(fraction * 100, digits: 1) + "%"
+    }
+}
