@@ -101,3 +101,29 @@ import WaferTestSupport
         #expect(PlanCheck.problems(bad).contains { $0.contains("region") })
     }
 }
+
+/// `sweep`'s note on what extra wafers buy: the best mapping per wafer count, the change per user
+/// and in aggregate, and the reason the time split gives.
+@Suite struct WaferGainNoteTests {
+    static func point(_ wafers: Int, _ tokensPerS: Double, aggregate: Double, mapping: String = "1x7 slots of 755x167",
+                      allreduce: Double = 55, mac: Double = 15) -> WaferGainNote.Point {
+        .init(wafers: wafers, tokensPerS: tokensPerS, aggregateTokensPerS: aggregate, mapping: mapping, allreducePercent: allreduce, macPercent: mac)
+    }
+
+    @Test func flatSpeedSaysWhy() {
+        let text = WaferGainNote.text([Self.point(5, 1059.2, aggregate: 11_650), Self.point(6, 1065.7, aggregate: 25_577),
+                                       Self.point(6, 900, aggregate: 1), Self.point(8, 1064.8, aggregate: 40_068)])
+        #expect(text.contains("5 -> 8 wafers: +0.5% tokens/s per user (5: 1059.2, 6: 1065.7, 8: 1064.8)"), "\(text)")
+        #expect(text.contains("+243.9% aggregate"), "\(text)")
+        #expect(text.contains("55% of a token spent in allreduces") && text.contains("15% in MACs"), "\(text)")
+    }
+
+    @Test func gainSaysMACsFall() {
+        let text = WaferGainNote.text([Self.point(32, 400, aggregate: 10_000, mac: 32), Self.point(48, 480, aggregate: 14_000, mac: 25)])
+        #expect(text.contains("+20.0% tokens/s per user") && text.contains("32% -> 25% of a token in MACs"), "\(text)")
+    }
+
+    @Test func oneCountSaysNothing() {
+        #expect(WaferGainNote.text([Self.point(5, 1059.2, aggregate: 11_650)]).isEmpty)
+    }
+}
