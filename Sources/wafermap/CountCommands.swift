@@ -42,6 +42,9 @@ struct DeploymentFlags: ParsableArguments {
     @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
     var clustered = false
 
+    @Option(help: ArgumentHelp("Hardware repair of defects: 'spare-rows' (the target's spare rows absorb what they can; the default when the target has 'redundancy:') or 'none' (every defect lands on the logical fabric). docs/redundancy.md.", valueName: "mode"))
+    var repair: String?
+
     @Option(help: ArgumentHelp("Fix the slot size instead of searching it: P (a P x P square, WaferLLM's mapping) or WxH, in PEs.", valueName: "size"))
     var slot: String?
 
@@ -61,7 +64,7 @@ struct DeploymentFlags: ParsableArguments {
     var arguments: DeploymentArguments {
         var a = DeploymentArguments()
         a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
-        a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered
+        a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered; a.repair = repair
         a.slot = slot; a.prompt = prompt
         a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate
         return a
@@ -199,6 +202,8 @@ struct DefectsCommand: ParsableCommand {
         var clusterSize: Double = 8
         @Option(name: .customLong("cluster-radius"), help: "Standard deviation of a cluster's spread, in PEs (with --clustered).")
         var clusterRadius: Double = 1.5
+        @Option(help: ArgumentHelp("'spare-rows' (default on a target with 'redundancy:'): a version 2 map in physical coordinates; 'none': a version 1 map on the logical fabric.", valueName: "mode"))
+        var repair: String?
         @Option(name: .shortAndLong, help: "Output file.")
         var output: String
 
@@ -207,7 +212,8 @@ struct DefectsCommand: ParsableCommand {
                 let inputs = FileManager.default.fileExists(atPath: target) ? [target] : []
                 if let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: inputs) { throw .error(DriverFailure.outputPath, problem, at: nil) }
                 let text = try Driver.generateDefects(target: target, wafers: wafers, rate: rate, linkRate: linkRate, seed: seed,
-                                                      clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil)
+                                                      clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil,
+                                                      repair: repair)
                 do throws(AtomicFile.WriteError) {
                     try AtomicFile.write(text.yaml, to: output)
                 } catch {
