@@ -180,8 +180,50 @@ struct BenchCommand: ParsableCommand {
 struct DefectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "defects",
-        abstract: "Generate and check defect maps.",
-        subcommands: [Generate.self, Check.self])
+        abstract: "Generate and check defect maps; sweep what defects cost a model.",
+        subcommands: [Generate.self, Check.self, Cost.self])
+
+    /// `wafermap defects cost MODEL` (docs/redundancy.md).
+    struct Cost: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Map a model at a ladder of defect rates (uniform and clustered, nested maps from one seed) and print what the defects cost.")
+
+        @Argument(help: "The model (YAML or config.json).")
+        var model: String
+        @Option(help: "Target: a built-in name or a target YAML file.")
+        var target: String = BuiltinTargets.defaultName
+        @Option(help: ArgumentHelp("Kernel profile replacing the target's default.", valueName: "profile"))
+        var kernels: String?
+        @Option(help: ArgumentHelp("Storage precision replacing the model's policy (the first of a list is swept).", valueName: "format"))
+        var precision: String?
+        @Option(help: "Tokens of context per sequence kept in the KV cache.")
+        var context: Int = 8192
+        @Option(help: "Sequences decoded together.")
+        var batch: Int = 1
+        @Option(help: "Seed for the defect maps (nested across rates) and the placement optimiser.")
+        var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("'spare-rows' (default on a target with 'redundancy:') or 'none'.", valueName: "mode"))
+        var repair: String?
+        @Option(help: ArgumentHelp("Comma-separated dead-PE rates (default 0,0.0001,0.0005,0.001,0.005,0.01,0.02).", valueName: "list"))
+        var rates: String?
+        @Option(help: "Output: text or json.")
+        var format: String = "text"
+
+        func run() throws {
+            try runReportingErrors { () throws(DiagnosticError) in
+                let output = try OutputFormat(flag: format)
+                var a = DeploymentArguments()
+                a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.seed = seed; a.repair = repair
+                var list: [Double]?
+                if let rates {
+                    let items = rates.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                    guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw .error(DriverFailure.flagValue, "--rates must be comma-separated numbers, not '\(rates)'", at: nil) }
+                    list = items.compactMap { $0 }
+                }
+                let report = try Driver.defectCost(model: model, arguments: a, rates: list, progress: { writeStderr($0 + "\n") })
+                writeStdout(output == .json ? report.json() : report.table())
+            }
+        }
+    }
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draw a reproducible defect map.")
