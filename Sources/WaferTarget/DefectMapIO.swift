@@ -36,6 +36,11 @@ public enum DefectMapIO {
         if version != formatVersion && version != physicalFormatVersion {
             throw .error(TargetFailure.defectsVersion, "unsupported defect map version \(version); this WaferMap reads versions \(formatVersion) (logical) and \(physicalFormatVersion) (physical)", at: versionNode.location)
         }
+        let targetNode = try map.required("target")
+        let targetName = try targetNode.string("'target'")
+        if targetName != target.name {
+            throw .error(TargetFailure.defectsTarget, "this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
+        }
         let physical = version == physicalFormatVersion
         if physical {
             let node = try map.required("coordinates")
@@ -48,11 +53,6 @@ public enum DefectMapIO {
             }
         }
         let expectedHeight = physical ? target.physicalHeight : target.fabricHeight
-        let targetNode = try map.required("target")
-        let targetName = try targetNode.string("'target'")
-        if targetName != target.name {
-            throw .error(TargetFailure.defectsTarget, "this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
-        }
         let fabricNode = try map.required("fabric")
         var fabric = try MappingReader(fabricNode, context: "'fabric'")
         let width = try fabric.required("width").integer("'fabric.width'", in: 1...TargetLimits.maxFabricSide)
@@ -145,8 +145,8 @@ public enum DefectMapIO {
     public static func render(_ map: DefectMap, header: [String] = []) -> String {
         var out = header.map { "# \($0)\n" }.joined()
         out += "version: \(map.physical ? physicalFormatVersion : formatVersion)\n"
-        if map.physical { out += "coordinates: physical\n" }
         out += "target: \(map.targetName)\n"
+        if map.physical { out += "coordinates: physical\n" }
         out += "fabric: {width: \(map.fabricWidth), height: \(map.fabricHeight)}\n"
         out += "wafers: \(map.waferCount)\n"
         out += "defects:\n"

@@ -40,9 +40,10 @@ public struct RepairSummary: Sendable, Hashable, Codable {
 /// - a row line is shifted by `s_x` rows in column `x` (the dead PEs above it in the block
 ///   column); redundant diagonal links reach +-1 row, so at each column boundary it pays
 ///   `bypassHops x (|s_x - s_{x+1}| - 1)` where the shifts differ by more than 1. Since
-///   `|s_x - s_{x+1}| <= max(d_x, d_{x+1})` whatever the row, the figure is
-///   `bypassHops x (max over blocks of sum over boundaries of max(0, max(d_x, d_{x+1}) - 1)
-///   + max over physical rows of dead east links)` (a dead east link is stepped over like a PE).
+///   `|s_x - s_{x+1}| <= max(min(d_x, spare), min(d_{x+1}, spare))` whatever the live row (a
+///   live logical row is shifted by at most the spares), the figure is `bypassHops x (max over
+///   blocks of sum over boundaries of max(0, that - 1) + max over physical rows of dead east
+///   links)` (a dead east link is stepped over like a PE).
 ///   The exact per-row value can fall when a defect is added (it evens two shifts out); this
 ///   bound cannot.
 /// Dead links are absorbed by the redundant links (they never reach the logical fabric) and
@@ -79,9 +80,11 @@ public enum SpareRowRepair {
             // A dead PE among the spare rows of a short last block still uses up one spare.
             let lost = min(max(0, d - r.spareRowsPerBlock), rows)
             for i in (rows - lost)..<rows { holes.append(Int32((b * r.blockRows + i) * width + x)) }
-            if d >= 2 {
+            // A live logical row's shift is at most the spares (rows beyond them are holes).
+            let shift = min(d, r.spareRowsPerBlock)
+            if shift >= 2 {
                 for left in [x - 1, x] where left >= 0 && left + 1 < width {
-                    boundary[b * width + left] = max(boundary[b * width + left] ?? 0, d - 1)
+                    boundary[b * width + left] = max(boundary[b * width + left] ?? 0, shift - 1)
                 }
             }
         }

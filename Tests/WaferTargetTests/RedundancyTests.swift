@@ -127,7 +127,7 @@ import WaferTestSupport
         #expect(s.physicalDeadPEs == 4 && s.absorbed == 3 && s.holes == 1 && s.physicalDeadLinks == 1)
         // Rendering gives version 2 back, byte for byte through a second read.
         let text = DefectMapIO.render(map)
-        #expect(text.hasPrefix("version: 2\ncoordinates: physical\n"))
+        #expect(text.hasPrefix("version: 2\ntarget: small64r\ncoordinates: physical\n"))
         #expect(try decode(text) == map)
     }
 
@@ -137,7 +137,7 @@ import WaferTestSupport
         #expect(logicalFabric?.location?.line == 4 && logicalFabric?.location?.column == 9)
         let outside = error(Self.good.replacingOccurrences(of: "[7, 70]", with: "[7, 72]"))
         #expect(outside?.message == "(7, 72) is outside the 64x72 fabric")
-        #expect(outside?.location?.line == 8 && outside?.location?.column == 46)
+        #expect(outside?.location?.line == 8 && outside?.location?.column == 40)
         let coordinates = error(Self.good.replacingOccurrences(of: "coordinates: physical", with: "coordinates: logical"))
         #expect(coordinates?.message.contains("'coordinates: physical'") == true)
         #expect(coordinates?.location?.line == 2 && coordinates?.location?.column == 14)
