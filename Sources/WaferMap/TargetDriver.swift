@@ -62,7 +62,7 @@ extension Driver {
         }
         var head = "\(path): valid for \(target.name), \(Units.count(map.waferCount, "wafer")), \(Units.count(map.totalDeadPEs, "dead PE")), \(Units.count(map.totalDeadLinks, "dead link"))"
         if let r = map.repairs {
-            head = "\(path): valid for \(target.name) in physical coordinates, \(Units.count(map.waferCount, "wafer")), \(Units.grouped(r.reduce(0) { $0 + $1.physicalDeadPEs })) physical dead PEs and \(Units.count(r.reduce(0) { $0 + $1.physicalDeadLinks }, "dead link")); the spare rows absorb \(Units.grouped(r.reduce(0) { $0 + $1.absorbed })) and every link, leaving \(Units.count(map.totalDeadPEs, "hole")) (the dead PEs below)"
+            head = "\(path): valid for \(target.name), \(Units.count(map.waferCount, "wafer")) in physical coordinates, \(Units.grouped(r.reduce(0) { $0 + $1.physicalDeadPEs })) physical dead PEs and \(Units.count(r.reduce(0) { $0 + $1.physicalDeadLinks }, "dead link")); the spare rows absorb \(Units.grouped(r.reduce(0) { $0 + $1.absorbed })) and every link, leaving \(Units.count(map.totalDeadPEs, "hole")) (the dead PEs below)"
         }
         return head + "\n" + table.render(indent: "")
     }
