@@ -126,7 +126,8 @@ public struct DefectCostReport: Sendable, Encodable {
     /// The table `defects cost` prints, with the command's provenance and the monotonicity line.
     public func table() -> String {
         var out = "defect cost of \(model) on \(target): nested maps, seed \(seed), repair \(repair)\n"
-        out += "rate = dead PEs per \(repair == "spare-rows" ? "physical" : "logical") PE; dead/absorbed/holes are means per wafer used\n\n"
+        out += repair == "spare-rows" ? "rate = dead PEs per physical PE; dead/absorbed/holes are means per wafer used\n\n"
+            : "rate = dead PEs per logical PE (no hardware repair: every dead PE is a hole); dead/absorbed/holes are means per wafer used\n\n"
         var table = TextTable([("rate", .right), ("model", .left), ("phys dead/wafer", .right), ("absorbed", .right), ("holes", .right),
                                ("wafers", .right), ("tokens/s", .right), ("range", .right), ("% of 0", .right),
                                ("bypass hops row/col", .right), ("spare cols", .right), ("detours", .right), ("slots lost", .right), ("extra wafers", .right)])
