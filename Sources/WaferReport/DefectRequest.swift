@@ -23,8 +23,8 @@ public enum RepairMode: String, Sendable, CaseIterable {
 /// Builds the defect source a request names (`Driver.defectSource`).
 public enum DefectSources {
     /// How many wafers of a generated physical draw are repaired up front to check the holes
-    /// against `DefectSource.maxDeadPEsPerWafer` (the deployment's wafer count when given):
-    /// repair is O(defects), so this costs milliseconds even at rate 0.05.
+    /// against `DefectSource.maxDeadPEsPerWafer` (fewer when the deployment gives fewer wafers):
+    /// repair is O(defects), so this costs milliseconds even at rate 0.05, whatever `--wafers`.
     public static let wafersChecked = 16
 
     /// The source and a one-line description for reports. Generated defects name their seed
@@ -75,7 +75,7 @@ public enum DefectSources {
                 return (.generated(generator), "generated: \(kind) rate \(Units.decimal(rate)) per PE\(own)")
             }
             // Physical draw: the cap applies to the holes repair leaves, checked on the first wafers.
-            let checked = (0..<(wafers ?? wafersChecked)).map { generator.repairSummary($0) ?? .none }
+            let checked = (0..<min(wafers ?? wafersChecked, wafersChecked)).map { generator.repairSummary($0) ?? .none }
             if let (index, worst) = checked.enumerated().max(by: { $0.element.holes < $1.element.holes }), worst.holes > cap {
                 throw .error(DriverFailure.tooManyDefects, "--defect-rate \(rate) on \(target.name) leaves \(Units.grouped(worst.holes)) holes beyond the spare rows on wafer \(index) (of \(Units.grouped(worst.physicalDeadPEs)) dead PEs); mapping a model accepts at most \(Units.grouped(cap)) per wafer: lower the rate, or use --repair none below rate \(Units.fixed((Double(cap) / Double(target.fabricPEs) * 1e5).rounded(.down) / 1e5, digits: 5))",
                              at: nil)
