@@ -26,6 +26,8 @@ public struct DefectCostRow: Sendable, Encodable {
     public var bypassHopsRows: Int
     public var bypassHopsColumns: Int
     public var spareColumns: Int
+    /// Dead or sealed home PEs in the used slots (outside their spare columns): each moves a tile to a spare.
+    public var tilesMoved: Int
     public var detourRoutes: Int
     public var slotsLost: Int
     public var extraWafers: Int
@@ -72,7 +74,7 @@ public struct DefectCostReport: Sendable, Encodable {
                     row = Self.row(report, rate: rate, model: name, baseline: baseline)
                 } catch {
                     row = DefectCostRow(rate: rate, defectModel: name, physicalDeadPesPerWafer: 0, absorbedPerWafer: 0, holesPerWafer: 0, wafers: 0,
-                                        bypassHopsRows: 0, bypassHopsColumns: 0, spareColumns: 0, detourRoutes: 0, slotsLost: 0, extraWafers: 0,
+                                        bypassHopsRows: 0, bypassHopsColumns: 0, spareColumns: 0, tilesMoved: 0, detourRoutes: 0, slotsLost: 0, extraWafers: 0,
                                         error: error.diagnostics.first?.message ?? "failed")
                 }
                 if rate == 0 {
@@ -96,7 +98,7 @@ public struct DefectCostReport: Sendable, Encodable {
     static func row(_ report: CountReport, rate: Double, model: String, baseline: (tokens: Double?, wafers: Int)?) -> DefectCostRow {
         guard let r = report.results.first else {
             return DefectCostRow(rate: rate, defectModel: model, physicalDeadPesPerWafer: 0, absorbedPerWafer: 0, holesPerWafer: 0, wafers: 0,
-                                 bypassHopsRows: 0, bypassHopsColumns: 0, spareColumns: 0, detourRoutes: 0, slotsLost: 0, extraWafers: 0, error: "no result")
+                                 bypassHopsRows: 0, bypassHopsColumns: 0, spareColumns: 0, tilesMoved: 0, detourRoutes: 0, slotsLost: 0, extraWafers: 0, error: "no result")
         }
         let used = r.partition.stages.map(\.wafer)
         let repairs = used.map { report.defects.repair(forWafer: $0) }
@@ -117,10 +119,24 @@ public struct DefectCostReport: Sendable, Encodable {
             percentOfDefectFree: both(perf?.tokensPerS, baseline?.tokens).map { ($0 / max($1, 1e-12) * 1000).rounded() / 10 },
             bypassHopsRows: repairs.compactMap { $0?.bypassHopsRows }.max() ?? 0,
             bypassHopsColumns: repairs.compactMap { $0?.bypassHopsColumns }.max() ?? 0,
-            spareColumns: tilings.reduce(0) { $0 + $1.spareColumns },
+            spareColumns: tilings.reduce(0) { $0 + $1.spareColumns }, tilesMoved: tilesMoved(tilings, report.context),
             detourRoutes: r.graph.routing?.exceptions.count ?? 0,
             slotsLost: tilings.reduce(0) { $0 + $1.usableSlots.filter { !$0 }.count },
             extraWafers: baseline.map { max(0, used.count - $0.wafers) } ?? 0, error: nil)
+    }
+
+    /// Dead or sealed PEs on the used slots' home columns (not their spares): the tiles moved. O(defects x slots).
+    static func tilesMoved(_ tilings: [WaferTiling], _ context: PassContext) -> Int {
+        tilings.reduce(0) { total, t in
+            guard let dead = context.effectiveDefects(forWafer: t.wafer), let used = t.groupSlot, t.slotWidth > 0 else { return total }
+            let fabricWidth = context.target?.fabricWidth ?? 1
+            let rects = Set(used).map { t.rect(ofSlot: $0) }
+            return total + dead.deadPEs.reduce(0) { n, pe in
+                let x = Int(pe) % fabricWidth, y = Int(pe) / fabricWidth
+                let home = rects.contains { x >= $0.x && x < $0.x + $0.width && y >= $0.y && y < $0.y + $0.height && !t.isSpare(offset: x - $0.x) }
+                return n + (home ? 1 : 0)
+            }
+        }
     }
 
     /// The table `defects cost` prints, with the command's provenance and the monotonicity line.
@@ -130,23 +146,23 @@ public struct DefectCostReport: Sendable, Encodable {
             : "rate = dead PEs per logical PE (no hardware repair: every dead PE is a hole); dead/absorbed/holes are means per wafer used\n\n"
         var table = TextTable([("rate", .right), ("model", .left), ("phys dead/wafer", .right), ("absorbed", .right), ("holes", .right),
                                ("wafers", .right), ("tokens/s", .right), ("range", .right), ("% of 0", .right),
-                               ("bypass hops row/col", .right), ("spare cols", .right), ("detours", .right), ("slots lost", .right), ("extra wafers", .right)])
+                               ("bypass hops row/col", .right), ("spare cols", .right), ("tiles moved", .right), ("detours", .right), ("slots lost", .right), ("extra wafers", .right)])
         for row in rows {
             guard let tokens = row.tokensPerS, row.error == nil else {
-                table.add([Units.decimal(row.rate), row.defectModel, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"])
+                table.add([Units.decimal(row.rate), row.defectModel, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"])
                 continue
             }
             let range = "\(Units.fixed(row.tokensPerSLow ?? tokens, digits: 0))-\(Units.fixed(row.tokensPerSHigh ?? tokens, digits: 0))"
             table.add([Units.decimal(row.rate), row.defectModel, Units.fixed(row.physicalDeadPesPerWafer, digits: 1), Units.fixed(row.absorbedPerWafer, digits: 1),
                        Units.fixed(row.holesPerWafer, digits: 1), "\(row.wafers)", Units.fixed(tokens, digits: 1), range,
                        row.percentOfDefectFree.map { Units.fixed($0, digits: 1) + "%" } ?? "-", "+\(row.bypassHopsRows)/+\(row.bypassHopsColumns)",
-                       "\(row.spareColumns)", Units.grouped(row.detourRoutes), "\(row.slotsLost)", "\(row.extraWafers)"])
+                       "\(row.spareColumns)", Units.grouped(row.tilesMoved), Units.grouped(row.detourRoutes), "\(row.slotsLost)", "\(row.extraWafers)"])
         }
         out += table.render(indent: "")
         for row in rows where row.error != nil { out += "rate \(Units.decimal(row.rate)) \(row.defectModel): \(row.error ?? "")\n" }
         let verdict = ["uniform", "clustered"].map { "\($0) \(monotone[$0] == true ? "yes" : "NO")" }.joined(separator: ", ")
         out += "speed fell monotonically with the rate: \(verdict)\n"
-        out += "mechanisms: bypass hops = hardware spare rows (every allreduce on the wafer pays them); spare cols, detours, slots lost, extra wafers = holes beyond the spare budget avoided in software\n"
+        out += "mechanisms: bypass hops = hardware spare rows (every allreduce on the wafer pays them); spare cols, tiles moved, detours, slots lost, extra wafers = holes beyond the spare budget avoided in software\n"
         return out
     }
 

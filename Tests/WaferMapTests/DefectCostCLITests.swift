@@ -17,7 +17,7 @@ import WaferTestSupport
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(rows.count == 6)
         for key in ["rate", "defect_model", "physical_dead_pes_per_wafer", "absorbed_per_wafer", "holes_per_wafer", "wafers", "tokens_per_s",
-                    "tokens_per_s_low", "tokens_per_s_high", "percent_of_defect_free", "bypass_hops_rows", "bypass_hops_columns", "spare_columns",
+                    "tokens_per_s_low", "tokens_per_s_high", "percent_of_defect_free", "bypass_hops_rows", "bypass_hops_columns", "spare_columns", "tiles_moved",
                     "detour_routes", "slots_lost", "extra_wafers"] {
             #expect(rows.allSatisfy { $0[key] != nil }, "missing \(key)")
         }
