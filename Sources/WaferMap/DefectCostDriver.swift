@@ -1,3 +1,4 @@
+import WaferFrontend
 import WaferReport
 import WaferSupport
 import WaferTarget
@@ -11,7 +12,9 @@ extension Driver {
                                   progress: @escaping (String) -> Void = { _ in }) throws(DiagnosticError) -> DefectCostReport {
         var flags = arguments
         (flags.defects, flags.defectRate) = (nil, nil)
-        let base = try flags.countRequest(model: model)
+        var base = try flags.countRequest(model: model)
+        base.model = try ModelLoader.load(path: model)   // read once; an unreadable model fails here, located
+
         let rates = rates ?? DefectCostReport.defaultRates
         guard !rates.isEmpty, rates.count <= DefectCostReport.maxRates, rates.allSatisfy({ $0 >= 0 && $0 <= DefectGenerator.maxRate }) else {
             throw .error(DriverFailure.flagValue, "--rates takes 1 to \(DefectCostReport.maxRates) rates, each between 0 and \(DefectGenerator.maxRate)", at: nil)
