@@ -44,7 +44,11 @@ public enum PlanBuilder {
                                     groupSlots: tiling.groupSlot ?? [], groupBytesPerPe: tiling.groupBytesPerPE, deadPes: raw.deadPEs,
                                     sealedPes: sealed, deadLinks: raw.deadLinks, paletteColors: summary.classColors,
                                     maxColorsPerPe: summary.maxColorsPerPE, maxLinkLoadWavelets: summary.maxLinkLoadWavelets,
-                                    overlayPes: summary.overlayPEs, overlayColors: summary.overlayColors, unresolvedPes: summary.unresolvedPEs))
+                                    overlayPes: summary.overlayPEs, overlayColors: summary.overlayColors, unresolvedPes: summary.unresolvedPEs,
+                                    redundancy: context.defects.repair(forWafer: tiling.wafer).map {
+                                        PlanRedundancy(physicalDeadPes: $0.physicalDeadPEs, absorbed: $0.absorbed, holes: $0.holes,
+                                                       bypassHopsRows: $0.bypassHopsRows, bypassHopsColumns: $0.bypassHopsColumns)
+                                    }))
         }
         // Units and their tensors' tiles, in the order a token visits them (the layout's order
         // but for a tied head, which runs last on its weight's wafer); `position` maps a layout

@@ -139,6 +139,7 @@ package enum PlanPins {
         summary.overlayPEs = w.overlayPes
         summary.overlayColors = w.overlayColors
         summary.unresolvedPEs = w.unresolvedPes
+        (summary.bypassHopsRows, summary.bypassHopsColumns) = (w.redundancy?.bypassHopsRows ?? 0, w.redundancy?.bypassHopsColumns ?? 0)
         summary.exceptions = exceptions.count
         summary.overlayRoutes = exceptions.filter(\.overlay).count
         summary.relays = exceptions.reduce(0) { $0 + $1.relays }

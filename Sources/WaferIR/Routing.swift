@@ -232,6 +232,9 @@ public struct WaferRoutingSummary: Hashable, Sendable {
     public var overlayColors: [Int]
     /// Exception routes carried by the overlay.
     public var overlayRoutes: Int
+    /// Extra hops the hardware's spare-row bypasses add to any row line and any column line of
+    /// the wafer (upper bounds, `RepairSummary`; 0 without hardware repair). docs/redundancy.md.
+    public var bypassHopsRows = 0, bypassHopsColumns = 0
     public init(wafer: Int) {
         self.wafer = wafer; classColors = 0; maxColorsPerPE = 0; colorHistogram = []; relays = 0
         maxLinkLoadWavelets = 0; exceptions = 0; negotiationIterations = 0; unresolvedPEs = []

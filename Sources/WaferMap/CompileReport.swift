@@ -23,6 +23,8 @@ public struct CompileReport: Sendable, Encodable {
         public var deadPes: Int
         public var sealedPes: Int
         public var overlayPes: Int
+        /// The spare rows' repair of the wafer's physical defects (docs/redundancy.md); absent for logical defects.
+        public var redundancy: PlanRedundancy?
     }
     public struct Stage: Sendable, Encodable {
         public var stage: String
@@ -106,7 +108,7 @@ public struct CompileReport: Sendable, Encodable {
                                     sramBytes: Resource(used: row?.sramBytesUsed ?? 0, available: row?.sramBytesUsable ?? 0),
                                     slots: Resource(used: w.groupSlots.count, available: row?.usableSlots ?? w.gridColumns * w.gridRows),
                                     colorsPerPe: Resource(used: w.maxColorsPerPe, available: budget),
-                                    deadPes: w.deadPes.count, sealedPes: w.sealedPes.count, overlayPes: w.overlayPes.count)
+                                    deadPes: w.deadPes.count, sealedPes: w.sealedPes.count, overlayPes: w.overlayPes.count, redundancy: w.redundancy)
         }
         placement = quality
         check = Check(passed: problems.isEmpty, problems: problems)

@@ -11,6 +11,7 @@ public enum CompileSummary {
         func share(_ a: Int, _ b: Int) -> String { b > 0 ? Units.fixed(Double(a) / Double(b) * 100, digits: 1) + "%" : "-" }
         var out = "compiled    \(p.inputs.modelName) (\(p.inputs.modelPath)) for \(p.target.name) in \(Units.fixed(r.totalSeconds, digits: 1)) s\n"
         out += "deployment  context \(Units.grouped(p.inputs.contextTokens)) tokens x batch \(p.inputs.batch); defects: \(p.inputs.defects); seed \(p.inputs.seed)\n"
+        if let line = r.report.repairLine(wafers: p.wafers.map(\.index)) { out += line }
         let changed = PassOptionReport.changedAssignments(r.report.context.options)
         if !changed.isEmpty { out += "options     \(changed.joined(separator: " ")) (the other knobs at their defaults)\n" }
         out += "wafers      \(s.wafers) (lower bound \(s.wafersLowerBound)); weights \(Units.gigabytes(s.weightBytes)), KV cache \(Units.gigabytes(s.kvCacheBytes))\n"

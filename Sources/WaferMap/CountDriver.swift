@@ -6,13 +6,6 @@ import WaferReport
 import WaferSupport
 import WaferTarget
 
-/// Where `count` and `compile` take defects from.
-public enum DefectRequest: Sendable {
-    case none
-    case file(String)
-    case generate(rate: Double, seed: UInt64, clustered: Bool)
-}
-
 /// Everything `wafermap count` needs besides the model.
 public struct CountRequest: Sendable {
     public var modelPath: String
@@ -24,6 +17,8 @@ public struct CountRequest: Sendable {
     public var precisions: [NumberFormat] = []
     public var deployment = DeploymentOptions()
     public var defects: DefectRequest = .none
+    /// `--repair`: nil repairs with the target's spare rows when it has them (`RepairMode.standard`).
+    public var repair: RepairMode?, nestedMaxRate: Double?
     public var instrumentation = PassInstrumentation()
     /// The last pass to run: `place` sizes and places (what `count` needs), `schedule` also
     /// routes and times a decode step (the default).
@@ -63,7 +58,10 @@ extension Driver {
                          notes: [.note("`wafermap ir MODEL --stop-after \(request.lastPass)` prints the IR at that point; `wafermap stats` reports the front half")])
         }
         let target = try BuiltinTargets.resolve(request.target, kernels: request.kernels)
-        let (defects, summary) = try defectSource(request.defects, target: target, deploymentSeed: deployment.seed)
+        var fixed: Int? = nil
+        if case let .exactly(n) = deployment.wafers { fixed = n }
+        let (defects, summary) = try DefectSources.source(request.defects, target: target, deploymentSeed: deployment.seed, repair: request.repair,
+                                                          nestedMaxRate: request.nestedMaxRate, wafers: fixed)
         let context = PassContext(target: target, defects: defects, deployment: deployment, options: request.passOptions)
         let clock = ContinuousClock()
         let start = clock.now
@@ -185,37 +183,10 @@ extension Driver {
         for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
     }
 
-    /// Builds the defect source a request names, with a one-line description for reports.
-    /// Generated defects name their seed only when it is not `deploymentSeed` (the `--seed`
-    /// every report prints beside this description: count's placement line, compile's
-    /// deployment line, the plan's `inputs.seed`); naming it twice printed "seed 1; seed 1".
-    public static func defectSource(_ request: DefectRequest, target: Target, deploymentSeed: UInt64? = nil) throws(DiagnosticError) -> (DefectSource, String) {
-        switch request {
-        case .none:
-            return (.none, "none")
-        case let .file(path):
-            let map = try DefectMapIO.load(path: path, target: target)
-            let cap = DefectSource.maxDeadPEsPerWafer
-            if let (index, wafer) = map.wafers.enumerated().first(where: { $0.element.deadPEs.count > cap }) {
-                throw .error(DriverFailure.tooManyDefects, "wafer \(index) has \(Units.grouped(wafer.deadPEs.count)) dead PEs; mapping a model accepts at most \(Units.grouped(cap)) per wafer (docs/defect-format.md)",
-                             at: .startOf(path))
-            }
-            return (.map(map), "\(path): \(Units.count(map.waferCount, "wafer")), \(Units.count(map.totalDeadPEs, "dead PE")), \(Units.count(map.totalDeadLinks, "dead link"))")
-        case let .generate(rate, seed, clustered):
-            guard rate >= 0, rate <= DefectGenerator.maxRate else {
-                throw .error(DriverFailure.flagValue, "--defect-rate must be between 0 and \(DefectGenerator.maxRate)", at: nil)
-            }
-            // Refused before any work: the expected dead PEs per wafer bound the time.
-            let expected = rate * Double(target.fabricPEs)
-            guard expected <= Double(DefectSource.maxDeadPEsPerWafer) else {
-                let highest = (Double(DefectSource.maxDeadPEsPerWafer) / Double(target.fabricPEs) * 1e5).rounded(.down) / 1e5
-                throw .error(DriverFailure.tooManyDefects, "--defect-rate \(rate) on \(target.name) expects \(Units.grouped(Int(expected.rounded()))) dead PEs per wafer; mapping a model accepts at most \(Units.grouped(DefectSource.maxDeadPEsPerWafer)), a rate of at most \(Units.fixed(highest, digits: 5)) on its \(target.fabricWidth)x\(target.fabricHeight) fabric",
-                             at: nil)
-            }
-            let generator = DefectGenerator(target: target, rate: rate, clustering: clustered ? .init() : nil, seed: seed)
-            let own = seed == deploymentSeed ? "" : ", seed \(seed)"
-            return (.generated(generator), "generated: \(clustered ? "clustered" : "uniform") rate \(Units.decimal(rate)) per PE\(own)")
-        }
+    /// The defect source a request names and its one-line description (`DefectSources.source`). O(defects checked).
+    public static func defectSource(_ request: DefectRequest, target: Target, deploymentSeed: UInt64? = nil, repair: RepairMode? = nil,
+                                    wafers: Int? = nil) throws(DiagnosticError) -> (DefectSource, String) {
+        try DefectSources.source(request, target: target, deploymentSeed: deploymentSeed, repair: repair, nestedMaxRate: nil, wafers: wafers)
     }
 
     /// With `--speculative`, the draft (`DraftModels.choose`) compiled like the model (target,

@@ -27,6 +27,8 @@ public struct DeploymentArguments: Sendable {
     public var defectRate: Double?
     public var seed: UInt64 = 1
     public var clustered = false
+    /// `--repair none|spare-rows`; nil: spare rows when the target has them.
+    public var repair: String?
     /// A fixed slot size: `P` or `WxH` in PEs.
     public var slot: String?
     public var prompt: Int?
@@ -67,6 +69,10 @@ public struct DeploymentArguments: Sendable {
         }
         if let defects { request.defects = .file(defects) }
         if let defectRate { request.defects = .generate(rate: defectRate, seed: seed, clustered: clustered) }
+        if let repair {
+            guard let mode = RepairMode(rawValue: repair) else { throw .error(DriverFailure.flagValue, "--repair must be none or spare-rows, not '\(repair)'", at: nil) }
+            request.repair = mode
+        }
         return request
     }
 

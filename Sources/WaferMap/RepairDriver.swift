@@ -82,7 +82,7 @@ extension Driver {
         let original = try step("read plan") { () throws(DiagnosticError) in try PlanIO.read(path: request.planPath) }
         let target = try PlanPins.target(original, path: request.planPath)
         let readMap = try step("read defects") { () throws(DiagnosticError) in try DefectMapIO.load(path: request.defectsPath, target: target) }
-        let newMap: DefectMap
+        var newMap: DefectMap
         if request.addDefects {
             newMap = addingPlanDefects(original, to: readMap)
         } else {
@@ -91,6 +91,14 @@ extension Driver {
             }
             newMap = readMap
             if !request.allowRevive { try refuseRevivals(original, newMap, path: request.defectsPath) }
+        }
+        // The spare rows' repair the plan records stays (new defects are holes on top of it).
+        if original.wafers.contains(where: { $0.redundancy != nil }) {
+            newMap.repairs = newMap.wafers.indices.map { i in
+                let r = original.wafers.first { $0.index == i }?.redundancy, holes = newMap.wafers[i].deadPEs.count
+                return RepairSummary(physicalDeadPEs: (r?.absorbed ?? 0) + holes, absorbed: r?.absorbed ?? 0, holes: holes,
+                                     bypassHopsRows: r?.bypassHopsRows ?? 0, bypassHopsColumns: r?.bypassHopsColumns ?? 0)
+            }
         }
         guard original.wafers.allSatisfy({ newMap.wafers.indices.contains($0.index) }) else {
             throw .error(DriverFailure.repairInputs, "\(request.planPath): its wafer indices are not 0 to \(original.wafers.count - 1)", at: nil)

@@ -181,16 +181,36 @@ public struct PlanWafer: Codable, Sendable, Equatable {
     public var overlayColors: [Int]
     /// One PE per route left without a way through (empty for an executable plan).
     public var unresolvedPes: [Int32]
+    /// What the hardware's spare rows made of the wafer's physical defects; absent when the
+    /// defects were given in logical coordinates (docs/redundancy.md).
+    public var redundancy: PlanRedundancy?
 
     public init(index: Int, gridColumns: Int, gridRows: Int, slotWidth: Int, slotHeight: Int, spareColumns: Int, originX: Int, originY: Int,
                 groupSlots: [Int], groupBytesPerPe: [Int], deadPes: [Int32], sealedPes: [Int32], deadLinks: [Int32], paletteColors: Int,
-                maxColorsPerPe: Int, maxLinkLoadWavelets: Int, overlayPes: [Int32], overlayColors: [Int], unresolvedPes: [Int32]) {
+                maxColorsPerPe: Int, maxLinkLoadWavelets: Int, overlayPes: [Int32], overlayColors: [Int], unresolvedPes: [Int32],
+                redundancy: PlanRedundancy? = nil) {
         self.index = index; self.gridColumns = gridColumns; self.gridRows = gridRows; self.slotWidth = slotWidth
         self.slotHeight = slotHeight; self.spareColumns = spareColumns; self.originX = originX; self.originY = originY
         self.groupSlots = groupSlots; self.groupBytesPerPe = groupBytesPerPe; self.deadPes = deadPes; self.sealedPes = sealedPes
         self.deadLinks = deadLinks; self.paletteColors = paletteColors; self.maxColorsPerPe = maxColorsPerPe
         self.maxLinkLoadWavelets = maxLinkLoadWavelets; self.overlayPes = overlayPes; self.overlayColors = overlayColors
         self.unresolvedPes = unresolvedPes
+        self.redundancy = redundancy
+    }
+}
+
+/// A wafer's spare-row repair as the plan records it (docs/plan-format.md, docs/redundancy.md):
+/// physical dead PEs, those the spares absorbed, the logical holes left, and the extra hops
+/// (upper bounds) any row line and any column line pays to the hardware's bypasses.
+public struct PlanRedundancy: Codable, Sendable, Equatable {
+    public var physicalDeadPes: Int
+    public var absorbed: Int
+    public var holes: Int
+    public var bypassHopsRows: Int
+    public var bypassHopsColumns: Int
+    public init(physicalDeadPes: Int, absorbed: Int, holes: Int, bypassHopsRows: Int, bypassHopsColumns: Int) {
+        self.physicalDeadPes = physicalDeadPes; self.absorbed = absorbed; self.holes = holes
+        self.bypassHopsRows = bypassHopsRows; self.bypassHopsColumns = bypassHopsColumns
     }
 }
 

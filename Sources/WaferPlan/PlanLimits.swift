@@ -145,6 +145,9 @@ public enum PlanLimits {
             for (key, value) in fields where value < 0 || value > maxFabricSide {
                 return ("\(key) must be between 0 and \(maxFabricSide)", [.key("wafers"), .index(i), .key(key)])
             }
+            if let r = w.redundancy, let problem = redundancyViolation(r) {
+                return (problem.message, [.key("wafers"), .index(i), .key("redundancy"), .key(problem.key)])
+            }
         }
         for (i, u) in plan.units.enumerated() {
             if let r = u.denseRegion {
@@ -238,4 +241,24 @@ public enum PlanLimits {
         }
         return nil
     }
+
+    /// A wafer's `redundancy` record: counts 0 ... 2^24 (a wafer's PEs), bypass hops
+    /// 0 ... `maxBypassHops`, and `absorbed + holes = physical_dead_pes`. O(1).
+    static func redundancyViolation(_ r: PlanRedundancy) -> (message: String, key: String)? {
+        let limit = maxFabricSide * maxFabricSide
+        for (key, value) in [("physical_dead_pes", r.physicalDeadPes), ("absorbed", r.absorbed), ("holes", r.holes)] where value < 0 || value > limit {
+            return ("\(key) must be between 0 and \(limit) (a wafer's PEs)", key)
+        }
+        for (key, value) in [("bypass_hops_rows", r.bypassHopsRows), ("bypass_hops_columns", r.bypassHopsColumns)] where value < 0 || value > maxBypassHops {
+            return ("\(key) must be between 0 and \(maxBypassHops)", key)
+        }
+        if r.absorbed + r.holes != r.physicalDeadPes {
+            return ("absorbed (\(r.absorbed)) plus holes (\(r.holes)) must equal physical_dead_pes (\(r.physicalDeadPes))", "holes")
+        }
+        return nil
+    }
+
+    /// Most bypass hops a plan records for a line: 2^24, so twice that times the plan's largest
+    /// hop latency stays far below 2^63 cycles.
+    public static let maxBypassHops = 1 << 24
 }

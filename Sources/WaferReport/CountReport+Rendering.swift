@@ -43,6 +43,7 @@ extension CountReport {
         out += "per wafer   \(Units.grouped(t.programPEs * t.dataBytesPerPE)) B usable without defects (\(Units.gigabytes(t.programPEs * t.dataBytesPerPE)))\n"
         out += "deployment  context \(Units.grouped(deployment.contextTokens)) tokens x batch \(deployment.batch), KV cache \(deployment.kvElement.rawValue), wafers \(deployment.wafers)\n"
         out += "defects     \(defectSummary)\n"
+        if let line = repairLine(wafers: first.partition.stages.map(\.wafer)) { out += line }
         if results.count > 1 {
             out += "\n"
             // With --perf (the schedule ran) each precision also gets its decode figures.
@@ -101,6 +102,18 @@ extension CountReport {
             out += "\n" + quality.summary()
         }
         return out + (r.speculative?.summary() ?? "")
+    }
+
+    /// Which defects fell where on the wafers used: physical dead PEs, those the spare rows
+    /// absorbed (and the worst bypass hops they cost), the holes left to software avoidance.
+    /// Nil when the defects are logical. O(wafers x their defects).
+    public func repairLine(wafers: [Int]) -> String? {
+        let repairs = wafers.compactMap { defects.repair(forWafer: $0) }
+        guard !repairs.isEmpty else { return nil }
+        let sum = { (f: (RepairSummary) -> Int) in repairs.reduce(0) { $0 + f($1) } }
+        return "repair      spare rows: \(Units.grouped(sum(\.physicalDeadPEs))) physical dead PEs on the \(Units.count(repairs.count, "wafer")) used; "
+            + "\(Units.grouped(sum(\.absorbed))) absorbed by spares (worst bypass +\(repairs.map(\.bypassHopsRows).max() ?? 0) hops on a row line, "
+            + "+\(repairs.map(\.bypassHopsColumns).max() ?? 0) on a column line); \(Units.grouped(sum(\.holes))) holes beyond the budget left to software avoidance\n"
     }
 
     /// The placement (and, once scheduled, routing and performance) report of one precision.
@@ -191,6 +204,8 @@ extension CountReport {
             var wafer: Int; var holds: String; var weightBytes: Int; var kvBytes: Int; var bufferBytes: Int
             var reserveBytes: Int; var usableBytes: Int; var livePes: Int; var deadPes: Int; var sramUsedPercent: Double
             var macsPerStep: Int; var outgoingBytesPerStep: Int
+            /// What the spare rows made of the wafer's physical defects (absent for logical defects).
+            var redundancy: RepairSummary?
         }
         struct ResultJSON: Encodable {
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
@@ -214,7 +229,8 @@ extension CountReport {
                 StageJSON(wafer: s.wafer, holds: holdings[s.wafer] ?? "", weightBytes: s.weightBytes, kvBytes: s.kvBytes,
                           bufferBytes: s.bufferBytes, reserveBytes: s.reserveBytes, usableBytes: s.usableBytes,
                           livePes: s.livePEs, deadPes: s.deadPEs, sramUsedPercent: (s.sramUsedFraction * 10000).rounded() / 100,
-                          macsPerStep: s.macsPerStep, outgoingBytesPerStep: s.outgoingBytesPerStep)
+                          macsPerStep: s.macsPerStep, outgoingBytesPerStep: s.outgoingBytesPerStep,
+                          redundancy: defects.repair(forWafer: s.wafer))
             }
             return ResultJSON(precision: r.precisionLabel, wafers: r.partition.stages.count, lowerBoundWafers: r.partition.lowerBoundWafers,
                               weightBytes: r.statistics.weightBytes, kvBytes: r.partition.stages.reduce(0) { $0 + $1.kvBytes },

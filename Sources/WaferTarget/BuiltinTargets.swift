@@ -47,7 +47,18 @@ public enum BuiltinTargets {
         throw .error(TargetFailure.unknown, "unknown target '\(nameOrPath)'", at: nil, notes: notes)
     }
 
-    static let wse3 = wse3Header + wse3Hardware + "\nkernels: production-wse3  # the default kernel profile (--kernels replaces it)"
+    static let wse3 = wse3Header + wse3Hardware + "\n" + wse3Redundancy + "\nkernels: production-wse3  # the default kernel profile (--kernels replaces it)"
+
+    /// WSE-3's spare rows (docs/redundancy.md): 7 blocks of 168 logical rows (the last 164),
+    /// each with 14 spare rows, give 762 x 1,270 = 967,740 physical PEs, Cerebras's "~970K
+    /// physical cores" for ~900K active. The block height and spare count are assumptions fitted
+    /// to that count; the small test fabrics have none, so their expectations stay put.
+    static let wse3Redundancy = #"""
+redundancy:               # ASSUMED layout, fitted to "~970K physical cores for ~900K active" (Cerebras, "100x defect tolerance", 2025-01-13)
+  block_rows: 168         # logical rows per block (7 blocks, the last 164 rows)
+  spare_rows_per_block: 14  # physical height 1172 + 7 x 14 = 1270; 762 x 1270 = 967,740 PEs
+  bypass_hops: 1          # extra hops a line pays per dead PE its redundant links step over
+"""#
 
     /// The lines that name the WSE-3 and size its fabric.
     static let wse3Header = #"""

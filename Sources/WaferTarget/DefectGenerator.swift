@@ -31,15 +31,43 @@ public struct DefectGenerator: Sendable, Hashable {
     public var linkRate: Double
     public var clustering: Clustering?
     public var seed: UInt64
+    /// Set when the draw is physical (`physical: true` on a target with `redundancy`): `height`
+    /// is then the physical height, and `wafer(_:)` returns the logical holes after repair.
+    public var redundancy: Redundancy?
+    /// The logical fabric's height (`height` without redundancy).
+    public var logicalHeight: Int
+    /// Nested maps: draw at this rate and keep each defect (each cluster, when clustered) whose
+    /// own uniform score is below `rate / nestedMaxRate`, so that with one seed the map at a
+    /// higher rate contains the map at a lower one (`wafermap defects cost`). Nil: a plain draw.
+    public var nestedMaxRate: Double?
 
-    public init(target: Target, rate: Double, linkRate: Double? = nil, clustering: Clustering? = nil, seed: UInt64) {
+    /// `physical`: draw on `target`'s physical fabric (spare rows included) and repair, when it
+    /// has `redundancy`; otherwise (or without redundancy) draw on the logical fabric as before.
+    public init(target: Target, rate: Double, linkRate: Double? = nil, clustering: Clustering? = nil, seed: UInt64,
+                physical: Bool = false, nestedMaxRate: Double? = nil) {
         self.targetName = target.name
         self.width = target.fabricWidth
-        self.height = target.fabricHeight
+        self.redundancy = physical ? target.redundancy : nil
+        self.logicalHeight = target.fabricHeight
+        self.height = physical ? target.physicalHeight : target.fabricHeight
         self.rate = rate
         self.linkRate = linkRate ?? rate / 10
         self.clustering = clustering
         self.seed = seed
+        self.nestedMaxRate = nestedMaxRate.map { max($0, rate) }
+    }
+
+    /// The defects wafer `index` has as the passes see them: the logical holes after the
+    /// hardware's repair when the draw is physical, else the draw itself. O(dead PEs + dead links).
+    public func wafer(_ index: Int) -> WaferDefects {
+        guard let r = redundancy else { return drawn(index) }
+        return SpareRowRepair.repair(drawn(index), width: width, logicalHeight: logicalHeight, redundancy: r).logical
+    }
+
+    /// What the spare rows made of wafer `index`'s physical draw; nil for a logical draw. O(defects).
+    public func repairSummary(_ index: Int) -> RepairSummary? {
+        guard let r = redundancy else { return nil }
+        return SpareRowRepair.repair(drawn(index), width: width, logicalHeight: logicalHeight, redundancy: r).summary
     }
 
     /// Largest accepted rate, for dead PEs and dead links alike (`defects generate --rate`,
@@ -68,12 +96,33 @@ public struct DefectGenerator: Sendable, Hashable {
         }
     }
 
-    public func wafer(_ index: Int) -> WaferDefects {
+    /// Wafer `index` as drawn, in the generator's coordinates (physical when `redundancy` is
+    /// set). Nested draws take the positions of the `nestedMaxRate` draw and a score per defect
+    /// (per cluster) from a second stream. O(dead PEs + dead links at the drawn rate).
+    public func drawn(_ index: Int) -> WaferDefects {
         var rng = SeededRNG(seed: seed, stream: UInt64(index) &+ 1)
-        let pes = clustering.map { clustered(&rng, $0) } ?? bernoulli(&rng, count: width * height, p: rate)
+        var scores: SeededRNG? = nil
+        var keep = 1.0, drawRate = rate, drawLinkRate = linkRate
+        if let top = nestedMaxRate, top > 0 {
+            scores = SeededRNG(seed: seed, stream: (UInt64(index) &+ 1) | (1 << 48))
+            keep = rate / top
+            drawRate = top
+            drawLinkRate = keep > 0 ? min(linkRate / keep, Self.maxRate) : 0
+        }
+        func kept() -> Bool {
+            guard scores != nil else { return true }
+            return scores!.unit() < keep
+        }
+        var pes: [Int32]
+        if let c = clustering {
+            pes = clustered(&rng, c, rate: drawRate, keep: kept)
+        } else {
+            pes = bernoulli(&rng, count: width * height, p: drawRate).filter { _ in kept() }
+        }
+        if keep <= 0 { pes = [] }
         let linkSlots = 2 * width * height
         var links: [Int32] = []
-        for slot in bernoulli(&rng, count: linkSlots, p: linkRate) {
+        for slot in bernoulli(&rng, count: linkSlots, p: drawLinkRate) where kept() {
             let pe = Int(slot) / 2
             let (x, y) = (pe % width, pe / width)
             // Keep only links that exist (the east link of the last column, the south link of the last row do not).
@@ -101,18 +150,21 @@ public struct DefectGenerator: Sendable, Hashable {
         return chosen
     }
 
-    func clustered(_ rng: inout SeededRNG, _ c: Clustering) -> [Int32] {
+    /// Clustered dead PEs at `rate`; `keep` is asked once per cluster (nested draws thin whole
+    /// clusters, so the kept ones keep their shape).
+    func clustered(_ rng: inout SeededRNG, _ c: Clustering, rate: Double, keep: () -> Bool = { true }) -> [Int32] {
         let pes = Double(width * height)
         let clusters = rng.poisson(rate * pes / max(c.meanClusterSize, 1))
         var dead: [Int32] = []
         for _ in 0..<clusters {
             let cx = rng.below(width), cy = rng.below(height)
             let size = 1 + rng.poisson(max(c.meanClusterSize - 1, 0))
+            let kept = keep()
             for member in 0..<size {
                 let dx = member == 0 ? 0 : Int((rng.normal() * c.clusterRadius).rounded())
                 let dy = member == 0 ? 0 : Int((rng.normal() * c.clusterRadius).rounded())
                 let x = cx + dx, y = cy + dy
-                if x >= 0, x < width, y >= 0, y < height { dead.append(Int32(y * width + x)) }
+                if kept, x >= 0, x < width, y >= 0, y < height { dead.append(Int32(y * width + x)) }
             }
         }
         return dead

@@ -64,12 +64,29 @@ public struct DefectMap: Sendable, Hashable {
     public var fabricHeight: Int
     /// Wafers in the system; `wafers.count == waferCount`, defect-free wafers have empty lists.
     public var wafers: [WaferDefects]
+    /// Whether the coordinates are physical (a version 2 map, on the fabric with its spare rows).
+    public var physical: Bool
+    /// Per wafer, what the hardware's spare rows made of the physical map this one was repaired
+    /// from (`repaired(for:)`); nil for a map given in logical coordinates.
+    public var repairs: [RepairSummary]?
 
-    public init(targetName: String, fabricWidth: Int, fabricHeight: Int, wafers: [WaferDefects]) {
+    public init(targetName: String, fabricWidth: Int, fabricHeight: Int, wafers: [WaferDefects], physical: Bool = false,
+                repairs: [RepairSummary]? = nil) {
         self.targetName = targetName
         self.fabricWidth = fabricWidth
         self.fabricHeight = fabricHeight
         self.wafers = wafers
+        self.physical = physical
+        self.repairs = repairs
+    }
+
+    /// The logical map the passes see: a physical map repaired by `target`'s spare rows
+    /// (`SpareRowRepair`), with the summaries in `repairs`; a logical map unchanged. O(defects).
+    public func repaired(for target: Target) -> DefectMap {
+        guard physical, let r = target.redundancy else { return self }
+        let results = wafers.map { SpareRowRepair.repair($0, width: fabricWidth, logicalHeight: target.fabricHeight, redundancy: r) }
+        return DefectMap(targetName: targetName, fabricWidth: fabricWidth, fabricHeight: target.fabricHeight,
+                         wafers: results.map(\.logical), repairs: results.map(\.summary))
     }
 
     public var waferCount: Int { wafers.count }
@@ -98,6 +115,16 @@ public enum DefectSource: Sendable {
         case .none: return WaferDefects.none
         case let .map(map): return map.wafers.indices.contains(index) ? map.wafers[index] : nil
         case let .generated(generator): return generator.wafer(index)
+        }
+    }
+
+    /// What the hardware's spare rows made of wafer `index`'s physical defects; nil when the
+    /// defects are logical (no redundancy, `--repair none`, a version 1 map). O(its defects).
+    public func repair(forWafer index: Int) -> RepairSummary? {
+        switch self {
+        case .none: return nil
+        case let .map(map): return map.repairs.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+        case let .generated(generator): return generator.repairSummary(index)
         }
     }
 

@@ -3,7 +3,9 @@ import WaferYAML
 
 /// Reads and writes defect-map files (docs/defect-format.md).
 public enum DefectMapIO {
-    public static let formatVersion = 1
+    /// Version 1: logical coordinates (defects the hardware did not absorb). Version 2:
+    /// `coordinates: physical`, on the physical fabric of a target with `redundancy`.
+    public static let formatVersion = 1, physicalFormatVersion = 2
     /// Defect maps list many coordinates: larger limits than model files. The largest generated
     /// map (`DefectGenerator.maxDefects`, about 18 MB and 4,000,000 nodes) fits with room; the
     /// tree of 8,000,000 nodes is read in seconds and well under 2 GB (docs/defect-format.md).
@@ -12,7 +14,14 @@ public enum DefectMapIO {
 
     /// Reads a defect map and checks it against `target`: same name and fabric size, every
     /// coordinate inside the fabric, no duplicates, wafer indices below the declared count.
+    /// Version 2 maps are in physical coordinates: they come back repaired (`DefectMap.repaired`),
+    /// their logical holes in `wafers` and what the spares absorbed in `repairs`.
     public static func load(path: String, target: Target) throws(DiagnosticError) -> DefectMap {
+        try loadAsWritten(path: path, target: target).repaired(for: target)
+    }
+
+    /// The map as the file gives it: physical coordinates for version 2 (`physical` set). O(file).
+    public static func loadAsWritten(path: String, target: Target) throws(DiagnosticError) -> DefectMap {
         try decode(YAMLReader.load(path: path, limits: limits), target: target)
     }
 
@@ -24,21 +33,33 @@ public enum DefectMapIO {
         var map = try MappingReader(root, context: "the defect map")
         let versionNode = try map.required("version")
         let version = try versionNode.integer("'version'", in: 0...Int.max)
-        if version != formatVersion {
-            throw .error(TargetFailure.defectsVersion, "unsupported defect map version \(version); this WaferMap reads version \(formatVersion)", at: versionNode.location)
+        if version != formatVersion && version != physicalFormatVersion {
+            throw .error(TargetFailure.defectsVersion, "unsupported defect map version \(version); this WaferMap reads versions \(formatVersion) (logical) and \(physicalFormatVersion) (physical)", at: versionNode.location)
         }
         let targetNode = try map.required("target")
         let targetName = try targetNode.string("'target'")
         if targetName != target.name {
             throw .error(TargetFailure.defectsTarget, "this defect map is for target '\(targetName)', but the target is '\(target.name)'", at: targetNode.location)
         }
+        let physical = version == physicalFormatVersion
+        if physical {
+            let node = try map.required("coordinates")
+            let text = try node.string("'coordinates'")
+            guard text == "physical" else {
+                throw .error(TargetFailure.defectsCoordinates, "a version 2 defect map has 'coordinates: physical', found '\(text)' (version 1 maps are logical)", at: node.location)
+            }
+            guard target.redundancy != nil else {
+                throw .error(TargetFailure.defectsCoordinates, "a physical (version 2) defect map needs a target with 'redundancy:', and \(target.name) has none; give a version 1 map in logical coordinates", at: node.location)
+            }
+        }
+        let expectedHeight = physical ? target.physicalHeight : target.fabricHeight
         let fabricNode = try map.required("fabric")
         var fabric = try MappingReader(fabricNode, context: "'fabric'")
         let width = try fabric.required("width").integer("'fabric.width'", in: 1...TargetLimits.maxFabricSide)
         let height = try fabric.required("height").integer("'fabric.height'", in: 1...TargetLimits.maxFabricSide)
         try fabric.finish()
-        if width != target.fabricWidth || height != target.fabricHeight {
-            throw .error(TargetFailure.defectsFabric, "the map's fabric is \(width)x\(height) PEs but \(target.name)'s is \(target.fabricWidth)x\(target.fabricHeight)", at: fabricNode.location)
+        if width != target.fabricWidth || height != expectedHeight {
+            throw .error(TargetFailure.defectsFabric, "the map's fabric is \(width)x\(height) PEs but \(target.name)'s \(physical ? "physical" : "logical") fabric is \(target.fabricWidth)x\(expectedHeight)", at: fabricNode.location)
         }
         let countNode = try map.required("wafers")
         let count = try countNode.integer("'wafers'", in: 1...maxWafers)
@@ -83,7 +104,7 @@ public enum DefectMapIO {
             try checkDuplicates(links, what: "dead link")
             wafers[index] = WaferDefects(deadPEs: pes.map(\.0), deadLinks: links.map(\.0))
         }
-        return DefectMap(targetName: targetName, fabricWidth: width, fabricHeight: height, wafers: wafers)
+        return DefectMap(targetName: targetName, fabricWidth: width, fabricHeight: height, wafers: wafers, physical: physical)
     }
 
     /// The items of a wafer's list, refused at the list when it has more entries than the
@@ -123,8 +144,9 @@ public enum DefectMapIO {
     /// eight entries per line. `header` lines become comments at the top.
     public static func render(_ map: DefectMap, header: [String] = []) -> String {
         var out = header.map { "# \($0)\n" }.joined()
-        out += "version: \(formatVersion)\n"
+        out += "version: \(map.physical ? physicalFormatVersion : formatVersion)\n"
         out += "target: \(map.targetName)\n"
+        if map.physical { out += "coordinates: physical\n" }
         out += "fabric: {width: \(map.fabricWidth), height: \(map.fabricHeight)}\n"
         out += "wafers: \(map.waferCount)\n"
         out += "defects:\n"

@@ -69,12 +69,18 @@ public struct Target: Sendable, Hashable {
     /// its partial sums (docs/routing-and-schedule.md, "Overlap"): 0 runs phases strictly one
     /// after another, 1 is perfect streaming. Set by a kernel profile; no target-file key.
     public var reductionOverlap: Double = 0
+    /// The hardware's spare rows and bypass links (target key `redundancy:`, docs/redundancy.md);
+    /// nil: no hardware repair, every defect of a map lands on the logical fabric.
+    public var redundancy: Redundancy? = nil
 
     /// Columns and rows of the program rectangle (inside the halo).
     public var programWidth: Int { fabricWidth - halo.west - halo.east }
     public var programHeight: Int { fabricHeight - halo.north - halo.south }
     public var programPEs: Int { programWidth * programHeight }
     public var fabricPEs: Int { fabricWidth * fabricHeight }
+    /// Physical rows and PEs: the logical fabric plus the spare rows (the same without redundancy).
+    public var physicalHeight: Int { redundancy?.physicalHeight(logicalHeight: fabricHeight) ?? fabricHeight }
+    public var physicalPEs: Int { fabricWidth * physicalHeight }
 
     /// Bytes per live PE left for weights and the KV cache.
     public var dataBytesPerPE: Int { sramBytesPerPE - runtimeReserveBytesPerPE - bufferBytesPerPE }

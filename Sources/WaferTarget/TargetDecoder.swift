@@ -96,6 +96,7 @@ public enum TargetDecoder {
         try link.finish()
         let kernelsNode = facts ? try map.required("kernels") : nil
         let kernels = try kernelsNode?.name("'kernels'")
+        let redundancy = try map.optional("redundancy").map { node throws(DiagnosticError) in try Redundancy.decode(node, height: height) }
         map.allow(["sources"])
         try map.finish()
 
@@ -104,6 +105,7 @@ public enum TargetDecoder {
                             macsPerCycle: macs, routableColors: routable, reservedColors: reserved, clockMHz: clock.value,
                             hopLatencyCycles: hop, rampLatencyCycles: ramp, relayLatencyCycles: relay, layerOverheadCycles: overhead,
                             waveletBits: wavelet, waferLinkGbps: gbps, waferLinkLatencyNs: linkLatency.value)
+        target.redundancy = redundancy
         guard facts, let kernels, let kernelsNode else { return target }
         target.hardware = HardwareFacts(simdMacsPerCycle: simd, sramReadBytesPerCycle: sramRead, sramWriteBytesPerCycle: sramWrite,
                                         inputQueues: queues, clockMHz: clock, waferLinkLatencyNs: linkLatency)

@@ -46,6 +46,8 @@ public enum TargetFailure: String, DiagnosticKind {
     case defectsEntryShape = "defects.entry-shape"
     /// A dead PE or link is listed twice.
     case defectsDuplicate = "defects.duplicate"
+    /// A physical (version 2) map's `coordinates` is not `physical`, or its target has no redundancy.
+    case defectsCoordinates = "defects.coordinates"
     /// A generated map would hold more defects than the limit.
     case defectsGenerateTooMany = "defects.generate-too-many"
 

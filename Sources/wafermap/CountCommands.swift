@@ -42,6 +42,9 @@ struct DeploymentFlags: ParsableArguments {
     @Flag(help: "Generated defects come in clusters (Neyman-Scott process) instead of uniformly.")
     var clustered = false
 
+    @Option(help: ArgumentHelp("Hardware repair of defects: 'spare-rows' (the target's spare rows absorb what they can; the default when the target has 'redundancy:') or 'none' (every defect lands on the logical fabric). docs/redundancy.md.", valueName: "mode"))
+    var repair: String?
+
     @Option(help: ArgumentHelp("Fix the slot size instead of searching it: P (a P x P square, WaferLLM's mapping) or WxH, in PEs.", valueName: "size"))
     var slot: String?
 
@@ -61,7 +64,7 @@ struct DeploymentFlags: ParsableArguments {
     var arguments: DeploymentArguments {
         var a = DeploymentArguments()
         a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
-        a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered
+        a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered; a.repair = repair
         a.slot = slot; a.prompt = prompt
         a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate
         return a
@@ -177,8 +180,50 @@ struct BenchCommand: ParsableCommand {
 struct DefectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "defects",
-        abstract: "Generate and check defect maps.",
-        subcommands: [Generate.self, Check.self])
+        abstract: "Generate and check defect maps; sweep what defects cost a model.",
+        subcommands: [Generate.self, Check.self, Cost.self])
+
+    /// `wafermap defects cost MODEL` (docs/redundancy.md).
+    struct Cost: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Map a model at a ladder of defect rates (uniform and clustered, nested maps from one seed) and print what the defects cost.")
+
+        @Argument(help: "The model (YAML or config.json).")
+        var model: String
+        @Option(help: "Target: a built-in name or a target YAML file.")
+        var target: String = BuiltinTargets.defaultName
+        @Option(help: ArgumentHelp("Kernel profile replacing the target's default.", valueName: "profile"))
+        var kernels: String?
+        @Option(help: ArgumentHelp("Storage precision replacing the model's policy (the first of a list is swept).", valueName: "format"))
+        var precision: String?
+        @Option(help: "Tokens of context per sequence kept in the KV cache.")
+        var context: Int = 8192
+        @Option(help: "Sequences decoded together.")
+        var batch: Int = 1
+        @Option(help: "Seed for the defect maps (nested across rates) and the placement optimiser.")
+        var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("'spare-rows' (default on a target with 'redundancy:') or 'none'.", valueName: "mode"))
+        var repair: String?
+        @Option(help: ArgumentHelp("Comma-separated dead-PE rates (default 0,0.0001,0.0005,0.001,0.005,0.01,0.02).", valueName: "list"))
+        var rates: String?
+        @Option(help: "Output: text or json.")
+        var format: String = "text"
+
+        func run() throws {
+            try runReportingErrors { () throws(DiagnosticError) in
+                let output = try OutputFormat(flag: format)
+                var a = DeploymentArguments()
+                a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.seed = seed; a.repair = repair
+                var list: [Double]?
+                if let rates {
+                    let items = rates.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                    guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw .error(DriverFailure.flagValue, "--rates must be comma-separated numbers, not '\(rates)'", at: nil) }
+                    list = items.compactMap { $0 }
+                }
+                let report = try Driver.defectCost(model: model, arguments: a, rates: list, progress: { writeStderr($0 + "\n") })
+                writeStdout(output == .json ? report.json() : report.table())
+            }
+        }
+    }
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draw a reproducible defect map.")
@@ -199,6 +244,8 @@ struct DefectsCommand: ParsableCommand {
         var clusterSize: Double = 8
         @Option(name: .customLong("cluster-radius"), help: "Standard deviation of a cluster's spread, in PEs (with --clustered).")
         var clusterRadius: Double = 1.5
+        @Option(help: ArgumentHelp("'spare-rows' (default on a target with 'redundancy:'): a version 2 map in physical coordinates; 'none': a version 1 map on the logical fabric.", valueName: "mode"))
+        var repair: String?
         @Option(name: .shortAndLong, help: "Output file.")
         var output: String
 
@@ -207,7 +254,8 @@ struct DefectsCommand: ParsableCommand {
                 let inputs = FileManager.default.fileExists(atPath: target) ? [target] : []
                 if let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: inputs) { throw .error(DriverFailure.outputPath, problem, at: nil) }
                 let text = try Driver.generateDefects(target: target, wafers: wafers, rate: rate, linkRate: linkRate, seed: seed,
-                                                      clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil)
+                                                      clustering: clustered ? .init(meanClusterSize: clusterSize, clusterRadius: clusterRadius) : nil,
+                                                      repair: repair)
                 do throws(AtomicFile.WriteError) {
                     try AtomicFile.write(text.yaml, to: output)
                 } catch {

@@ -28,7 +28,8 @@ import WaferTestSupport
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let plan = dir.appendingPathComponent("llama.plan.json").path, report = dir.appendingPathComponent("report.json").path
-        let out = try CLI.run(["compile", "examples/models/llama-3.1-8b.yaml", "--defect-rate", "0.001", "--clustered", "-o", plan, "--report", report])
+        // --repair none: this is about software avoidance (detours, overlays) of logical defects.
+        let out = try CLI.run(["compile", "examples/models/llama-3.1-8b.yaml", "--defect-rate", "0.001", "--clustered", "--repair", "none", "-o", plan, "--report", report])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("checked, consistent"))
         #expect(out.stdout.contains("tokens/s per user"))
@@ -47,6 +48,12 @@ import WaferTestSupport
             .replacingOccurrences(of: "\"batch\":1", with: "\"batch\":\"one\"").write(toFile: broken, atomically: true, encoding: .utf8)
         let errors = try schemaErrors(broken)
         #expect(errors.contains { $0.contains("surprise") } && errors.contains { $0.contains("batch") })
+        // With spare rows the plan records each wafer's repair, and the schema admits it.
+        let spare = dir.appendingPathComponent("spare.plan.json").path
+        let repaired = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "Tests/Fixtures/targets/small64r.yaml", "--defect-rate", "0.02", "-o", spare])
+        #expect(repaired.status == 0 && repaired.stdout.contains("repair      spare rows:"), "\(repaired.stderr)")
+        #expect(try PlanIO.read(path: spare).wafers.allSatisfy { $0.redundancy != nil })
+        #expect(try schemaErrors(spare) == [])
         // The report: nextpnr-style keys with units.
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
         #expect((json["wafers"] as? Int) == 1)

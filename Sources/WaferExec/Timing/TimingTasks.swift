@@ -207,7 +207,15 @@ struct TimingTasks {
         let reduce = (g / 2) * (hop + relay) + (groups / 2) * relay + (p / 2) * hop
         let broadcast = (p / 2) * hop
         let worst = (penalty.classCycles[c.id] ?? 0) + (detoured.contains(c.id) ? payload : 0)
-        return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst : 2 * ramp + payload
+        return p > 1 ? 2 * ramp + reduce + broadcast + 2 * payload + worst + 2 * hop * bypassHops(c) : 2 * ramp + payload
+    }
+
+    /// The hops the hardware's spare-row bypasses add to a line of class `c` (its wafer's
+    /// `redundancy` record, the row or column figure by its axis; 0 without one), crossed by the
+    /// reduce and by the broadcast (docs/redundancy.md). O(wafers).
+    private func bypassHops(_ c: PlanClass) -> Int {
+        guard let r = plan.wafers.first(where: { $0.index == c.wafer })?.redundancy else { return 0 }
+        return max(0, c.axis == .rows ? r.bypassHopsRows : r.bypassHopsColumns)
     }
 
     /// Per-PE MACs of `op`'s attention over the cached tokens on unit `u`'s slot (0 for other ops). O(1).

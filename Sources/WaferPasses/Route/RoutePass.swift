@@ -64,7 +64,11 @@ public struct RoutePass: Pass {
                 for b in bundlePart { bundles[b.id] = b }
                 Self.addDependencies(outcome, firstException: routing.exceptions.count, to: &dependencies)
                 routing.exceptions += outcome.exceptions
-                routing.wafers.append(outcome.summary)
+                var summary = outcome.summary
+                if let repair = context.defects.repair(forWafer: summary.wafer) {
+                    (summary.bypassHopsRows, summary.bypassHopsColumns) = (repair.bypassHopsRows, repair.bypassHopsColumns)
+                }
+                routing.wafers.append(summary)
             case let .failure(error):
                 throw error
             }

@@ -75,9 +75,11 @@ public struct SchedulePass: Pass {
                     let own = routing.classes[c]
                     if let host = own.foldedInto {
                         add(index, .fabric, "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)", flow.id,
-                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target))
+                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target,
+                                                 bypass: Self.bypassHops(routing.classes[host], routing: routing)))
                     } else {
-                        add(index, .fabric, "\(flow.label) allreduce", flow.id, Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target))
+                        add(index, .fabric, "\(flow.label) allreduce", flow.id,
+                            Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target, bypass: Self.bypassHops(own, routing: routing)))
                     }
                 case .handoff:
                     for b in flow.bundles { add(index, .fabric, "hand-off \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target)) }
@@ -148,13 +150,21 @@ public struct SchedulePass: Pass {
         return g
     }
 
-    /// Cycles of one allreduce of `payload` wavelets per line on class `c`. O(1).
-    static func allreduceCycles(_ c: LineClass, payload: Int, target: Target) -> Int {
+    /// Cycles of one allreduce of `payload` wavelets per line on class `c`; `bypass`: the extra
+    /// hops the hardware's spare-row bypasses add to a line of its wafer, crossed by the reduce
+    /// and again by the broadcast (docs/redundancy.md). O(1).
+    static func allreduceCycles(_ c: LineClass, payload: Int, target: Target, bypass: Int = 0) -> Int {
         guard c.segment > 1 else { return 0 }
         let s = LineStructure(length: c.segment, mode: c.mode)
         let contention = c.exceptions > 0 ? payload : 0
-        return target.hopLatencyCycles * s.criticalHops + target.relayLatencyCycles * s.criticalRelays + 2 * target.rampLatencyCycles
+        return target.hopLatencyCycles * (s.criticalHops + 2 * bypass) + target.relayLatencyCycles * s.criticalRelays + 2 * target.rampLatencyCycles
             + 2 * payload + c.penaltyCycles + contention
+    }
+
+    /// The bypass hops of class `c`'s wafer for its axis (the row figure for row lines). O(wafers).
+    static func bypassHops(_ c: LineClass, routing: Routing) -> Int {
+        guard let w = routing.wafers.first(where: { $0.wafer == c.wafer }) else { return 0 }
+        return c.axis == .rows ? w.bypassHopsRows : w.bypassHopsColumns
     }
 
     static func bundleCycles(_ b: RouteBundle, payload: Int, target: Target) -> Int {
