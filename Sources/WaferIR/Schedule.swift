@@ -26,9 +26,13 @@ public struct Phase: Hashable, Sendable {
 }
 
 /// The timed decode step (the schedule pass's result). At batch 1 a token visits the units one
-/// after another, so the phases form one chain and the critical path is the whole chain; a
-/// reduction overlapping its product starts before the phase before it ends
-/// (docs/routing-and-schedule.md, "Overlap"). The report names the unit and the phase that weigh most.
+/// after another, so the phases form one chain, with two exceptions: a reduction overlapping its
+/// product starts before the phase before it ends (docs/routing-and-schedule.md, "Overlap"), and
+/// a layer's remote expert slices run beside the layer's local experts, from its router
+/// allreduce to the join before its elementwise work ("Remote experts in parallel"). Phases are
+/// listed chain by chain (a layer's local phases, its slices', then its elementwise work), each
+/// starting no later than the latest end before it. The report names the unit and the phase
+/// that weigh most.
 public struct Schedule: Hashable, Sendable {
     public var phases: [Phase]
     public var cyclesPerToken: Int
@@ -40,13 +44,19 @@ public struct Schedule: Hashable, Sendable {
     public var longestPhase: Int
     /// The target constants the times come from, as `name = value (source)` lines.
     public var constants: [String]
-    /// Per phase, the cycles it runs under the phase before it (`max(0, previous end - start)`;
-    /// all 0 when strictly phased), and their sum: `cyclesByKind` counts every phase in full, so
-    /// the kinds' sum minus `overlappedCycles` is `cyclesPerToken` for a chain.
+    /// Per phase, the cycles it runs under the phase before it in its own unit's chain
+    /// (`max(0, previous end - start)` when the previous phase is the same unit's; all 0 when
+    /// strictly phased), and their sum: the reductions streaming under their products.
     public var hiddenCycles: [Int]
     public var overlappedCycles: Int
+    /// Cycles of phases that run beside other chains (remote expert slices beside their layer's
+    /// local experts), not already counted in `overlappedCycles`: the kinds' sum minus
+    /// `overlappedCycles` minus `parallelCycles` is `cyclesPerToken`.
+    public var parallelCycles: Int
 
-    /// Cycles per token is the makespan, the latest end of any phase. O(phases).
+    /// Cycles per token is the makespan, the latest end of any phase. A phase's cycles that lie
+    /// before the latest end of the phases listed before it are hidden: streamed (`hiddenCycles`)
+    /// or parallel (the rest). O(phases).
     public init(phases: [Phase], clockMHz: Double, constants: [String]) {
         self.phases = phases
         self.clockMHz = clockMHz
@@ -54,16 +64,20 @@ public struct Schedule: Hashable, Sendable {
         cyclesPerToken = max(phases.map(\.end).max() ?? 0, 0)
         var byKind: [PhaseKind: Int] = [:]
         var perUnit: [Int: Int] = [:]
-        var longest = 0
+        var longest = 0, latest = Int.min, parallel = 0
         var hidden = [Int](repeating: 0, count: phases.count)
         for (index, phase) in phases.enumerated() {
             byKind[phase.kind, default: 0] += phase.cycles
-            if index > 0 { hidden[index] = max(0, phases[index - 1].end - phase.start) }
+            if index > 0, phases[index - 1].unit == phase.unit { hidden[index] = max(0, phases[index - 1].end - phase.start) }
+            let covered = index > 0 ? min(max(0, latest - phase.start), phase.cycles) : 0
+            parallel += max(0, covered - hidden[index])
+            latest = max(latest, phase.end)
             perUnit[phase.unit, default: 0] += phase.cycles - hidden[index]
             if phase.cycles > phases[longest].cycles { longest = index }
         }
         hiddenCycles = hidden
         overlappedCycles = hidden.reduce(0, +)
+        parallelCycles = parallel
         cyclesByKind = byKind
         slowestUnit = perUnit.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
         longestPhase = longest
@@ -73,7 +87,8 @@ public struct Schedule: Hashable, Sendable {
     public var secondsPerToken: Double { Double(cyclesPerToken) / (clockMHz * 1e6) }
     public var tokensPerSecond: Double { cyclesPerToken > 0 ? 1 / secondsPerToken : 0 }
 
-    /// Cycles of unit `unit` (its phases, less the cycles they run under the phase before them).
+    /// Cycles of unit `unit` (its phases, less the cycles they stream under the phase before them
+    /// in the unit): its busy time, whatever runs beside it.
     /// O(phases).
     public func cycles(ofUnit unit: Int) -> Int {
         phases.indices.filter { phases[$0].unit == unit }.reduce(0) { $0 + phases[$1].cycles - hiddenCycles[$1] }

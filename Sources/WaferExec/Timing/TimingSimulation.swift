@@ -13,7 +13,10 @@ import WaferSupport
 ///   operation on the PE's slice) plus the target's fixed overhead per decoder layer.
 /// - **Dependencies.** A task waits for the task that produces its input: by default the one
 ///   before it in the unit; a MoE's `shared gate+up` waits for what the `router` waits for, so
-///   the shared expert overlaps the routed ones (they use different lines).
+///   the shared expert overlaps the routed ones (they use different lines). A layer's remote
+///   expert slices (units listing its MoE op alone, right after it in the plan) start when its
+///   `router` allreduce ends, and its elementwise work waits for their last tasks too (the join;
+///   docs/routing-and-schedule.md, "Remote experts in parallel").
 /// - **Overlap.** A unit's first reduction starts the sum over its ops X of
 ///   H_X = floor(overlap x min(C_X, S_X)) cycles before its compute ends (`TimingTasks`;
 ///   docs/routing-and-schedule.md, "Overlap"); 0 at the default overlap 0.
@@ -49,6 +52,9 @@ public struct TimingSimulation: Sendable {
     /// Cycles the reductions run under the compute before them (docs/routing-and-schedule.md,
     /// "Overlap"; 0 when strictly phased): `cyclesByKind` counts every task in full.
     public var overlappedCycles = 0
+    /// Cycles tasks run beside others on no common chain (remote expert slices beside their
+    /// layer's local experts): the kinds minus `overlappedCycles` minus these is `cyclesPerToken`.
+    public var parallelCycles = 0
 
     /// Builds the tasks of one decode step (`TimingTasks`), runs them (`run`), and reads off
     /// the cycles per token, the split by kind, the decoder layers' own cycles and the
@@ -67,6 +73,7 @@ public struct TimingSimulation: Sendable {
         }
         decoderLayers = built.decoderUnits.count
         overlappedCycles = built.hiddenByUnit.values.reduce(0, +)
+        parallelCycles = max(0, cyclesByKind.values.reduce(0, +) - overlappedCycles - cyclesPerToken)
         decoderLayerCycles -= built.hiddenByUnit.filter { built.decoderUnits.contains($0.key) }.values.reduce(0, +)
         var path: [Task] = []
         var i = last

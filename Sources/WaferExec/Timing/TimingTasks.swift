@@ -39,13 +39,34 @@ struct TimingTasks {
         hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 1
         let flowsByUnit = Dictionary(grouping: plan.routing.flows, by: \.unit)
         var lastOfUnit = -1
-        for (ui, u) in plan.units.enumerated() {
-            lastOfUnit = addTasks(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
+        var ui = 0
+        while ui < plan.units.count {
+            let u = plan.units[ui]
+            // Remote experts in parallel (docs/routing-and-schedule.md): the expert slices listed
+            // right after a layer's unit start when its router allreduce ends, and its
+            // elementwise work waits for them.
+            var next = ui + 1
+            while next < plan.units.count, Self.isExpertSlice(plan.units[next]), !Self.isExpertSlice(u),
+                  let moe = plan.units[next].ops.first?.name, u.ops.contains(where: { $0.name == moe && $0.kind == .moe }) { next += 1 }
+            let body = addBody(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
+            var joins: [Int] = []
+            for slice in (ui + 1)..<next {
+                let s = plan.units[slice]
+                let sliceBody = addBody(unit: slice, s, flows: flowsByUnit[slice] ?? [], after: body.router ?? body.last)
+                joins.append(addElementwise(unit: slice, s, cycles: sliceBody.elementwise, after: sliceBody.last, joining: []))
+            }
+            lastOfUnit = addElementwise(unit: ui, u, cycles: body.elementwise, after: body.last, joining: joins.filter { $0 >= 0 })
+            ui = next
         }
     }
 
-    /// Adds unit `ui`'s tasks after task `previous` (-1 for none); returns its last task.
-    private mutating func addTasks(unit ui: Int, _ u: PlanUnit, flows: [PlanFlow], after lastOfUnit: Int) -> Int {
+    /// A unit holding only a slice of a layer's routed experts: it lists the MoE op alone
+    /// (docs/plan-format.md). O(1).
+    static func isExpertSlice(_ u: PlanUnit) -> Bool { u.ops.count == 1 && u.ops[0].kind == .moe && u.ops[0].layer >= 0 }
+
+    /// Adds unit `ui`'s tasks but its elementwise work after task `previous` (-1 for none);
+    /// returns its last task, its `router` allreduce (nil: none) and its elementwise cycles.
+    private mutating func addBody(unit ui: Int, _ u: PlanUnit, flows: [PlanFlow], after lastOfUnit: Int) -> (last: Int, router: Int?, elementwise: Int) {
         var previous = addInputTransfers(unit: ui, flows: flows, after: lastOfUnit)
         let (computeCycles, elementwiseOps) = work(u)
         var elementwise = elementwiseOps
@@ -55,15 +76,26 @@ struct TimingTasks {
         }
         let hidden = computeCycles > 0 ? hiddenCycles(u, flows: flows) : 0
         if hidden > 0 { hiddenByUnit[ui] = hidden }
+        let firstCollective = tasks.count
         previous = addCollectives(unit: ui, flows: flows, after: previous, lead: hidden)
+        let router = (firstCollective..<tasks.count).first { tasks[$0].label == "router" }
         let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != .moe }
         if decoderLayer { decoderUnits.insert(ui); elementwise += max(plan.target.layerOverheadCycles, 0) }
+        return (previous, router, elementwise)
+    }
+
+    /// Unit `ui`'s elementwise work: after every task of the unit and the tasks in `joining`
+    /// (its expert slices' last tasks). Returns the last task (or `previous` when none is added).
+    private mutating func addElementwise(unit ui: Int, _ u: PlanUnit, cycles elementwise: Int, after previous: Int, joining: [Int]) -> Int {
         if elementwise > 0 {
-            let after = tasks.indices.filter { tasks[$0].unit == ui }
+            let after = tasks.indices.filter { tasks[$0].unit == ui } + joining
             tasks.append(Pending(unit: ui, label: "elementwise \(u.name)", kind: "elementwise", duration: elementwise, deps: after.isEmpty ? (previous >= 0 ? [previous] : []) : after, resource: nil))
-            previous = tasks.count - 1
+            return tasks.count - 1
         }
-        return previous
+        guard !joining.isEmpty else { return previous }
+        // Nothing to do but the join: a zero-length task waits for every branch.
+        tasks.append(Pending(unit: ui, label: "join \(u.name)", kind: "elementwise", duration: 0, deps: (previous >= 0 ? [previous] : []) + joining, resource: nil))
+        return tasks.count - 1
     }
 
     /// The hand-offs and wafer links that bring unit `ui`'s input, in flow order. Returns the

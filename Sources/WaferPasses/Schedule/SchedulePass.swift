@@ -39,7 +39,10 @@ public struct SchedulePass: Pass {
         // Overlap (docs/routing-and-schedule.md, "Overlap"): after op X's compute phase, X's
         // first reduction starts `lead` = H_X cycles before that phase ends.
         var lead = 0, leadOp: Int?
-        func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int) {
+        // Resources (a line class, or a transfer's first bundle) carry one phase at a time:
+        // `free` holds the end of each one's latest phase.
+        var free: [String: Int] = [:]
+        func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int, on resource: String? = nil) {
             // A flow keeps its phase even when it takes no time (an allreduce over a one-PE
             // segment, as on a one-column program area): the plan lists every flow in the
             // schedule, once. Zero-cycle compute and elementwise steps are left out.
@@ -47,12 +50,35 @@ public struct SchedulePass: Pass {
             var early = 0
             if kind == .fabric, let f = flow, let op = routing.flows[f].op, op == leadOp { early = lead }
             lead = 0; leadOp = nil
-            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock - early, end: clock - early + cycles))
-            clock += cycles - early
+            let start = max(clock - early, resource.flatMap { free[$0] } ?? Int.min)
+            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: start, end: start + cycles))
+            clock = start + cycles
+            if let resource { free[resource] = clock }
+        }
+        // Remote experts in parallel (docs/routing-and-schedule.md): a layer's expert slices on
+        // other units fork when its router allreduce ends and join before its elementwise work.
+        var fork = ForkJoin()
+        func finishBase() {
+            guard let base = fork.base else { return }
+            clock = max(clock, fork.joinAt)
+            fork = ForkJoin()
+            let unit = layout.units[base]
+            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { return }
+            var elementwise = 0
+            for opIndex in unit.ops {
+                elementwise += model.elementwiseCycles(graph.ops[opIndex], width: tiling.slotWidth, height: tiling.slotHeight,
+                                                       context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
+            }
+            add(base, .elementwise, "norms, activations, softmax, residuals", nil, elementwise)
+            if graph.ops[unit.ops.lowerBound].layer != nil {
+                add(base, .elementwise, "layer overhead (task switches, sync)", nil, target.layerOverheadCycles)
+            }
         }
         for index in FlowBuilder.executionOrder(layout) {
             let unit = layout.units[index]
             guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
+            if unit.holdsBase { finishBase() } else if fork.base != nil { clock = fork.forkAt ?? clock }
+            lead = 0; leadOp = nil
             var pending = Array(unit.ops)
             let streamed = Self.streamedCycles(byUnit[index] ?? [], routing: routing)
             func computeThrough(_ op: Int?) {
@@ -73,39 +99,47 @@ public struct SchedulePass: Pass {
                 case .allreduce:
                     guard let c = flow.lineClass else { continue }
                     let own = routing.classes[c]
+                    let on = "class \(own.foldedInto ?? c)"
                     if let host = own.foldedInto {
                         add(index, .fabric, "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)", flow.id,
-                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target))
+                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target), on: on)
                     } else {
-                        add(index, .fabric, "\(flow.label) allreduce", flow.id, Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target))
+                        add(index, .fabric, "\(flow.label) allreduce", flow.id, Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target), on: on)
                     }
+                    if unit.holdsBase && flow.label == "router" && fork.forkAt == nil { fork.forkAt = clock }
                 case .handoff:
-                    for b in flow.bundles { add(index, .fabric, "hand-off \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target)) }
+                    let on = "bundle \(flow.bundles.first ?? -1)"
+                    for b in flow.bundles { add(index, .fabric, "hand-off \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target), on: on) }
                 case .waferLink:
+                    let on = "bundle \(flow.bundles.first ?? -1)"
                     if let out = flow.bundles.first {
-                        add(index, .fabric, "to the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[out], payload: flow.payloadWavelets, target: target))
+                        add(index, .fabric, "to the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[out], payload: flow.payloadWavelets, target: target), on: on)
                     }
                     let bytes = graph.hidden * graph.activation.bits / 8 * deployment.batch
-                    add(index, .link, "system link: \(flow.label)", flow.id, Self.linkCycles(bytes: bytes, target: target))
+                    add(index, .link, "system link: \(flow.label)", flow.id, Self.linkCycles(bytes: bytes, target: target), on: on)
                     if flow.bundles.count > 1 {
-                        add(index, .fabric, "from the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[flow.bundles[1]], payload: flow.payloadWavelets, target: target))
+                        add(index, .fabric, "from the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[flow.bundles[1]], payload: flow.payloadWavelets, target: target), on: on)
                     }
                 }
             }
             computeThrough(nil)
             if unit.holdsBase {
-                var elementwise = 0
-                for opIndex in unit.ops {
-                    elementwise += model.elementwiseCycles(graph.ops[opIndex], width: tiling.slotWidth, height: tiling.slotHeight,
-                                                           context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
-                }
-                add(index, .elementwise, "norms, activations, softmax, residuals", nil, elementwise)
-                if graph.ops[unit.ops.lowerBound].layer != nil {
-                    add(index, .elementwise, "layer overhead (task switches, sync)", nil, target.layerOverheadCycles)
-                }
+                fork = ForkJoin(base: index, forkAt: fork.forkAt, joinAt: clock)
+            } else {
+                fork.joinAt = max(fork.joinAt, clock)
             }
         }
+        finishBase()
         graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
+    }
+
+    /// The open fork of the latest layer unit: its index, when its router allreduce ended (its
+    /// remote expert slices start then; nil: the layer has none yet, a slice then starts when the
+    /// layer's local chain ends) and the latest end of its local chain and its slices' chains.
+    struct ForkJoin {
+        var base: Int?
+        var forkAt: Int?
+        var joinAt = 0
     }
 
     /// The product reductions (docs/routing-and-schedule.md, "Overlap"): allreduces whose input
