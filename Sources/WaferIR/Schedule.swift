@@ -30,9 +30,8 @@ public struct Phase: Hashable, Sendable {
 /// product starts before the phase before it ends (docs/routing-and-schedule.md, "Overlap"), and
 /// a layer's remote expert slices run beside the layer's local experts, from its router
 /// allreduce to the join before its elementwise work ("Remote experts in parallel"). Phases are
-/// listed chain by chain (a layer's local phases, its slices', then its elementwise work), each
-/// starting no later than the latest end before it. The report names the unit and the phase
-/// that weigh most.
+/// listed chain by chain (a layer's local phases, its slices', then its elementwise work). The
+/// report names the unit and the phase that weigh most.
 public struct Schedule: Hashable, Sendable {
     public var phases: [Phase]
     public var cyclesPerToken: Int
@@ -54,9 +53,9 @@ public struct Schedule: Hashable, Sendable {
     /// `overlappedCycles` minus `parallelCycles` is `cyclesPerToken`.
     public var parallelCycles: Int
 
-    /// Cycles per token is the makespan, the latest end of any phase. A phase's cycles that lie
-    /// before the latest end of the phases listed before it are hidden: streamed (`hiddenCycles`)
-    /// or parallel (the rest). O(phases).
+    /// Cycles per token is the makespan, the latest end of any phase. `parallelCycles` is what
+    /// the phases' cycles less the streamed ones exceed the time they cover (their union, which
+    /// starts at 0 and has no gap: each starts at 0 or when another ends). O(phases log phases).
     public init(phases: [Phase], clockMHz: Double, constants: [String]) {
         self.phases = phases
         self.clockMHz = clockMHz
@@ -64,20 +63,23 @@ public struct Schedule: Hashable, Sendable {
         cyclesPerToken = max(phases.map(\.end).max() ?? 0, 0)
         var byKind: [PhaseKind: Int] = [:]
         var perUnit: [Int: Int] = [:]
-        var longest = 0, latest = Int.min, parallel = 0
+        var longest = 0, total = 0
         var hidden = [Int](repeating: 0, count: phases.count)
         for (index, phase) in phases.enumerated() {
             byKind[phase.kind, default: 0] += phase.cycles
+            total += phase.cycles
             if index > 0, phases[index - 1].unit == phase.unit { hidden[index] = max(0, phases[index - 1].end - phase.start) }
-            let covered = index > 0 ? min(max(0, latest - phase.start), phase.cycles) : 0
-            parallel += max(0, covered - hidden[index])
-            latest = max(latest, phase.end)
             perUnit[phase.unit, default: 0] += phase.cycles - hidden[index]
             if phase.cycles > phases[longest].cycles { longest = index }
         }
+        var covered = 0, reach = Int.min
+        for phase in phases.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) where phase.end > max(phase.start, reach) {
+            covered += phase.end - max(phase.start, reach)
+            reach = phase.end
+        }
         hiddenCycles = hidden
         overlappedCycles = hidden.reduce(0, +)
-        parallelCycles = parallel
+        parallelCycles = max(0, total - overlappedCycles - covered)
         cyclesByKind = byKind
         slowestUnit = perUnit.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
         longestPhase = longest

@@ -188,12 +188,12 @@ public enum PlanCheck {
     static func scheduleProblems(_ plan: Plan, fail: (String) -> Void) {
         let s = plan.schedule
         let chains = PlanScheduleChains(plan)
-        var latest = 0, ends = Set<Int>()
+        var latest = 0
+        let ends = Set(s.phases.map(\.endCycle))
         for (i, p) in s.phases.enumerated() {
             if let expected = chains.misplacedStart(plan, phase: i, ends: ends) ?? (p.endCycle < p.startCycle ? p.startCycle : nil) {
                 fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(expected)"); break
             }
-            ends.insert(p.endCycle)
             latest = max(latest, p.endCycle)
         }
         if latest != s.cyclesPerToken { fail("schedule: the phases end at cycle \(latest), not at \(s.cyclesPerToken) cycles per token") }

@@ -1,10 +1,10 @@
 /// The chains a plan's phases form (docs/plan-format.md, "Schedule"): the layer chain, and a
 /// branch per remote expert slice (a unit listing a MoE op alone) beside its layer's local
 /// experts. A slice's first phase may start when the `router` allreduce of the layer unit listed
-/// before it ends (when that unit has none: when the phase before it ends); every other phase when
-/// the phase before it in its chain ends, and a layer's first phase after its slices when its own
-/// chain and every slice have ended (the join). A phase may start later at the end of an earlier
-/// phase (waiting for a line class or bundle that phase held), or earlier under the overlap rule
+/// before it ends (when that unit has none: when the layer's phases listed before it end); every
+/// other phase when the phase before it in its chain ends, and a layer's first phase after its
+/// slices when its own chain and every slice have ended (the join). A phase may start later at
+/// the end of another phase (waiting for a line class or bundle that phase held), or earlier under the overlap rule
 /// (`PlanCheck.overlapAllowed`). Read by `PlanCheck` and the executor's `ScheduleCheck`. O(phases).
 public struct PlanScheduleChains: Sendable {
     /// Per phase: the cycle its chain lets it start, and the phase before it in its chain.
@@ -25,7 +25,7 @@ public struct PlanScheduleChains: Sendable {
             let before = i > 0 ? i - 1 : nil
             if slice(p.unit), let b = before, mainLast != nil {
                 if phases[b].unit != p.unit {
-                    ready.append(forkAt ?? phases[b].endCycle); previous.append(nil)
+                    ready.append(forkAt ?? mainLast.map { phases[$0].endCycle } ?? phases[b].endCycle); previous.append(nil)
                 } else {
                     ready.append(phases[b].endCycle); previous.append(b)
                 }
@@ -50,7 +50,7 @@ public struct PlanScheduleChains: Sendable {
     }
 
     /// Nil when phase `i` starts as its chain allows; else the cycle it should start at.
-    /// `ends`: the end cycles of the phases before it. O(1).
+    /// `ends`: the end cycles of every phase. O(1).
     public func misplacedStart(_ plan: Plan, phase i: Int, ends: Set<Int>) -> Int? {
         let p = plan.schedule.phases[i], r = ready[i]
         if p.startCycle == r { return nil }

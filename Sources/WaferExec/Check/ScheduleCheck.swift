@@ -14,7 +14,7 @@ public enum ScheduleCheck {
         let s = plan.schedule
         var clock = 0, lastUnit = -1
         let chains = PlanScheduleChains(plan)
-        var ends = Set<Int>()
+        let ends = Set(s.phases.map(\.endCycle))
         var seen: [Int: Int] = [:]   // runs of consecutive phases per flow
         var previousFlow: Int?
         let flows = Dictionary(plan.routing.flows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -22,7 +22,6 @@ public enum ScheduleCheck {
             if let expected = chains.misplacedStart(plan, phase: i, ends: ends) ?? (p.endCycle < p.startCycle ? p.startCycle : nil) {
                 log.add(.schedule, "phase \(i) (\(p.label)) runs cycles \(p.startCycle)..<\(p.endCycle); its chain lets it start at \(expected)")
             }
-            ends.insert(p.endCycle)
             clock = max(clock, p.endCycle)
             if p.unit < lastUnit && !chains.resumes[i] { log.add(.schedule, "phase \(i) (\(p.label)) of unit \(p.unit) runs after unit \(lastUnit), against the pipeline order") }
             lastUnit = max(lastUnit, p.unit)

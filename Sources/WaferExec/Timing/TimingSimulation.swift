@@ -23,7 +23,8 @@ import WaferSupport
 /// - **Kinds.** `compute`, `fabric` (allreduces), `handoff` (on-wafer transfers between slots,
 ///   to and from the wafer edge, and the fan-out that follows them), `wafer-link`, `elementwise`.
 /// - **Resources.** A line class (its links), a bundle, a wafer link carry one transfer at a
-///   time: a task that needs a busy resource waits (link contention).
+///   time: a task that needs a busy resource waits (link contention). A wafer link holds both
+///   its sending and its receiving edge bundle.
 /// - **Allreduce time** on a line of P PEs with G groups of g (the plan's tree): streams toward
 ///   the group middles (g/2 hops, each a receive-add-send relay), the leader chain (G/2 relays,
 ///   P/2 hops), the broadcast back (P/2 hops), the payload streamed once per phase, plus what
@@ -111,9 +112,11 @@ public struct TimingSimulation: Sendable {
         while !ready.isEmpty || !events.isEmpty {
             for i in ready.sorted() {
                 var s = readyAt[i], by = readyBy[i]
-                if let r = tasks[i].resource, let f = free[r], f.at > s { s = f.at; by = f.by }
+                for r in [tasks[i].resource, tasks[i].receiving].compactMap({ $0 }) {
+                    if let f = free[r], f.at > s { s = f.at; by = f.by }
+                }
                 start[i] = s; end[i] = s + tasks[i].duration; cause[i] = by
-                if let r = tasks[i].resource { free[r] = (end[i], i) }
+                for r in [tasks[i].resource, tasks[i].receiving].compactMap({ $0 }) { free[r] = (end[i], i) }
                 events.insert(Event(time: end[i], task: i))
             }
             ready = []

@@ -6,8 +6,12 @@ import WaferPlan
 /// (line class or bundle) it holds. O(units x (ops + flows) + exception routes).
 struct TimingTasks {
     /// A task; `lead`: it may start that many cycles before its latest dependency ends (a
-    /// reduction streaming under the product before it; docs/routing-and-schedule.md, "Overlap").
-    struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String?; var lead = 0 }
+    /// reduction streaming under the product before it; docs/routing-and-schedule.md, "Overlap");
+    /// `receiving`: a second resource it holds (a wafer link's receiving edge bundle).
+    struct Pending {
+        var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String?; var lead = 0
+        var receiving: String? = nil
+    }
     private(set) var tasks: [Pending] = []
     /// Per unit, the cycles its reductions run under its compute (the first reduction's lead).
     private(set) var hiddenByUnit: [Int: Int] = [:]
@@ -114,7 +118,8 @@ struct TimingTasks {
                 d = f.bundles.compactMap { b in bundles[b].map { $0.hops * hop + (penalty.bundleCycles[b] ?? 0) } }.max().map { $0 + 2 * ramp + f.payloadWavelets } ?? 0
             }
             tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == .waferLink ? "wafer-link" : "handoff", duration: d,
-                                 deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
+                                 deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)",
+                                 receiving: f.kind == .waferLink && f.bundles.count > 1 ? "bundle \(f.bundles[1])" : nil))
             previous = tasks.count - 1
         }
         return previous
@@ -175,7 +180,8 @@ struct TimingTasks {
                 resource = "bundle \(f.bundles.first ?? -1)"
             }
             let kind = f.kind == .waferLink ? "wafer-link" : (f.kind == .allreduce && f.label != "fan-out" ? "fabric" : "handoff")
-            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource, lead: early))
+            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource, lead: early,
+                                 receiving: f.kind == .waferLink && f.bundles.count > 1 ? "bundle \(f.bundles[1])" : nil))
             if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
         }
         return previous
