@@ -7,6 +7,7 @@ import WaferMap
 import WaferPasses
 import WaferPerf
 import WaferPlan
+import WaferReport
 import WaferSupport
 import WaferTestSupport
 
@@ -50,11 +51,11 @@ import WaferTestSupport
             let router = try #require(mine.first { $0.flow.map { routing.flows[$0].label } == "router" })
             let local = mine.filter { $0.kind != .elementwise }
             let join = try #require(mine.first { $0.kind == .elementwise })
-            let spans = slices.map { s in
+            let spans: [(start: Int, end: Int)] = slices.map { s in
                 let phases = schedule.phases.filter { $0.unit == s }
-                return (start: phases.map(\.start).min() ?? 0, end: phases.map(\.end).max() ?? 0)
+                return (start: phases.map { $0.start }.min() ?? 0, end: phases.map { $0.end }.max() ?? 0)
             }
-            out.append(Fork(router: router.end, localEnd: local.map(\.end).max() ?? 0, join: join.start, slices: spans))
+            out.append(Fork(router: router.end, localEnd: local.map { $0.end }.max() ?? 0, join: join.start, slices: spans))
         }
         return out
     }
@@ -65,13 +66,14 @@ import WaferTestSupport
         #expect(forks.count == 2, "the fixture spills both layers' experts")
         for f in forks {
             #expect(f.slices.count == 2)
-            // The first slice starts when the router ends; the second waits for the base wafer's
-            // outgoing edge bundle (the first slice's dispatch), no earlier than the router.
-            #expect(f.slices.map(\.start).min() == f.router)
-            #expect(f.slices.allSatisfy { $0.start >= f.router })
-            // The slices run beside the local experts: they start before the local chain ends.
-            #expect(f.slices.allSatisfy { $0.start < f.localEnd })
-            #expect(f.join == max(f.localEnd, f.slices.map(\.end).max() ?? 0))
+            // The first slice starts when the router ends, the others no earlier.
+            let starts: [Int] = f.slices.map { $0.start }, ends: [Int] = f.slices.map { $0.end }
+            #expect(starts.min() == f.router)
+            #expect(starts.allSatisfy { $0 >= f.router })
+            // The first slice runs beside the local experts: it starts before the local chain ends
+            // (the second waits for the first's dispatch on the layer's outgoing edge bundle).
+            #expect((starts.min() ?? .max) < f.localEnd)
+            #expect(f.join == max(f.localEnd, ends.max() ?? 0))
         }
         // At least one slice outlasts its layer's local chain here: it is the critical path.
         #expect(forks.contains { f in f.slices.contains { $0.end > f.localEnd } })
@@ -82,12 +84,14 @@ import WaferTestSupport
             let (report, graph) = try Self.mapped(model, wafers: wafers)
             let schedule = try #require(graph.schedule)
             let estimate = try #require(PerformanceEstimate(graph: graph, target: report.target))
-            let parts = estimate.computeCycles + estimate.elementwiseCycles + estimate.allreduceCycles + estimate.handoffCycles + estimate.waferLinkCycles
+            let work: Int = estimate.computeCycles + estimate.elementwiseCycles
+            let parts: Int = work + estimate.allreduceCycles + estimate.handoffCycles + estimate.waferLinkCycles
             #expect(estimate.parallelCycles > 0, "\(model)")
             #expect(parts - estimate.overlappedCycles - estimate.parallelCycles == estimate.cyclesPerToken, "\(model)")
             #expect(schedule.cyclesPerToken == schedule.phases.map(\.end).max())
             // The serial chain would take every phase's cycles less the streamed ones.
-            #expect(schedule.cyclesPerToken < schedule.phases.reduce(0) { $0 + $1.cycles } - schedule.overlappedCycles)
+            let phaseCycles: Int = schedule.phases.reduce(0) { $0 + $1.cycles }
+            #expect(schedule.cyclesPerToken < phaseCycles - schedule.overlappedCycles)
             // The re-timed schedule (performance range, production fit) keeps the rule.
             #expect(SchedulePass.retimed(graph, on: report.target)?.schedule?.cyclesPerToken == schedule.cyclesPerToken)
         }
@@ -106,7 +110,7 @@ import WaferTestSupport
             let ratio = Double(predicted) / Double(max(simulation.cyclesPerToken, 1))
             #expect(abs(ratio - 1) <= 0.01, "\(model): predicted \(predicted), simulated \(simulation.cyclesPerToken)")
             #expect(simulation.parallelCycles > 0, "\(model): the simulation runs the slices beside their layer")
-            let kinds = simulation.cyclesByKind.values.reduce(0, +)
+            let kinds: Int = simulation.cyclesByKind.values.reduce(0, +)
             #expect(kinds - simulation.overlappedCycles - simulation.parallelCycles == simulation.cyclesPerToken)
         }
     }
