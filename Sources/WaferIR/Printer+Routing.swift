@@ -87,9 +87,9 @@ extension IRPrinter {
         if !schedule.phases.isEmpty {
             let p = schedule.phases[schedule.longestPhase]
             let slices = Set(schedule.phases.map(\.unit).filter { u in layout.map { $0.units.indices.contains(u) && !$0.units[u].holdsBase } ?? false })
-            let sequence = slices.isEmpty ? "every phase in sequence"
-                : "every phase in sequence but \(Units.count(slices.count, "remote expert slice")) beside their layers' local experts (router allreduce to elementwise work)"
-            out.append("    critical path: \(sequence) (batch \(batch)); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
+            let beside = slices.isEmpty ? ""
+                : " but \(Units.count(slices.count, "remote expert slice")), each beside its layer's local experts from the router allreduce to the elementwise work"
+            out.append("    critical path: every phase in sequence (batch \(batch))\(beside); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
         }
         var order: [Int] = []
         var perUnit: [Int: (start: Int, end: Int, byKind: [PhaseKind: Int])] = [:]
