@@ -115,6 +115,23 @@ import WaferTestSupport
         }
     }
 
+    /// `count --perf`: the text's `parallel` line and the JSON's `parallel_cycles` are the same
+    /// figure, and the JSON split sums.
+    @Test func countPerfPrintsTheParallelCycles() throws {
+        let args = ["count", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--perf"]
+        let text = try CLI.run(args), out = try CLI.run(args + ["--format", "json"])
+        #expect(text.status == 0 && out.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let p = try #require(json["performance"] as? [String: Any])
+        let split = try #require(p["time_split"] as? [String: Any])
+        let cycles = try #require(p["cycles_per_token"] as? Int)
+        let parts = ["compute_cycles", "on_wafer_cycles", "wafer_to_wafer_cycles"].compactMap { split[$0] as? Int }
+        let overlapped = try #require(split["overlapped_cycles"] as? Int), parallel = try #require(split["parallel_cycles"] as? Int)
+        #expect(parallel > 0 && parts.count == 3 && parts.reduce(0, +) - overlapped - parallel == cycles)
+        let us = String(format: "%.1f", Double(parallel) / (try #require(p["clock_mhz"] as? Double)))
+        #expect(text.stdout.contains("parallel -\(us) us"), "\(text.stdout)")
+    }
+
     @Test func aSliceStartingBeforeItsRouterIsRefused() throws {
         let (report, graph) = try Self.mapped(Self.spill)
         var plan = try Self.plan(report, graph, model: Self.spill)
