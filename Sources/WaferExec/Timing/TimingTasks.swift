@@ -50,7 +50,7 @@ struct TimingTasks {
             // right after a layer's unit start when its router allreduce ends, and its
             // elementwise work waits for them.
             var next = ui + 1
-            while next < plan.units.count, Self.isExpertSlice(plan.units[next]), !Self.isExpertSlice(u),
+            while next < plan.units.count, PlanScheduleChains.isExpertSlice(plan.units[next]), !PlanScheduleChains.isExpertSlice(u),
                   let moe = plan.units[next].ops.first?.name, u.ops.contains(where: { $0.name == moe && $0.kind == .moe }) { next += 1 }
             let body = addBody(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
             var joins: [Int] = []
@@ -63,10 +63,6 @@ struct TimingTasks {
             ui = next
         }
     }
-
-    /// A unit holding only a slice of a layer's routed experts: it lists the MoE op alone
-    /// (docs/plan-format.md). O(1).
-    static func isExpertSlice(_ u: PlanUnit) -> Bool { u.ops.count == 1 && u.ops[0].kind == .moe && u.ops[0].layer >= 0 }
 
     /// Adds unit `ui`'s tasks but its elementwise work after task `previous` (-1 for none);
     /// returns its last task, its `router` allreduce (nil: none) and its elementwise cycles.

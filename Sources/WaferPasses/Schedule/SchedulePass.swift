@@ -8,7 +8,11 @@ import WaferTarget
 /// and then allreduces, so the phases form one chain: each starts when the previous ends, except
 /// that op X's first reduction starts H_X = floor(overlap x min(C_X, S_X)) cycles before X's
 /// compute phase ends (its partial sums stream while the product runs; docs/routing-and-schedule.md,
-/// "Overlap"; H_X = 0 at the default overlap 0). Times:
+/// "Overlap"; H_X = 0 at the default overlap 0), and that a layer's remote expert slices run
+/// beside its local experts: after its router allreduce, its remaining steps and each slice's
+/// chain are branches placed by list scheduling (a step starts when the step before it ends and
+/// its line class or bundles are free, the readiest step first), and its elementwise work starts
+/// when every branch has ended ("Remote experts in parallel"). Times:
 /// - compute: the largest per-PE tile's MACs (one per weight value and sequence, attention over
 ///   the cache spread over the slot, the experts of a token on their own cells) at the target's
 ///   MACs per cycle;
@@ -20,7 +24,7 @@ import WaferTarget
 /// - a system link: the target's one-way latency plus the bytes at the link rate;
 /// - elementwise work: one cycle per element per operation on the PE's slice (`CostModel`), and
 ///   the target's fixed overhead per decoder layer (`layer_overhead_cycles`, fitted).
-/// O(units x ops + flows).
+/// O(units x ops + flows x slices per layer).
 public struct SchedulePass: Pass {
     public let name = "schedule"
     public let summary = "order compute and flows of a decode step into timed phases; predict cycles and tokens/s per user"
