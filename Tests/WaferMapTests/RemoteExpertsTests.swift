@@ -132,6 +132,24 @@ import WaferTestSupport
         #expect(text.stdout.contains("parallel -\(us) us"), "\(text.stdout)")
     }
 
+    /// `check --timing --format json`: the simulation's kinds less its overlapped and parallel
+    /// cycles are its cycles per token, and the slices run beside their layer.
+    @Test func checkTimingReportsTheParallelCycles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("remote-experts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("tiny3.plan.json").path
+        let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "-o", plan])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let out = try CLI.run(["check", plan, "--timing", "--format", "json"])
+        #expect(out.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let timing = try #require(json["timing"] as? [String: Any])
+        let kinds = try #require(timing["cycles_by_kind"] as? [String: Int]).values.reduce(0, +)
+        let overlapped = try #require(timing["overlapped_cycles"] as? Int), parallel = try #require(timing["parallel_cycles"] as? Int)
+        #expect(parallel > 0 && kinds - overlapped - parallel == (timing["simulated_cycles_per_token"] as? Int))
+    }
+
     @Test func aSliceStartingBeforeItsRouterIsRefused() throws {
         let (report, graph) = try Self.mapped(Self.spill)
         var plan = try Self.plan(report, graph, model: Self.spill)
