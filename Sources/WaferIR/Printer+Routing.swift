@@ -81,17 +81,24 @@ extension IRPrinter {
             let c = schedule.cyclesByKind[k] ?? 0
             return "\(k.rawValue) \(Units.grouped(c)) (\(Units.fixed(100 * Double(c) / Double(total), digits: 1))%)"
         }
-        out.append("    breakdown: \(parts.joined(separator: ", "))")
+        let parallel = schedule.parallelCycles > 0
+            ? "; parallel -\(Units.grouped(schedule.parallelCycles)) (-\(Units.fixed(100 * Double(schedule.parallelCycles) / Double(total), digits: 1))%)" : ""
+        out.append("    breakdown: \(parts.joined(separator: ", "))\(parallel)")
         if !schedule.phases.isEmpty {
             let p = schedule.phases[schedule.longestPhase]
-            out.append("    critical path: every phase in sequence (batch \(batch)); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
+            let slices = Set(schedule.phases.map(\.unit).filter { u in layout.map { $0.units.indices.contains(u) && !$0.units[u].holdsBase } ?? false })
+            let beside = slices.isEmpty ? ""
+                : " but \(Units.count(slices.count, "remote expert slice")), each beside its layer's local experts from the router allreduce to the elementwise work"
+            out.append("    critical path: every phase in sequence (batch \(batch))\(beside); slowest unit \(name(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles); longest phase \(name(p.unit)) \(p.label) (\(Units.grouped(p.cycles)) cycles)")
         }
         var order: [Int] = []
         var perUnit: [Int: (start: Int, end: Int, byKind: [PhaseKind: Int])] = [:]
         for p in schedule.phases {
-            if perUnit[p.unit] == nil { order.append(p.unit); perUnit[p.unit] = (p.start, p.end, [:]) }
-            perUnit[p.unit]?.end = p.end
-            perUnit[p.unit]?.byKind[p.kind, default: 0] += p.cycles
+            if perUnit[p.unit] == nil { order.append(p.unit) }
+            var t = perUnit[p.unit] ?? (p.start, p.end, [:])
+            t.start = min(t.start, p.start); t.end = max(t.end, p.end)
+            t.byKind[p.kind, default: 0] += p.cycles
+            perUnit[p.unit] = t
         }
         for u in order {
             guard let t = perUnit[u] else { continue }

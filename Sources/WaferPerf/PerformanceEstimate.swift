@@ -21,7 +21,8 @@ public struct PerformanceEstimate: Sendable, Encodable {
     /// The kernel profile the figures assume (nil: the target's own figures).
     public var kernelProfile: String?
     public var range: PerformanceRange?
-    /// Where the cycles of one token go (they sum to `cyclesPerToken`).
+    /// Where the cycles of one token go (less `overlappedCycles` and `parallelCycles`, they sum to
+    /// `cyclesPerToken`).
     public var computeCycles: Int
     public var elementwiseCycles: Int
     public var allreduceCycles: Int
@@ -30,6 +31,9 @@ public struct PerformanceEstimate: Sendable, Encodable {
     /// Cycles reductions run under their products (docs/routing-and-schedule.md, "Overlap"):
     /// the kinds above minus these sum to `cyclesPerToken`.
     public var overlappedCycles: Int
+    /// Cycles remote expert slices run beside their layers' local experts (docs/routing-and-schedule.md,
+    /// "Remote experts in parallel"): counted in the kinds above, off the critical path.
+    public var parallelCycles: Int
     /// Decoder layers, and their own cycles (compute, allreduces, elementwise work, overhead;
     /// transfers into them excluded): the figure WaferLLM reports as layer time x layers.
     public var decoderLayers: Int
@@ -104,6 +108,7 @@ public struct PerformanceEstimate: Sendable, Encodable {
             regionCycles[region(phase.unit), default: 0] += phase.cycles - schedule.hiddenCycles[i]
         }
         overlappedCycles = schedule.overlappedCycles
+        parallelCycles = schedule.parallelCycles
         computeCycles = compute; elementwiseCycles = elementwise; allreduceCycles = allreduce; handoffCycles = handoff; waferLinkCycles = link
         decoderLayers = layerUnits.count
         decoderLayerCycles = layerCycles
@@ -160,6 +165,7 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "            on-wafer communication \(us(onWaferCycles)) (\(share(onWaferCycles))): allreduces \(us(allreduceCycles)), hand-offs \(us(handoffCycles))\n"
         out += "            wafer-to-wafer \(us(waferLinkCycles)) (\(share(waferLinkCycles)))\n"
         if overlappedCycles > 0 { out += "            overlapped -\(us(overlappedCycles)) (-\(share(overlappedCycles))): reductions streaming under their products\n" }
+        if parallelCycles > 0 { out += "            parallel -\(us(parallelCycles)) (-\(share(parallelCycles))): remote expert slices beside their layers' local experts\n" }
         out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
         out += "first token \(firstTokenRangeMs) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping: from the prompt "
         out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens, a lower bound, to every unit in turn, an upper bound)\n"

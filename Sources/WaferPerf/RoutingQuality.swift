@@ -45,6 +45,9 @@ public struct RoutingQuality: Sendable, Encodable {
     /// Cycles hidden by reductions streaming under their products: the kinds above minus these
     /// sum to `cyclesPerToken`.
     public var overlappedCycles: Int
+    /// Cycles remote expert slices run beside their layers' local experts: the kinds above minus
+    /// both figures sum to `cyclesPerToken`.
+    public var parallelCycles: Int
     public var slowestUnit: String
     public var longestPhase: String
     public var constants: [String]
@@ -71,6 +74,7 @@ public struct RoutingQuality: Sendable, Encodable {
         waferLinkCycles = schedule.cyclesByKind[.link] ?? 0
         elementwiseCycles = schedule.cyclesByKind[.elementwise] ?? 0
         overlappedCycles = schedule.overlappedCycles
+        parallelCycles = schedule.parallelCycles
         let unitName = { (u: Int) in layout.units.indices.contains(u) ? layout.units[u].name : "unit \(u)" }
         slowestUnit = "\(unitName(schedule.slowestUnit)) (\(Units.grouped(schedule.cycles(ofUnit: schedule.slowestUnit))) cycles)"
         if schedule.phases.indices.contains(schedule.longestPhase) {

@@ -185,18 +185,19 @@ public enum PlanCheck {
         }
     }
 
-    /// Schedule: phases in one chain over the decode step (a reduction may start under the compute
-    /// phase before it, by at most the target's overlap of that phase: `overlapAllowed`); the
-    /// summary agrees.
+    /// Schedule: phases in chains over the decode step (`PlanScheduleChains`: the layer chain and
+    /// its remote expert slices beside it; a reduction may start under the compute phase before
+    /// it, by at most the target's overlap of that phase: `overlapAllowed`); the summary agrees.
     static func scheduleProblems(_ plan: Plan, fail: (String) -> Void) {
         let s = plan.schedule
-        var clock = 0, latest = 0
+        let chains = PlanScheduleChains(plan)
+        var latest = 0
+        let ends = Set(s.phases.map(\.endCycle))
         for (i, p) in s.phases.enumerated() {
-            let early = clock - p.startCycle
-            let allowed = i > 0 && overlapAllowed(plan, previous: s.phases[i - 1], phase: p, early: early)
-            if (early != 0 && !allowed) || p.endCycle < p.startCycle { fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(clock)"); break }
-            clock = p.endCycle
-            latest = max(latest, clock)
+            if let expected = chains.misplacedStart(plan, phase: i, ends: ends) ?? (p.endCycle < p.startCycle ? p.startCycle : nil) {
+                fail("schedule: phase \(i) runs \(p.startCycle)..<\(p.endCycle), expected to start at \(expected)"); break
+            }
+            latest = max(latest, p.endCycle)
         }
         if latest != s.cyclesPerToken { fail("schedule: the phases end at cycle \(latest), not at \(s.cyclesPerToken) cycles per token") }
         if s.cyclesPerToken > 0, abs(s.tokensPerS - s.clockMhz * 1e6 / Double(s.cyclesPerToken)) > 1e-6 * s.tokensPerS {

@@ -28,7 +28,9 @@ public enum CheckRendering {
             let ratio = TimingAgreement.ratio(simulated: t.tokensPerS, predicted: p.schedule.tokensPerS)
             out += "timing      simulated \(Units.fixed(t.tokensPerS, digits: 1)) tokens/s per user (\(Units.grouped(t.cyclesPerToken)) cycles per token, \(Units.grouped(t.taskCount)) tasks); compiler predicted \(Units.fixed(p.schedule.tokensPerS, digits: 1)) (\(Units.grouped(p.schedule.cyclesPerToken)) cycles); simulated / predicted = \(String(format: "%.3f", ratio))\n"
             let byKind = t.cyclesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(Units.grouped($0.value))" }.joined(separator: ", ")
-            out += "            busy cycles by kind: \(byKind)\n"
+            // What ran beside other work (docs/routing-and-schedule.md): the kinds minus these are the cycles per token.
+            let beside = [("overlapped", t.overlappedCycles), ("parallel", t.parallelCycles)].filter { $0.1 > 0 }.map { "\($0.0) -\(Units.grouped($0.1))" }
+            out += "            busy cycles by kind: \(byKind)\(beside.isEmpty ? "" : "; " + beside.joined(separator: ", "))\n"
             let path = t.criticalPath
             let shown = path.count > 8 ? Array(path.prefix(4)) + Array(path.suffix(4)) : path
             out += "            critical path: \(path.count) tasks: " + shown.map { "\($0.label) [\(Units.grouped($0.start))..\(Units.grouped($0.end)))" }.joined(separator: " -> ") + (path.count > 8 ? " (middle elided)" : "") + "\n"
@@ -64,6 +66,10 @@ public enum CheckRendering {
             /// `TimingAgreement.warning`: nil when the two agree within 10%.
             var disagreement: String?
             var cyclesByKind: [String: Int]
+            /// Cycles hidden under products and run beside the critical chain: `cyclesByKind`
+            /// minus both is `simulatedCyclesPerToken`.
+            var overlappedCycles: Int
+            var parallelCycles: Int
             var criticalPath: [TimingSimulation.Task]
         }
     }
@@ -75,7 +81,8 @@ public enum CheckRendering {
                               predictedCyclesPerToken: r.plan.schedule.cyclesPerToken,
                               simulatedOverPredicted: TimingAgreement.ratio(simulated: t.tokensPerS, predicted: r.plan.schedule.tokensPerS),
                               disagreement: TimingAgreement.warning(simulated: t.tokensPerS, predicted: r.plan.schedule.tokensPerS),
-                              cyclesByKind: t.cyclesByKind, criticalPath: t.criticalPath)
+                              cyclesByKind: t.cyclesByKind, overlappedCycles: t.overlappedCycles, parallelCycles: t.parallelCycles,
+                              criticalPath: t.criticalPath)
         }
         let report = JSONReport(plan: path, model: r.plan.inputs.modelName, wafers: r.plan.wafers.count, passed: e.passed,
                                 violationCounts: Dictionary(uniqueKeysWithValues: e.violations.counts.map { ($0.key.rawValue, $0.value) }),

@@ -134,6 +134,8 @@ extension CountReport {
             var waferToWaferCycles: Int; var waferToWaferMicroseconds: Double; var waferToWaferPercent: Double
             /// Hidden by reductions streaming under their products: the three shares minus it sum to the token.
             var overlappedCycles: Int
+            /// Run by remote expert slices beside their layers' local experts: subtracted too.
+            var parallelCycles: Int
         }
         struct Layers: Encodable {
             var decoderLayers: Int; var cycles: Int; var microseconds: Double; var tokensPerS: Double
@@ -187,7 +189,8 @@ extension CountReport {
                               allreduceCycles: p.allreduceCycles, allreduceMicroseconds: us(p.allreduceCycles),
                               handoffCycles: p.handoffCycles, handoffMicroseconds: us(p.handoffCycles),
                               waferToWaferCycles: p.waferLinkCycles, waferToWaferMicroseconds: us(p.waferLinkCycles),
-                              waferToWaferPercent: share(p.waferLinkCycles), overlappedCycles: p.overlappedCycles)
+                              waferToWaferPercent: share(p.waferLinkCycles), overlappedCycles: p.overlappedCycles,
+                              parallelCycles: p.parallelCycles)
             decoderLayersAlone = Layers(decoderLayers: p.decoderLayers, cycles: p.decoderLayerCycles, microseconds: us(p.decoderLayerCycles),
                                         tokensPerS: Self.rounded(p.decoderLayerTokensPerS))
             firstToken = FirstToken(promptTokens: p.promptTokens, prefillCycles: p.prefillCycles, milliseconds: Self.rounded(p.timeToFirstTokenS * 1e3),

@@ -99,8 +99,8 @@ import WaferTestSupport
         let cycles = try #require(routing["cycles_per_token"] as? Int)
         #expect(abs(tokensPerS - 1.1e9 / Double(cycles)) < 1e-6 * tokensPerS)
         let parts = ["compute_cycles", "fabric_cycles", "wafer_link_cycles", "elementwise_cycles"].compactMap { routing[$0] as? Int }
-        let overlapped = try #require(routing["overlapped_cycles"] as? Int)
-        #expect(parts.reduce(0, +) - overlapped == cycles)
+        let overlapped = try #require(routing["overlapped_cycles"] as? Int), parallel = try #require(routing["parallel_cycles"] as? Int)
+        #expect(parts.reduce(0, +) - overlapped - parallel == cycles)
         let perWafer = try #require(routing["wafers"] as? [[String: Any]])
         let histogram = try #require(perWafer.first?["colors_per_pe_histogram"] as? [Int])
         #expect(histogram.reduce(0, +) == 762 * 1172)

@@ -122,8 +122,8 @@ import WaferTestSupport
         #expect(text.stdout.contains("per token   \(String(format: "%.1f", try #require(p["microseconds_per_token"] as? Double))) us"))
         let split = try #require(p["time_split"] as? [String: Any])
         let parts = ["compute_cycles", "on_wafer_cycles", "wafer_to_wafer_cycles"].compactMap { split[$0] as? Int }
-        let overlapped = try #require(split["overlapped_cycles"] as? Int)
-        #expect(parts.count == 3 && parts.reduce(0, +) - overlapped == cycles)
+        let overlapped = try #require(split["overlapped_cycles"] as? Int), parallel = try #require(split["parallel_cycles"] as? Int)
+        #expect(parts.count == 3 && parts.reduce(0, +) - overlapped - parallel == cycles)
         let first = try #require(p["first_token"] as? [String: Any])
         #expect(first["prompt_tokens"] as? Int == 8192)
         let low = String(format: "%.1f", try #require(first["milliseconds"] as? Double))

@@ -1,26 +1,29 @@
 import WaferPlan
 
 /// The schedule against the computation's dependencies: the phases tile one decode step from
-/// cycle 0 without gaps (a reduction may start under the compute phase before it by at most the
-/// plan's overlap of that phase, `PlanCheck.overlapAllowed`); units run in pipeline order (every phase of unit k before any of unit
-/// k + 1, since each unit reads what the previous one wrote); every flow runs in one stretch of
+/// cycle 0 without gaps, in chains (`PlanScheduleChains`: a layer's remote expert slices beside
+/// its local experts, from its router allreduce to the join; a reduction may start under the
+/// compute phase before it by at most the plan's overlap of that phase, `PlanCheck.overlapAllowed`;
+/// a phase may wait for the end of an earlier one holding its line class or bundle); units run in
+/// pipeline order (every phase of unit k before any of unit k + 1, since each unit reads what the
+/// previous one wrote; a layer's join after its slices excepted); every flow runs in one stretch of
 /// consecutive phases of its own unit; the predicted figures agree with the phases and the clock.
 /// O(phases + flows).
 public enum ScheduleCheck {
     public static func run(_ plan: Plan, log: inout ViolationLog) {
         let s = plan.schedule
-        var clock = 0, lastUnit = -1, previousEnd = 0
+        var clock = 0, lastUnit = -1
+        let chains = PlanScheduleChains(plan)
+        let ends = Set(s.phases.map(\.endCycle))
         var seen: [Int: Int] = [:]   // runs of consecutive phases per flow
         var previousFlow: Int?
         let flows = Dictionary(plan.routing.flows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for (i, p) in s.phases.enumerated() {
-            let early = previousEnd - p.startCycle
-            if (early != 0 && !(i > 0 && PlanCheck.overlapAllowed(plan, previous: s.phases[i - 1], phase: p, early: early))) || p.endCycle < p.startCycle {
-                log.add(.schedule, "phase \(i) (\(p.label)) runs cycles \(p.startCycle)..<\(p.endCycle); the previous phase ends at \(previousEnd)")
+            if let expected = chains.misplacedStart(plan, phase: i, ends: ends) ?? (p.endCycle < p.startCycle ? p.startCycle : nil) {
+                log.add(.schedule, "phase \(i) (\(p.label)) runs cycles \(p.startCycle)..<\(p.endCycle); its chain lets it start at \(expected)")
             }
-            previousEnd = p.endCycle
             clock = max(clock, p.endCycle)
-            if p.unit < lastUnit { log.add(.schedule, "phase \(i) (\(p.label)) of unit \(p.unit) runs after unit \(lastUnit), against the pipeline order") }
+            if p.unit < lastUnit && !chains.resumes[i] { log.add(.schedule, "phase \(i) (\(p.label)) of unit \(p.unit) runs after unit \(lastUnit), against the pipeline order") }
             lastUnit = max(lastUnit, p.unit)
             if !plan.units.indices.contains(p.unit) { log.add(.schedule, "phase \(i) (\(p.label)): unit \(p.unit) is not in the plan") }
             defer { previousFlow = p.flow }

@@ -13,14 +13,18 @@ import WaferSupport
 ///   operation on the PE's slice) plus the target's fixed overhead per decoder layer.
 /// - **Dependencies.** A task waits for the task that produces its input: by default the one
 ///   before it in the unit; a MoE's `shared gate+up` waits for what the `router` waits for, so
-///   the shared expert overlaps the routed ones (they use different lines).
+///   the shared expert overlaps the routed ones (they use different lines). A layer's remote
+///   expert slices (units listing its MoE op alone, right after it in the plan) start when its
+///   `router` allreduce ends, and its elementwise work waits for their last tasks too (the join;
+///   docs/routing-and-schedule.md, "Remote experts in parallel").
 /// - **Overlap.** A unit's first reduction starts the sum over its ops X of
 ///   H_X = floor(overlap x min(C_X, S_X)) cycles before its compute ends (`TimingTasks`;
 ///   docs/routing-and-schedule.md, "Overlap"); 0 at the default overlap 0.
 /// - **Kinds.** `compute`, `fabric` (allreduces), `handoff` (on-wafer transfers between slots,
 ///   to and from the wafer edge, and the fan-out that follows them), `wafer-link`, `elementwise`.
 /// - **Resources.** A line class (its links), a bundle, a wafer link carry one transfer at a
-///   time: a task that needs a busy resource waits (link contention).
+///   time: a task that needs a busy resource waits (link contention). A wafer link holds both
+///   its sending and its receiving edge bundle.
 /// - **Allreduce time** on a line of P PEs with G groups of g (the plan's tree): streams toward
 ///   the group middles (g/2 hops, each a receive-add-send relay), the leader chain (G/2 relays,
 ///   P/2 hops), the broadcast back (P/2 hops), the payload streamed once per phase, plus what
@@ -49,6 +53,9 @@ public struct TimingSimulation: Sendable {
     /// Cycles the reductions run under the compute before them (docs/routing-and-schedule.md,
     /// "Overlap"; 0 when strictly phased): `cyclesByKind` counts every task in full.
     public var overlappedCycles = 0
+    /// Cycles tasks run beside others on no common chain (remote expert slices beside their
+    /// layer's local experts): the kinds minus `overlappedCycles` minus these is `cyclesPerToken`.
+    public var parallelCycles = 0
 
     /// Builds the tasks of one decode step (`TimingTasks`), runs them (`run`), and reads off
     /// the cycles per token, the split by kind, the decoder layers' own cycles and the
@@ -67,6 +74,7 @@ public struct TimingSimulation: Sendable {
         }
         decoderLayers = built.decoderUnits.count
         overlappedCycles = built.hiddenByUnit.values.reduce(0, +)
+        parallelCycles = max(0, cyclesByKind.values.reduce(0, +) - overlappedCycles - cyclesPerToken)
         decoderLayerCycles -= built.hiddenByUnit.filter { built.decoderUnits.contains($0.key) }.values.reduce(0, +)
         var path: [Task] = []
         var i = last
@@ -104,9 +112,11 @@ public struct TimingSimulation: Sendable {
         while !ready.isEmpty || !events.isEmpty {
             for i in ready.sorted() {
                 var s = readyAt[i], by = readyBy[i]
-                if let r = tasks[i].resource, let f = free[r], f.at > s { s = f.at; by = f.by }
+                for r in [tasks[i].resource, tasks[i].receiving].compactMap({ $0 }) {
+                    if let f = free[r], f.at > s { s = f.at; by = f.by }
+                }
                 start[i] = s; end[i] = s + tasks[i].duration; cause[i] = by
-                if let r = tasks[i].resource { free[r] = (end[i], i) }
+                for r in [tasks[i].resource, tasks[i].receiving].compactMap({ $0 }) { free[r] = (end[i], i) }
                 events.insert(Event(time: end[i], task: i))
             }
             ready = []

@@ -6,8 +6,12 @@ import WaferPlan
 /// (line class or bundle) it holds. O(units x (ops + flows) + exception routes).
 struct TimingTasks {
     /// A task; `lead`: it may start that many cycles before its latest dependency ends (a
-    /// reduction streaming under the product before it; docs/routing-and-schedule.md, "Overlap").
-    struct Pending { var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String?; var lead = 0 }
+    /// reduction streaming under the product before it; docs/routing-and-schedule.md, "Overlap");
+    /// `receiving`: a second resource it holds (a wafer link's receiving edge bundle).
+    struct Pending {
+        var unit: Int; var label: String; var kind: String; var duration: Int; var deps: [Int]; var resource: String?; var lead = 0
+        var receiving: String? = nil
+    }
     private(set) var tasks: [Pending] = []
     /// Per unit, the cycles its reductions run under its compute (the first reduction's lead).
     private(set) var hiddenByUnit: [Int: Int] = [:]
@@ -39,13 +43,30 @@ struct TimingTasks {
         hiddenWidth = plan.units.lazy.flatMap(\.ops).first { $0.kind == .embedding }?["hidden"] ?? 1
         let flowsByUnit = Dictionary(grouping: plan.routing.flows, by: \.unit)
         var lastOfUnit = -1
-        for (ui, u) in plan.units.enumerated() {
-            lastOfUnit = addTasks(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
+        var ui = 0
+        while ui < plan.units.count {
+            let u = plan.units[ui]
+            // Remote experts in parallel (docs/routing-and-schedule.md): the expert slices listed
+            // right after a layer's unit start when its router allreduce ends, and its
+            // elementwise work waits for them.
+            var next = ui + 1
+            while next < plan.units.count, PlanScheduleChains.isExpertSlice(plan.units[next]), !PlanScheduleChains.isExpertSlice(u),
+                  let moe = plan.units[next].ops.first?.name, u.ops.contains(where: { $0.name == moe && $0.kind == .moe }) { next += 1 }
+            let body = addBody(unit: ui, u, flows: flowsByUnit[ui] ?? [], after: lastOfUnit)
+            var joins: [Int] = []
+            for slice in (ui + 1)..<next {
+                let s = plan.units[slice]
+                let sliceBody = addBody(unit: slice, s, flows: flowsByUnit[slice] ?? [], after: body.router ?? body.last)
+                joins.append(addElementwise(unit: slice, s, cycles: sliceBody.elementwise, after: sliceBody.last, joining: []))
+            }
+            lastOfUnit = addElementwise(unit: ui, u, cycles: body.elementwise, after: body.last, joining: joins.filter { $0 >= 0 })
+            ui = next
         }
     }
 
-    /// Adds unit `ui`'s tasks after task `previous` (-1 for none); returns its last task.
-    private mutating func addTasks(unit ui: Int, _ u: PlanUnit, flows: [PlanFlow], after lastOfUnit: Int) -> Int {
+    /// Adds unit `ui`'s tasks but its elementwise work after task `previous` (-1 for none);
+    /// returns its last task, its `router` allreduce (nil: none) and its elementwise cycles.
+    private mutating func addBody(unit ui: Int, _ u: PlanUnit, flows: [PlanFlow], after lastOfUnit: Int) -> (last: Int, router: Int?, elementwise: Int) {
         var previous = addInputTransfers(unit: ui, flows: flows, after: lastOfUnit)
         let (computeCycles, elementwiseOps) = work(u)
         var elementwise = elementwiseOps
@@ -55,15 +76,26 @@ struct TimingTasks {
         }
         let hidden = computeCycles > 0 ? hiddenCycles(u, flows: flows) : 0
         if hidden > 0 { hiddenByUnit[ui] = hidden }
+        let firstCollective = tasks.count
         previous = addCollectives(unit: ui, flows: flows, after: previous, lead: hidden)
+        let router = (firstCollective..<tasks.count).first { tasks[$0].label == "router" }
         let decoderLayer = u.ops.contains { $0.layer >= 0 && $0.kind != .moe }
         if decoderLayer { decoderUnits.insert(ui); elementwise += max(plan.target.layerOverheadCycles, 0) }
+        return (previous, router, elementwise)
+    }
+
+    /// Unit `ui`'s elementwise work: after every task of the unit and the tasks in `joining`
+    /// (its expert slices' last tasks). Returns the last task (or `previous` when none is added).
+    private mutating func addElementwise(unit ui: Int, _ u: PlanUnit, cycles elementwise: Int, after previous: Int, joining: [Int]) -> Int {
         if elementwise > 0 {
-            let after = tasks.indices.filter { tasks[$0].unit == ui }
+            let after = tasks.indices.filter { tasks[$0].unit == ui } + joining
             tasks.append(Pending(unit: ui, label: "elementwise \(u.name)", kind: "elementwise", duration: elementwise, deps: after.isEmpty ? (previous >= 0 ? [previous] : []) : after, resource: nil))
-            previous = tasks.count - 1
+            return tasks.count - 1
         }
-        return previous
+        guard !joining.isEmpty else { return previous }
+        // Nothing to do but the join: a zero-length task waits for every branch.
+        tasks.append(Pending(unit: ui, label: "join \(u.name)", kind: "elementwise", duration: 0, deps: (previous >= 0 ? [previous] : []) + joining, resource: nil))
+        return tasks.count - 1
     }
 
     /// The hand-offs and wafer links that bring unit `ui`'s input, in flow order. Returns the
@@ -82,7 +114,8 @@ struct TimingTasks {
                 d = f.bundles.compactMap { b in bundles[b].map { $0.hops * hop + (penalty.bundleCycles[b] ?? 0) } }.max().map { $0 + 2 * ramp + f.payloadWavelets } ?? 0
             }
             tasks.append(Pending(unit: ui, label: f.label, kind: f.kind == .waferLink ? "wafer-link" : "handoff", duration: d,
-                                 deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)"))
+                                 deps: previous >= 0 ? [previous] : [], resource: "bundle \(f.bundles.first ?? -1)",
+                                 receiving: f.kind == .waferLink && f.bundles.count > 1 ? "bundle \(f.bundles[1])" : nil))
             previous = tasks.count - 1
         }
         return previous
@@ -144,7 +177,8 @@ struct TimingTasks {
                 resource = "bundle \(f.bundles.first ?? -1)"
             }
             let kind = f.kind == .waferLink ? "wafer-link" : (f.kind == .allreduce && f.label != "fan-out" ? "fabric" : "handoff")
-            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource, lead: early))
+            tasks.append(Pending(unit: ui, label: f.label, kind: kind, duration: d, deps: deps, resource: resource, lead: early,
+                                 receiving: f.kind == .waferLink && f.bundles.count > 1 ? "bundle \(f.bundles[1])" : nil))
             if f.label != "shared gate+up" || routerDeps == nil { previous = tasks.count - 1 } else { previous = max(previous, tasks.count - 1) }
         }
         return previous

@@ -8,7 +8,11 @@ import WaferTarget
 /// and then allreduces, so the phases form one chain: each starts when the previous ends, except
 /// that op X's first reduction starts H_X = floor(overlap x min(C_X, S_X)) cycles before X's
 /// compute phase ends (its partial sums stream while the product runs; docs/routing-and-schedule.md,
-/// "Overlap"; H_X = 0 at the default overlap 0). Times:
+/// "Overlap"; H_X = 0 at the default overlap 0), and that a layer's remote expert slices run
+/// beside its local experts: after its router allreduce, its remaining steps and each slice's
+/// chain are branches placed by list scheduling (a step starts when the step before it ends and
+/// its line class or bundles are free, the readiest step first), and its elementwise work starts
+/// when every branch has ended ("Remote experts in parallel"). Times:
 /// - compute: the largest per-PE tile's MACs (one per weight value and sequence, attention over
 ///   the cache spread over the slot, the experts of a token on their own cells) at the target's
 ///   MACs per cycle;
@@ -20,7 +24,7 @@ import WaferTarget
 /// - a system link: the target's one-way latency plus the bytes at the link rate;
 /// - elementwise work: one cycle per element per operation on the PE's slice (`CostModel`), and
 ///   the target's fixed overhead per decoder layer (`layer_overhead_cycles`, fitted).
-/// O(units x ops + flows).
+/// O(units x ops + flows x slices per layer).
 public struct SchedulePass: Pass {
     public let name = "schedule"
     public let summary = "order compute and flows of a decode step into timed phases; predict cycles and tokens/s per user"
@@ -35,80 +39,141 @@ public struct SchedulePass: Pass {
         var byUnit: [Int: [Flow]] = [:]
         for flow in routing.flows { byUnit[flow.unit, default: []].append(flow) }
         var phases: [Phase] = []
-        var clock = 0
+        // Resources (a line class, or a transfer's bundles) carry one step at a time: `free`
+        // holds the end of each one's latest step.
+        var free: [String: Int] = [:]
+        /// Places `step` of `unit` once the step before it ends at `ready` (less its lead, and no
+        /// earlier than its resources are free); returns its end.
+        func place(_ unit: Int, _ step: Step, after ready: Int, into out: inout [Phase]) -> Int {
+            var t = step.resources.reduce(ready - step.early) { max($0, free[$1] ?? $0) }
+            for p in step.phases {
+                out.append(Phase(unit: unit, kind: p.kind, label: p.label, flow: step.flow, start: t, end: t + p.cycles))
+                t += p.cycles
+            }
+            for r in step.resources { free[r] = t }
+            return t
+        }
+        func steps(_ index: Int) -> (body: [Step], tail: [Step]) {
+            Self.steps(unit: index, flows: byUnit[index] ?? [], graph: graph, layout: layout, routing: routing, model: model,
+                       target: target, deployment: deployment)
+        }
+        // Remote experts in parallel (docs/routing-and-schedule.md): after a layer's router
+        // allreduce, its remaining steps and each of its expert slices on other units run as
+        // branches (a step claims its resources in order of readiness), and its elementwise work
+        // waits for all of them.
+        let order = FlowBuilder.executionOrder(layout)
+        var clock = 0, i = 0
+        while i < order.count {
+            let index = order[i]
+            var j = i + 1
+            if layout.units[index].holdsBase { while j < order.count && !layout.units[order[j]].holdsBase { j += 1 } }
+            let (body, tail) = steps(index)
+            let fork = order.count > i + 1 && j > i + 1 ? body.firstIndex(where: \.router).map { $0 + 1 } ?? body.count : body.count
+            for step in body[..<fork] { clock = place(index, step, after: clock, into: &phases) }
+            var branches = [(unit: index, steps: Array(body[fork...]), next: 0, ready: clock, out: [Phase]())]
+            branches += order[(i + 1)..<j].map { (unit: $0, steps: steps($0).body, next: 0, ready: clock, out: [Phase]()) }
+            while let k = branches.indices.filter({ branches[$0].next < branches[$0].steps.count }).min(by: { a, b in
+                let ra = branches[a].ready - branches[a].steps[branches[a].next].early, rb = branches[b].ready - branches[b].steps[branches[b].next].early
+                return (ra, a) < (rb, b)
+            }) {
+                let step = branches[k].steps[branches[k].next]
+                branches[k].ready = place(branches[k].unit, step, after: branches[k].ready, into: &branches[k].out)
+                branches[k].next += 1
+            }
+            for b in branches { phases += b.out; clock = max(clock, b.ready) }
+            for step in tail { clock = place(index, step, after: clock, into: &phases) }
+            i = j
+        }
+        graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
+    }
+
+    /// One step of a unit's chain: a compute phase, a flow's phases, or elementwise work; `early`:
+    /// it may start that many cycles before the step before it ends (H_X, "Overlap"); the line
+    /// class or bundles it holds; `router`: a MoE's router allreduce (the fork of remote experts).
+    struct Step {
+        var phases: [(kind: PhaseKind, label: String, cycles: Int)]
+        var flow: Int?
+        var early = 0
+        var resources: [String] = []
+        var router = false
+    }
+
+    /// Unit `index`'s steps in chain order (its compute and flows; then, for a unit holding its
+    /// layer's base, the elementwise work and layer overhead as `tail`), timed but not placed.
+    /// O(ops + flows).
+    static func steps(unit index: Int, flows: [Flow], graph: Graph, layout: Layout, routing: Routing, model: CostModel, target: Target,
+                      deployment: DeploymentOptions) -> (body: [Step], tail: [Step]) {
+        let unit = layout.units[index]
+        guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { return ([], []) }
+        var body: [Step] = []
         // Overlap (docs/routing-and-schedule.md, "Overlap"): after op X's compute phase, X's
         // first reduction starts `lead` = H_X cycles before that phase ends.
         var lead = 0, leadOp: Int?
-        func add(_ unit: Int, _ kind: PhaseKind, _ label: String, _ flow: Int?, _ cycles: Int) {
-            // A flow keeps its phase even when it takes no time (an allreduce over a one-PE
-            // segment, as on a one-column program area): the plan lists every flow in the
-            // schedule, once. Zero-cycle compute and elementwise steps are left out.
-            guard cycles > 0 || flow != nil else { return }
-            var early = 0
-            if kind == .fabric, let f = flow, let op = routing.flows[f].op, op == leadOp { early = lead }
+        func add(_ step: Step, op: Int? = nil) {
+            var step = step
+            if let op, op == leadOp, step.phases.first?.kind == .fabric { step.early = lead }
             lead = 0; leadOp = nil
-            phases.append(Phase(unit: unit, kind: kind, label: label, flow: flow, start: clock - early, end: clock - early + cycles))
-            clock += cycles - early
+            body.append(step)
         }
-        for index in FlowBuilder.executionOrder(layout) {
-            let unit = layout.units[index]
-            guard let tiling = layout.wafers.first(where: { $0.wafer == unit.wafer }) else { continue }
-            var pending = Array(unit.ops)
-            let streamed = Self.streamedCycles(byUnit[index] ?? [], routing: routing)
-            func computeThrough(_ op: Int?) {
-                while let next = pending.first, op.map({ next <= $0 }) ?? true {
-                    pending.removeFirst()
-                    let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, model: model,
-                                                    deployment: deployment)
-                    add(index, .compute, graph.ops[next].name, nil, cycles)
-                    if cycles > 0 {
-                        lead = Self.hiddenCycles(compute: cycles, streamed: streamed[next] ?? 0, overlap: target.reductionOverlap)
-                        leadOp = next
-                    }
-                }
-            }
-            for flow in byUnit[index] ?? [] {
-                if let op = flow.op { computeThrough(op) }
-                switch flow.kind {
-                case .allreduce:
-                    guard let c = flow.lineClass else { continue }
-                    let own = routing.classes[c]
-                    if let host = own.foldedInto {
-                        add(index, .fabric, "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)", flow.id,
-                            Self.allreduceCycles(routing.classes[host], payload: flow.payloadWavelets * own.bands, target: target,
-                                                 bypass: Self.bypassHops(routing.classes[host], routing: routing)))
-                    } else {
-                        add(index, .fabric, "\(flow.label) allreduce", flow.id,
-                            Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target, bypass: Self.bypassHops(own, routing: routing)))
-                    }
-                case .handoff:
-                    for b in flow.bundles { add(index, .fabric, "hand-off \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target)) }
-                case .waferLink:
-                    if let out = flow.bundles.first {
-                        add(index, .fabric, "to the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[out], payload: flow.payloadWavelets, target: target))
-                    }
-                    let bytes = graph.hidden * graph.activation.bits / 8 * deployment.batch
-                    add(index, .link, "system link: \(flow.label)", flow.id, Self.linkCycles(bytes: bytes, target: target))
-                    if flow.bundles.count > 1 {
-                        add(index, .fabric, "from the edge: \(flow.label)", flow.id, Self.bundleCycles(routing.bundles[flow.bundles[1]], payload: flow.payloadWavelets, target: target))
-                    }
-                }
-            }
-            computeThrough(nil)
-            if unit.holdsBase {
-                var elementwise = 0
-                let shape = unit.denseShape(on: tiling)
-                for opIndex in unit.ops {
-                    elementwise += model.elementwiseCycles(graph.ops[opIndex], width: shape.width, height: shape.height,
-                                                           context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
-                }
-                add(index, .elementwise, "norms, activations, softmax, residuals", nil, elementwise)
-                if graph.ops[unit.ops.lowerBound].layer != nil {
-                    add(index, .elementwise, "layer overhead (task switches, sync)", nil, target.layerOverheadCycles)
-                }
+        var pending = Array(unit.ops)
+        let streamed = Self.streamedCycles(flows, routing: routing)
+        func computeThrough(_ op: Int?) {
+            while let next = pending.first, op.map({ next <= $0 }) ?? true {
+                pending.removeFirst()
+                let cycles = Self.computeCycles(graph.ops[next], index: next, unit: unit, tiling: tiling, graph: graph, model: model,
+                                                deployment: deployment)
+                // Zero-cycle compute steps are left out.
+                guard cycles > 0 else { continue }
+                add(Step(phases: [(.compute, graph.ops[next].name, cycles)]))
+                lead = Self.hiddenCycles(compute: cycles, streamed: streamed[next] ?? 0, overlap: target.reductionOverlap)
+                leadOp = next
             }
         }
-        graph.schedule = Schedule(phases: phases, clockMHz: target.clockMHz, constants: Self.constants(target))
+        // A flow keeps its phase even when it takes no time (an allreduce over a one-PE segment,
+        // as on a one-column program area): the plan lists every flow in the schedule, once.
+        for flow in flows {
+            if let op = flow.op { computeThrough(op) }
+            switch flow.kind {
+            case .allreduce:
+                guard let c = flow.lineClass else { continue }
+                let own = routing.classes[c]
+                let cycles = own.foldedInto.map { Self.allreduceCycles(routing.classes[$0], payload: flow.payloadWavelets * own.bands, target: target,
+                                                                       bypass: Self.bypassHops(routing.classes[$0], routing: routing)) }
+                    ?? Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target, bypass: Self.bypassHops(own, routing: routing))
+                let label = own.foldedInto == nil ? "\(flow.label) allreduce" : "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)"
+                add(Step(phases: [(.fabric, label, cycles)], flow: flow.id, resources: ["class \(own.foldedInto ?? c)"],
+                         router: unit.holdsBase && flow.label == "router"), op: flow.op)
+            case .handoff:
+                let phases = flow.bundles.map { b in (PhaseKind.fabric, "hand-off \(flow.label)", Self.bundleCycles(routing.bundles[b], payload: flow.payloadWavelets, target: target)) }
+                add(Step(phases: phases, flow: flow.id, resources: ["bundle \(flow.bundles.first ?? -1)"]), op: flow.op)
+            case .waferLink:
+                // A wafer link holds its sending and its receiving edge bundle.
+                var phases: [(kind: PhaseKind, label: String, cycles: Int)] = []
+                if let out = flow.bundles.first {
+                    phases.append((.fabric, "to the edge: \(flow.label)", Self.bundleCycles(routing.bundles[out], payload: flow.payloadWavelets, target: target)))
+                }
+                let bytes = graph.hidden * graph.activation.bits / 8 * deployment.batch
+                phases.append((.link, "system link: \(flow.label)", Self.linkCycles(bytes: bytes, target: target)))
+                if flow.bundles.count > 1 {
+                    phases.append((.fabric, "from the edge: \(flow.label)", Self.bundleCycles(routing.bundles[flow.bundles[1]], payload: flow.payloadWavelets, target: target)))
+                }
+                add(Step(phases: phases, flow: flow.id, resources: flow.bundles.prefix(2).map { "bundle \($0)" }), op: flow.op)
+            }
+        }
+        computeThrough(nil)
+        guard unit.holdsBase else { return (body, []) }
+        var tail: [Step] = []
+        var elementwise = 0
+        let shape = unit.denseShape(on: tiling)
+        for opIndex in unit.ops {
+            elementwise += model.elementwiseCycles(graph.ops[opIndex], width: shape.width, height: shape.height,
+                                                   context: deployment.contextTokens, batch: deployment.batch, hidden: graph.hidden)
+        }
+        if elementwise > 0 { tail.append(Step(phases: [(.elementwise, "norms, activations, softmax, residuals", elementwise)])) }
+        if graph.ops[unit.ops.lowerBound].layer != nil && target.layerOverheadCycles > 0 {
+            tail.append(Step(phases: [(.elementwise, "layer overhead (task switches, sync)", target.layerOverheadCycles)]))
+        }
+        return (body, tail)
     }
 
     /// The product reductions (docs/routing-and-schedule.md, "Overlap"): allreduces whose input
