@@ -45,10 +45,7 @@ public enum PlanBuilder {
                                     sealedPes: sealed, deadLinks: raw.deadLinks, paletteColors: summary.classColors,
                                     maxColorsPerPe: summary.maxColorsPerPE, maxLinkLoadWavelets: summary.maxLinkLoadWavelets,
                                     overlayPes: summary.overlayPEs, overlayColors: summary.overlayColors, unresolvedPes: summary.unresolvedPEs,
-                                    redundancy: context.defects.repair(forWafer: tiling.wafer).map {
-                                        PlanRedundancy(physicalDeadPes: $0.physicalDeadPEs, absorbed: $0.absorbed, holes: $0.holes,
-                                                       bypassHopsRows: $0.bypassHopsRows, bypassHopsColumns: $0.bypassHopsColumns)
-                                    }))
+                                    redundancy: context.defects.repair(forWafer: tiling.wafer).map(Self.redundancy)))
         }
         // Units and their tensors' tiles, in the order a token visits them (the layout's order
         // but for a tied head, which runs last on its weight's wafer); `position` maps a layout
@@ -134,6 +131,17 @@ public enum PlanBuilder {
                    rampLatencyCycles: t.rampLatencyCycles, relayLatencyCycles: t.relayLatencyCycles, layerOverheadCycles: t.layerOverheadCycles,
                    waveletBits: t.waveletBits, waferLinkGbps: t.waferLinkGbps, waferLinkLatencyNs: t.waferLinkLatencyNs,
                    reductionOverlap: t.reductionOverlap, kernels: t.kernels?.name)
+    }
+
+    /// A wafer's spare-row repair as the plan records it, with the row figure's windows.
+    static func redundancy(_ r: RepairSummary) -> PlanRedundancy {
+        var record = PlanRedundancy(physicalDeadPes: r.physicalDeadPEs, absorbed: r.absorbed, holes: r.holes,
+                                    bypassHopsRows: r.bypassHopsRows, bypassHopsColumns: r.bypassHopsColumns)
+        if !r.rowWindows.isEmpty {
+            (record.rowWindows, record.rowWindowColumns, record.rowWindowsPerBlock) = (r.rowWindows, r.rowWindowColumns, r.rowWindowsPerBlock)
+            (record.blockRows, record.rowLinkHops) = (r.blockRows, r.rowLinkHops)
+        }
+        return record
     }
 
     static func routing(_ r: Routing, width: Int) -> PlanRouting {

@@ -140,6 +140,10 @@ package enum PlanPins {
         summary.overlayColors = w.overlayColors
         summary.unresolvedPEs = w.unresolvedPes
         (summary.bypassHopsRows, summary.bypassHopsColumns) = (w.redundancy?.bypassHopsRows ?? 0, w.redundancy?.bypassHopsColumns ?? 0)
+        if let r = w.redundancy, let windows = r.rowWindows, let columns = r.rowWindowColumns, let perBlock = r.rowWindowsPerBlock, let blockRows = r.blockRows {
+            summary.rowBypass = RowBypassProfile(windows: windows, windowColumns: columns, windowsPerBlock: perBlock, blockRows: blockRows,
+                                                 linkHops: r.rowLinkHops ?? 0, wholeWafer: r.bypassHopsRows)
+        }
         summary.exceptions = exceptions.count
         summary.overlayRoutes = exceptions.filter(\.overlay).count
         summary.relays = exceptions.reduce(0) { $0 + $1.relays }

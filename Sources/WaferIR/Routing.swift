@@ -235,10 +235,46 @@ public struct WaferRoutingSummary: Hashable, Sendable {
     /// Extra hops the hardware's spare-row bypasses add to any row line and any column line of
     /// the wafer (upper bounds, `RepairSummary`; 0 without hardware repair). docs/redundancy.md.
     public var bypassHopsRows = 0, bypassHopsColumns = 0
+    /// The row figure by where a line runs (nil: every row line pays `bypassHopsRows`).
+    public var rowBypass: RowBypassProfile?
     public init(wafer: Int) {
         self.wafer = wafer; classColors = 0; maxColorsPerPE = 0; colorHistogram = []; relays = 0
         maxLinkLoadWavelets = 0; exceptions = 0; negotiationIterations = 0; unresolvedPEs = []
         overlayPEs = []; overlayColors = []; overlayRoutes = 0
+    }
+}
+
+/// The spare-row bypass hops a row line pays by where it runs (docs/redundancy.md): per
+/// redundancy block of `blockRows` logical rows and window of `windowColumns` fabric columns, the
+/// bypass costs of the column boundaries in it (block-major, `windowsPerBlock` a block), plus
+/// `linkHops` (dead east links) any row line may meet, capped by the whole wafer's figure.
+public struct RowBypassProfile: Hashable, Sendable {
+    public var windows: [Int]
+    public var windowColumns: Int
+    public var windowsPerBlock: Int
+    public var blockRows: Int
+    public var linkHops: Int
+    public var wholeWafer: Int
+    public init(windows: [Int], windowColumns: Int, windowsPerBlock: Int, blockRows: Int, linkHops: Int, wholeWafer: Int) {
+        self.windows = windows; self.windowColumns = windowColumns; self.windowsPerBlock = windowsPerBlock
+        self.blockRows = blockRows; self.linkHops = linkHops; self.wholeWafer = wholeWafer
+    }
+
+    /// Hops a row line across fabric columns `columns` in logical fabric rows `rows` pays: the
+    /// largest, over the blocks the rows touch, sum of the windows the columns touch, plus
+    /// `linkHops`, at most `wholeWafer`. O(blocks x windows touched).
+    public func hops(columns: Range<Int>, rows: Range<Int>) -> Int {
+        guard windowsPerBlock > 0, blockRows > 0, windowColumns > 0, !columns.isEmpty, !rows.isEmpty,
+              windows.count % windowsPerBlock == 0, !windows.isEmpty else { return wholeWafer }
+        let blocks = windows.count / windowsPerBlock
+        let firstBlock = min(blocks - 1, max(0, rows.lowerBound / blockRows)), lastBlock = min(blocks - 1, max(0, (rows.upperBound - 1) / blockRows))
+        let firstWindow = min(windowsPerBlock - 1, max(0, columns.lowerBound / windowColumns))
+        let lastWindow = min(windowsPerBlock - 1, max(0, (columns.upperBound - 1) / windowColumns))
+        var worst = 0
+        for b in firstBlock...lastBlock {
+            worst = max(worst, (firstWindow...lastWindow).reduce(0) { $0 + windows[b * windowsPerBlock + $1] })
+        }
+        return min(wholeWafer, worst + linkHops)
     }
 }
 

@@ -96,8 +96,10 @@ extension Driver {
         if original.wafers.contains(where: { $0.redundancy != nil }) {
             newMap.repairs = newMap.wafers.indices.map { i in
                 let r = original.wafers.first { $0.index == i }?.redundancy, holes = newMap.wafers[i].deadPEs.count
-                return RepairSummary(physicalDeadPEs: (r?.absorbed ?? 0) + holes, absorbed: r?.absorbed ?? 0, holes: holes,
-                                     bypassHopsRows: r?.bypassHopsRows ?? 0, bypassHopsColumns: r?.bypassHopsColumns ?? 0)
+                var s = RepairSummary(physicalDeadPEs: (r?.absorbed ?? 0) + holes, absorbed: r?.absorbed ?? 0, holes: holes,
+                                      bypassHopsRows: r?.bypassHopsRows ?? 0, bypassHopsColumns: r?.bypassHopsColumns ?? 0)
+                (s.rowWindows, s.rowWindowColumns, s.rowWindowsPerBlock, s.blockRows, s.rowLinkHops) = (r?.rowWindows ?? [], r?.rowWindowColumns ?? 64, r?.rowWindowsPerBlock ?? 0, r?.blockRows ?? 0, r?.rowLinkHops ?? 0)
+                return s
             }
         }
         guard original.wafers.allSatisfy({ newMap.wafers.indices.contains($0.index) }) else {

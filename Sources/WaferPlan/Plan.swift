@@ -208,6 +208,16 @@ public struct PlanRedundancy: Codable, Sendable, Equatable {
     public var holes: Int
     public var bypassHopsRows: Int
     public var bypassHopsColumns: Int
+    /// The row figure by where a line runs (docs/redundancy.md, "Where a line runs"): per block of
+    /// `block_rows` logical rows and window of `row_window_columns` fabric columns
+    /// (`row_windows_per_block` a block), the bypass hops of the column boundaries in it,
+    /// block-major; `row_link_hops` any row line may add. Absent: every row line pays
+    /// `bypass_hops_rows`.
+    public var rowWindows: [Int]?
+    public var rowWindowColumns: Int?
+    public var rowWindowsPerBlock: Int?
+    public var blockRows: Int?
+    public var rowLinkHops: Int?
     public init(physicalDeadPes: Int, absorbed: Int, holes: Int, bypassHopsRows: Int, bypassHopsColumns: Int) {
         self.physicalDeadPes = physicalDeadPes; self.absorbed = absorbed; self.holes = holes
         self.bypassHopsRows = bypassHopsRows; self.bypassHopsColumns = bypassHopsColumns

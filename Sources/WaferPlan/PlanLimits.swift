@@ -252,6 +252,17 @@ public enum PlanLimits {
         for (key, value) in [("bypass_hops_rows", r.bypassHopsRows), ("bypass_hops_columns", r.bypassHopsColumns)] where value < 0 || value > maxBypassHops {
             return ("\(key) must be between 0 and \(maxBypassHops)", key)
         }
+        for (key, value) in [("row_window_columns", r.rowWindowColumns), ("row_windows_per_block", r.rowWindowsPerBlock), ("block_rows", r.blockRows)] {
+            if let value, value < 1 || value > maxFabricSide { return ("\(key) must be between 1 and \(maxFabricSide)", key) }
+        }
+        if let hops = r.rowLinkHops, hops < 0 || hops > maxBypassHops { return ("row_link_hops must be between 0 and \(maxBypassHops)", "row_link_hops") }
+        if let windows = r.rowWindows {
+            if windows.count > maxFabricSide * maxFabricSide { return ("row_windows has \(windows.count) entries, more than \(maxFabricSide * maxFabricSide)", "row_windows") }
+            if windows.contains(where: { $0 < 0 || $0 > maxBypassHops }) { return ("row_windows entries must be between 0 and \(maxBypassHops)", "row_windows") }
+            if let perBlock = r.rowWindowsPerBlock, perBlock > 0, windows.count % perBlock != 0 {
+                return ("row_windows (\(windows.count) entries) must hold whole blocks of row_windows_per_block (\(perBlock))", "row_windows")
+            }
+        }
         if r.absorbed + r.holes != r.physicalDeadPes {
             return ("absorbed (\(r.absorbed)) plus holes (\(r.holes)) must equal physical_dead_pes (\(r.physicalDeadPes))", "holes")
         }

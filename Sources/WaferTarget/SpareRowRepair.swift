@@ -15,6 +15,16 @@ public struct RepairSummary: Sendable, Hashable, Codable {
     public var bypassHopsRows: Int
     /// Upper bound on the extra hops any column line of the wafer pays.
     public var bypassHopsColumns: Int
+    /// The row figure by where a line runs: per redundancy block (`blockRows` logical rows) and
+    /// window of `rowWindowColumns` fabric columns, the boundary costs whose left column lies in
+    /// the window (block-major, `rowWindows.count = blocks x windows`), and the dead-east-link term
+    /// every row line may meet (`rowLinkHops`). A line crossing columns `c0..<c1` of rows
+    /// `r0..<r1` pays at most the windows' figure (fewer than the whole wafer's when it is
+    /// narrower than the wafer: `RowBypassProfile.hops`). Empty without repair.
+    public var rowWindows: [Int] = []
+    public var rowWindowColumns = 64
+    public var blockRows = 0
+    public var rowLinkHops = 0
 
     public init(physicalDeadPEs: Int = 0, physicalDeadLinks: Int = 0, absorbed: Int = 0, holes: Int = 0,
                 bypassHopsRows: Int = 0, bypassHopsColumns: Int = 0) {
@@ -23,6 +33,9 @@ public struct RepairSummary: Sendable, Hashable, Codable {
     }
 
     public static let none = RepairSummary()
+
+    /// Windows per block: set with the fabric width at repair time.
+    public var rowWindowsPerBlock = 0
 }
 
 /// The spare-row repair the hardware does (`Redundancy`): physical defects -> logical holes
@@ -91,12 +104,20 @@ public enum SpareRowRepair {
             }
         }
         var rowSum: [Int: Int] = [:]
-        for (key, cost) in boundary where cost > 0 { rowSum[key / width, default: 0] += cost }
-        let rowHops = r.bypassHops * ((rowSum.values.max() ?? 0) + (eastPerRow.values.max() ?? 0))
+        var summary = RepairSummary()
+        let windowColumns = summary.rowWindowColumns, windows = Checked.ceilDiv(width, windowColumns)
+        var rowWindows = [Int](repeating: 0, count: blocks * windows)
+        for (key, cost) in boundary where cost > 0 {
+            rowSum[key / width, default: 0] += cost
+            rowWindows[(key / width) * windows + (key % width) / windowColumns] += r.bypassHops * cost
+        }
+        let linkHops = r.bypassHops * (eastPerRow.values.max() ?? 0)
+        let rowHops = r.bypassHops * (rowSum.values.max() ?? 0) + linkHops
         let columnHops = r.bypassHops * (perColumn.values.max() ?? 0)
-        let summary = RepairSummary(physicalDeadPEs: physical.deadPEs.count, physicalDeadLinks: physical.deadLinks.count,
-                                    absorbed: absorbed, holes: physical.deadPEs.count - absorbed,
-                                    bypassHopsRows: rowHops, bypassHopsColumns: columnHops)
+        summary = RepairSummary(physicalDeadPEs: physical.deadPEs.count, physicalDeadLinks: physical.deadLinks.count,
+                                absorbed: absorbed, holes: physical.deadPEs.count - absorbed,
+                                bypassHopsRows: rowHops, bypassHopsColumns: columnHops)
+        (summary.rowWindows, summary.blockRows, summary.rowLinkHops, summary.rowWindowsPerBlock) = (rowWindows, r.blockRows, linkHops, windows)
         return (WaferDefects(deadPEs: holes, deadLinks: []), summary)
     }
 

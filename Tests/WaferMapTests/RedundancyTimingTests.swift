@@ -3,6 +3,7 @@ import Testing
 import WaferBackend
 import WaferExec
 import WaferMap
+import WaferIR
 import WaferPasses
 import WaferPlan
 import WaferSupport
@@ -80,5 +81,32 @@ import WaferTestSupport
             #expect(d.message.hasPrefix("wafers[0].redundancy.holes: absorbed"), "\(d.message)")
             #expect(d.location?.line == 1 && (d.location?.column ?? 0) > 1)
         }
+    }
+
+    /// A row line pays the bypasses of the blocks and column windows its slot spans, not the
+    /// whole wafer's: compiler (`RowBypassProfile`) and executor (`RowBypass`) compute the same
+    /// figure for every used slot's rows from their own data, and a slot narrower than the wafer
+    /// pays at most the wafer's figure (Llama 3.1 8B: two slot columns of 377 PEs).
+    @Test func rowLinesPayTheWindowsTheirSlotSpans() throws {
+        let run = try Self.run("examples/models/llama-3.1-8b.yaml", defects: .generate(rate: 0.001, seed: 1, clustered: true))
+        var compared = 0, narrower = 0
+        for w in run.plan.wafers {
+            let r = try #require(w.redundancy)
+            #expect(r.rowWindows != nil && r.rowWindowsPerBlock != nil)
+            for slot in Set(w.groupSlots) {
+                let rows = 0..<w.slotHeight
+                let executor = RowBypass.hops(r, wafer: w, slot: slot, rows: rows)
+                let profile = RowBypassProfile(windows: r.rowWindows ?? [], windowColumns: r.rowWindowColumns ?? 0, windowsPerBlock: r.rowWindowsPerBlock ?? 0,
+                                               blockRows: r.blockRows ?? 0, linkHops: r.rowLinkHops ?? 0, wholeWafer: r.bypassHopsRows)
+                let x0 = w.originX + (slot % w.gridColumns) * (w.slotWidth + w.spareColumns), y0 = w.originY + (slot / w.gridColumns) * w.slotHeight
+                let compiler = profile.hops(columns: x0..<(x0 + w.slotWidth + w.spareColumns), rows: y0..<(y0 + w.slotHeight))
+                #expect(executor == compiler, "slot \(slot): executor \(executor), compiler \(compiler)")
+                #expect(executor <= r.bypassHopsRows)
+                if executor < r.bypassHopsRows { narrower += 1 }
+                compared += 1
+            }
+        }
+        #expect(compared > 0 && narrower > 0, "no slot pays less than the whole wafer's row figure")
+        #expect(abs(Double(run.predicted) / Double(max(run.simulated, 1)) - 1) < 0.02)
     }
 }

@@ -248,9 +248,11 @@ struct TimingTasks {
     /// `redundancy` record, the row or column figure by its axis; 0 without one), crossed by the
     /// reduce and by the broadcast (docs/redundancy.md). O(wafers).
     private func bypassHops(_ c: PlanClass) -> Int {
-        guard let r = plan.wafers.first(where: { $0.index == c.wafer })?.redundancy else { return 0 }
-        return max(0, c.axis == .rows ? r.bypassHopsRows : r.bypassHopsColumns)
+        guard let w = plan.wafers.first(where: { $0.index == c.wafer }), let r = w.redundancy else { return 0 }
+        guard c.axis == .rows else { return max(0, r.bypassHopsColumns) }
+        return max(0, RowBypass.hops(r, wafer: w, slot: c.slot, rows: c.rows.count == 2 ? c.rows[0]..<max(c.rows[0], c.rows[1]) : 0..<0))
     }
+
 
     /// Per-PE MACs of `op`'s attention over the cached tokens on unit `u`'s slot (0 for other ops). O(1).
     private func attentionMACs(_ op: PlanOp, unit u: PlanUnit) -> Int {

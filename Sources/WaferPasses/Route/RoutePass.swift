@@ -67,6 +67,11 @@ public struct RoutePass: Pass {
                 var summary = outcome.summary
                 if let repair = context.defects.repair(forWafer: summary.wafer) {
                     (summary.bypassHopsRows, summary.bypassHopsColumns) = (repair.bypassHopsRows, repair.bypassHopsColumns)
+                    if !repair.rowWindows.isEmpty {
+                        summary.rowBypass = RowBypassProfile(windows: repair.rowWindows, windowColumns: repair.rowWindowColumns,
+                                                             windowsPerBlock: repair.rowWindowsPerBlock, blockRows: repair.blockRows,
+                                                             linkHops: repair.rowLinkHops, wholeWafer: repair.bypassHopsRows)
+                    }
                 }
                 routing.wafers.append(summary)
             case let .failure(error):

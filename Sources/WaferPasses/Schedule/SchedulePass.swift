@@ -138,8 +138,8 @@ public struct SchedulePass: Pass {
                 guard let c = flow.lineClass else { continue }
                 let own = routing.classes[c]
                 let cycles = own.foldedInto.map { Self.allreduceCycles(routing.classes[$0], payload: flow.payloadWavelets * own.bands, target: target,
-                                                                       bypass: Self.bypassHops(routing.classes[$0], routing: routing)) }
-                    ?? Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target, bypass: Self.bypassHops(own, routing: routing))
+                                                                       bypass: Self.bypassHops(routing.classes[$0], routing: routing, layout: layout)) }
+                    ?? Self.allreduceCycles(own, payload: flow.payloadWavelets, target: target, bypass: Self.bypassHops(own, routing: routing, layout: layout))
                 let label = own.foldedInto == nil ? "\(flow.label) allreduce" : "\(flow.label) allreduce (on the slot's columns, \(own.bands) bands)"
                 add(Step(phases: [(.fabric, label, cycles)], flow: flow.id, resources: ["class \(own.foldedInto ?? c)"],
                          router: unit.holdsBase && flow.label == "router"), op: flow.op)
@@ -226,10 +226,17 @@ public struct SchedulePass: Pass {
             + 2 * payload + c.penaltyCycles + contention
     }
 
-    /// The bypass hops of class `c`'s wafer for its axis (the row figure for row lines). O(wafers).
-    static func bypassHops(_ c: LineClass, routing: Routing) -> Int {
+    /// The bypass hops of class `c`'s wafer for its axis: the column figure for column lines;
+    /// for row lines the row figure of the fabric columns and rows its slot spans
+    /// (`RowBypassProfile.hops`). O(wafers + blocks x windows).
+    static func bypassHops(_ c: LineClass, routing: Routing, layout: Layout) -> Int {
         guard let w = routing.wafers.first(where: { $0.wafer == c.wafer }) else { return 0 }
-        return c.axis == .rows ? w.bypassHopsRows : w.bypassHopsColumns
+        guard c.axis == .rows else { return w.bypassHopsColumns }
+        guard let profile = w.rowBypass, let tiling = layout.wafers.first(where: { $0.wafer == c.wafer }), c.slot >= 0, c.slot < tiling.slotCount else {
+            return w.bypassHopsRows
+        }
+        let rect = tiling.rect(ofSlot: c.slot)
+        return profile.hops(columns: rect.x..<(rect.x + rect.width), rows: (rect.y + c.rows.lowerBound)..<(rect.y + c.rows.upperBound))
     }
 
     static func bundleCycles(_ b: RouteBundle, payload: Int, target: Target) -> Int {
