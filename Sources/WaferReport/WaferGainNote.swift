@@ -19,8 +19,8 @@ public enum WaferGainNote {
         }
     }
 
-    /// Speed per user that changes by less than this fraction from the fewest to the most wafers
-    /// counts as "extra wafers do not help".
+    /// Speed per user that changes by less than this fraction from the fewest wafers to the best
+    /// count beyond them counts as "extra wafers do not help".
     public static let flat = 0.02
 
     /// The note: empty with fewer than two wafer counts. O(points).
@@ -29,10 +29,13 @@ public enum WaferGainNote {
         for p in points where p.tokensPerS > (best[p.wafers]?.tokensPerS ?? -1) { best[p.wafers] = p }
         let counts = best.keys.sorted()
         guard let lo = counts.first.flatMap({ best[$0] }), let hi = counts.last.flatMap({ best[$0] }), counts.count > 1 else { return "" }
-        let perUser = hi.tokensPerS / max(lo.tokensPerS, 1e-9) - 1
+        // The best count beyond the fewest: what extra wafers can buy per user at most.
+        let top = counts.dropFirst().compactMap { best[$0] }.max { ($0.tokensPerS, -$0.wafers) < ($1.tokensPerS, -$1.wafers) } ?? hi
+        let perUser = top.tokensPerS / max(lo.tokensPerS, 1e-9) - 1
         let aggregate = hi.aggregateTokensPerS / max(lo.aggregateTokensPerS, 1e-9) - 1
         let steps = counts.compactMap { best[$0] }.map { "\($0.wafers): \(Units.fixed($0.tokensPerS, digits: 1))" }.joined(separator: ", ")
-        var out = "\nextra wafers  \(lo.wafers) -> \(hi.wafers) wafers: \(signed(perUser)) tokens/s per user (\(steps)), \(signed(aggregate)) aggregate tokens/s\n"
+        var out = "\nextra wafers  \(lo.wafers) -> \(hi.wafers) wafers: at best \(signed(perUser)) tokens/s per user (at \(top.wafers); \(steps)), "
+            + "\(signed(aggregate)) aggregate tokens/s at \(hi.wafers)\n"
         if abs(perUser) < flat {
             let same = lo.mapping == hi.mapping ? "the same \(hi.mapping) at every count" : "\(lo.mapping) at \(lo.wafers), \(hi.mapping) at \(hi.wafers)"
             out += "why          at batch 1 a token visits every layer in turn, and each layer already runs on a region close to the one the tile pass models fastest (\(same)): "
@@ -40,7 +43,7 @@ public enum WaferGainNote {
                 + "\(Units.fixed(hi.macPercent, digits: 0))% in MACs, so extra wafers add pipeline stages that serve more sequences in flight (aggregate), not one sequence faster\n"
         } else if perUser > 0 {
             out += "why          more wafers leave each layer more PEs: its products (routed experts above all) spread over more of them, so MACs per PE fall "
-                + "(\(Units.fixed(lo.macPercent, digits: 0))% -> \(Units.fixed(hi.macPercent, digits: 0))% of a token in MACs)\n"
+                + "(\(Units.fixed(lo.macPercent, digits: 0))% -> \(Units.fixed(top.macPercent, digits: 0))% of a token in MACs)\n"
         } else {
             out += "why          more wafers add wafer-to-wafer crossings to a token's path, and the layers gain no faster region\n"
         }
