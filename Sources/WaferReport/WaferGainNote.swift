@@ -42,8 +42,12 @@ public enum WaferGainNote {
                 + "a larger region would lengthen the \(Units.fixed(hi.allreducePercent, digits: 0))% of a token spent in allreduces more than it cuts the "
                 + "\(Units.fixed(hi.macPercent, digits: 0))% in MACs, so extra wafers add pipeline stages that serve more sequences in flight (aggregate), not one sequence faster\n"
         } else if perUser > 0 {
-            out += "why          more wafers leave each layer more PEs: its products (routed experts above all) spread over more of them, so MACs per PE fall "
-                + "(\(Units.fixed(lo.macPercent, digits: 0))% -> \(Units.fixed(top.macPercent, digits: 0))% of a token in MACs)\n"
+            // Absolute times from the shares: a share can stay put while its time falls.
+            let mac = { (p: Point) in p.macPercent / 100 / max(p.tokensPerS, 1e-9) * 1e6 }
+            let reduce = { (p: Point) in p.allreducePercent / 100 / max(p.tokensPerS, 1e-9) * 1e6 }
+            out += "why          more wafers leave each layer more PEs (fewer layers and experts a wafer, larger regions and cells): per token, MACs "
+                + "\(Units.fixed(mac(lo), digits: 0)) -> \(Units.fixed(mac(top), digits: 0)) us and allreduces \(Units.fixed(reduce(lo), digits: 0)) -> "
+                + "\(Units.fixed(reduce(top), digits: 0)) us from \(lo.wafers) to \(top.wafers) wafers\n"
         } else {
             out += "why          more wafers add wafer-to-wafer crossings to a token's path, and the layers gain no faster region\n"
         }
