@@ -13,8 +13,9 @@ import WaferTarget
 /// The region is chosen by exhaustive search over a geometric ladder of sizes per axis
 /// (`TileConfig.regionSteps`), minimising the modelled cycles of the dense part with every
 /// allreduce's line latency and payload (`DecodeTraffic`, the flows the route pass builds) plus
-/// the dispatch, under the PE's byte budget. The whole slot is a candidate, so the choice never
-/// models slower than spreading over the slot. O(steps^2 x ops x weights) per unit and slot.
+/// the dispatch, under the PE's byte budget, once the grid search (on the whole-slot model) has
+/// chosen the wafer's grid (`TilePass.bestStack`). A group keeps the whole slot unless a band
+/// saves cycles. O(2 x steps x units x (ops x weights + expert-cell search)) per wafer.
 extension TilePass {
     /// Units that may get a compact region: a layer's own unit holding routed experts.
     static func wantsCompactRegion(_ unit: Unit) -> Bool { unit.base && unit.expertOp != nil && !unit.experts.isEmpty }

@@ -279,7 +279,7 @@ public struct TilePass: Pass {
                     let usableCount = usable.filter { $0 }.count
                     guard usableCount > 0 else { continue }
                     guard let stacked = bestStack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
-                                                  budget: budget, compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
+                                                  budget: budget, compactModes: [false], memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
                     let (groups, tiled, cycles) = (stacked.groups, stacked.units, stacked.cycles)
                     if groups.count > usableCount { continue }
                     let pitch = min(w + spare, h)
@@ -299,7 +299,16 @@ public struct TilePass: Pass {
             throw DiagnosticError(Diagnostic(.error, PassFailure.tileCapacity, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
                                              notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")]))
         }
-        return (best.tiling, best.units)
+        // Compact regions refine the chosen grid's groups (`bestStack`): the grid is the
+        // whole-slot mapping's, so the search stays as cheap as before them.
+        guard compactModes.contains(true), let refined = bestStack(units, signatures: signatures, wafer: wafer, width: best.tiling.slotWidth,
+                                                                  height: best.tiling.slotHeight, model: model, kv: kv, budget: budget,
+                                                                  compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else {
+            return (best.tiling, best.units)
+        }
+        var tiling = best.tiling
+        tiling.groupBytesPerPE = refined.groups
+        return (tiling, refined.units)
     }
 
     /// Stacks `units` in order on `width x height` slots: a unit joins the last group while the
