@@ -210,19 +210,23 @@ public struct TilePass: Pass {
                              kv: KVCacheShape) -> (evaluation: Evaluation, cost: Int)? {
             let key = RegionKey(unit: Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height),
                                 placement: placement, rows: rows)
-            if let hit = regions[key] { return hit }
-            let value = TilePass.regionVariant(unit, graph: graph, width: width, height: height, placement: placement, rows: rows, model: model,
-                                               kv: kv, config: config, budget: model.target.dataBytesPerPE)
-            regions[key] = value
-            return value
+            return Self.cached(&regions, key) {
+                TilePass.regionVariant(unit, graph: graph, width: width, height: height, placement: placement, rows: rows, model: model,
+                                       kv: kv, config: config, budget: model.target.dataBytesPerPE)
+            }
         }
 
         /// `TilePass.wholeSlotCost`, memoised.
         mutating func wholeCost(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Int {
             let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
-            if let hit = wholeCosts[key] { return hit }
-            let value = TilePass.wholeSlotCost(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config)
-            wholeCosts[key] = value
+            return Self.cached(&wholeCosts, key) { TilePass.wholeSlotCost(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config) }
+        }
+
+        /// The value `table` holds for `key`, made and stored on a miss. O(1) amortised plus `make`.
+        static func cached<K: Hashable, V>(_ table: inout [K: V], _ key: K, _ make: () -> V) -> V {
+            if let hit = table[key] { return hit }
+            let value = make()
+            table[key] = value
             return value
         }
 
@@ -243,10 +247,7 @@ public struct TilePass: Pass {
 
         mutating func evaluate(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Evaluation {
             let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
-            if let hit = values[key] { return hit }
-            let value = TilePass.evaluate(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config)
-            values[key] = value
-            return value
+            return Self.cached(&values, key) { TilePass.evaluate(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config) }
         }
     }
 
