@@ -22,7 +22,7 @@ public struct RepairSummary: Sendable, Hashable, Codable {
     /// `r0..<r1` pays at most the windows' figure (fewer than the whole wafer's when it is
     /// narrower than the wafer: `RowBypassProfile.hops`). Empty without repair.
     public var rowWindows: [Int] = []
-    public var rowWindowColumns = 64
+    public var rowWindowColumns = RepairSummary.windowColumns
     public var blockRows = 0
     public var rowLinkHops = 0
 
@@ -33,6 +33,9 @@ public struct RepairSummary: Sendable, Hashable, Codable {
     }
 
     public static let none = RepairSummary()
+
+    /// Fabric columns per window of the row figure (`rowWindows`).
+    public static let windowColumns = 64
 
     /// Windows per block: set with the fabric width at repair time.
     public var rowWindowsPerBlock = 0
@@ -103,20 +106,18 @@ public enum SpareRowRepair {
                 boundary[b * width + left] = cost
             }
         }
-        var rowSum: [Int: Int] = [:]
-        var summary = RepairSummary()
-        let windowColumns = summary.rowWindowColumns, windows = Checked.ceilDiv(width, windowColumns)
+        // Per block and window the boundaries' costs; a block's row figure is its windows' sum.
+        let windowColumns = RepairSummary.windowColumns, windows = Checked.ceilDiv(width, windowColumns)
         var rowWindows = [Int](repeating: 0, count: blocks * windows)
         for (key, cost) in boundary where cost > 0 {
-            rowSum[key / width, default: 0] += cost
             rowWindows[(key / width) * windows + (key % width) / windowColumns] += r.bypassHops * cost
         }
+        let worstBlock = (0..<blocks).map { b in rowWindows[(b * windows)..<((b + 1) * windows)].reduce(0, +) }.max() ?? 0
         let linkHops = r.bypassHops * (eastPerRow.values.max() ?? 0)
-        let rowHops = r.bypassHops * (rowSum.values.max() ?? 0) + linkHops
         let columnHops = r.bypassHops * (perColumn.values.max() ?? 0)
-        summary = RepairSummary(physicalDeadPEs: physical.deadPEs.count, physicalDeadLinks: physical.deadLinks.count,
-                                absorbed: absorbed, holes: physical.deadPEs.count - absorbed,
-                                bypassHopsRows: rowHops, bypassHopsColumns: columnHops)
+        var summary = RepairSummary(physicalDeadPEs: physical.deadPEs.count, physicalDeadLinks: physical.deadLinks.count,
+                                    absorbed: absorbed, holes: physical.deadPEs.count - absorbed,
+                                    bypassHopsRows: worstBlock + linkHops, bypassHopsColumns: columnHops)
         (summary.rowWindows, summary.blockRows, summary.rowLinkHops, summary.rowWindowsPerBlock) = (rowWindows, r.blockRows, linkHops, windows)
         return (WaferDefects(deadPEs: holes, deadLinks: []), summary)
     }

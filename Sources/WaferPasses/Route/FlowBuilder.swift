@@ -114,15 +114,14 @@ struct FlowBuilder {
                 // Dense payloads split over the region; the experts' over the slot's cells.
                 let shape = unit.region ?? RegionShape(width: slotWidth, height: slotHeight)
                 var items = DecodeTraffic.allreduces(op, width: shape.width, height: shape.height, cells: unit.cells, contextTokens: contextTokens)
-                let isExpert = { (item: TrafficItem) in item.onCells || item.label.hasPrefix("experts") || item.label.hasPrefix("combine") }
                 if !unit.holdsBase {
-                    items = items.filter(isExpert)
-                } else if let region = unit.region, let cells = unit.cells, let first = items.firstIndex(where: isExpert) {
+                    items = items.filter(Self.isExpert)
+                } else if let region = unit.region, let cells = unit.cells, let first = items.firstIndex(where: Self.isExpert) {
                     items.insert(contentsOf: DecodeTraffic.dispatchItems(region: region, width: slotWidth, height: slotHeight, cells: cells,
                                                                          hidden: op.hiddenWidth), at: first)
                 }
                 for item in items {
-                    let slotWide = isExpert(item) || item.label.hasPrefix("dispatch")
+                    let slotWide = Self.isExpert(item) || item.label.hasPrefix("dispatch")
                     var classID = item.axis == .rows ? (slotWide ? here.rows : dense.rows) : (slotWide ? here.columns : dense.columns)
                     if item.onCells, let cells = unit.cells, let cellClass = here.cells[cells] { classID = cellClass }
                     addFlow(unit: index, op: opIndex, kind: .allreduce, label: item.label, lineClass: classID, bundles: [],
@@ -141,6 +140,11 @@ struct FlowBuilder {
             if let c = flow.lineClass { classes[c].loadWavelets += 2 * flow.payloadWavelets }
             for b in flow.bundles { bundles[b].loadWavelets += flow.payloadWavelets }
         }
+    }
+
+    /// A routed experts' allreduce (on their cells, or across the slot that holds the cells).
+    static func isExpert(_ item: TrafficItem) -> Bool {
+        item.onCells || item.label.hasPrefix("experts") || item.label.hasPrefix("combine")
     }
 
     /// The transfers that bring the activation vector to `unit` on `slot` from `from` on `fromSlot`.

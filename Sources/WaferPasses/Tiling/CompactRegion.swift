@@ -14,7 +14,7 @@ import WaferTarget
 /// (`TileConfig.regionSteps`), minimising the modelled cycles of the dense part with every
 /// allreduce's line latency and payload (`DecodeTraffic`, the flows the route pass builds) plus
 /// the dispatch, under the PE's byte budget, once the grid search (on the whole-slot model) has
-/// chosen the wafer's grid (`TilePass.bestStack`). A group keeps the whole slot unless a band
+/// chosen the wafer's grid (`TilePass.withCompactRegions`). A group keeps the whole slot unless a band
 /// saves cycles. O(2 x steps x units x (ops x weights + expert-cell search)) per wafer.
 extension TilePass {
     /// Units that may get a compact region: a layer's own unit holding routed experts.
@@ -83,36 +83,32 @@ extension TilePass {
     /// cells), or nil when the unit does not qualify or does not fit `budget` alone.
     /// O(ops x weights + expert-cell search).
     static func regionVariant(_ unit: Unit, graph: Graph, width w: Int, height h: Int, placement: RegionPlacement, rows dh: Int,
-                              model: CostModel, kv: KVCacheShape, config: TileConfig, budget: Int) -> (evaluation: Evaluation, cost: Int)? {
+                              whole: (evaluation: Evaluation, decode: Int), model: CostModel, kv: KVCacheShape, config: TileConfig,
+                              budget: Int) -> (evaluation: Evaluation, cost: Int)? {
         guard config.regionSteps > 0, wantsCompactRegion(unit), dh >= 1, dh < h else { return nil }
         let cellRows = placement == .below ? h - dh : h
         let experts = expertEvaluation(unit, graph: graph, width: w, height: cellRows, model: model, batch: kv.batch, config: config)
         guard let cells = experts.cells else { return nil }
         let d = denseEvaluation(unit, graph: graph, width: w, height: dh, model: model, kv: kv)
         let region = RegionShape(width: w, height: dh, row0: placement == .below ? h - dh : 0)
-        let disjoint = placement == .below
-        let bytes = disjoint ? max(d.dense + d.kv, experts.bytes) : d.dense + d.kv + experts.bytes
-        guard bytes <= budget else { return nil }
         let hidden = graph.ops[unit.ops].first.map(\.hiddenWidth) ?? graph.hidden
         let dispatch = dispatchCycles(region: region, width: w, height: h, cells: cells, hidden: hidden, graph: graph, model: model, batch: kv.batch)
         let decode = denseFlowCycles(unit, graph: graph, width: w, height: dh, model: model, kv: kv, chainColumns: true) + experts.cycles + dispatch
         let cost = decode + prefillPenalty(unit, graph: graph, width: w, height: dh, model: model, config: config)
-        let whole = evaluate(unit, graph: graph, width: w, height: h, model: model, kv: kv, config: config)
         // The grid search compares the whole-slot model's cycles; a region changes them by what
         // the flow-level model says it saves.
-        let saved = wholeSlotCost(unit, graph: graph, width: w, height: h, model: model, kv: kv, config: config)
-            - prefillPenalty(unit, graph: graph, width: w, height: h, model: model, config: config) - decode
-        let evaluation = Evaluation(dense: d.dense, experts: experts.bytes, kv: d.kv, cells: cells, cycles: whole.cycles - saved,
-                                    longest: max(d.longest, experts.longest, h), region: region, wholeSlotCycles: whole.cycles, disjoint: disjoint)
-        return (evaluation, cost)
+        let saved = whole.decode - decode
+        let evaluation = Evaluation(dense: d.dense, experts: experts.bytes, kv: d.kv, cells: cells, cycles: whole.evaluation.cycles - saved,
+                                    longest: max(d.longest, experts.longest, h), region: region, wholeSlotCycles: whole.evaluation.cycles,
+                                    expertCycles: experts.cycles)
+        return evaluation.bytes <= budget ? (evaluation, cost) : nil
     }
 
-    /// The flow-level cost of `unit` with its dense part on the whole `w x h` slot, for comparing
-    /// with `regionVariant`'s. O(ops x weights + expert-cell search).
-    static func wholeSlotCost(_ unit: Unit, graph: Graph, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape, config: TileConfig) -> Int {
-        denseFlowCycles(unit, graph: graph, width: w, height: h, model: model, kv: kv)
-            + expertEvaluation(unit, graph: graph, width: w, height: h, model: model, batch: kv.batch, config: config).cycles
-            + prefillPenalty(unit, graph: graph, width: w, height: h, model: model, config: config)
+    /// The flow-level decode cycles of `unit` with its dense part on the whole `w x h` slot, whose
+    /// experts took `expertCycles` on the whole slot's cells, for comparing with
+    /// `regionVariant`'s. O(ops x weights).
+    static func wholeSlotDecode(_ unit: Unit, graph: Graph, width w: Int, height h: Int, expertCycles: Int, model: CostModel, kv: KVCacheShape) -> Int {
+        denseFlowCycles(unit, graph: graph, width: w, height: h, model: model, kv: kv) + expertCycles
     }
 
     /// `TileConfig.regionPrefillWeight` x the cycles of the unit's dense weight MACs for one

@@ -113,8 +113,13 @@ public struct TilePass: Pass {
         var region: RegionShape? = nil
         /// With a region: the unit's modelled cycles on the whole slot.
         var wholeSlotCycles: Int? = nil
-        /// The region is a band below the cells: its PEs hold no expert tiles.
-        var disjoint = false
+        /// The routed experts' share of `cycles` (their cells' MACs and reductions).
+        var expertCycles = 0
+        /// The region lies below every cell (a band whose PEs hold no expert tiles).
+        var disjoint: Bool {
+            guard let r = region, let c = cells else { return false }
+            return r.row0 >= c.rows * c.cellHeight
+        }
         var bytes: Int { disjoint ? max(dense + kv, experts) : dense + experts + kv }
     }
 
@@ -155,7 +160,7 @@ public struct TilePass: Pass {
         let d = denseEvaluation(unit, graph: graph, width: w, height: h, model: model, kv: kv)
         let e = expertEvaluation(unit, graph: graph, width: w, height: h, model: model, batch: kv.batch, config: config)
         return Evaluation(dense: d.dense, experts: e.bytes, kv: d.kv, cells: e.cells, cycles: d.cycles + e.cycles,
-                          longest: max(d.longest, e.longest))
+                          longest: max(d.longest, e.longest), expertCycles: e.cycles)
     }
 
     /// The routed experts of `unit` on the cells of a `w x h` slot: bytes per PE, cycles, cells
@@ -203,23 +208,30 @@ public struct TilePass: Pass {
         var values: [Key: Evaluation] = [:]
         struct RegionKey: Hashable { var unit: Key; var placement: RegionPlacement; var rows: Int }
         var regions: [RegionKey: (evaluation: Evaluation, cost: Int)?] = [:]
-        var wholeCosts: [Key: Int] = [:]
+        var wholeDecodes: [Key: Int] = [:]
 
         /// `TilePass.regionVariant`, memoised like the evaluations.
         mutating func region(_ unit: Unit, signature: Int, width: Int, height: Int, placement: RegionPlacement, rows: Int, model: CostModel,
                              kv: KVCacheShape) -> (evaluation: Evaluation, cost: Int)? {
             let key = RegionKey(unit: Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height),
                                 placement: placement, rows: rows)
+            if let hit = regions[key] { return hit }
+            let whole = (evaluate(unit, signature: signature, width: width, height: height, model: model, kv: kv),
+                         wholeDecode(unit, signature: signature, width: width, height: height, model: model, kv: kv))
             return Self.cached(&regions, key) {
-                TilePass.regionVariant(unit, graph: graph, width: width, height: height, placement: placement, rows: rows, model: model,
-                                       kv: kv, config: config, budget: model.target.dataBytesPerPE)
+                TilePass.regionVariant(unit, graph: graph, width: width, height: height, placement: placement, rows: rows, whole: whole,
+                                       model: model, kv: kv, config: config, budget: model.target.dataBytesPerPE)
             }
         }
 
-        /// `TilePass.wholeSlotCost`, memoised.
-        mutating func wholeCost(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Int {
+        /// `TilePass.wholeSlotDecode` on the whole slot's evaluation, memoised.
+        mutating func wholeDecode(_ unit: Unit, signature: Int, width: Int, height: Int, model: CostModel, kv: KVCacheShape) -> Int {
             let key = Key(signature: signature, base: unit.base, experts: unit.experts.count, width: width, height: height)
-            return Self.cached(&wholeCosts, key) { TilePass.wholeSlotCost(unit, graph: graph, width: width, height: height, model: model, kv: kv, config: config) }
+            if let hit = wholeDecodes[key] { return hit }
+            let expertCycles = evaluate(unit, signature: signature, width: width, height: height, model: model, kv: kv).expertCycles
+            return Self.cached(&wholeDecodes, key) {
+                TilePass.wholeSlotDecode(unit, graph: graph, width: width, height: height, expertCycles: expertCycles, model: model, kv: kv)
+            }
         }
 
         /// The value `table` holds for `key`, made and stored on a miss. O(1) amortised plus `make`.
@@ -260,7 +272,6 @@ public struct TilePass: Pass {
         let dead = programDead(defects, target: target)
         var best: (cost: Int, tiling: WaferTiling, units: [UnitTiling])?
         var smallestNeed = Int.max
-        let compactModes = config.regionSteps > 0 && units.contains(where: wantsCompactRegion) ? [false, true] : [false]
         // With a fixed slot shape there is one grid per spare-column count: as many slots as fit.
         let grids: [(Int, Int)] = fixedSlot == nil
             ? (1...min(config.maxGridSlots, programHeight)).flatMap { r in (1...min(config.maxGridSlots, programWidth)).map { ($0, r) } } : [(0, 0)]
@@ -279,8 +290,8 @@ public struct TilePass: Pass {
                     let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
                     let usableCount = usable.filter { $0 }.count
                     guard usableCount > 0 else { continue }
-                    guard let stacked = bestStack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
-                                                  budget: budget, compactModes: [false], memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
+                    guard let stacked = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
+                                              budget: budget, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
                     let (groups, tiled, cycles) = (stacked.groups, stacked.units, stacked.cycles)
                     if groups.count > usableCount { continue }
                     let pitch = min(w + spare, h)
@@ -300,13 +311,10 @@ public struct TilePass: Pass {
             throw DiagnosticError(Diagnostic(.error, PassFailure.tileCapacity, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
                                              notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")]))
         }
-        // Compact regions refine the chosen grid's groups (`bestStack`): the grid is the
-        // whole-slot mapping's, so the search stays as cheap as before them.
-        guard compactModes.contains(true), let refined = bestStack(units, signatures: signatures, wafer: wafer, width: best.tiling.slotWidth,
-                                                                  height: best.tiling.slotHeight, model: model, kv: kv, budget: budget,
-                                                                  compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else {
-            return (best.tiling, best.units)
-        }
+        // Compact regions refine the chosen grid's groups: the grid is the whole-slot mapping's,
+        // so the search stays as cheap as before them.
+        let refined = withCompactRegions((best.tiling.groupBytesPerPE, best.units, 0), units, signatures: signatures, wafer: wafer,
+                                         width: best.tiling.slotWidth, height: best.tiling.slotHeight, model: model, kv: kv, budget: budget, memo: &memo)
         var tiling = best.tiling
         tiling.groupBytesPerPE = refined.groups
         return (tiling, refined.units)
@@ -319,7 +327,7 @@ public struct TilePass: Pass {
     /// unit does not fit (`smallestNeed` keeps the least such unit needed). O(units + ops),
     /// evaluations memoised.
     static func stack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
-                      budget: Int, memo: inout Memo, smallestNeed: inout Int) -> (groups: [Int], units: [UnitTiling], cycles: Int)? {
+                      budget: Int, memo: inout Memo, smallestNeed: inout Int) -> Stacking? {
         var groups: [Int] = []
         var tiled: [UnitTiling] = []
         var cycles = 0
@@ -345,24 +353,29 @@ public struct TilePass: Pass {
         return (groups, tiled, cycles)
     }
 
-    /// The stacking of `units` on `w x h` slots (`stack`, every dense part on the whole slot),
-    /// then, with compact regions on, per group the one region (placement and height, searched
-    /// over `TileConfig.regionSteps` heights) for all the group's units that hold experts, the one
+    /// A stacking of units on `w x h` slots.
+    typealias Stacking = (groups: [Int], units: [UnitTiling], cycles: Int)
+
+    /// `stacked` (from `stack`: every dense part on the whole slot) with compact regions where
+    /// they pay: per group the one region (placement and height, searched over
+    /// `TileConfig.regionSteps` heights) for all the group's units that hold experts, the one
     /// that saves them the most flow-level cycles in total while the group's bytes fit: one region
     /// per slot keeps the slot's line classes, and so its colors, to one more class
     /// (docs/tiling-and-placement.md, "Compact regions"). A group where no region saves cycles
-    /// keeps the whole slot; the groups stay the whole-slot stacking's, so compact regions never
-    /// cost a slot. Nil when the units do not fit.
-    /// O(stack + groups x 2 x steps x units in the group).
-    static func bestStack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
-                          budget: Int, compactModes: [Bool], memo: inout Memo, smallestNeed: inout Int) -> (groups: [Int], units: [UnitTiling], cycles: Int)? {
-        guard var s = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv, budget: budget,
-                            memo: &memo, smallestNeed: &smallestNeed) else { return nil }
-        guard compactModes.contains(true) else { return s }
+    /// keeps the whole slot; the groups stay the stacking's, so compact regions never cost a
+    /// slot. `stacked` unchanged with `regionSteps` 0. O(groups x 2 x steps x units in the group).
+    static func withCompactRegions(_ stacked: Stacking, _ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int,
+                                   model: CostModel, kv: KVCacheShape, budget: Int, memo: inout Memo) -> Stacking {
+        var s = stacked
+        guard memo.config.regionSteps > 0 else { return s }
         for group in s.groups.indices {
             let members = s.units.indices.filter { s.units[$0].group == group && wantsCompactRegion(units[$0]) }
             guard !members.isEmpty else { continue }
-            let wholeCost = Dictionary(uniqueKeysWithValues: members.map { ($0, memo.wholeCost(units[$0], signature: signatures[$0], width: w, height: h, model: model, kv: kv)) })
+            // The whole slot's flow-level cost of each member, priced like the regions' (`regionVariant`).
+            let wholeCost = Dictionary(uniqueKeysWithValues: members.map { i in
+                (i, memo.wholeDecode(units[i], signature: signatures[i], width: w, height: h, model: model, kv: kv)
+                    + prefillPenalty(units[i], graph: memo.graph, width: w, height: h, model: model, config: memo.config))
+            })
             var best: (gain: Int, choices: [Int: Evaluation])?
             for placement in RegionPlacement.allCases {
                 for rows in regionLadder(h, steps: memo.config.regionSteps) where rows < h {
@@ -424,11 +437,12 @@ public struct TilePass: Pass {
         }
         var smallestNeed = Int.max
         let signatures = units.map { memo.signature($0) }
-        let compactModes = memo.config.regionSteps > 0 && units.contains(where: wantsCompactRegion) ? [false, true] : [false]
-        guard let stacked = bestStack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
-                                      budget: target.dataBytesPerPE, compactModes: compactModes, memo: &memo, smallestNeed: &smallestNeed) else {
+        guard let whole = stack(units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
+                                budget: target.dataBytesPerPE, memo: &memo, smallestNeed: &smallestNeed) else {
             throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units no longer fit its pinned \(w) x \(h) slots: one needs \(Units.grouped(smallestNeed)) bytes per PE of \(Units.grouped(target.dataBytesPerPE))", at: nil)
         }
+        let stacked = withCompactRegions(whole, units, signatures: signatures, wafer: pin.wafer, width: w, height: h, model: model, kv: kv,
+                                         budget: target.dataBytesPerPE, memo: &memo)
         guard stacked.groups.count == pin.groupSlots.count else {
             throw .error(PassFailure.tilePins, "wafer \(pin.wafer)'s units stack into \(stacked.groups.count) groups on its pinned slots, the pinned layout has \(pin.groupSlots.count)", at: nil)
         }
