@@ -32,10 +32,6 @@ public struct CountRequest: Sendable {
 }
 
 extension Driver {
-    /// The lowest fill limit the driver tries before reporting that a wafer does not tile, by
-    /// default (`PartitionConfig.minFillLimit`, `--pass-option partition.min-fill-limit`).
-    public static let minimumFillLimit = PartitionConfig().minFillLimit
-
     /// Runs the front end and the passes through `request.lastPass` (all of them by default:
     /// assign-precision, partition, tile, place, route, schedule) for each requested precision.
     public static func count(_ request: CountRequest, dump: (IRDump) -> Void = { _ in },
@@ -117,7 +113,7 @@ extension Driver {
 
     /// Runs `manager` on `unpartitioned`. The partition packs bytes; tiling pads them to whole
     /// tiles. When a wafer does not tile, re-partition with one percent less fill, down to
-    /// the context's `partition.min-fill-limit` (`minimumFillLimit` by default). Dumps go to
+    /// the context's `partition.min-fill-limit` (`PartitionConfig.minFillLimit`, 0.80 by default). Dumps go to
     /// `dump` only from the attempt that succeeds.
     static func attempts(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
                          progress: (String) -> Void) throws(DiagnosticError) -> Attempts {
@@ -181,12 +177,6 @@ extension Driver {
     static func applyPrecision(_ format: NumberFormat, to graph: inout Graph) {
         graph.precision = PrecisionPolicy(matrixDefault: format)
         for index in graph.ops.indices { graph.ops[index].precisionOverride = nil }
-    }
-
-    /// The defect source a request names and its one-line description (`DefectSources.source`). O(defects checked).
-    public static func defectSource(_ request: DefectRequest, target: Target, deploymentSeed: UInt64? = nil, repair: RepairMode? = nil,
-                                    wafers: Int? = nil) throws(DiagnosticError) -> (DefectSource, String) {
-        try DefectSources.source(request, target: target, deploymentSeed: deploymentSeed, repair: repair, nestedMaxRate: nil, wafers: wafers)
     }
 
     /// With `--speculative`, the draft (`DraftModels.choose`) compiled like the model (target,

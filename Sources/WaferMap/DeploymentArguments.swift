@@ -3,6 +3,7 @@ import WaferFrontend
 import WaferIR
 import WaferPasses
 import WaferPerf
+import WaferReport
 import WaferSupport
 import WaferTarget
 
@@ -33,6 +34,9 @@ public struct DeploymentArguments: Sendable {
     public var slot: String?
     public var prompt: Int?
     public var speculative: String?, draftTokens: Int?, acceptanceRate: Double?
+    /// `--threads N`: threads for per-wafer work (routing, the executor's route replay); nil
+    /// keeps the machine's processor count. Outputs do not depend on it (`Parallelism`).
+    public var threads: Int?
 
     public init() {}
 
@@ -42,6 +46,7 @@ public struct DeploymentArguments: Sendable {
     /// The request to run the pipeline on `model` with these settings. O(precisions).
     public func countRequest(model: String) throws(DiagnosticError) -> CountRequest {
         var request = CountRequest(modelPath: model)
+        try ThreadsFlag.apply(threads)
         request.target = target
         request.kernels = kernels
         if let precision { request.precisions = try Self.precisions(precision) }

@@ -3,8 +3,8 @@ import WaferPasses
 import WaferSupport
 
 /// One model's benchmark: per-step wall time and peak resident memory.
-public struct BenchmarkRow: Sendable, Encodable {
-    public struct Step: Sendable, Encodable {
+public struct BenchmarkRow: Sendable, Codable {
+    public struct Step: Sendable, Codable {
         public var step: String
         public var wallMs: Double
         public var peakRssMib: Double
@@ -12,6 +12,8 @@ public struct BenchmarkRow: Sendable, Encodable {
     public var model: String
     public var target: String
     public var wafers: Int
+    /// The model's parameters (every weight once).
+    public var parameters: Int
     public var attempts: Int
     public var totalWallMs: Double
     public var peakRssMib: Double
@@ -32,6 +34,7 @@ public struct BenchmarkRow: Sendable, Encodable {
         self.model = model
         self.target = target
         wafers = count?.partition.stages.count ?? 0
+        parameters = count?.statistics.totalParameters ?? 0
         attempts = count?.attempts ?? 0
         totalWallMs = (totalSeconds * 1e6).rounded() / 1e3
         steps = timings.map { Step(step: $0.name, wallMs: ($0.seconds * 1e6).rounded() / 1e3,

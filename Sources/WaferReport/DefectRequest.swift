@@ -20,7 +20,7 @@ public enum RepairMode: String, Sendable, CaseIterable {
     public static func standard(for target: Target) -> RepairMode { target.redundancy == nil ? .none : .spareRows }
 }
 
-/// Builds the defect source a request names (`Driver.defectSource`).
+/// Builds the defect source a request names (`DefectSources.source`, which `Driver.count` calls).
 public enum DefectSources {
     /// How many wafers of a generated physical draw are repaired up front to check the holes
     /// against `DefectSource.maxDeadPEsPerWafer` (fewer when the deployment gives fewer wafers):

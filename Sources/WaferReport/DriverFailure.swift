@@ -25,6 +25,8 @@ public enum DriverFailure: String, DiagnosticKind {
     case executorRejects = "driver.executor-rejects"
     /// No configuration of a sweep compiled.
     case sweepNothingCompiled = "sweep.nothing-compiled"
+    /// A benchmark case's child process failed or printed no benchmark row.
+    case benchmarkRun = "bench.run"
     /// A repair would revive PEs or links the plan has dead.
     case repairRevive = "repair.revive"
     /// A repair did not reproduce the untouched part of the input plan.

@@ -116,10 +116,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output: text or json.")
     var format: String = "text"
 
+    @Option(help: ArgumentHelp("Threads for the per-wafer checks; default: the processor count. The findings do not depend on it.", valueName: "n"))
+    var threads: Int?
+
     func run() throws {
         var passed = true
         try runReportingErrors { () throws(DiagnosticError) in
             let format = try OutputFormat(flag: format)
+            try ThreadsFlag.apply(threads)
             let request = try CheckRequest(planPath: plan, defectsPath: defects, killPEs: killPE, faultRate: faultRate, numeric: numeric,
                                            sample: sample, steps: steps, timing: timing, seed: seed)
             let result = try withProgress { progress throws(DiagnosticError) in

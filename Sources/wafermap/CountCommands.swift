@@ -59,6 +59,8 @@ struct DeploymentFlags: ParsableArguments {
 
     @Option(name: .customLong("acceptance-rate"), help: ArgumentHelp("Probability each drafted token is accepted, 0 < a < 1 (default: per draft kind).", valueName: "a"))
     var acceptanceRate: Double?
+    @Option(help: ArgumentHelp("Threads for per-wafer work (routing, the executor's checks); default: the processor count. Outputs are byte-identical whatever the count.", valueName: "n"))
+    var threads: Int?
 
     /// The flags as the library's `DeploymentArguments`, which checks them.
     var arguments: DeploymentArguments {
@@ -66,7 +68,7 @@ struct DeploymentFlags: ParsableArguments {
         a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
         a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered; a.repair = repair
         a.slot = slot; a.prompt = prompt
-        a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate
+        a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate; a.threads = threads
         return a
     }
 
@@ -143,10 +145,16 @@ struct PlaceCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time every pipeline step and record peak memory on benchmark models (use a release build).")
+        abstract: "Time every pipeline step and record peak memory (use a release build).",
+        discussion: """
+        With MODEL arguments: each model compiled once in this process with the deployment flags \
+        (0.1% clustered defects unless a defect flag is given), one row per step. Without: a case \
+        set (the goal cases, or --scaling's model-size x defect-rate grid), each case run --runs \
+        times in a fresh process, whole-process medians (docs/performance.md).
+        """)
 
-    @Argument(help: "Model files (default: tiny, Llama-3.1-70B and Kimi K2 from examples/models).")
-    var models: [String] = ["examples/models/tiny.yaml", "examples/models/llama-3.1-70b.yaml", "examples/models/kimi-k2.yaml"]
+    @Argument(help: "Model files; none runs the built-in case set.")
+    var models: [String] = []
 
     @OptionGroup var deployment: DeploymentFlags
 
@@ -156,10 +164,18 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Stop after the passes (no plan, no executor): the pipeline alone.")
     var passesOnly = false
 
+    @Flag(help: "Without MODEL: run the scaling grid (8B, 70B, 405B, Kimi K2, 2x Kimi x no defects, 0.1% and 1% clustered, 0.1% as holes).")
+    var scaling = false
+
+    @Option(help: "Without MODEL: runs of each case (each a fresh process); medians are reported.")
+    var runs = 3
+
     @OptionGroup var passOptions: PassOptionFlags
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
+            guard !models.isEmpty else { return try runSet() }
+            if scaling { throw .error(DriverFailure.flagConflict, "--scaling runs the built-in grid: give no model with it", at: nil) }
             let flags = deployment.arguments.withBenchmarkDefects()
             var rows: [BenchmarkRow] = []
             for model in models {
@@ -174,6 +190,22 @@ struct BenchCommand: ParsableCommand {
             }
             writeStdout(format == .json ? BenchmarkRow.json(rows) : BenchmarkRow.table(rows, defects: flags.defectsLabel))
         }
+    }
+
+    /// The built-in case set, each run in a child process of this binary (`BenchmarkRunner`).
+    func runSet() throws(DiagnosticError) {
+        let d = deployment.arguments
+        if d.defects != nil || d.defectRate != nil || d.clustered || d.repair != nil || d.context != 8192 || d.batch != 1 || d.wafers != "auto"
+            || d.target != BuiltinTargets.defaultName || d.precision != nil || d.slot != nil || !passOptions.assignments.isEmpty || !passOptions.files.isEmpty {
+            throw .error(DriverFailure.flagConflict, "the built-in case set fixes each case's flags: give MODEL to benchmark with your own", at: nil)
+        }
+        var extra = passesOnly ? ["--passes-only"] : []
+        if let threads = d.threads { extra += ["--threads", "\(threads)"] }
+        let cases = scaling ? BenchmarkSets.scaling : BenchmarkSets.standard
+        let summaries = try withProgress { progress throws(DiagnosticError) in
+            try BenchmarkRunner.run(cases, runs: runs, executable: BenchmarkRunner.executablePath(), extra: extra, progress: progress)
+        }
+        writeStdout(format == .json ? BenchmarkSummary.json(summaries) : BenchmarkSummary.table(summaries))
     }
 }
 

@@ -87,6 +87,26 @@ import WaferTestSupport
         #expect(!plans[0].isEmpty)
     }
 
+    /// Per-wafer routing and checks run on `--threads` threads; the plan must not depend on how
+    /// many: three wafers with clustered holes, compiled on one thread and on two.
+    @Test func planBytesDoNotDependOnTheThreadCount() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var plans: [Data] = []
+        for threads in ["1", "2"] {
+            let path = dir.appendingPathComponent("t\(threads).plan.json").path
+            let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--defect-rate", "0.005",
+                                   "--clustered", "--seed", "2", "--threads", threads, "-o", path])
+            #expect(out.status == 0, "\(out.stderr)")
+            plans.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(!plans[0].isEmpty && plans[0] == plans[1])
+        let decoded = try PlanIO.read(path: dir.appendingPathComponent("t2.plan.json").path)
+        #expect(decoded.summary.wafers == 3 && decoded.summary.exceptionRoutes > 0)
+        let bad = try CLI.run(["compile", "examples/models/tiny.yaml", "--threads", "0", "-o", dir.appendingPathComponent("bad.json").path])
+        #expect(bad.status == 1 && bad.stderr.contains("--threads must be between 1 and 256"))
+    }
+
     @Test func truncatedAndTamperedPlansAreRejected() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
