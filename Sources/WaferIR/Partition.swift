@@ -65,9 +65,12 @@ public struct Partition: Hashable, Sendable {
     public var lowerBoundWafers: Int
     /// Whether the wafer count was chosen by the pass (`auto`) or fixed by the user.
     public var waferCountFixed: Bool
+    /// The share of each wafer's usable bytes the packing filled at most: below 1 when the
+    /// partition spread the bytes evenly over more room than they need (`PartitionConfig.fillSteps`).
+    public var fillLimit: Double
 
-    public init(targetName: String, kvCache: KVCacheShape, stages: [Stage], lowerBoundWafers: Int, waferCountFixed: Bool) {
+    public init(targetName: String, kvCache: KVCacheShape, stages: [Stage], lowerBoundWafers: Int, waferCountFixed: Bool, fillLimit: Double = 1) {
         self.targetName = targetName; self.kvCache = kvCache; self.stages = stages
-        self.lowerBoundWafers = lowerBoundWafers; self.waferCountFixed = waferCountFixed
+        self.lowerBoundWafers = lowerBoundWafers; self.waferCountFixed = waferCountFixed; self.fillLimit = fillLimit
     }
 }

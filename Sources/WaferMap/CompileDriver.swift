@@ -200,7 +200,7 @@ extension CompileResult {
     /// The JSON report (what `--report` writes and `compile --format json` prints).
     public var reportJSON: String {
         CompileReport(plan: plan, planPath: planPath, planBytes: planBytes, quality: quality, problems: problems, execution: execution,
-                      timings: timings, totalSeconds: totalSeconds, attempts: report.results.first?.attempts ?? 0,
+                      timings: timings, totalSeconds: totalSeconds,
                       options: report.context.options, speculative: report.results.first?.speculative).json()
     }
 

@@ -67,7 +67,6 @@ public struct CompileReport: Sendable, Encodable {
     public var kernelProfile: String?
     public var cyclesPerToken: Int
     public var maxColorsPerPe: Int
-    public var partitionAttempts: Int
     public var utilization: [WaferUtilization]
     public var placement: PlacementQuality?
     public var check: Check
@@ -80,7 +79,7 @@ public struct CompileReport: Sendable, Encodable {
     public var speculative: SpeculativeEstimate?
 
     init(plan: Plan, planPath: String, planBytes: Int, quality: PlacementQuality?, problems: [String], execution: Executor.Report,
-         timings: [StepTiming], totalSeconds: Double, attempts: Int, options: PassOptions, speculative: SpeculativeEstimate? = nil) {
+         timings: [StepTiming], totalSeconds: Double, options: PassOptions, speculative: SpeculativeEstimate? = nil) {
         self.speculative = speculative
         model = plan.inputs.modelName
         target = plan.target.name
@@ -100,7 +99,6 @@ public struct CompileReport: Sendable, Encodable {
         kernelProfile = quality?.performance?.kernelProfile
         cyclesPerToken = plan.summary.cyclesPerToken
         maxColorsPerPe = plan.summary.maxColorsPerPe
-        partitionAttempts = attempts
         let budget = plan.routing.colorBudget
         utilization = plan.wafers.map { w in
             let row = quality?.wafers.first { $0.wafer == w.index }

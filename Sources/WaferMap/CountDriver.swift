@@ -76,14 +76,13 @@ extension Driver {
             }
             let manager = PassManager(passes: passes, instrumentation: request.instrumentation)
             let pipelineStart = clock.now
-            let run: Attempts
+            let run: (graph: Graph, timings: [StepTiming])
             do {
-                run = try attempts(graph, manager: manager, context: context, dump: dump, progress: progress)
+                run = try pipeline(graph, manager: manager, context: context, dump: dump, progress: progress)
             } catch {
                 throw tooFewWafers(error, graph: graph, context: context)
             }
             graph = run.graph
-            let (fill, attempts) = (run.fill, run.attempts)
             let timings = [frontEnd] + run.timings
             let statistics: ModelStatistics
             do {
@@ -95,53 +94,26 @@ extension Driver {
                 throw .error(DriverFailure.invariant, "internal: the partition pass left no partition", at: nil)
             }
             results.append(CountResult(precisionLabel: label, graph: graph, statistics: statistics, partition: partition,
-                                       timings: timings, fillLimit: fill, attempts: attempts,
+                                       timings: timings,
                                        totalSeconds: frontEnd.seconds + (clock.now - pipelineStart).seconds))
         }
         return try CountReport(target: target, defects: defects, defectSummary: summary, deployment: deployment, results: results, context: context)
             .adding(speculativeDrafts(request))
     }
 
-    /// One precision's pipeline run: the graph, the pass timings, the fill limit that tiled and
-    /// the attempts it took.
-    struct Attempts {
-        var graph: Graph
-        var timings: [StepTiming]
-        var fill: Double
-        var attempts: Int
-    }
-
-    /// Runs `manager` on `unpartitioned`. The partition packs bytes; tiling pads them to whole
-    /// tiles. When a wafer does not tile, re-partition with one percent less fill, down to
-    /// the context's `partition.min-fill-limit` (`PartitionConfig.minFillLimit`, 0.80 by default). Dumps go to
-    /// `dump` only from the attempt that succeeds.
-    static func attempts(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
-                         progress: (String) -> Void) throws(DiagnosticError) -> Attempts {
-        // The configured limit, under the name the retry condition below reads.
-        let minimumFillLimit = context.options.partition.minFillLimit
-        var fill = context.deployment.fillLimit
-        var attempts = 0
-        while true {
-            attempts += 1
-            var attemptContext = context
-            attemptContext.deployment.fillLimit = fill
-            var dumps: [IRDump] = []
-            var graph = unpartitioned
-            do {
-                let timings = try manager.run(&graph, context: attemptContext, dump: { dumps.append($0) },
-                                              progress: { progress(attempts > 1 ? "\($0) (attempt \(attempts), fill \(Int((fill * 100).rounded()))%)" : $0) })
-                dumps.forEach(dump)
-                return Attempts(graph: graph, timings: timings, fill: fill, attempts: attempts)
-            } catch where error.contains(PassFailure.tileCapacity) && fill - 0.01 >= minimumFillLimit {
-                fill = ((fill - 0.01) * 100).rounded() / 100
-            }
-        }
+    /// Runs `manager` on `unpartitioned` once: the partition packs only where the pieces tile
+    /// (`WaferFit`), so no wafer overflows its tiles. The graph and the pass timings.
+    static func pipeline(_ unpartitioned: Graph, manager: PassManager, context: PassContext, dump: (IRDump) -> Void,
+                         progress: (String) -> Void) throws(DiagnosticError) -> (graph: Graph, timings: [StepTiming]) {
+        var graph = unpartitioned
+        let timings = try manager.run(&graph, context: context, dump: dump, progress: progress)
+        return (graph, timings)
     }
 
     /// With `--wafers N`, or a defect map of N wafers, a failure may only mean that N is too
     /// few, and the partition's own count of what is needed packs bytes without tile padding
     /// (so it says 30 where tiling needs 32). Counts the wafers as `--wafers auto` does, through
-    /// `tile` with the same fill retries (wafers beyond a map defect-free, as the partition
+    /// `tile` (wafers beyond a map defect-free, as the partition
     /// assumes when it counts); when that needs more than N, the error says so with that
     /// count. Otherwise (that count fails too, or fits in N) the original error stands. Runs
     /// only after a failure.
@@ -164,7 +136,7 @@ extension Driver {
         }
         guard let passes = try? PassRegistry.pipeline(through: "tile") else { return error }
         let manager = PassManager(passes: passes)
-        guard let run = try? attempts(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
+        guard let run = try? pipeline(graph, manager: manager, context: auto, dump: { _ in }, progress: { _ in }),
               let partition = run.graph.partition, partition.stages.count > given else { return error }
         let d = context.deployment
         let target = context.target?.name ?? partition.targetName

@@ -14,7 +14,6 @@ public struct BenchmarkRow: Sendable, Codable {
     public var wafers: Int
     /// The model's parameters (every weight once).
     public var parameters: Int
-    public var attempts: Int
     public var totalWallMs: Double
     public var peakRssMib: Double
     public var steps: [Step]
@@ -35,7 +34,6 @@ public struct BenchmarkRow: Sendable, Codable {
         self.target = target
         wafers = count?.partition.stages.count ?? 0
         parameters = count?.statistics.totalParameters ?? 0
-        attempts = count?.attempts ?? 0
         totalWallMs = (totalSeconds * 1e6).rounded() / 1e3
         steps = timings.map { Step(step: $0.name, wallMs: ($0.seconds * 1e6).rounded() / 1e3,
                                    peakRssMib: (Double($0.peakResidentBytes) / 1_048_576 * 10).rounded() / 10) }
@@ -45,10 +43,10 @@ public struct BenchmarkRow: Sendable, Codable {
     }
 
     public static func table(_ rows: [BenchmarkRow], defects: String) -> String {
-        var out = "defects: \(defects); wall times of the successful attempt per step; total: the whole run's wall time, every attempt included\n"
+        var out = "defects: \(defects); wall time per step; total: the whole run's wall time\n"
         out += "(encode plan and read plan back run beside check plan and the executor's steps, so those rows overlap; write plan follows them)\n"
         for row in rows {
-            out += "\n\(row.model) on \(row.target): \(Units.count(row.wafers, "wafer")), \(Units.count(row.attempts, "attempt")), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
+            out += "\n\(row.model) on \(row.target): \(Units.count(row.wafers, "wafer")), total \(Units.fixed(row.totalWallMs, digits: 1)) ms, peak RSS \(Units.fixed(row.peakRssMib, digits: 1)) MiB"
             if row.planBytes > 0 { out += ", plan \(Units.grouped(row.planBytes)) bytes, executor \(row.executorPassed ? "passed" : "FAILED")" }
             out += "\n"
             var t = TextTable([("step", .left), ("wall ms", .right), ("peak RSS MiB", .right)])

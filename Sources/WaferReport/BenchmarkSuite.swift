@@ -68,7 +68,6 @@ public struct BenchmarkSummary: Sendable, Codable {
     public var runs: Int
     public var wafers: Int
     public var parameters: Int
-    public var attempts: Int
     public var planBytes: Int
     public var executorPassed: Bool
     public var wallSeconds: BenchmarkSpread
@@ -80,7 +79,7 @@ public struct BenchmarkSummary: Sendable, Codable {
         self.benchmarkCase = benchmarkCase
         runs = rows.count
         let first = rows.first
-        wafers = first?.wafers ?? 0; parameters = first?.parameters ?? 0; attempts = first?.attempts ?? 0
+        wafers = first?.wafers ?? 0; parameters = first?.parameters ?? 0
         planBytes = first?.planBytes ?? 0
         executorPassed = !rows.isEmpty && rows.allSatisfy(\.executorPassed)
         self.wallSeconds = BenchmarkSpread(wallSeconds)
@@ -93,18 +92,18 @@ public struct BenchmarkSummary: Sendable, Codable {
     /// The median of the named step, 0 when the run had none.
     public func stepMs(_ name: String) -> Double { steps.first { $0.step == name }?.wallMsMedian ?? 0 }
 
-    /// One line per case: wafers, attempts, whole-process wall and peak memory (median, min to
+    /// One line per case: parameters, wafers, whole-process wall and peak memory (median, min to
     /// max), the medians of the steps that dominate, the plan's bytes and the executor's verdict.
     public static func table(_ summaries: [BenchmarkSummary]) -> String {
         let runs = summaries.map(\.runs).max() ?? 0
-        var out = "\(Units.count(summaries.count, "case")) x \(Units.count(runs, "run")), each run a fresh process; wall and peak RSS: whole-process median (min-max); steps: medians in ms (encode + read back overlap the checks)\n"
-        var t = TextTable([("case", .left), ("params", .right), ("wafers", .right), ("tries", .right), ("wall s", .right), ("peak MiB", .right),
+        let out = "\(Units.count(summaries.count, "case")) x \(Units.count(runs, "run")), each run a fresh process; wall and peak RSS: whole-process median (min-max); steps: medians in ms (encode + read back overlap the checks)\n"
+        var t = TextTable([("case", .left), ("params", .right), ("wafers", .right), ("wall s", .right), ("peak MiB", .right),
                            ("tile", .right), ("route", .right), ("enc+read", .right), ("struct", .right), ("plan bytes", .right), ("exec", .left)])
         for s in summaries {
             let wall = "\(Units.fixed(s.wallSeconds.median, digits: 2)) (\(Units.fixed(s.wallSeconds.min, digits: 2))-\(Units.fixed(s.wallSeconds.max, digits: 2)))"
             let peak = "\(Units.fixed(s.peakRssMib.median, digits: 0)) (\(Units.fixed(s.peakRssMib.min, digits: 0))-\(Units.fixed(s.peakRssMib.max, digits: 0)))"
             let lane = s.stepMs("encode plan") + s.stepMs("read plan back")
-            t.add([s.benchmarkCase.label, Units.shortCount(s.parameters), "\(s.wafers)", "\(s.attempts)", wall, peak,
+            t.add([s.benchmarkCase.label, Units.shortCount(s.parameters), "\(s.wafers)", wall, peak,
                    Units.fixed(s.stepMs("tile"), digits: 0), Units.fixed(s.stepMs("route"), digits: 0), Units.fixed(lane, digits: 0),
                    Units.fixed(s.stepMs("structural check"), digits: 0), Units.grouped(s.planBytes), s.executorPassed ? "passed" : "FAILED"])
         }

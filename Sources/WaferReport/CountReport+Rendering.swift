@@ -87,7 +87,7 @@ extension CountReport {
         let used = r.partition.stages.count
         out += "wafers      \(used) (lower bound \(r.partition.lowerBoundWafers): the fewest wafers whose usable bytes add up to the total)\n"
         if r.fillLimit < 1 {
-            out += "            partition filled wafers to at most \(Units.fixed(r.fillLimit * 100, digits: 0))% of their usable bytes (\(Units.count(r.attempts, "attempt"))): at 100% the tiles' padding did not fit\n"
+            out += "            bytes spread evenly: each wafer filled to at most \(Units.fixed(r.fillLimit * 100, digits: 1))% of its usable bytes, every piece placed where its tiles fit\n"
         }
         out += "\n"
         var table = TextTable([("wafer", .right), ("holds", .left), ("weight bytes", .right), ("KV bytes", .right),

@@ -12,20 +12,17 @@ public struct CountResult: Sendable {
     public var statistics: ModelStatistics
     public var partition: Partition
     public var timings: [StepTiming]
-    /// The share of each wafer's usable bytes the partition was allowed to fill (1.0 unless tile
-    /// padding forced the driver to leave headroom).
-    public var fillLimit: Double
-    /// Partition attempts before every wafer tiled.
-    public var attempts: Int
-    /// Wall time of this precision's whole pipeline, every attempt included.
+    /// The share of each wafer's usable bytes the partition filled at most (`Partition.fillLimit`).
+    public var fillLimit: Double { partition.fillLimit }
+    /// Wall time of this precision's whole pipeline.
     public var totalSeconds: Double
     /// With `--speculative`: the speculative decoding estimate beside the plain one.
     public var speculative: SpeculativeEstimate?
 
     public init(precisionLabel: String, graph: Graph, statistics: ModelStatistics, partition: Partition, timings: [StepTiming],
-                fillLimit: Double, attempts: Int, totalSeconds: Double) {
+                totalSeconds: Double) {
         self.precisionLabel = precisionLabel; self.graph = graph; self.statistics = statistics; self.partition = partition
-        self.timings = timings; self.fillLimit = fillLimit; self.attempts = attempts; self.totalSeconds = totalSeconds
+        self.timings = timings; self.totalSeconds = totalSeconds
     }
 }
 

@@ -27,14 +27,14 @@ import WaferTestSupport
 
     @Test func goodValuesOfEveryType() throws {
         let o = try options("route.max-iterations=40", "place.steps = 400", "tile.spare-columns=0,2,8",
-                            "color.congested-cost=1e5", "partition.min-fill-limit=0.9", "place.cool-low=0.9_1")
+                            "color.congested-cost=1e5", "partition.bisection-tolerance=1e-6", "place.cool-low=0.9_1")
         #expect(o.route.maxIterations == 40)
         #expect(o.place.steps == 400)
         #expect(o.tile.spareColumns == [0, 2, 8])
         #expect(o.color.congestedCost == 100_000)
-        #expect(o.partition.minFillLimit == 0.9)
+        #expect(o.partition.bisectionTolerance == 1e-6)
         #expect(o.place.coolLow == 0.91)
-        #expect(o.changed.map(\.knob.key) == ["partition.min-fill-limit", "tile.spare-columns", "place.steps", "place.cool-low",
+        #expect(o.changed.map(\.knob.key) == ["partition.bisection-tolerance", "tile.spare-columns", "place.steps", "place.cool-low",
                                               "route.max-iterations", "color.congested-cost"])
         // Later settings win.
         #expect(try options("place.steps=1", "place.steps=2").place.steps == 2)

@@ -36,9 +36,6 @@ public struct DeploymentOptions: Sendable, Hashable {
     public var kvElement: ElementType
     /// Wafer count: `auto` (the fewest that fit) or a fixed number. Default auto.
     public var wafers: WaferCount
-    /// Share of each wafer's usable bytes the partition may fill, leaving the rest for tile
-    /// padding and spare columns. Default 1.0; the driver lowers it when a wafer does not tile.
-    public var fillLimit: Double
     /// Seed of the placement optimiser. Default 1.
     public var seed: UInt64
     /// A fixed slot size (`--slot WxH`): every wafer is cut into as many `width x height` slots
@@ -50,12 +47,11 @@ public struct DeploymentOptions: Sendable, Hashable {
     public var promptTokens: Int?
 
     public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto,
-                fillLimit: Double = 1.0, seed: UInt64 = 1, slot: SlotShape? = nil, promptTokens: Int? = nil) {
+                seed: UInt64 = 1, slot: SlotShape? = nil, promptTokens: Int? = nil) {
         self.contextTokens = contextTokens
         self.batch = batch
         self.kvElement = kvElement
         self.wafers = wafers
-        self.fillLimit = fillLimit
         self.seed = seed
         self.slot = slot
         self.promptTokens = promptTokens
@@ -105,7 +101,7 @@ public struct PassContext: Sendable {
     /// The algorithms' knobs (`--pass-option`); the default is today's behaviour.
     public var options: PassOptions
     /// Effective defects per wafer, computed once and shared by every pass (and every copy of
-    /// the context, such as the driver's re-partition attempts).
+    /// the context, such as `sweep`'s variants).
     let effective = EffectiveDefectCache()
 
     public init(target: Target? = nil, defects: DefectSource = .none, deployment: DeploymentOptions = DeploymentOptions(),

@@ -10,8 +10,8 @@ extension PassOptions {
                 "relative interval width at which the bisection stops"),
         .integer("partition", "level-step-divisor", \.partition.levelStepDivisor, 1...1_000, unit: "steps",
                  "leveling takes more experts in steps of 1/N of its room when the rest would not fit; not tuned"),
-        .number("partition", "min-fill-limit", \.partition.minFillLimit, 0.01...1, unit: "fraction of usable bytes",
-                "lowest fill the driver re-partitions at (1% a step) when a wafer does not tile; Kimi K2 needs 95%"),
+        .integer("partition", "fill-steps", \.partition.fillSteps, 0...64, unit: "steps",
+                 "fill-limit bisection at the fewest wafers: spread bytes evenly (headroom for grids and regions); 0 packs wafers full"),
 
         .integer("tile", "max-grid", \.tile.maxGridSlots, 1...64, unit: "slots per axis",
                  "largest slot grid searched (columns and rows each); the search is quadratic in it"),

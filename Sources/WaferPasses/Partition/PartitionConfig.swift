@@ -1,9 +1,9 @@
-/// The knobs of the partition search (`PartitionPass`) and of the driver's re-partition
-/// attempts (`Driver.count`).
+/// The knobs of the partition search (`PartitionPass`).
 ///
-/// The pass binary-searches the smallest per-stage work cap for which greedy next-fit still
-/// fits the wafers (the linear-partition bottleneck problem), then levels the cut; when a wafer
-/// does not tile, the driver re-partitions with one percent less fill, down to `minFillLimit`.
+/// The pass packs greedily where the pieces still tile (`WaferFit`), bisects the smallest fill
+/// at which the fewest wafers still hold the model (spreading the bytes), binary-searches the
+/// smallest per-stage work cap for which greedy next-fit still fits the wafers (the
+/// linear-partition bottleneck problem), then levels the cut.
 /// The relative slack `1e-9` of the work comparisons is a floating-point tolerance, not a knob.
 /// The defaults are today's values; set them with `--pass-option partition.KNOB=VALUE`
 /// (docs/pass-options.md).
@@ -22,12 +22,12 @@ public struct PartitionConfig: Sendable, Hashable {
     /// Default 4, range 1...1,000. Reason: each step takes a quarter of the remaining room, so
     /// the feasibility checks per boundary grow with the logarithm of the room; not tuned.
     public var levelStepDivisor = 4
-    /// The lowest fill limit (share of a wafer's usable bytes the partition may fill) the driver
-    /// retries at, one percent at a time, before reporting that a wafer does not tile
-    /// (dimensionless). Default 0.80, range 0.01...1. Reason: the worst example measured needs
-    /// 95% (Kimi K2 at a 131,072-token context, docs/tiling-and-placement.md); 80% bounds the
-    /// retries at 20.
-    public var minFillLimit = 0.80
-
+    /// Byte spreading: halvings of the fill-limit bisection that, at the fewest wafers, finds the
+    /// smallest share of each wafer's usable bytes the packing still fits in, so every wafer keeps
+    /// about the same headroom for finer grids and compact regions. Default 10, range 0...64.
+    /// Reason: 10 halvings of the few percent between the average fill and 100% resolve the limit
+    /// to under 0.01%, finer than one expert of the example models; 0 packs each wafer as full as
+    /// its tiles allow (fewer wafers never result either way).
+    public var fillSteps = 10
     public init() {}
 }

@@ -9,16 +9,25 @@ import WaferTarget
 /// plus its KV cache (`OpKind.kvCacheBytes`) and does an expected amount of work per decode step
 /// (weight MACs, attention over the cache, and `top_k / experts` of each expert).
 ///
+/// Every packing below places a piece (a unit's base, some of its routed experts) on a wafer
+/// only while the wafer's usable bytes hold it *and* its tiles still fit: `WaferFit` follows the
+/// tile pass's own stacking on every slot grid it would try, padding included, so the tile pass
+/// never finds a wafer it cannot tile and the pipeline runs once.
 /// 1. **Fewest wafers.** Greedy next-fit in model order, filling each wafer to its usable bytes
-///    (live program-area PEs x data bytes per PE, so defects shrink it). For contiguous
-///    segments with fixed capacities this is optimal: by exchange, no partition can end its
-///    k-th segment later than greedy does.
-/// 2. **Balance.** At that count (or the user's fixed count), binary search the smallest cap on
-///    per-stage work for which the same greedy, bounded by both bytes and work, still fits —
-///    the classic linear-partition bottleneck problem. Experts are split across wafers only
-///    where a whole layer does not fit under the caps, which keeps inter-wafer traffic to one
-///    activation hand-off per boundary plus expert dispatch at split layers.
-/// Cost: O(units x 64) greedy runs of O(units) each (64: `PartitionConfig.bisectionSteps`).
+///    (live program-area PEs x data bytes per PE, so defects shrink it) and its tiles. For
+///    contiguous segments with fixed capacities this is optimal: by exchange, no partition can
+///    end its k-th segment later than greedy does.
+/// 2. **Spread.** At that count (or the user's fixed count), bisect the smallest fill (share of
+///    each wafer's usable bytes) at which greedy still fits, so every wafer keeps about the same
+///    headroom for finer slot grids and compact regions (`PartitionConfig.fillSteps`).
+/// 3. **Balance.** At that count and fill, binary search the smallest cap on per-stage work for
+///    which the same greedy, bounded by both bytes and work, still fits — the classic
+///    linear-partition bottleneck problem. Experts are split across wafers only where a whole
+///    layer does not fit under the caps, which keeps inter-wafer traffic to one activation
+///    hand-off per boundary plus expert dispatch at split layers.
+/// 4. **Level.** At that cap, re-cut so each wafer takes close to an equal share of the work.
+/// Cost: O(units x (64 + 10)) greedy runs of O(units) fit checks each (64:
+/// `PartitionConfig.bisectionSteps`, 10: `fillSteps`), each check O(slot grids).
 public struct PartitionPass: Pass {
     public let name = "partition"
     public let summary = "assign layers (and experts) to wafers as balanced pipeline stages"
@@ -40,7 +49,8 @@ public struct PartitionPass: Pass {
         try deployment.slot?.checkFits(target)
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
         let units = try Self.units(graph, shape: shape)
-        var capacities = CapacityTable(target: target, defects: context.defects, fillLimit: deployment.fillLimit, slot: deployment.slot)
+        var capacities = CapacityTable(target: target, defects: context.defects, slot: deployment.slot)
+        capacities.pieces = TilePieces(graph: graph, units: units, target: target, context: context, kv: shape)
 
         let limit: Int?
         switch deployment.wafers {
@@ -83,10 +93,17 @@ public struct PartitionPass: Pass {
         let count: Int
         if case let .exactly(n) = deployment.wafers { count = n } else { count = needed }
 
-        // 2. Balance work at that count.
+        // 2. Spread the bytes at that count: the smallest fill at which packing still fits it,
+        //    so every wafer keeps about the same headroom, which the tile pass spends on finer
+        //    grids and compact regions.
+        var best = minimum
+        if let spread = try Self.spreadBytes(units, workCap: .infinity, count: count, capacities: &capacities,
+                                             steps: context.options.partition.fillSteps) {
+            best = spread
+        }
+        // 3. Balance work at that count and fill.
         var low = units.map(\.largestPieceWork).max() ?? 0
         var high = units.reduce(0.0) { $0 + $1.work }
-        var best = minimum
         if high > 0 {
             if let fit = try Self.greedy(units, workCap: high, capacities: &capacities, limit: count) { best = fit }
             let config = context.options.partition
@@ -100,7 +117,7 @@ public struct PartitionPass: Pass {
                 }
             }
         }
-        // 3. Level: at the same bottleneck, give every wafer close to an equal share of work.
+        // 4. Level: at the same bottleneck, give every wafer close to an equal share of work.
         if high > 0, let leveled = try Self.level(units, workCap: high, count: best.count, capacities: &capacities,
                                                   stepDivisor: context.options.partition.levelStepDivisor) {
             best = leveled
@@ -184,10 +201,12 @@ public struct PartitionPass: Pass {
         var slices: [[ExpertSlice]]
     }
 
-    /// Packs units in order under both caps; nil when more than `limit` wafers would be needed.
-    /// Throws when a single piece exceeds an empty wafer.
+    /// Packs units in order under both caps and, with `capacities.pieces`, only where the pieces
+    /// still tile (`WaferFit`); nil when more than `limit` wafers would be needed. Throws when a
+    /// single piece exceeds or does not tile on an empty wafer. O(units + expert splits x log experts) fit checks.
     static func greedy(_ units: [Unit], workCap: Double, capacities: inout CapacityTable, limit: Int?) throws(DiagnosticError) -> Assignment? {
         var bin = Bin(wafer: 0)
+        var fit = capacities.fit(forWafer: 0)
         var baseWafer: [Int] = []
         var slices: [[ExpertSlice]] = []
         baseWafer.reserveCapacity(units.count)
@@ -196,21 +215,24 @@ public struct PartitionPass: Pass {
         func fits(_ bytes: Int, _ work: Double, _ bin: Bin, _ capacity: Int) -> Bool {
             bin.bytes + bytes <= capacity && bin.work + work <= workCap + slack
         }
-        for unit in units {
+        for (u, unit) in units.enumerated() {
             var capacity = try capacities.capacity(bin.wafer)
             func tooBig(_ wafer: Int, _ capacity: Int) -> DiagnosticError {
                 .error(PassFailure.unitTooLarge, "\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
             }
-            if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
+            if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.placeBase(u, on: &fit) {
                 if bin.isEmpty {
                     if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
+                    if unit.baseWork <= workCap + slack { throw capacities.doesNotTile(unit.name, wafer: bin.wafer) }
                     return nil
                 }
                 bin = Bin(wafer: bin.wafer + 1)
                 if let limit, bin.wafer >= limit { return nil }
                 capacity = try capacities.capacity(bin.wafer)
-                if !fits(unit.baseBytes, unit.baseWork, bin, capacity) {
+                fit = capacities.fit(forWafer: bin.wafer)
+                if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.placeBase(u, on: &fit) {
                     if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
+                    if unit.baseWork <= workCap + slack { throw capacities.doesNotTile(unit.name, wafer: bin.wafer) }
                     return nil
                 }
             }
@@ -228,18 +250,24 @@ public struct PartitionPass: Pass {
                     let room = ((workCap + slack - bin.work) / unit.expertWork).rounded(.down)
                     n = min(n, room.isFinite ? Int(max(0, min(room, Double(remaining)))) : remaining)
                 }
+                // One slice per wafer: after a slice, the wafer is full for this unit.
+                let local = bin.wafer == baseWafer[u]
+                n = bin.wafer == unitSlices.last?.wafer ? 0 : capacities.mostExperts(u, upTo: n, local: local, on: fit)
                 if n == 0 {
                     if bin.isEmpty {
                         if unit.expertBytes > capacity {
                             throw .error(PassFailure.unitTooLarge, "one expert of \(unit.name) needs \(Units.grouped(unit.expertBytes)) bytes, more than wafer \(bin.wafer)'s usable \(Units.grouped(capacity)) bytes", at: nil)
                         }
+                        if unit.expertWork <= workCap + slack { throw capacities.doesNotTile("one expert of \(unit.name)", wafer: bin.wafer) }
                         return nil
                     }
                     bin = Bin(wafer: bin.wafer + 1)
                     if let limit, bin.wafer >= limit { return nil }
                     capacity = try capacities.capacity(bin.wafer)
+                    fit = capacities.fit(forWafer: bin.wafer)
                     continue
                 }
+                capacities.placeExperts(u, n, local: local, on: &fit)
                 unitSlices.append(ExpertSlice(wafer: bin.wafer, first: next, count: n))
                 bin.bytes += n * unit.expertBytes
                 bin.work += Double(n) * unit.expertWork
@@ -249,6 +277,36 @@ public struct PartitionPass: Pass {
             slices.append(unitSlices)
         }
         return Assignment(count: bin.wafer + 1, baseWafer: baseWafer, slices: slices)
+    }
+
+    // MARK: - Spreading bytes
+
+    /// Bisects the fill limit (the share of each wafer's usable bytes packing may fill) down to
+    /// the smallest at which greedy packing under `workCap` still fits `count` wafers, `steps`
+    /// halvings between the bytes' average share and the current limit, and leaves that limit
+    /// in `capacities` for leveling. Nil (the limit unchanged) when no lower one fits.
+    /// O(steps) greedy runs.
+    static func spreadBytes(_ units: [Unit], workCap: Double, count: Int, capacities: inout CapacityTable,
+                            steps: Int) throws(DiagnosticError) -> Assignment? {
+        guard count > 1, steps > 0 else { return nil }
+        var usable = 0
+        for wafer in 0..<count { usable += try capacities.usable(wafer) }
+        let total = units.reduce(0) { $0 + $1.bytes }
+        var high = capacities.fillLimit, low = min(high, Double(total) / Double(max(usable, 1)))
+        var best: Assignment?
+        for _ in 0..<steps {
+            let middle = (low + high) / 2
+            capacities.fillLimit = middle
+            // Below the fill the model needs, a piece may not fit an empty wafer: infeasible, not an error.
+            if let fit = (try? greedy(units, workCap: workCap, capacities: &capacities, limit: count)) ?? nil {
+                best = fit
+                high = middle
+            } else {
+                low = middle
+            }
+        }
+        capacities.fillLimit = high
+        return best
     }
 
     // MARK: - Leveling
@@ -261,7 +319,9 @@ public struct PartitionPass: Pass {
     }
 
     /// Packs units from `start` onto wafers `firstWafer...` under both caps, greedily; returns how
-    /// many wafers that takes, or nil when a piece fits no empty wafer. O(units).
+    /// many wafers that takes, or nil when a piece fits no empty wafer. Counts bytes only, not
+    /// tiles: it guides leveling, which places every piece through the tile fit and gives up
+    /// (the greedy cut stands) if the rest then does not fit. O(units).
     static func wafersNeeded(_ units: [Unit], from start: Position, firstWafer: Int, workCap: Double,
                              capacities: inout CapacityTable) throws(DiagnosticError) -> Int? {
         var wafer = firstWafer, bytes = 0, work = 0.0, empty = true
@@ -300,7 +360,8 @@ public struct PartitionPass: Pass {
     /// remaining wafers, never exceeding `workCap` or a wafer's capacity, and only where the rest
     /// still fits on the wafers left. Returns nil when no such cut exists (the greedy result then
     /// stands). Where the rest would not fit, a wafer takes more experts in steps of
-    /// `1 / stepDivisor` of its remaining room (`PartitionConfig.levelStepDivisor`).
+    /// `1 / stepDivisor` of its remaining room (`PartitionConfig.levelStepDivisor`). Pieces go
+    /// only where the wafer still tiles (`WaferFit`).
     /// O(wafers x units) feasibility checks of O(units) each.
     static func level(_ units: [Unit], workCap: Double, count: Int, capacities: inout CapacityTable,
                       stepDivisor: Int = PartitionConfig().levelStepDivisor) throws(DiagnosticError) -> Assignment? {
@@ -314,12 +375,15 @@ public struct PartitionPass: Pass {
             let capacity = try capacities.capacity(wafer)
             let share = remaining / Double(count - wafer)
             var bytes = 0, work = 0.0
+            var fit = capacities.fit(forWafer: wafer), baseHere: Int?
             let last = wafer == count - 1
-            // Take pieces while they fit; stop at the share unless the rest would not fit.
+            // Take pieces while they fit and tile; stop at the share unless the rest would not fit.
             while position.unit < units.count {
                 let unit = units[position.unit]
                 if position.expert == nil {
+                    var placed = fit
                     let fits = bytes + unit.baseBytes <= capacity && work + unit.baseWork <= workCap + slack
+                        && capacities.placeBase(position.unit, on: &placed)
                     if !fits { break }
                     let overShare = work + unit.baseWork > share && work > 0
                     if overShare && !last {
@@ -330,6 +394,8 @@ public struct PartitionPass: Pass {
                         }
                     }
                     bytes += unit.baseBytes; work += unit.baseWork
+                    fit = placed
+                    baseHere = position.unit
                     baseWafer[position.unit] = wafer
                     position.expert = unit.experts > 0 ? 0 : nil
                     if unit.experts == 0 { position.unit += 1 }
@@ -340,6 +406,8 @@ public struct PartitionPass: Pass {
                 var n = unit.experts - done
                 if unit.expertBytes > 0 { n = min(n, max(0, capacity - bytes) / unit.expertBytes) }
                 if unit.expertWork > 0 { n = min(n, Int(max(0, ((workCap + slack - work) / unit.expertWork).rounded(.down)))) }
+                let local = baseHere == position.unit
+                n = capacities.mostExperts(position.unit, upTo: n, local: local, on: fit)
                 if !last && unit.expertWork > 0 {
                     let toShare = Int(max(0, ((share - work) / unit.expertWork).rounded()))
                     var take = min(n, toShare)
@@ -353,6 +421,7 @@ public struct PartitionPass: Pass {
                     n = take
                 }
                 if n > 0 {
+                    capacities.placeExperts(position.unit, n, local: local, on: &fit)
                     slices[position.unit].append(ExpertSlice(wafer: wafer, first: done, count: n))
                     bytes += n * unit.expertBytes; work += Double(n) * unit.expertWork
                 }
@@ -452,7 +521,7 @@ public struct PartitionPass: Pass {
             stages[last].outgoingBytesPerStep += activationBytes
         }
         graph.partition = Partition(targetName: target.name, kvCache: shape, stages: stages,
-                                    lowerBoundWafers: lowerBound, waferCountFixed: fixed)
+                                    lowerBoundWafers: lowerBound, waferCountFixed: fixed, fillLimit: capacities.fillLimit)
     }
 }
 
@@ -461,11 +530,14 @@ struct CapacityTable {
     let target: Target
     let defects: DefectSource
     /// Share of the usable bytes packing may fill (the lower bound always uses all of them).
-    let fillLimit: Double
+    var fillLimit: Double
     private var live: [Int] = []
 
     /// A fixed slot shape (`DeploymentOptions.slot`): only the PEs of the slots that fit count.
     let slot: SlotShape?
+    /// The pieces as the tile pass sees them: with them, packing places a piece only where the
+    /// wafer still tiles (`WaferFit`); without, bytes alone.
+    var pieces: TilePieces?
 
     init(target: Target, defects: DefectSource, fillLimit: Double = 1.0, slot: SlotShape? = nil) {
         self.target = target
@@ -504,6 +576,28 @@ struct CapacityTable {
             throw .error(PassFailure.overflow, "wafer \(wafer)'s usable bytes overflow 64-bit integers", at: nil)
         }
         return bytes
+    }
+
+    /// An empty fit for `wafer` (one that accepts everything without `pieces`). O(1) when cached.
+    func fit(forWafer wafer: Int) -> WaferFit {
+        pieces?.fit(forWafer: wafer) ?? WaferFit(geometries: [], budget: 0)
+    }
+
+    /// `TilePieces.placeBase`, or true without pieces.
+    func placeBase(_ u: Int, on fit: inout WaferFit) -> Bool { pieces?.placeBase(u, on: &fit) ?? true }
+
+    /// `TilePieces.mostExperts`, or `most` without pieces.
+    func mostExperts(_ u: Int, upTo most: Int, local: Bool, on fit: WaferFit) -> Int {
+        pieces?.mostExperts(u, upTo: most, local: local, on: fit) ?? max(most, 0)
+    }
+
+    /// `TilePieces.placeExperts`, or nothing without pieces.
+    func placeExperts(_ u: Int, _ n: Int, local: Bool, on fit: inout WaferFit) { pieces?.placeExperts(u, n, local: local, on: &fit) }
+
+    /// The error for a piece that does not tile on an empty wafer: on no slot grid the tile pass
+    /// tries do its per-PE bytes, padding included, fit a PE's budget.
+    func doesNotTile(_ piece: String, wafer: Int) -> DiagnosticError {
+        .error(PassFailure.tileCapacity, "\(piece) does not tile on wafer \(wafer) even alone: on no slot grid do its per-PE bytes, padding included, fit the \(Units.grouped(target.dataBytesPerPE)) bytes a PE offers for weights and KV cache", at: nil)
     }
 
     /// The smallest k whose first k capacities sum to at least `total`.

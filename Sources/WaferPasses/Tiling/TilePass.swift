@@ -123,6 +123,48 @@ public struct TilePass: Pass {
         var bytes: Int { disjoint ? max(dense + kv, experts) : dense + experts + kv }
     }
 
+    /// `evaluate(...).bytes` without the cycles: the dense weights and KV cache of `unit` on the
+    /// whole `w x h` slot plus its routed experts on their fewest-bytes cell grid. What the
+    /// partition's tile fit (`WaferFit`) packs by; equal to the full evaluation's bytes (a test
+    /// checks it). O(ops x weights + band x expert weights).
+    static func bytesPerPE(_ unit: Unit, graph: Graph, width w: Int, height h: Int, kv: KVCacheShape, config: TileConfig) -> Int {
+        var bytes = 0
+        if unit.base {
+            for opIndex in unit.ops {
+                let op = graph.ops[opIndex]
+                for tensor in op.weights where !tensor.expertStacked { bytes += tileBytes(of: tensor, width: w, height: h) }
+                let values = op.kind.kvValuesPerToken()
+                if values > 0 {
+                    let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
+                    bytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * kv.batch * (kv.element.bits / 8)
+                }
+            }
+        }
+        guard let moe = unit.expertOp, !unit.experts.isEmpty else { return bytes }
+        let stacked = graph.ops[moe].weights.filter(\.expertStacked)
+        let n = unit.experts.count
+        var best = Int.max / 8
+        for (columns, rows, depth) in expertCellGrids(n, width: w, height: h, config: config) {
+            var cell = 0
+            for tensor in stacked { cell += tileBytes(of: tensor, width: w / columns, height: h / rows) }
+            best = min(best, cell * depth)
+        }
+        return bytes + best
+    }
+
+    /// The expert cell grids `expertEvaluation` searches for `n` experts on a `w x h` slot:
+    /// columns over `config`'s aspect band, rows to hold them, experts per cell. O(band).
+    static func expertCellGrids(_ n: Int, width w: Int, height h: Int, config: TileConfig) -> [(columns: Int, rows: Int, depth: Int)] {
+        let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
+        let lowColumns = max(1, Int(aspect * config.expertAspectLow)), highColumns = min(w, max(1, Int(aspect * config.expertAspectHigh) + 1), n)
+        guard lowColumns <= highColumns else { return [] }
+        return (lowColumns...highColumns).compactMap { columns in
+            let rows = min(h, Checked.ceilDiv(n, columns))
+            guard w / columns >= 1, h / rows >= 1 else { return nil }
+            return (columns, rows, Checked.ceilDiv(n, columns * rows))
+        }
+    }
+
     /// The dense weights and KV cache of `unit` on a `w x h` region: per-PE bytes, modelled cycles
     /// (compute, elementwise work, `CostModel.reductions` counts, the layer overhead) and the longest
     /// reduction. O(ops x weights).
@@ -309,7 +351,7 @@ public struct TilePass: Pass {
         guard let best else {
             let need = smallestNeed == Int.max ? "more usable slots than the defects leave" : "\(Units.grouped(smallestNeed)) bytes per PE at best"
             throw DiagnosticError(Diagnostic(.error, PassFailure.tileCapacity, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
-                                             notes: [.note("the partition filled the wafer too tightly for tile padding; the driver retries with a lower fill limit")]))
+                                             notes: [.note("the partition places a piece only where its wafer still tiles (WaferFit), so this means a pinned layout (repair) or defects the partition did not see")]))
         }
         // Compact regions refine the chosen grid's groups: the grid is the whole-slot mapping's,
         // so the search stays as cheap as before them.
