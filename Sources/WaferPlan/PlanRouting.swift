@@ -4,8 +4,9 @@ public struct PlanRouting: Codable, Sendable, Equatable {
     public var colorBudget: Int
     public var classes: [PlanClass]
     public var bundles: [PlanBundle]
-    /// Column-wise (one list per field, row `k` of each is exception `k`): a Kimi K2 plan lists
-    /// about 140,000, and field names repeated per row would triple the file.
+    /// Column-wise in memory (one list per field, row `k` of each is exception `k`); in the file
+    /// one line of text per route (`PlanRouteText`): a Kimi K2 plan lists about 140,000, and
+    /// field names repeated per row would triple the file.
     public var exceptions: PlanExceptions
     public var flows: [PlanFlow]
     public init(colorBudget: Int, classes: [PlanClass], bundles: [PlanBundle], exceptions: PlanExceptions, flows: [PlanFlow]) {
@@ -159,8 +160,9 @@ public struct PlanException: Sendable, Equatable {
     }
 }
 
-/// The exception routes, one list per `PlanException` field (`carries` joined by commas).
-public struct PlanExceptions: Codable, Sendable, Equatable {
+/// The exception routes, one list per `PlanException` field (`carries` joined by commas). Written
+/// as one string per route (`PlanRouteText`, format 4).
+public struct PlanExceptions: Sendable, Equatable {
     public var wafer: [Int] = []
     public var ownerKind: [PlanOwnerKind] = []
     public var owner: [Int] = []
