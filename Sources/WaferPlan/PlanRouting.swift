@@ -141,10 +141,15 @@ public struct PlanException: Sendable, Equatable {
 
     /// The PE ids along the route, decoded from `start` and `moves`; nil when a move is not one
     /// of N, E, S, W or leaves a `width x height` fabric. O(moves).
-    public func path(width: Int, height: Int) -> [Int32]? {
+    public func path(width: Int, height: Int) -> [Int32]? { Self.path(start: start, moves: moves, width: width, height: height) }
+
+    /// The PE ids of a route from `start` taking `moves`, without building the route's row (what
+    /// the checks call per route). O(moves).
+    public static func path(start: Int32, moves: String, width: Int, height: Int) -> [Int32]? {
         guard width > 0, start >= 0, Int(start) < width * height else { return nil }
         var x = Int(start) % width, y = Int(start) / width
         var path: [Int32] = [start]
+        path.reserveCapacity(moves.utf8.count + 1)
         for move in moves.utf8 {
             switch move {
             case UInt8(ascii: "N"): y -= 1

@@ -82,7 +82,7 @@ struct WaferRouteReplay {
                     for forward in [true, false] {
                         let (from, to) = forward ? (a, b) : (b, a)
                         for role in structure.roles(crossing: i, forward: forward)
-                        where !exceptions.carries(w, .lineClass, c.id, y * fabric.width + from, y * fabric.width + to, role) {
+                        where !exceptions.carries(.lineClass, c.id, y * fabric.width + from, y * fabric.width + to, role) {
                             findings.log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), rows) row \(row): the \(role) hop from \(WaferExec.pe(y * fabric.width + from, width)) to \(WaferExec.pe(y * fabric.width + to, width)) meets a dead PE or link and no exception route carries it")
                             for p in structure.cutOff(role: role, crossing: i) {
                                 let k = RouteReplay.key(c.id, row, members[p].logical)
@@ -102,9 +102,10 @@ struct WaferRouteReplay {
         let origin = fabric.slotOrigin(c.slot)
         let columns = c.columns[0]..<c.columns[1], rows = c.rows[0]..<c.rows[1]
         let tree = c.mode == .tree
+        let marked = markRows(columns: columns, rows: rows, origin: origin, bits: bits)
         for column in columns {
             let x = origin.x + fabric.homeOffsets[column]
-            for row in rows { take((origin.y + row) * fabric.width + x, bits, "class \(c.id)") }
+            if !marked { for row in rows { take((origin.y + row) * fabric.width + x, bits, "class \(c.id)") } }
             guard fabric.columnTouched(x, (origin.y + rows.lowerBound)..<(origin.y + rows.upperBound)) else { continue }
             findings.linesExpanded += 1
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: c.segment) {
@@ -122,7 +123,7 @@ struct WaferRouteReplay {
                 for i in 0..<max(0, members.count - 1) where !fabric.straightLive(x, origin.y + members[i], x, origin.y + members[i + 1]) {
                     for forward in [true, false] {
                         let (from, to) = forward ? (members[i], members[i + 1]) : (members[i + 1], members[i])
-                        for role in structure.roles(crossing: i, forward: forward) where !exceptions.carries(w, .lineClass, c.id, peOf(from), peOf(to), role) {
+                        for role in structure.roles(crossing: i, forward: forward) where !exceptions.carries(.lineClass, c.id, peOf(from), peOf(to), role) {
                             findings.log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): the \(role) hop from \(WaferExec.pe(peOf(from), width)) to \(WaferExec.pe(peOf(to), width)) meets a dead PE or link and no exception route carries it")
                             for p in structure.cutOff(role: role, crossing: i) {
                                 let k = RouteReplay.key(c.id, column, members[p])
@@ -131,8 +132,34 @@ struct WaferRouteReplay {
                         }
                     }
                 }
-                joinLeaves(leaves, of: c, column: column, members: Set(members.map(peOf)), originY: origin.y)
+                if !leaves.isEmpty { joinLeaves(leaves, of: c, column: column, members: Set(members.map(peOf)), originY: origin.y) }
             }
+        }
+    }
+
+    /// Gives a column class's home PEs (`columns x rows` from `origin`) the colors `bits` row by
+    /// row, the order the mask lies in memory, when no other owner holds them there; false (and
+    /// nothing marked) otherwise, and the caller takes them column by column, logging each
+    /// clash in the order it always has. O(columns x rows).
+    private mutating func markRows(columns: Range<Int>, rows: Range<Int>, origin: (x: Int, y: Int), bits: UInt64) -> Bool {
+        let width = fabric.width, offsets = fabric.homeOffsets
+        guard columns.lowerBound >= 0, columns.upperBound <= offsets.count else { return false }
+        return mask.withUnsafeMutableBufferPointer { m -> Bool in
+            var clash: UInt64 = 0
+            for row in rows {
+                let base = (origin.y + row) * width + origin.x
+                for column in columns {
+                    let pe = base + offsets[column]
+                    if pe < 0 || pe >= m.count { return false }
+                    clash |= m[pe] & bits
+                }
+            }
+            guard clash == 0 else { return false }
+            for row in rows {
+                let base = (origin.y + row) * width + origin.x
+                for column in columns { m[base + offsets[column]] |= bits }
+            }
+            return true
         }
     }
 
@@ -141,14 +168,14 @@ struct WaferRouteReplay {
     private mutating func joinLeaves(_ leaves: [(row: Int, pe: Int)], of c: PlanClass, column: Int, members memberPEs: Set<Int>, originY: Int) {
         for leaf in leaves {
             let k = RouteReplay.key(c.id, column, leaf.row)
-            guard let at = exceptions.stream(toward: w, c.id, from: leaf.pe), memberPEs.contains(at) else {
+            guard let at = exceptions.stream(c.id, from: leaf.pe), memberPEs.contains(at) else {
                 findings.log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): the tile of row \(leaf.row) sits on spare PE \(WaferExec.pe(leaf.pe, width)) and no exception route takes its partial sum into the line")
                 findings.lostPartials.insert(k); findings.missedBroadcasts.insert(k); continue
             }
             let atRow = at / fabric.width - originY
             if findings.lostPartials.contains(RouteReplay.key(c.id, column, atRow)) { findings.lostPartials.insert(k) }
-            if !exceptions.carries(w, .lineClass, c.id, at, leaf.pe, .broadcast) || findings.missedBroadcasts.contains(RouteReplay.key(c.id, column, atRow)) {
-                if !exceptions.carries(w, .lineClass, c.id, at, leaf.pe, .broadcast) {
+            if !exceptions.carries(.lineClass, c.id, at, leaf.pe, .broadcast) || findings.missedBroadcasts.contains(RouteReplay.key(c.id, column, atRow)) {
+                if !exceptions.carries(.lineClass, c.id, at, leaf.pe, .broadcast) {
                     findings.log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): no exception route brings the result back to the tile of row \(leaf.row) on spare PE \(WaferExec.pe(leaf.pe, width))")
                 }
                 findings.missedBroadcasts.insert(k)
@@ -177,7 +204,7 @@ struct WaferRouteReplay {
                     let from = p.y * fabric.width + p.x
                     // Past a dead sink the lane lands on the first live PE further on.
                     let landing = j < path.count ? path[j] : HandoffLanding.landing(path, onFabric: fabric.onFabric, isLive: { fabric.isLive($0, $1) })
-                    if landing == nil || !exceptions.carries(w, .bundle, b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), .lane) {
+                    if landing == nil || !exceptions.carries(.bundle, b.id, from, (landing?.y ?? 0) * fabric.width + (landing?.x ?? 0), .lane) {
                         findings.log.add(.route, "bundle \(b.id) (\(b.label)) on wafer \(w): lane \(lane) breaks after \(WaferExec.pe(from, width)) and no exception route carries it on")
                         findings.lostLanes.insert((b.id << 20) | lane)
                     }
@@ -194,7 +221,7 @@ struct WaferRouteReplay {
         let overlayBits = colorBits(fabric.wafer.overlayColors)
         for p in fabric.wafer.overlayPes { take(Int(p), overlayBits, "the overlay") }
         let exceptions = self.exceptions
-        for (p, bits, k) in exceptions.colorsTaken[w] ?? [] { take(p, bits, exceptions.name(k)) }
+        exceptions.markColors(width: fabric.width, height: fabric.height) { p, bits, k in take(p, bits, ExceptionIndex.name(exceptions.exceptions, k)) }
         var most = 0
         for m in mask where m != 0 { most = max(most, m.nonzeroBitCount) }
         findings.maxColorsPerPe = max(findings.maxColorsPerPe, most)
