@@ -132,7 +132,7 @@ struct WaferRouteReplay {
                         }
                     }
                 }
-                if !leaves.isEmpty { joinLeaves(leaves, of: c, column: column, members: Set(members.map(peOf)), originY: origin.y) }
+                if !leaves.isEmpty { joinLeaves(leaves, of: c, column: column, x: x, members: members, originY: origin.y) }
             }
         }
     }
@@ -164,11 +164,20 @@ struct WaferRouteReplay {
     }
 
     /// A tile moved to a spare joins its segment through an exception route into a member (its
-    /// partial sum) and one back (the result).
-    private mutating func joinLeaves(_ leaves: [(row: Int, pe: Int)], of c: PlanClass, column: Int, members memberPEs: Set<Int>, originY: Int) {
+    /// partial sum) and one back (the result). `members`: the segment's logical rows with a live
+    /// home PE in fabric column `x`, ascending (a PE is a member when it lies in column `x` on
+    /// one of them: a binary search, not a set built per segment).
+    private mutating func joinLeaves(_ leaves: [(row: Int, pe: Int)], of c: PlanClass, column: Int, x: Int, members: [Int], originY: Int) {
+        func isMember(_ pe: Int) -> Bool {
+            guard pe >= 0, pe % fabric.width == x else { return false }
+            let row = pe / fabric.width - originY
+            var lo = 0, hi = members.count
+            while lo < hi { let mid = (lo + hi) / 2; if members[mid] < row { lo = mid + 1 } else { hi = mid } }
+            return lo < members.count && members[lo] == row
+        }
         for leaf in leaves {
             let k = RouteReplay.key(c.id, column, leaf.row)
-            guard let at = exceptions.stream(c.id, from: leaf.pe), memberPEs.contains(at) else {
+            guard let at = exceptions.stream(c.id, from: leaf.pe), isMember(at) else {
                 findings.log.add(.route, "class \(c.id) (wafer \(w), slot \(c.slot), columns) column \(column): the tile of row \(leaf.row) sits on spare PE \(WaferExec.pe(leaf.pe, width)) and no exception route takes its partial sum into the line")
                 findings.lostPartials.insert(k); findings.missedBroadcasts.insert(k); continue
             }
