@@ -29,14 +29,11 @@ enum PlanRouteText {
         func space() { out.append(UInt8(ascii: " ")) }
         number(e.wafer[k]); space()
         out.append(contentsOf: e.ownerKind[k].rawValue.utf8); out.append(UInt8(ascii: ":")); number(e.owner[k]); space()
-        let carried = e.carries[k].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let role = e.role[k].rawValue
-        if !e.carries[k].isEmpty && carried.first == role {
-            out.append(contentsOf: carried.joined(separator: "+").utf8)
-        } else {
-            out.append(contentsOf: role.utf8); out.append(UInt8(ascii: "="))
-            if !e.carries[k].isEmpty { out.append(contentsOf: carried.joined(separator: "+").utf8) }
-        }
+        // The carried roles with `+` for `,`, after `ROLE=` unless they begin with the role.
+        let carries = e.carries[k].utf8, role = e.role[k].rawValue.utf8
+        let leads = carries.starts(with: role) && (carries.count == role.count || carries.dropFirst(role.count).first == UInt8(ascii: ","))
+        if !leads { out.append(contentsOf: role); out.append(UInt8(ascii: "=")) }
+        for byte in carries { out.append(byte == UInt8(ascii: ",") ? UInt8(ascii: "+") : byte) }
         space(); number(e.line[k]); space(); number(e.position[k]); space(); number(Int(e.start[k])); space()
         appendMoves(e.moves[k], to: &out); space()
         let colors = e.colors[k], starts = e.runStarts[k]
@@ -107,7 +104,7 @@ enum PlanRouteText {
         }
         r.ownerKind = kind
         r.owner = try integer(owner[(colon + 1)...], field: 1)
-        (r.role, r.carries) = try transfer(String(decoding: fields[2], as: UTF8.self))
+        (r.role, r.carries) = try transfer(fields[2])
         r.line = try integer(fields[3], field: 3)
         r.position = try integer(fields[4], field: 4)
         let start = try integer(fields[5], field: 5)
@@ -137,25 +134,32 @@ enum PlanRouteText {
         return negative ? -value : value
     }
 
-    /// `stream+leader` or `stream=leader`: the role and the carried roles (comma-joined). O(length).
-    static func transfer(_ word: String) throws(Problem) -> (PlanRouteRole, String) {
-        func roles(_ list: Substring) throws(Problem) -> [PlanRouteRole] {
-            var out: [PlanRouteRole] = []
-            for w in list.split(separator: "+", omittingEmptySubsequences: false) {
-                guard let role = PlanRouteRole(rawValue: String(w)) else { throw Problem(message: "transfer: " + PlanRouteRole.unknown(String(w))) }
-                out.append(role)
+    /// `stream+leader` or `stream=leader`: the role and the carried roles (comma-joined), read
+    /// byte by byte against the four role words. O(length).
+    static func transfer(_ s: Slice<UnsafeBufferPointer<UInt8>>) throws(Problem) -> (PlanRouteRole, String) {
+        var roles: [PlanRouteRole] = [], carried = "", role: PlanRouteRole?
+        var from = s.startIndex
+        for i in s.startIndex...s.endIndex where i == s.endIndex || s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "=") {
+            let word = s[from..<i]
+            let separator: UInt8 = i < s.endIndex ? s[i] : 0
+            from = i + 1
+            if word.isEmpty && separator == 0 && role != nil && roles.isEmpty { break }   // `ROLE=`: carries none
+            guard let r = PlanRouteText.roles.first(where: { word.elementsEqual($0.bytes) })?.role else {
+                throw Problem(message: "transfer: " + PlanRouteRole.unknown(String(decoding: word, as: UTF8.self)))
             }
-            return out
+            if separator == UInt8(ascii: "=") {
+                guard role == nil, roles.isEmpty else { throw Problem(message: "transfer: '\(String(decoding: s, as: UTF8.self))' names one role before '='") }
+                role = r; continue
+            }
+            if !roles.isEmpty { carried += "," }
+            carried += r.rawValue
+            roles.append(r)
         }
-        if let eq = word.firstIndex(of: "=") {
-            let role = try roles(word[..<eq])
-            guard role.count == 1 else { throw Problem(message: "transfer: '\(word)' names one role before '='") }
-            let rest = word[word.index(after: eq)...]
-            return (role[0], rest.isEmpty ? "" : try roles(rest).map(\.rawValue).joined(separator: ","))
-        }
-        let list = try roles(word[...])
-        return (list[0], list.map(\.rawValue).joined(separator: ","))
+        return (role ?? roles[0], carried)
     }
+
+    /// The role words as bytes, for `transfer`.
+    static let roles: [(role: PlanRouteRole, bytes: [UInt8])] = PlanRouteRole.allCases.map { ($0, Array($0.rawValue.utf8)) }
 
     /// Run-length moves expanded to one letter per hop; each count 1 ... `PlanLimits.maxFabricSide`.
     /// O(hops).

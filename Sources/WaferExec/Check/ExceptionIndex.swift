@@ -24,7 +24,12 @@ struct ExceptionIndex {
     let wafer: Int
     let exceptions: PlanExceptions
     private(set) var carried: [RouteKey: Carried] = [:]
-    private(set) var streamsFrom: [StreamKey: [Int]] = [:]
+    /// The first stream route's sink per key, and any further sinks in route order (rare: one
+    /// array per key would be ~66,000 allocations on Kimi K2).
+    private(set) var streamsFrom: [StreamKey: Int] = [:]
+    private(set) var moreStreamsFrom: [StreamKey: [Int]] = [:]
+    /// Role bits per `carries` text (a plan uses a handful of combinations).
+    private var roleBitsOf: [String: UInt8] = [:]
     /// Routes whose colors are well formed, in route order: what `markColors` marks.
     private(set) var colored: [Int] = []
     /// The hops indexed and the violations found, each with the index of the route it concerns.
@@ -88,14 +93,22 @@ struct ExceptionIndex {
             colored.append(k)
         }
         var roles = Self.bit(e.role[k])
-        for word in e.carries[k].split(separator: ",") { if let r = PlanRouteRole(rawValue: String(word)) { roles |= Self.bit(r) } }
+        if let bits = roleBitsOf[e.carries[k]] {
+            roles |= bits
+        } else {
+            var bits: UInt8 = 0
+            for word in e.carries[k].split(separator: ",") { if let r = PlanRouteRole(rawValue: String(word)) { bits |= Self.bit(r) } }
+            roleBitsOf[e.carries[k]] = bits
+            roles |= bits
+        }
         let key = RouteKey(kind: e.ownerKind[k], owner: e.owner[k], from: Int(path[0]), to: Int(path[path.count - 1]))
         var entry = carried[key] ?? Carried(roles: 0, valid: true)
         entry.roles |= roles
         entry.valid = entry.valid && valid
         carried[key] = entry
         if roles & Self.bit(.stream) != 0 && e.ownerKind[k] == .lineClass {
-            streamsFrom[StreamKey(owner: e.owner[k], from: Int(path[0])), default: []].append(Int(path[path.count - 1]))
+            let key = StreamKey(owner: e.owner[k], from: Int(path[0])), sink = Int(path[path.count - 1])
+            if streamsFrom[key] == nil { streamsFrom[key] = sink } else { moreStreamsFrom[key, default: []].append(sink) }
         }
     }
 
@@ -133,11 +146,18 @@ struct ExceptionIndex {
 
     /// Calls `take(pe, mask, route)` for every PE of every colored route, in route order. O(their hops).
     func markColors(width: Int, height: Int, _ take: (Int, UInt64, Int) -> Void) {
+        // Colored routes decoded to a path on the fabric when indexed, so each move stays on it.
         for k in colored {
-            guard let path = PlanException.path(start: exceptions.start[k], moves: exceptions.moves[k], width: width, height: height) else { continue }
-            var i = 0
-            Self.forEachMask(colors: exceptions.colors[k], starts: exceptions.runStarts[k], count: path.count) { mask in
-                take(Int(path[i]), mask, k); i += 1
+            var pe = Int(exceptions.start[k]), moves = exceptions.moves[k].utf8.makeIterator()
+            Self.forEachMask(colors: exceptions.colors[k], starts: exceptions.runStarts[k], count: exceptions.moves[k].utf8.count + 1) { mask in
+                take(pe, mask, k)
+                switch moves.next() {
+                case UInt8(ascii: "N"): pe -= width
+                case UInt8(ascii: "S"): pe += width
+                case UInt8(ascii: "E"): pe += 1
+                case UInt8(ascii: "W"): pe -= 1
+                default: break
+                }
             }
         }
     }
@@ -150,6 +170,9 @@ struct ExceptionIndex {
 
     /// Where a valid stream route of class `owner` leaving PE `from` arrives.
     func stream(_ owner: Int, from: Int) -> Int? {
-        (streamsFrom[StreamKey(owner: owner, from: from)] ?? []).first { carries(.lineClass, owner, from, $0, .stream) }
+        let key = StreamKey(owner: owner, from: from)
+        guard let first = streamsFrom[key] else { return nil }
+        if carries(.lineClass, owner, from, first, .stream) { return first }
+        return (moreStreamsFrom[key] ?? []).first { carries(.lineClass, owner, from, $0, .stream) }
     }
 }

@@ -62,7 +62,7 @@ struct WaferRouteReplay {
             // whichever segment its dead home PE is in).
             let subsKey = c.slot * fabric.height + y
             if subs[subsKey] == nil { subs[subsKey] = fabric.substitutes(slot: c.slot, row: y) }
-            let holders = Set((subs[subsKey] ?? [:]).values.compactMap { $0 })
+            let holders = (subs[subsKey] ?? [:]).values.compactMap { $0 }   // a few spares: a list, not a set
             for start in stride(from: columns.lowerBound, to: columns.upperBound, by: c.segment) {
                 var members: [(x: Int, logical: Int)] = []
                 for column in start..<min(start + c.segment, columns.upperBound) {
@@ -71,7 +71,7 @@ struct WaferRouteReplay {
                 }
                 members.sort { $0.x < $1.x }
                 lazy var own = Set(members.map(\.x))
-                let structure = ReductionTree(length: members.count, tree: tree)
+                lazy var structure = ReductionTree(length: members.count, tree: tree)   // needed only at a broken hop
                 for i in 0..<max(0, members.count - 1) {
                     let a = members[i].x, b = members[i + 1].x
                     var clean = fabric.straightLive(a, y, b, y)
@@ -117,7 +117,7 @@ struct WaferRouteReplay {
                     else if let h = fabric.holder(slot: c.slot, column: column, row: row, subs: &subs) { leaves.append((row, y * fabric.width + h.x)) }
                     else { findings.lostPartials.insert(RouteReplay.key(c.id, column, row)); findings.missedBroadcasts.insert(RouteReplay.key(c.id, column, row)) }
                 }
-                let structure = ReductionTree(length: members.count, tree: tree)
+                lazy var structure = ReductionTree(length: members.count, tree: tree)   // needed only at a broken hop
                 let fabricWidth = fabric.width
                 let peOf = { (row: Int) in (origin.y + row) * fabricWidth + x }
                 for i in 0..<max(0, members.count - 1) where !fabric.straightLive(x, origin.y + members[i], x, origin.y + members[i + 1]) {
