@@ -9,7 +9,7 @@ import WaferSupport
 /// Built per wafer inside the replay's `parallelMap`, so wafers index on all cores and the index
 /// lives only while its wafer replays. Flat: carried roles are a bit set per key (no `Set` per
 /// route), the keys are reserved up front, and the colors a route takes per PE are not stored
-/// but recomputed from its moves when the wafer's colors are marked (`markColors`): a Kimi K2
+/// but recomputed from its moves when the wafer's colors are marked (`WaferRouteReplay`): a Kimi K2
 /// plan has ~136,000 exceptions and 3.4 million hops. Messages are built only when a violation
 /// is logged, each with its route's index, so the caller can log them in route order.
 /// O(the wafer's exception hops).
@@ -83,12 +83,13 @@ struct ExceptionIndex {
                     || (starts.last ?? 0) >= path.count || colors.contains(where: { $0 < 0 || $0 >= budget }) {
             log(k, .color, "\(name) on wafer \(wafer): its color runs are malformed"); valid = false
         } else {
-            var previous: UInt64 = 0, hop = 0
-            Self.forEachMask(colors: colors, starts: starts, count: path.count) { mask in
+            var previous: UInt64 = 0, run = 0
+            for hop in 0..<path.count {
+                let mask = Self.mask(colors: colors, starts: starts, hop: hop, run: &run)
                 if hop > 0 && previous & mask == 0 {
                     log(k, .color, "\(name) on wafer \(wafer): hop \(hop) into \(pe(Int(path[hop]), width)) keeps no color both ends hold"); valid = false
                 }
-                previous = mask; hop += 1
+                previous = mask
             }
             colored.append(k)
         }
@@ -112,18 +113,17 @@ struct ExceptionIndex {
         }
     }
 
-    /// The color mask a well-formed route holds at each of its `count` PEs, in order: run `r`
-    /// holds `colors[r]` from `starts[r]` through the next run's start (a relay PE holds both).
-    /// `starts` must begin at 0 and increase. O(count + runs), the same masks as
-    /// `PlanException.colorMask` without its O(runs) scan per PE.
-    static func forEachMask(colors: [Int], starts: [Int], count: Int, _ body: (UInt64) -> Void) {
-        var r = 0
-        for i in 0..<count {
-            while r + 1 < starts.count && starts[r + 1] <= i { r += 1 }
-            var mask = UInt64(1) << UInt64(colors[r])
-            if r > 0 && starts[r] == i { mask |= UInt64(1) << UInt64(colors[r - 1]) }
-            body(mask)
-        }
+    /// The color mask a well-formed route holds at PE `hop` of its path, the hops asked in
+    /// increasing order with `run` (start at 0) carried between calls: run `r` holds `colors[r]`
+    /// from `starts[r]` through the next run's start (a relay PE holds both). `starts` must begin
+    /// at 0 and increase. O(1) amortised per hop, the same masks as `PlanException.colorMask`
+    /// without its O(runs) scan per PE.
+    @inline(__always)
+    static func mask(colors: [Int], starts: [Int], hop i: Int, run r: inout Int) -> UInt64 {
+        while r + 1 < starts.count && starts[r + 1] <= i { r += 1 }
+        var mask = UInt64(1) << UInt64(colors[r])
+        if r > 0 && starts[r] == i { mask |= UInt64(1) << UInt64(colors[r - 1]) }
+        return mask
     }
 
     /// Whether every PE and link of `path` is live; logs the first that is not.
@@ -142,24 +142,6 @@ struct ExceptionIndex {
             }
         }
         return true
-    }
-
-    /// Calls `take(pe, mask, route)` for every PE of every colored route, in route order. O(their hops).
-    func markColors(width: Int, height: Int, _ take: (Int, UInt64, Int) -> Void) {
-        // Colored routes decoded to a path on the fabric when indexed, so each move stays on it.
-        for k in colored {
-            var pe = Int(exceptions.start[k]), moves = exceptions.moves[k].utf8.makeIterator()
-            Self.forEachMask(colors: exceptions.colors[k], starts: exceptions.runStarts[k], count: exceptions.moves[k].utf8.count + 1) { mask in
-                take(pe, mask, k)
-                switch moves.next() {
-                case UInt8(ascii: "N"): pe -= width
-                case UInt8(ascii: "S"): pe += width
-                case UInt8(ascii: "E"): pe += 1
-                case UInt8(ascii: "W"): pe -= 1
-                default: break
-                }
-            }
-        }
     }
 
     /// Whether a valid exception route of (`kind`, `owner`) from `from` to `to` carries `role`.
