@@ -210,10 +210,12 @@ public enum PlanLimits {
         for (key, _) in plan.schedule.cyclesByKind.sorted(by: { $0.key < $1.key }) where PlanPhaseKind(rawValue: key) == nil {
             return (PlanPhaseKind.unknown(key), [.key("schedule"), .key("cycles_by_kind"), .key(key)])
         }
-        for (k, list) in plan.routing.exceptions.carries.enumerated() {
+        var known: Set<String> = []   // carries texts already checked (a plan uses a handful)
+        for (k, list) in plan.routing.exceptions.carries.enumerated() where !known.contains(list) {
             for word in list.split(separator: ",", omittingEmptySubsequences: false) where PlanRouteRole(rawValue: String(word)) == nil {
-                return (PlanRouteRole.unknown(String(word)), [.key("routing"), .key("exceptions"), .key("carries"), .index(k)])
+                return (PlanRouteRole.unknown(String(word)), [.key("routing"), .key("exceptions"), .index(k)])
             }
+            known.insert(list)
         }
         for (i, c) in plan.routing.classes.enumerated() {
             for (key, list) in [("columns", c.columns), ("rows", c.rows)] where list.contains(where: { $0 < 0 || $0 > maxFabricSide }) {

@@ -6,7 +6,7 @@
 ///
 /// `OWNER` is `class:ID` or `bundle:ID`. `TRANSFER` is the roles the path carries joined by `+`,
 /// the route's role first (`stream+leader`); when the carried roles do not start with the role,
-/// `ROLE=CARRIES` (`stream=leader`, `stream=` for none). `MOVES` is run-length: a letter (`N`, `E`,
+/// `ROLE=CARRIES` (`stream=leader`). A route carries at least one transfer. `MOVES` is run-length: a letter (`N`, `E`,
 /// `S`, `W`) and a count when above 1 (`E12N3` is twelve hops east then three north), `-` for
 /// none. `COLORS` is the color runs, comma-separated: `C@H` holds color `C` from hop index `H`
 /// on, `C` alone from hop 0 (`13`, `20,19@1,20@2`), `-` for none. Numbers are decimal integers
@@ -25,7 +25,7 @@ enum PlanRouteText {
     static func text(_ e: PlanExceptions, _ k: Int) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(48 + e.moves[k].utf8.count / 2)
-        func number(_ n: Int) { out.append(contentsOf: String(n).utf8) }
+        func number(_ n: Int) { appendDecimal(n, to: &out) }
         func space() { out.append(UInt8(ascii: " ")) }
         number(e.wafer[k]); space()
         out.append(contentsOf: e.ownerKind[k].rawValue.utf8); out.append(UInt8(ascii: ":")); number(e.owner[k]); space()
@@ -51,16 +51,26 @@ enum PlanRouteText {
 
     /// Run-length moves: each run's letter, then its length when above 1; `-` for none. O(moves).
     static func appendMoves(_ moves: String, to out: inout [UInt8]) {
-        let bytes = Array(moves.utf8)
-        guard !bytes.isEmpty else { out.append(UInt8(ascii: "-")); return }
-        var i = 0
-        while i < bytes.count {
-            var j = i + 1
-            while j < bytes.count && bytes[j] == bytes[i] { j += 1 }
-            out.append(bytes[i])
-            if j - i > 1 { out.append(contentsOf: String(j - i).utf8) }
-            i = j
+        var letters = moves.utf8.makeIterator()
+        guard var letter = letters.next() else { out.append(UInt8(ascii: "-")); return }
+        var run = 1
+        while true {
+            let next = letters.next()
+            if next == letter { run += 1; continue }
+            out.append(letter)
+            if run > 1 { appendDecimal(run, to: &out) }
+            guard let n = next else { return }
+            letter = n; run = 1
         }
+    }
+
+    /// `n` in decimal, without building a String. O(digits).
+    static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var v = n.magnitude
+        let first = out.count
+        repeat { out.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+        out[first...].reverse()
     }
 
     /// Parses one route's text and appends it to `e`; adds its hops to `hops`, refused beyond
@@ -143,7 +153,6 @@ enum PlanRouteText {
             let word = s[from..<i]
             let separator: UInt8 = i < s.endIndex ? s[i] : 0
             from = i + 1
-            if word.isEmpty && separator == 0 && role != nil && roles.isEmpty { break }   // `ROLE=`: carries none
             guard let r = PlanRouteText.roles.first(where: { word.elementsEqual($0.bytes) })?.role else {
                 throw Problem(message: "transfer: " + PlanRouteRole.unknown(String(decoding: word, as: UTF8.self)))
             }

@@ -11,7 +11,7 @@ import WaferSupport
                       moves: "NWWS", colors: [13], runStarts: [0], overlay: false, extraHops: 3, relays: 2),
         PlanException(wafer: 2, ownerKind: .lineClass, owner: 1, role: .broadcast, carries: [.broadcast], line: 57, position: 365, start: 280_478,
                       moves: "EENNNWW", colors: [20, 19, 20], runStarts: [0, 1, 5], overlay: true, extraHops: 6, relays: 8),
-        PlanException(wafer: 1, ownerKind: .bundle, owner: 3, role: .lane, carries: [], line: 9, position: 1, start: 0,
+        PlanException(wafer: 1, ownerKind: .bundle, owner: 3, role: .lane, carries: [.lane], line: 9, position: 1, start: 0,
                       moves: "", colors: [], runStarts: [], overlay: false, extraHops: 0, relays: 0),
         PlanException(wafer: -1, ownerKind: .bundle, owner: 0, role: .stream, carries: [.leader, .stream], line: 0, position: 0, start: 7,
                       moves: String(repeating: "S", count: 700) + "E", colors: [4, 5], runStarts: [0, 0], overlay: false, extraHops: 700, relays: 1),
@@ -22,7 +22,7 @@ import WaferSupport
         let texts = (0..<exceptions.count).map { PlanRouteText.text(exceptions, $0) }
         #expect(texts[0] == "0 class:12 stream+leader 0 611 1384 NW2S 13 3 2")
         #expect(texts[1] == "2 class:1 broadcast 57 365 280478 E2N3W2 20,19@1,20@5 6 8 overlay")
-        #expect(texts[2] == "1 bundle:3 lane= 9 1 0 - - 0 0")
+        #expect(texts[2] == "1 bundle:3 lane 9 1 0 - - 0 0")
         #expect(texts[3] == "-1 bundle:0 stream=leader+stream 0 0 7 S700E 4,5 700 1")
         var back = PlanExceptions()
         var hops = 0
@@ -45,6 +45,8 @@ import WaferSupport
         #expect(problem("0 class:1  stream 0 0 5 E 3 0 0")?.contains("10 fields") == true)
         #expect(problem("0 room:1 stream 0 0 5 E 3 0 0")?.contains("owner") == true)
         #expect(problem("0 class:1 relay 0 0 5 E 3 0 0")?.contains("unknown route role 'relay'") == true)
+        #expect(problem("0 class:1 stream= 0 0 5 E 3 0 0")?.contains("unknown route role ''") == true)
+        #expect(problem("0 class:1 stream=leader=lane 0 0 5 E 3 0 0")?.contains("one role before '='") == true)
         #expect(problem("0 class:1 stream 0 0 -5 E 3 0 0")?.contains("start") == true)
         #expect(problem("0 class:1 stream 0 0 5 X3 3 0 0")?.contains("moves") == true)
         #expect(problem("0 class:1 stream 0 0 5 E0 3 0 0")?.contains("a run of 0 hops") == true)

@@ -53,9 +53,10 @@ struct WaferRouteReplay {
         let columns = c.columns[0]..<c.columns[1], rows = c.rows[0]..<c.rows[1]
         let xs = (origin.x + fabric.homeOffsets[columns.lowerBound])...(origin.x + fabric.homeOffsets[columns.upperBound - 1])
         let tree = c.mode == .tree
+        let marked = markSpans(xs: xs, ys: (origin.y + rows.lowerBound)..<(origin.y + rows.upperBound), bits: bits)
         for row in rows {
             let y = origin.y + row
-            for x in xs { take(y * fabric.width + x, bits, "class \(c.id)") }
+            if !marked { for x in xs { take(y * fabric.width + x, bits, "class \(c.id)") } }
             guard fabric.rowTouched(y, xs) else { continue }
             findings.linesExpanded += 1
             // Spare PEs of this slot row that hold a moved tile (the whole row's,
@@ -134,6 +135,21 @@ struct WaferRouteReplay {
                 }
                 if !leaves.isEmpty { joinLeaves(leaves, of: c, column: column, x: x, members: members, originY: origin.y) }
             }
+        }
+    }
+
+    /// Gives a row class's PEs (columns `xs` of rows `ys`) the colors `bits` when no other owner
+    /// holds them there; false (and nothing marked) otherwise, and the caller takes them one by
+    /// one, logging each clash in the order it always has. O(|xs| x |ys|).
+    private mutating func markSpans(xs: ClosedRange<Int>, ys: Range<Int>, bits: UInt64) -> Bool {
+        let width = fabric.width
+        guard xs.lowerBound >= 0, xs.upperBound < width, ys.lowerBound >= 0, ys.upperBound <= fabric.height else { return false }
+        return mask.withUnsafeMutableBufferPointer { m -> Bool in
+            var clash: UInt64 = 0
+            for y in ys { for x in xs { clash |= m[y * width + x] & bits } }
+            guard clash == 0 else { return false }
+            for y in ys { for x in xs { m[y * width + x] |= bits } }
+            return true
         }
     }
 
