@@ -241,7 +241,7 @@ extension PlanExceptions: Codable {
     }
 
     /// Room for `n` routes in every list. O(n).
-    mutating func reserve(_ n: Int) {
+    public mutating func reserve(_ n: Int) {
         wafer.reserveCapacity(n); ownerKind.reserveCapacity(n); owner.reserveCapacity(n); role.reserveCapacity(n); carries.reserveCapacity(n)
         line.reserveCapacity(n); position.reserveCapacity(n); start.reserveCapacity(n); moves.reserveCapacity(n); colors.reserveCapacity(n)
         runStarts.reserveCapacity(n); overlay.reserveCapacity(n); extraHops.reserveCapacity(n); relays.reserveCapacity(n)

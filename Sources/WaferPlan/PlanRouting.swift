@@ -189,7 +189,7 @@ public struct PlanExceptions: Sendable, Equatable {
 
     public mutating func append(_ e: PlanException) {
         wafer.append(e.wafer); ownerKind.append(e.ownerKind); owner.append(e.owner); role.append(e.role)
-        carries.append(e.carries.map(\.rawValue).joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
+        carries.append(e.carries.count == 1 ? e.carries[0].rawValue : e.carries.map(\.rawValue).joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
         moves.append(e.moves); colors.append(e.colors); runStarts.append(e.runStarts); overlay.append(e.overlay)
         extraHops.append(e.extraHops); relays.append(e.relays)
     }
