@@ -65,6 +65,10 @@ struct WaferRouteReplay {
             if subs[subsKey] == nil { subs[subsKey] = fabric.substitutes(slot: c.slot, row: y) }
             let holders = (subs[subsKey] ?? [:]).values.compactMap { $0 }   // a few spares: a list, not a set
             for start in stride(from: columns.lowerBound, to: columns.upperBound, by: c.segment) {
+                // A segment whose span holds no defect and no spare standing in for a tile is
+                // regular: every home is a member and every hop straight (nothing to replay).
+                let xa = origin.x + fabric.homeOffsets[start], xb = origin.x + fabric.homeOffsets[min(start + c.segment, columns.upperBound) - 1]
+                if fabric.rowSpanClean(y, xa, xb) && !holders.contains(where: { $0 >= xa && $0 <= xb }) { continue }
                 var members: [(x: Int, logical: Int)] = []
                 for column in start..<min(start + c.segment, columns.upperBound) {
                     if let h = fabric.holder(slot: c.slot, column: column, row: row, subs: &subs) { members.append((h.x, column)) }
@@ -110,6 +114,8 @@ struct WaferRouteReplay {
             guard fabric.columnTouched(x, (origin.y + rows.lowerBound)..<(origin.y + rows.upperBound)) else { continue }
             findings.linesExpanded += 1
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: c.segment) {
+                // A segment with no defect in its span is regular: nothing to replay.
+                if fabric.columnSpanClean(x, origin.y + start, origin.y + min(start + c.segment, rows.upperBound) - 1) { continue }
                 var members: [Int] = []   // logical rows with a live home PE
                 var leaves: [(row: Int, pe: Int)] = []
                 for row in start..<min(start + c.segment, rows.upperBound) {

@@ -15,9 +15,12 @@ public struct WaferFabric: Sendable {
     /// Dead or sealed x positions per row, and y positions per column, sorted.
     private(set) var deadByRow: [Int: [Int]] = [:]
     private(set) var deadByColumn: [Int: [Int]] = [:]
-    /// Rows and columns with a dead link east / south of a PE on them.
+    /// Rows and columns with a dead link east / south of a PE on them, and per row (column) the
+    /// x (y) of the PEs whose east (south) link is dead, sorted.
     private(set) var linkRows: Set<Int> = []
     private(set) var linkColumns: Set<Int> = []
+    private(set) var eastLinksByRow: [Int: [Int]] = [:]
+    private(set) var southLinksByColumn: [Int: [Int]] = [:]
     public let program: (x: Range<Int>, y: Range<Int>)
     public let wafer: PlanWafer
     /// Logical column -> offset in the slot, and offset -> logical column (nil for a spare).
@@ -49,8 +52,11 @@ public struct WaferFabric: Sendable {
         for link in w.deadLinks where link >= 0 && Int(link) / 2 < state.count {
             let pe = Int(link) / 2
             state[pe] |= link % 2 == 0 ? 4 : 8
-            if link % 2 == 0 { linkRows.insert(pe / width) } else { linkColumns.insert(pe % width) }
+            if link % 2 == 0 { linkRows.insert(pe / width); eastLinksByRow[pe / width, default: []].append(pe % width) }
+            else { linkColumns.insert(pe % width); southLinksByColumn[pe % width, default: []].append(pe / width) }
         }
+        for key in eastLinksByRow.keys { eastLinksByRow[key]?.sort() }
+        for key in southLinksByColumn.keys { southLinksByColumn[key]?.sort() }
     }
 
     public func onFabric(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
@@ -118,6 +124,27 @@ public struct WaferFabric: Sendable {
         if subs[key] == nil { subs[key] = substitutes(slot: s, row: y) }
         guard let entry = subs[key]?[x], let spare = entry else { return nil }
         return (spare, y)
+    }
+
+    /// Whether a sorted list holds a value in `lo...hi`. O(log n).
+    static func holds(_ list: [Int]?, _ lo: Int, _ hi: Int) -> Bool {
+        guard let list, lo <= hi else { return false }
+        var a = 0, b = list.count
+        while a < b { let m = (a + b) / 2; if list[m] < lo { a = m + 1 } else { b = m } }
+        return a < list.count && list[a] <= hi
+    }
+
+    /// Whether row `y` from column `x0` through `x1` has only live PEs and live links between
+    /// them (no dead or sealed PE, no dead east link of `x0 ..< x1`), all on the fabric. O(log
+    /// defects of the row).
+    func rowSpanClean(_ y: Int, _ x0: Int, _ x1: Int) -> Bool {
+        onFabric(x0, y) && onFabric(x1, y) && !Self.holds(deadByRow[y], x0, x1) && !Self.holds(eastLinksByRow[y], x0, x1 - 1)
+    }
+
+    /// Whether column `x` from row `y0` through `y1` has only live PEs and live links between
+    /// them. O(log defects of the column).
+    func columnSpanClean(_ x: Int, _ y0: Int, _ y1: Int) -> Bool {
+        onFabric(x, y0) && onFabric(x, y1) && !Self.holds(deadByColumn[x], y0, y1) && !Self.holds(southLinksByColumn[x], y0, y1 - 1)
     }
 
     /// Whether any dead/sealed PE lies in row `y` between columns `xs`, or a dead east link.
