@@ -150,39 +150,43 @@ struct WaferRouteReplay {
     private mutating func markSpans(xs: ClosedRange<Int>, ys: Range<Int>, bits: UInt64) -> Bool {
         let width = fabric.width
         guard xs.lowerBound >= 0, xs.upperBound < width, ys.lowerBound >= 0, ys.upperBound <= fabric.height else { return false }
-        return mask.withUnsafeMutableBufferPointer { m -> Bool in
-            var clash: UInt64 = 0
-            for y in ys { for x in xs { clash |= m[y * width + x] & bits } }
-            guard clash == 0 else { return false }
-            for y in ys { for x in xs { m[y * width + x] |= bits } }
-            return true
+        let lo = xs.lowerBound, count = xs.count
+        return mask.withUnsafeMutableBufferPointer { m in
+            Self.markRowByRow(m, rows: ys, bits: bits) { y, body in for i in 0..<count { body(y * width + lo + i) } }
         }
     }
 
-    /// Gives a column class's home PEs (`columns x rows` from `origin`) the colors `bits` row by
-    /// row, the order the mask lies in memory, when no other owner holds them there; false (and
-    /// nothing marked) otherwise, and the caller takes them column by column, logging each
-    /// clash in the order it always has. O(columns x rows).
+    /// Gives a column class's home PEs (`columns x rows` from `origin`) the colors `bits`, row by
+    /// row as the mask lies in memory, when no other owner holds them there; false (and nothing
+    /// marked) otherwise, and the caller takes them column by column, logging each clash in the
+    /// order it always has. O(columns x rows).
     private mutating func markRows(columns: Range<Int>, rows: Range<Int>, origin: (x: Int, y: Int), bits: UInt64) -> Bool {
-        let width = fabric.width, offsets = fabric.homeOffsets
-        guard columns.lowerBound >= 0, columns.upperBound <= offsets.count else { return false }
-        return mask.withUnsafeMutableBufferPointer { m -> Bool in
-            var clash: UInt64 = 0
-            for row in rows {
+        let width = fabric.width, offsets = fabric.homeOffsets, count = mask.count
+        guard columns.lowerBound >= 0, columns.upperBound <= offsets.count, !columns.isEmpty, origin.x + offsets[columns.lowerBound] >= 0,
+              origin.x + offsets[columns.upperBound - 1] < width, origin.y + rows.lowerBound >= 0, (origin.y + rows.upperBound) * width <= count else { return false }
+        return mask.withUnsafeMutableBufferPointer { m in
+            Self.markRowByRow(m, rows: rows, bits: bits) { row, body in
                 let base = (origin.y + row) * width + origin.x
-                for column in columns {
-                    let pe = base + offsets[column]
-                    if pe < 0 || pe >= m.count { return false }
-                    clash |= m[pe] & bits
-                }
+                for column in columns { body(base + offsets[column]) }
             }
-            guard clash == 0 else { return false }
-            for row in rows {
-                let base = (origin.y + row) * width + origin.x
-                for column in columns { m[base + offsets[column]] |= bits }
-            }
-            return true
         }
+    }
+
+    /// One pass, a row at a time while it is in cache: checks a row's PEs (`pes(row, visit)` visits
+    /// them, all within `m`), then marks them. At the first clash the rows already marked are
+    /// unmarked (none of them held `bits`, so clearing restores them) and it returns false.
+    private static func markRowByRow(_ m: UnsafeMutableBufferPointer<UInt64>, rows: Range<Int>, bits: UInt64,
+                                     _ pes: (Int, (Int) -> Void) -> Void) -> Bool {
+        for row in rows {
+            var clash: UInt64 = 0
+            pes(row) { clash |= m[$0] & bits }
+            if clash != 0 {
+                for done in rows.lowerBound..<row { pes(done) { m[$0] &= ~bits } }
+                return false
+            }
+            pes(row) { m[$0] |= bits }
+        }
+        return true
     }
 
     /// A tile moved to a spare joins its segment through an exception route into a member (its
