@@ -158,6 +158,7 @@ public enum PlanBuilder {
                        hops: b.hops, loadWavelets: b.loadWavelets, exceptions: b.exceptions, penaltyCycles: b.penaltyCycles)
         }
         var exceptions = PlanExceptions()
+        exceptions.reserve(r.exceptions.count)
         for e in r.exceptions {
             let bundle = e.role == .lane
             exceptions.append(PlanException(wafer: (bundle ? bundleWafer[e.owner] : classWafer[e.owner]) ?? -1, ownerKind: bundle ? .bundle : .lineClass,
@@ -173,17 +174,17 @@ public enum PlanBuilder {
 
     /// A path of neighbouring PEs as move letters (N, E, S, W). O(path).
     static func moves(_ path: [Int32], width: Int) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(path.count)
         for (a, b) in zip(path, path.dropFirst()) {
             switch Int(b) - Int(a) {
-            case 1: out.append("E")
-            case -1: out.append("W")
-            case width: out.append("S")
-            case -width: out.append("N")
-            default: out.append("?")  // not neighbours: the plan check rejects it
+            case 1: out.append(UInt8(ascii: "E"))
+            case -1: out.append(UInt8(ascii: "W"))
+            case width: out.append(UInt8(ascii: "S"))
+            case -width: out.append(UInt8(ascii: "N"))
+            default: out.append(UInt8(ascii: "?"))  // not neighbours: the plan check rejects it
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

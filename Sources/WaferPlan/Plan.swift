@@ -11,7 +11,7 @@ public struct Plan: Codable, Sendable, Equatable {
     /// `format` of every plan.
     public static let formatName = "wafermap-plan"
     /// The version this build writes and the only one it reads.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
 
     public var format: String
     public var formatVersion: Int

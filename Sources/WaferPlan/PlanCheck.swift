@@ -131,7 +131,9 @@ public enum PlanCheck {
 
     /// Exception routes: live walks, colors held by one route per PE, overlay routes on the
     /// overlay. One wafer at a time on flat per-PE arrays (a byte of state and a color mask
-    /// per PE, reused from wafer to wafer), so each hop costs two loads, not hash lookups.
+    /// per PE, allocated once and reused: only the PEs a wafer set are cleared after it), so
+    /// each hop costs two loads, not hash lookups, and a wafer costs its defects and hops, not
+    /// its fabric.
     static func exceptionProblems(_ plan: Plan, waferIndex: [Int: Int], deadSets: [Int: Set<Int32>], budget: Int, fail: (String) -> Void) {
         let width = plan.target.fabricWidth, height = plan.target.fabricHeight
         let pes = width * height
@@ -145,43 +147,56 @@ public enum PlanCheck {
             byWafer[exceptions.wafer[k], default: []].append(k)
         }
         // Bits of `state`: 1 dead or sealed, 2 overlay, 4 east link dead, 8 south link dead.
-        var state = [UInt8](), held = [UInt64]()
+        var state = [UInt8](), held = [UInt64](), touched: [Int] = []
         for w in plan.wafers {
             guard let list = byWafer[w.index], !list.isEmpty else { continue }
-            state = [UInt8](repeating: 0, count: pes)
-            held = [UInt64](repeating: 0, count: pes)
-            for pe in w.deadPes + w.sealedPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 1 }
+            if state.isEmpty { state = [UInt8](repeating: 0, count: pes); held = [UInt64](repeating: 0, count: pes) }
+            for pe in touched { state[pe] = 0; held[pe] = 0 }
+            touched.removeAll(keepingCapacity: true)
+            for pe in w.deadPes + w.sealedPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 1; touched.append(Int(pe)) }
             let overlayBits = w.overlayColors.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(max(0, min(63, $1)))) }
-            for pe in w.overlayPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 2; held[Int(pe)] = overlayBits }
-            for link in w.deadLinks where link >= 0 && Int(link) / 2 < pes { state[Int(link) / 2] |= link % 2 == 0 ? 4 : 8 }
-            for k in list {
-                let e = exceptions[k]
-                guard let path = e.path(width: width, height: height) else { fail("exception \(k): its moves leave the fabric or are not N, E, S, W"); continue }
-                for (a, b) in zip(path, path.dropFirst()) {
-                    let horizontal = b == a + 1 || b == a - 1
-                    if horizontal && Int(min(a, b)) / width != Int(max(a, b)) / width { fail("exception \(k): wraps around a fabric row") }
-                    if state[Int(min(a, b))] & (horizontal ? 4 : 8) != 0 { fail("exception \(k): crosses a dead link") }
-                }
-                if path.contains(where: { state[Int($0)] & 1 != 0 }) { fail("exception \(k): passes a dead or sealed PE") }
-                if e.overlay {
-                    if !path.allSatisfy({ state[Int($0)] & 2 != 0 }) { fail("exception \(k): an overlay route leaves the overlay") }
-                    continue
-                }
-                if e.colors.isEmpty { continue }  // unresolved: counted below
-                guard e.colors.count == e.runStarts.count, e.runStarts.first == 0, zip(e.runStarts, e.runStarts.dropFirst()).allSatisfy({ $0 < $1 }),
-                      (e.runStarts.last ?? 0) < path.count, e.colors.allSatisfy({ $0 >= 0 && $0 < budget }) else {
-                    fail("exception \(k): its color runs are malformed"); continue
-                }
-                var previous: UInt64 = 0
-                for i in path.indices {
-                    let mask = e.colorMask(at: i, pathCount: path.count)
-                    if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
-                    previous = mask
-                    let pe = Int(path[i])
-                    if held[pe] & mask != 0 { fail("exception \(k): takes a color another route or the overlay holds at PE \(pe)") }
-                    held[pe] |= mask
-                }
-            }
+            for pe in w.overlayPes where pe >= 0 && Int(pe) < pes { state[Int(pe)] |= 2; held[Int(pe)] = overlayBits; touched.append(Int(pe)) }
+            for link in w.deadLinks where link >= 0 && Int(link) / 2 < pes { state[Int(link) / 2] |= link % 2 == 0 ? 4 : 8; touched.append(Int(link) / 2) }
+            for k in list { routeProblems(exceptions, k, width: width, height: height, budget: budget, state: state, held: &held, touched: &touched, fail: fail) }
+        }
+    }
+
+    /// Exception route `k` on one wafer's `state` (see `exceptionProblems`); marks its colors in
+    /// `held` and lists the PEs it marks in `touched`. O(hops + runs).
+    static func routeProblems(_ exceptions: PlanExceptions, _ k: Int, width: Int, height: Int, budget: Int, state: [UInt8], held: inout [UInt64],
+                              touched: inout [Int], fail: (String) -> Void) {
+        guard let path = PlanException.path(start: exceptions.start[k], moves: exceptions.moves[k], width: width, height: height) else {
+            fail("exception \(k): its moves leave the fabric or are not N, E, S, W"); return
+        }
+        for (a, b) in zip(path, path.dropFirst()) {
+            let horizontal = b == a + 1 || b == a - 1
+            if horizontal && Int(min(a, b)) / width != Int(max(a, b)) / width { fail("exception \(k): wraps around a fabric row") }
+            if state[Int(min(a, b))] & (horizontal ? 4 : 8) != 0 { fail("exception \(k): crosses a dead link") }
+        }
+        if path.contains(where: { state[Int($0)] & 1 != 0 }) { fail("exception \(k): passes a dead or sealed PE") }
+        if exceptions.overlay[k] {
+            if !path.allSatisfy({ state[Int($0)] & 2 != 0 }) { fail("exception \(k): an overlay route leaves the overlay") }
+            return
+        }
+        let colors = exceptions.colors[k], starts = exceptions.runStarts[k]
+        if colors.isEmpty { return }  // unresolved: counted below
+        guard colors.count == starts.count, starts.first == 0, zip(starts, starts.dropFirst()).allSatisfy({ $0 < $1 }),
+              (starts.last ?? 0) < path.count, colors.allSatisfy({ $0 >= 0 && $0 < budget }) else {
+            fail("exception \(k): its color runs are malformed"); return
+        }
+        // Run r holds its color from starts[r] through the next run's start (a relay PE holds
+        // both): the masks of `PlanException.colorMask`, in one sweep.
+        var previous: UInt64 = 0, r = 0
+        for i in path.indices {
+            while r + 1 < starts.count && starts[r + 1] <= i { r += 1 }
+            var mask = UInt64(1) << UInt64(colors[r])
+            if r > 0 && starts[r] == i { mask |= UInt64(1) << UInt64(colors[r - 1]) }
+            if i > 0 && previous & mask == 0 { fail("exception \(k): hop \(i) keeps no color both ends hold") }
+            previous = mask
+            let pe = Int(path[i])
+            if held[pe] & mask != 0 { fail("exception \(k): takes a color another route or the overlay holds at PE \(pe)") }
+            held[pe] |= mask
+            touched.append(pe)
         }
     }
 

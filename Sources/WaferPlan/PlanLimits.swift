@@ -12,6 +12,10 @@ public enum PlanLimits {
     /// costs about 50 bytes per value, whatever its text (25 million one-letter strings took
     /// 1.3 GB), so the count, not the bytes, bounds the memory.
     public static let maxValues = 1 << 24
+    /// Hops of all exception routes together: 2^26 = 67,108,864 (Kimi K2 with a 0.1% clustered
+    /// map of holes takes 3.4 million). Moves are run-length in the file (`E12` is twelve hops),
+    /// so the bytes alone do not bound what the routes expand to in memory.
+    public static let maxExceptionHops = 1 << 26
     /// Containers open at once (a plan nests 6 deep).
     public static let maxDepth = 32
     /// Magnitude of any integer field except the totals below, so that sums and pairwise
@@ -206,10 +210,12 @@ public enum PlanLimits {
         for (key, _) in plan.schedule.cyclesByKind.sorted(by: { $0.key < $1.key }) where PlanPhaseKind(rawValue: key) == nil {
             return (PlanPhaseKind.unknown(key), [.key("schedule"), .key("cycles_by_kind"), .key(key)])
         }
-        for (k, list) in plan.routing.exceptions.carries.enumerated() {
+        var known: Set<String> = []   // carries texts already checked (a plan uses a handful)
+        for (k, list) in plan.routing.exceptions.carries.enumerated() where !known.contains(list) {
             for word in list.split(separator: ",", omittingEmptySubsequences: false) where PlanRouteRole(rawValue: String(word)) == nil {
-                return (PlanRouteRole.unknown(String(word)), [.key("routing"), .key("exceptions"), .key("carries"), .index(k)])
+                return (PlanRouteRole.unknown(String(word)), [.key("routing"), .key("exceptions"), .index(k)])
             }
+            known.insert(list)
         }
         for (i, c) in plan.routing.classes.enumerated() {
             for (key, list) in [("columns", c.columns), ("rows", c.rows)] where list.contains(where: { $0 < 0 || $0 > maxFabricSide }) {

@@ -4,8 +4,9 @@ public struct PlanRouting: Codable, Sendable, Equatable {
     public var colorBudget: Int
     public var classes: [PlanClass]
     public var bundles: [PlanBundle]
-    /// Column-wise (one list per field, row `k` of each is exception `k`): a Kimi K2 plan lists
-    /// about 140,000, and field names repeated per row would triple the file.
+    /// Column-wise in memory (one list per field, row `k` of each is exception `k`); in the file
+    /// one line of text per route (`PlanRouteText`): a Kimi K2 plan lists about 140,000, and
+    /// field names repeated per row would triple the file.
     public var exceptions: PlanExceptions
     public var flows: [PlanFlow]
     public init(colorBudget: Int, classes: [PlanClass], bundles: [PlanBundle], exceptions: PlanExceptions, flows: [PlanFlow]) {
@@ -140,10 +141,15 @@ public struct PlanException: Sendable, Equatable {
 
     /// The PE ids along the route, decoded from `start` and `moves`; nil when a move is not one
     /// of N, E, S, W or leaves a `width x height` fabric. O(moves).
-    public func path(width: Int, height: Int) -> [Int32]? {
+    public func path(width: Int, height: Int) -> [Int32]? { Self.path(start: start, moves: moves, width: width, height: height) }
+
+    /// The PE ids of a route from `start` taking `moves`, without building the route's row (what
+    /// the checks call per route). O(moves).
+    public static func path(start: Int32, moves: String, width: Int, height: Int) -> [Int32]? {
         guard width > 0, start >= 0, Int(start) < width * height else { return nil }
         var x = Int(start) % width, y = Int(start) / width
         var path: [Int32] = [start]
+        path.reserveCapacity(moves.utf8.count + 1)
         for move in moves.utf8 {
             switch move {
             case UInt8(ascii: "N"): y -= 1
@@ -159,8 +165,9 @@ public struct PlanException: Sendable, Equatable {
     }
 }
 
-/// The exception routes, one list per `PlanException` field (`carries` joined by commas).
-public struct PlanExceptions: Codable, Sendable, Equatable {
+/// The exception routes, one list per `PlanException` field (`carries` joined by commas). Written
+/// as one string per route (`PlanRouteText`, format 4).
+public struct PlanExceptions: Sendable, Equatable {
     public var wafer: [Int] = []
     public var ownerKind: [PlanOwnerKind] = []
     public var owner: [Int] = []
@@ -182,7 +189,7 @@ public struct PlanExceptions: Codable, Sendable, Equatable {
 
     public mutating func append(_ e: PlanException) {
         wafer.append(e.wafer); ownerKind.append(e.ownerKind); owner.append(e.owner); role.append(e.role)
-        carries.append(e.carries.map(\.rawValue).joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
+        carries.append(e.carries.count == 1 ? e.carries[0].rawValue : e.carries.map(\.rawValue).joined(separator: ",")); line.append(e.line); position.append(e.position); start.append(e.start)
         moves.append(e.moves); colors.append(e.colors); runStarts.append(e.runStarts); overlay.append(e.overlay)
         extraHops.append(e.extraHops); relays.append(e.relays)
     }

@@ -44,7 +44,7 @@ import WaferTestSupport
         #expect(try schemaErrors(plan) == [])
         // The schema is not vacuous: an unknown key and a wrong type break it.
         let broken = dir.appendingPathComponent("broken.json").path
-        try String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format_version\":3", with: "\"format_version\":3,\"surprise\":true")
+        try String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format_version\":4", with: "\"format_version\":4,\"surprise\":true")
             .replacingOccurrences(of: "\"batch\":1", with: "\"batch\":\"one\"").write(toFile: broken, atomically: true, encoding: .utf8)
         let errors = try schemaErrors(broken)
         #expect(errors.contains { $0.contains("surprise") } && errors.contains { $0.contains("batch") })
@@ -125,8 +125,8 @@ import WaferTestSupport
         let truncated = try rejected("truncated.json", String(text.prefix(text.count / 2)))
         #expect(truncated.contains("truncated.json:1:") && truncated.contains("truncated"))
         // A newer format version: a clear message, not a field error.
-        let newer = try rejected("v4.json", text.replacingOccurrences(of: "\"format_version\":3", with: "\"format_version\":4"))
-        #expect(newer.contains("format version 4") && newer.contains("reads version 3"))
+        let newer = try rejected("v5.json", text.replacingOccurrences(of: "\"format_version\":4", with: "\"format_version\":5"))
+        #expect(newer.contains("format version 5") && newer.contains("reads version 4"))
         // Not a plan at all.
         #expect(try rejected("other.json", "{\"format\":\"something-else\"}").contains("not a WaferMap plan"))
         // A field of the wrong type: its path, line and column.

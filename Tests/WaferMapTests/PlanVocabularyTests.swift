@@ -33,7 +33,6 @@ import WaferTestSupport
         let expectations: [(String, [String])] = [
             ("orientation", Self.words(PlanOrientation.self)), ("region", Self.words(PlanRegion.self)),
             ("axis", Self.words(PlanAxis.self)), ("mode", Self.words(PlanReductionMode.self)),
-            ("owner_kind", Self.words(PlanOwnerKind.self)), ("role", Self.words(PlanRouteRole.self)),
             ("activation", Self.words(PlanActivation.self)),
         ]
         for (property, words) in expectations {
@@ -41,6 +40,14 @@ import WaferTestSupport
             #expect(!lists.isEmpty, "the schema has no enum for \(property)")
             for list in lists { #expect(Set(list) == Set(words), "\(property): schema \(list), code \(words)") }
         }
+        // Exception routes are strings (format 4): their pattern names every owner kind and role.
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.root.appendingPathComponent("docs/plan.schema.json"))) as? [String: Any]
+        let routing = (root?["properties"] as? [String: Any])?["routing"] as? [String: Any]
+        let exceptions = (routing?["properties"] as? [String: Any])?["exceptions"] as? [String: Any]
+        let pattern = (exceptions?["items"] as? [String: Any])?["pattern"] as? String ?? ""
+        for word in Self.words(PlanOwnerKind.self) { #expect(pattern.contains("(class|bundle)") && pattern.contains(word), "route pattern lacks \(word)") }
+        for word in Self.words(PlanRouteRole.self) { #expect(pattern.contains("(stream|leader|broadcast|lane)") && pattern.contains(word), "route pattern lacks \(word)") }
+        #expect(Self.words(PlanRouteRole.self) == ["stream", "leader", "broadcast", "lane"] && Self.words(PlanOwnerKind.self) == ["class", "bundle"])
         // `kind` names three vocabularies: ops, flows and phases.
         let kinds = try Self.schemaEnums("kind").map { Set($0) }
         for words in [Self.words(PlanOpKind.self), Self.words(PlanFlowKind.self), Self.words(PlanPhaseKind.self)] {

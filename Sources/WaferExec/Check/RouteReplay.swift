@@ -40,19 +40,39 @@ public struct RouteReplay: Sendable {
     public init(plan: Plan, fabrics: [WaferFabric], scope: Set<Int>? = nil) {
         guard plan.routing.exceptions.isRectangular else { log.add(.plan, "routing: the exception lists have different lengths"); return }
         let fabricOf = Dictionary(fabrics.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
-        let index = ExceptionIndex(plan: plan, fabricOf: fabricOf, scope: scope, log: &log)
-        exceptionHops += index.hops
+        let ex = plan.routing.exceptions
+        // Each wafer's routes, in route order; a route naming a wafer the plan lacks is logged.
+        var routesOf: [Int: [Int]] = [:]
+        var routeFindings: [(route: Int, category: Violation.Category, message: String)] = []
+        for k in 0..<ex.count {
+            let w = ex.wafer[k]
+            if let scope, !scope.contains(w) { continue }
+            guard fabricOf[w] != nil else { routeFindings.append((k, .route, "\(ExceptionIndex.name(ex, k)): wafer \(w) is not in the plan")); continue }
+            routesOf[w, default: []].append(k)
+        }
+        let routesByWafer = routesOf
         let classesByWafer = Dictionary(grouping: plan.routing.classes, by: \.wafer)
         let bundlesByWafer = Dictionary(grouping: plan.routing.bundles, by: \.wafer)
         let selected = fabrics.filter { scope?.contains($0.index) ?? true }
-        let parts = parallelMap(selected.count) { i -> Findings in
+        // The first fabric of each wafer index reports its routes' findings (a plan listing a
+        // wafer twice replays it twice, its routes once).
+        let owner = Dictionary(selected.indices.map { (selected[$0].index, $0) }, uniquingKeysWith: { a, _ in a })
+        let parts = parallelMap(selected.count) { i -> (Findings, ExceptionIndex.Report) in
+            let w = selected[i].index
+            let index = ExceptionIndex(plan: plan, fabric: fabricOf[w] ?? selected[i], routes: routesByWafer[w] ?? [])
             var replay = WaferRouteReplay(fabric: selected[i], plan: plan, exceptions: index)
-            for c in classesByWafer[replay.w] ?? [] where c.foldedInto == nil { replay.replayClass(c) }
-            for b in bundlesByWafer[replay.w] ?? [] { replay.replayBundle(b) }
+            for c in classesByWafer[w] ?? [] where c.foldedInto == nil { replay.replayClass(c) }
+            for b in bundlesByWafer[w] ?? [] { replay.replayBundle(b) }
             replay.finishColors()
-            return replay.findings
+            return (replay.findings, owner[w] == i ? index.report : ExceptionIndex.Report())
         }
-        for part in parts {
+        // Route findings in route order (what a sequential pass over the routes logs), then each
+        // wafer's replay in wafer order.
+        var ordered = routeFindings
+        for (_, report) in parts { ordered += report.findings; exceptionHops += report.hops }
+        let sequence = ordered.indices.sorted { (ordered[$0].route, $0) < (ordered[$1].route, $1) }
+        for i in sequence { log.add(ordered[i].category, ordered[i].message) }
+        for (part, _) in parts {
             log.merge(part.log)
             lostPartials.formUnion(part.lostPartials)
             missedBroadcasts.formUnion(part.missedBroadcasts)

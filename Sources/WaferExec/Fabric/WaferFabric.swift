@@ -3,23 +3,24 @@ import WaferPlan
 /// One simulated wafer, re-derived from the plan alone: which PEs and links are alive, where
 /// the program area is, and the plan's tiling rule (slot rectangles, spare columns, the home
 /// and substitute PE of every tile). Flat arrays, never an object per PE: a WSE-3 wafer is
-/// 893,064 bytes of state plus its dead lists.
+/// 893,064 bytes of state (PE and link bits in one byte) plus its dead lists.
 public struct WaferFabric: Sendable {
     public let index: Int
     public let width: Int
     public let height: Int
-    /// 0 live, 1 dead (defect map or injected fault), 2 sealed (live but cut off; the compiler
-    /// treats it as dead).
+    /// Bits 0-1: 0 live, 1 dead (defect map or injected fault), 2 sealed (live but cut off; the
+    /// compiler treats it as dead). Dead links: bit 2 the link east of the PE, bit 3 the link
+    /// south of it (one byte per PE for both, so a hop's check is one load, not a hash lookup).
     private(set) var state: [UInt8]
-    /// Dead links: bit 0 the link east of the PE, bit 1 the link south of it (one byte per PE,
-    /// so a hop's check is one load, not a hash lookup).
-    private(set) var linkState: [UInt8]
     /// Dead or sealed x positions per row, and y positions per column, sorted.
     private(set) var deadByRow: [Int: [Int]] = [:]
     private(set) var deadByColumn: [Int: [Int]] = [:]
-    /// Rows and columns with a dead link east / south of a PE on them.
+    /// Rows and columns with a dead link east / south of a PE on them, and per row (column) the
+    /// x (y) of the PEs whose east (south) link is dead, sorted.
     private(set) var linkRows: Set<Int> = []
     private(set) var linkColumns: Set<Int> = []
+    private(set) var eastLinksByRow: [Int: [Int]] = [:]
+    private(set) var southLinksByColumn: [Int: [Int]] = [:]
     public let program: (x: Range<Int>, y: Range<Int>)
     public let wafer: PlanWafer
     /// Logical column -> offset in the slot, and offset -> logical column (nil for a spare).
@@ -34,7 +35,6 @@ public struct WaferFabric: Sendable {
         width = max(t.fabricWidth, 1); height = max(t.fabricHeight, 1)
         program = (t.haloWest..<max(t.haloWest, t.fabricWidth - t.haloEast), t.haloNorth..<max(t.haloNorth, t.fabricHeight - t.haloSouth))
         state = [UInt8](repeating: 0, count: width * height)
-        linkState = [UInt8](repeating: 0, count: width * height)
         let pitch = max(w.slotWidth + w.spareColumns, 1)
         let spares = Set((0..<max(w.spareColumns, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(w.spareColumns, 1)) })
         var offsets: [Int] = [], inverse = [Int?](repeating: nil, count: pitch)
@@ -49,24 +49,27 @@ public struct WaferFabric: Sendable {
         }
         for key in deadByRow.keys { deadByRow[key] = Array(Set(deadByRow[key] ?? [])).sorted() }
         for key in deadByColumn.keys { deadByColumn[key] = Array(Set(deadByColumn[key] ?? [])).sorted() }
-        for link in w.deadLinks where link >= 0 && Int(link) / 2 < linkState.count {
+        for link in w.deadLinks where link >= 0 && Int(link) / 2 < state.count {
             let pe = Int(link) / 2
-            linkState[pe] |= link % 2 == 0 ? 1 : 2
-            if link % 2 == 0 { linkRows.insert(pe / width) } else { linkColumns.insert(pe % width) }
+            state[pe] |= link % 2 == 0 ? 4 : 8
+            if link % 2 == 0 { linkRows.insert(pe / width); eastLinksByRow[pe / width, default: []].append(pe % width) }
+            else { linkColumns.insert(pe % width); southLinksByColumn[pe % width, default: []].append(pe / width) }
         }
+        for key in eastLinksByRow.keys { eastLinksByRow[key]?.sort() }
+        for key in southLinksByColumn.keys { southLinksByColumn[key]?.sort() }
     }
 
     public func onFabric(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
     public func inProgram(_ x: Int, _ y: Int) -> Bool { program.x.contains(x) && program.y.contains(y) }
-    public func isLive(_ x: Int, _ y: Int) -> Bool { onFabric(x, y) && state[y * width + x] == 0 }
-    public func isLive(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] == 0 }
+    public func isLive(_ x: Int, _ y: Int) -> Bool { onFabric(x, y) && state[y * width + x] & 3 == 0 }
+    public func isLive(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] & 3 == 0 }
     /// Whether the PE is dead in the defect map or by a fault (not merely sealed).
-    public func isDead(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] == 1 }
+    public func isDead(pe: Int) -> Bool { pe >= 0 && pe < state.count && state[pe] & 3 == 1 }
 
     /// Whether the mesh link between neighbours (ax, ay) and (bx, by) is alive. O(1).
     public func linkLive(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int) -> Bool {
         guard abs(ax - bx) + abs(ay - by) == 1, onFabric(ax, ay), onFabric(bx, by) else { return false }
-        return ay == by ? linkState[ay * width + min(ax, bx)] & 1 == 0 : linkState[min(ay, by) * width + ax] & 2 == 0
+        return ay == by ? state[ay * width + min(ax, bx)] & 4 == 0 : state[min(ay, by) * width + ax] & 8 == 0
     }
 
     /// Whether the straight run from (ax, ay) to (bx, by) (same row or column) has live PEs and
@@ -121,6 +124,27 @@ public struct WaferFabric: Sendable {
         if subs[key] == nil { subs[key] = substitutes(slot: s, row: y) }
         guard let entry = subs[key]?[x], let spare = entry else { return nil }
         return (spare, y)
+    }
+
+    /// Whether a sorted list holds a value in `lo...hi`. O(log n).
+    static func holds(_ list: [Int]?, _ lo: Int, _ hi: Int) -> Bool {
+        guard let list, lo <= hi else { return false }
+        var a = 0, b = list.count
+        while a < b { let m = (a + b) / 2; if list[m] < lo { a = m + 1 } else { b = m } }
+        return a < list.count && list[a] <= hi
+    }
+
+    /// Whether row `y` from column `x0` through `x1` has only live PEs and live links between
+    /// them (no dead or sealed PE, no dead east link of `x0 ..< x1`), all on the fabric. O(log
+    /// defects of the row).
+    func rowSpanClean(_ y: Int, _ x0: Int, _ x1: Int) -> Bool {
+        onFabric(x0, y) && onFabric(x1, y) && !Self.holds(deadByRow[y], x0, x1) && !Self.holds(eastLinksByRow[y], x0, x1 - 1)
+    }
+
+    /// Whether column `x` from row `y0` through `y1` has only live PEs and live links between
+    /// them. O(log defects of the column).
+    func columnSpanClean(_ x: Int, _ y0: Int, _ y1: Int) -> Bool {
+        onFabric(x, y0) && onFabric(x, y1) && !Self.holds(deadByColumn[x], y0, y1) && !Self.holds(southLinksByColumn[x], y0, y1 - 1)
     }
 
     /// Whether any dead/sealed PE lies in row `y` between columns `xs`, or a dead east link.

@@ -19,7 +19,7 @@ import WaferPlan
 ///   its forwarding processors: their sum counts once for every line using the patch.
 /// - The worst segment of a class sets every allreduce on it; the worst lane sets a bundle's.
 ///
-/// O(exception routes x hops).
+/// O(exception hops); only overlay routes are expanded to their PEs.
 struct DefectPenalty {
     /// Line class id -> cycles its worst line segment adds.
     private(set) var classCycles: [Int: Int] = [:]
@@ -39,21 +39,24 @@ struct DefectPenalty {
         let width = max(t.fabricWidth, 1)
         let classes = Dictionary(plan.routing.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let wafers = Dictionary(plan.wafers.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
-        let paths = (0..<ex.count).map { Self.path(start: Int(ex.start[$0]), moves: ex.moves[$0], width: width) }
-        let patch = Self.patches(ex, paths: paths, width: width)
+        let patch = Self.patches(ex, width: width)
         var lines: [Key: Line] = [:]
         var overlaySum: [PatchKey: Int] = [:]
+        var rolesOf: [String: [PlanRouteRole]] = [:]   // per `carries` text: a plan uses a handful
         for k in 0..<ex.count {
             let bundle = ex.ownerKind[k] != .lineClass
-            let hops = paths[k].count - 1
+            let hops = ex.moves[k].utf8.count
             let (x0, y0) = (Int(ex.start[k]) % width, Int(ex.start[k]) / width)
-            let end = paths[k].last ?? Int(ex.start[k])
-            let (x1, y1) = (end % width, end / width)
+            let (x1, y1) = Self.end(x: x0, y: y0, moves: ex.moves[k])
             let baseline = bundle ? abs(x1 - x0) + abs(y1 - y0) : 1
             let relays = ex.overlay[k] ? hops : max(0, ex.colors[k].count - 1)
             let own = max(0, hops - baseline) * hop + relays * relay
-            var roles = ex.carries[k].split(separator: ",").compactMap { PlanRouteRole(rawValue: String($0)) }
-            if roles.isEmpty { roles = [ex.role[k]] }
+            let carried: [PlanRouteRole]
+            if let known = rolesOf[ex.carries[k]] { carried = known } else {
+                carried = ex.carries[k].split(separator: ",").compactMap { PlanRouteRole(rawValue: String($0)) }
+                rolesOf[ex.carries[k]] = carried
+            }
+            let roles = carried.isEmpty ? [ex.role[k]] : carried
             var segment = 0, tree = ReductionTree(length: 1, tree: false)
             if !bundle, let c = classes[ex.owner[k]], let w = wafers[ex.wafer[k]] {
                 let pitch = max(w.slotWidth + w.spareColumns, 1), columns = max(w.gridColumns, 1)
@@ -90,6 +93,15 @@ struct DefectPenalty {
         }
     }
 
+    /// Where a route from (x, y) taking `moves` ends, without listing its PEs. O(hops).
+    static func end(x: Int, y: Int, moves: String) -> (x: Int, y: Int) {
+        var x = x, y = y
+        for m in moves.utf8 {
+            switch m { case 78: y -= 1; case 83: y += 1; case 69: x += 1; default: x -= 1 }
+        }
+        return (x, y)
+    }
+
     /// The PE ids a route visits, its start first. O(hops).
     static func path(start: Int, moves: String, width: Int) -> [Int] {
         var x = start % width, y = start / width
@@ -103,12 +115,12 @@ struct DefectPenalty {
 
     /// A patch id per overlay route: routes of one wafer whose PEs touch (the same PE or
     /// neighbours) are on one connected patch. -1 for routes off the overlay. O(overlay hops).
-    static func patches(_ ex: PlanExceptions, paths: [[Int]], width: Int) -> [Int] {
+    static func patches(_ ex: PlanExceptions, width: Int) -> [Int] {
         var parent = Array(0..<ex.count)
         func find(_ i: Int) -> Int { var i = i; while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }; return i }
         var owner: [Int: [Int: Int]] = [:]
         for k in 0..<ex.count where ex.overlay[k] {
-            for pe in paths[k] {
+            for pe in path(start: Int(ex.start[k]), moves: ex.moves[k], width: width) {
                 for n in [pe, pe - 1, pe + 1, pe - width, pe + width] {
                     if let o = owner[ex.wafer[k]]?[n] { parent[find(o)] = find(k) }
                 }
