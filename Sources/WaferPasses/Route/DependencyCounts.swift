@@ -7,9 +7,11 @@ import WaferIR
 /// wafer: a chain of stage anchors in increasing rank, and per exception transfer a node with an
 /// edge from the stage of its first rank and one to the stage of its second. So it has one
 /// node per distinct (segment, rank) and per distinct (request, role, segment), and
-/// `ranks - 1` chain edges per segment plus two edges per transfer; and it is acyclic exactly
-/// when every transfer goes to a strictly later stage (an edge to an earlier or the same stage
-/// closes a loop through the chain; otherwise every edge climbs in rank). When it is not
+/// `ranks - 1` chain edges per segment plus two edges per transfer. The transfers of one
+/// request with the same role and segment share their exception node, so it is acyclic exactly
+/// when every exception node's latest incoming stage comes before its earliest outgoing one (an
+/// edge back to an earlier or the same stage closes a loop through the chain; otherwise every
+/// edge climbs in rank, the node sitting between the two). When it is not
 /// acyclic, the caller builds the labelled graph to report the cycle (Dally & Seitz 1987).
 /// O(T log T) for T transfers.
 struct DependencyCounts {
@@ -33,7 +35,7 @@ struct DependencyCounts {
         var stages: [Stage] = []
         var transfers = 0, exceptionNodes = 0
         for request in outcome.requests {
-            var seen: [(role: ExceptionRole, stage: Stage)] = []
+            var seen: [(role: ExceptionRole, stage: Stage, latestIn: Int, earliestOut: Int)] = []
             for t in request.transfers {
                 let segment = request.bundle ? 0 : t.segment
                 let from = Stage(bundle: request.bundle, owner: t.owner, line: t.line, segment: segment, rank: t.ranks.0)
@@ -42,11 +44,17 @@ struct DependencyCounts {
                 stages.append(from)
                 stages.append(to)
                 transfers += 1
-                if t.ranks.1 <= t.ranks.0 { acyclic = false }
                 var key = from
                 key.rank = 0
-                if !seen.contains(where: { $0.role == t.role && $0.stage == key }) { seen.append((t.role, key)); exceptionNodes += 1 }
+                if let i = seen.firstIndex(where: { $0.role == t.role && $0.stage == key }) {
+                    seen[i].latestIn = max(seen[i].latestIn, t.ranks.0)
+                    seen[i].earliestOut = min(seen[i].earliestOut, t.ranks.1)
+                } else {
+                    seen.append((t.role, key, t.ranks.0, t.ranks.1))
+                    exceptionNodes += 1
+                }
             }
+            if seen.contains(where: { $0.latestIn >= $0.earliestOut }) { acyclic = false }
         }
         stages.sort()
         var distinct = 0, segments = 0

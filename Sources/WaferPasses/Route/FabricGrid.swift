@@ -143,44 +143,37 @@ extension FabricGrid {
     /// neighbours may each have free colors but none in common). Paths that would visit a PE
     /// twice are rejected (nil). O(W x C log(W x C)) for W window PEs and C colors.
     func colorablePath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int, colorCount: Int,
-                       relayCost: Double, free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+                       relayCost: Double, scratch: ColorableScratch = ColorableScratch(),
+                       free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
         guard isLive(source.x, source.y), isLive(sink.x, sink.y), colorCount > 0 else { return nil }
         let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
         let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
-        let ww = x1 - x0 + 1, wh = y1 - y0 + 1, states = ww * wh * colorCount
-        var distance = [Double](repeating: .infinity, count: states)
-        var previous = [Int32](repeating: -1, count: states)
-        var closed = [Bool](repeating: false, count: states)
-        var freeMask = [UInt64](repeating: 0, count: ww * wh)
-        var known = [Bool](repeating: false, count: ww * wh)
-        func mask(_ node: Int) -> UInt64 {
-            if !known[node] { known[node] = true; freeMask[node] = free(index(x0 + node % ww, y0 + node / ww)) }
-            return freeMask[node]
-        }
+        let ww = x1 - x0 + 1, wh = y1 - y0 + 1
+        scratch.begin(nodes: ww * wh, colors: colorCount)
+        let states = scratch.states, heap = states.heap
+        func mask(_ node: Int) -> UInt64 { scratch.mask(node) { free(index(x0 + node % ww, y0 + node / ww)) } }
         func estimate(_ node: Int) -> Double { Double(abs(x0 + node % ww - sink.x) + abs(y0 + node / ww - sink.y)) }
         let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
-        let heap = OpenHeap()
         var bits = mask(start)
         while bits != 0 {
             let c = bits.trailingZeroBitCount
             bits &= bits - 1
             guard c < colorCount else { break }
-            distance[start * colorCount + c] = 0
+            states.setDistance(start * colorCount + c, 0, previous: -1)
             heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c))
         }
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
         var reached = -1
         while let state = heap.popMin()?.node {
-            if closed[state] { continue }
-            closed[state] = true
+            if states.isClosed(state) { continue }
+            states.close(state)
             let node = state / colorCount, c = state % colorCount
             if node == goal { reached = state; break }
-            let d = distance[state]
+            let d = states.distance(state)
             let x = x0 + node % ww, y = y0 + node / ww
             func relax(_ next: Int, _ cost: Double, _ h: Double) {
-                guard !closed[next], d + cost < distance[next] else { return }
-                distance[next] = d + cost
-                previous[next] = Int32(state)
+                guard !states.isClosed(next), d + cost < states.distance(next) else { return }
+                states.setDistance(next, d + cost, previous: state)
                 heap.insert(OpenEntry(priority: d + cost + h, node: next))
             }
             // Relay: the same PE, another color free there.
@@ -205,7 +198,7 @@ extension FabricGrid {
         var state = reached
         while state >= 0 {
             trail.append((state / colorCount, state % colorCount))
-            state = Int(previous[state])
+            state = states.previous(state)
         }
         trail.reverse()
         var path: [Int32] = [], runs: [(start: Int, color: Int)] = []

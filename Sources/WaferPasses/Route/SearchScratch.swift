@@ -53,3 +53,34 @@ final class SearchScratch {
     @inline(__always) func isClosed(_ node: Int) -> Bool { nodes[node].stamp == closedStamp }
     @inline(__always) func close(_ node: Int) { nodes[node].stamp = closedStamp }
 }
+
+/// Scratch state of `FabricGrid.colorablePath`, reused across a colouring's searches: its
+/// (PE, colour) states on a `SearchScratch`, and each window PE's free colours, asked of the
+/// caller once per search and stamped like the states. O(1) to start a search (amortised).
+final class ColorableScratch {
+    let states = SearchScratch()
+    private var masks: [UInt64] = []
+    private var stamps: [UInt32] = []
+    private var generation: UInt32 = 0
+
+    /// Starts a search over `nodes` window PEs of `colors` colours each.
+    func begin(nodes: Int, colors: Int) {
+        states.begin(nodes * colors)
+        if stamps.count < nodes {
+            masks = [UInt64](repeating: 0, count: nodes)
+            stamps = [UInt32](repeating: 0, count: nodes)
+            generation = 0
+        }
+        if generation == UInt32.max {
+            for i in stamps.indices { stamps[i] = 0 }
+            generation = 0
+        }
+        generation += 1
+    }
+
+    /// Window PE `node`'s free colours: `make()` the first time this search asks. O(1).
+    @inline(__always) func mask(_ node: Int, _ make: () -> UInt64) -> UInt64 {
+        if stamps[node] != generation { stamps[node] = generation; masks[node] = make() }
+        return masks[node]
+    }
+}
