@@ -94,14 +94,16 @@ struct FabricGrid {
         let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
         scratch.setDistance(start, 0, previous: -1)
         @inline(__always) func estimate(_ x: Int, _ y: Int) -> Double { Double(abs(x - sink.x) + abs(y - sink.y)) }
-        heap.insert(OpenEntry(priority: estimate(source.x, source.y), node: start))
+        // Each entry carries its PE's coordinates (x in the high 16 bits; sides are at most
+        // `TargetLimits.maxFabricSide`, 4,096): no division per pop.
+        heap.insert(OpenEntry(priority: estimate(source.x, source.y), node: start), payload: UInt32(source.x << 16 | source.y))
         deadPE.withUnsafeBufferPointer { dead in
             deadLink.withUnsafeBufferPointer { link in
-                while let node = heap.popMin()?.node {
+                while let (node, at) = heap.popMin() {
                     if scratch.isClosed(node) { continue }
                     scratch.close(node)
                     if node == goal { break }
-                    let y = y0 + node / ww, x = x0 + node % ww, pe = y * width + x
+                    let x = Int(at >> 16), y = Int(at & 0xFFFF), pe = y * width + x
                     let d = scratch.distance(node)
                     @inline(__always) func relax(_ next: Int, _ nx: Int, _ ny: Int, _ npe: Int) {
                         guard !scratch.isClosed(next) else { return }
@@ -109,7 +111,7 @@ struct FabricGrid {
                         let known = scratch.distance(next)
                         if nd < known || (nd == known && node < scratch.previous(next)) {
                             scratch.setDistance(next, nd, previous: node)
-                            heap.insert(OpenEntry(priority: nd + estimate(nx, ny), node: next))
+                            heap.insert(OpenEntry(priority: nd + estimate(nx, ny), node: next), payload: UInt32(nx << 16 | ny))
                         }
                     }
                     // North, east, south, west: the neighbour live and the link to it live.

@@ -36,22 +36,20 @@ final class OpenHeap {
     /// Empties the heap and keeps its storage. O(1).
     @inline(__always) func removeAll() { count = 0 }
 
-    /// The order-preserving key of `entry` (see the type's comment). O(1).
-    @inline(__always) static func key(_ entry: OpenEntry) -> Key {
+    /// The order-preserving key of `entry` with `payload` (see the type's comment): the node id
+    /// (0 ..< 2^31) in the high half of the second key, the payload in the low half. A payload
+    /// must be a function of the node (the searches store the node's coordinates), so it never
+    /// reorders entries. O(1).
+    @inline(__always) static func key(_ entry: OpenEntry, payload: UInt32) -> Key {
         let bits = entry.priority.bitPattern
-        return Key(priority: bits & (1 << 63) == 0 ? bits | (1 << 63) : ~bits, node: UInt64(bitPattern: Int64(entry.node)) ^ (1 << 63))
+        return Key(priority: bits & (1 << 63) == 0 ? bits | (1 << 63) : ~bits, node: UInt64(UInt32(entry.node)) << 32 | UInt64(payload))
     }
 
-    /// The entry `key` was made from. O(1).
-    @inline(__always) static func entry(_ key: Key) -> OpenEntry {
-        let bits = key.priority & (1 << 63) != 0 ? key.priority & ~(1 << 63) : ~key.priority
-        return OpenEntry(priority: Double(bitPattern: bits), node: Int(Int64(bitPattern: key.node ^ (1 << 63))))
-    }
-
-    /// Adds `entry`. O(log n) amortised (the storage doubles when full).
-    @inline(__always) func insert(_ entry: OpenEntry) {
+    /// Adds `entry` (node id in 0 ..< 2^31) with `payload`, a function of its node.
+    /// O(log n) amortised (the storage doubles when full).
+    @inline(__always) func insert(_ entry: OpenEntry, payload: UInt32 = 0) {
         if count == capacity { grow() }
-        siftUp(Self.key(entry), from: count)
+        siftUp(Self.key(entry, payload: payload), from: count)
         count += 1
     }
 
@@ -67,12 +65,13 @@ final class OpenHeap {
         storage[i] = key
     }
 
-    /// Removes and returns the least entry, or nil when empty. O(log n).
-    @inline(__always) func popMin() -> OpenEntry? {
+    /// Removes the least entry and returns its node and payload, or nil when empty. O(log n).
+    @inline(__always) func popMin() -> (node: Int, payload: UInt32)? {
         guard count > 0 else { return nil }
         let top = storage[0]
         count -= 1
-        guard count > 0 else { return Self.entry(top) }
+        let result = (node: Int(top.node >> 32), payload: UInt32(truncatingIfNeeded: top.node))
+        guard count > 0 else { return result }
         let last = storage[count]
         // The hole goes down to a leaf along the least children, then `last` rises into place.
         var i = 0
@@ -91,7 +90,7 @@ final class OpenHeap {
             i = child
         }
         siftUp(last, from: i)
-        return Self.entry(top)
+        return result
     }
 
     /// Doubles the storage, keeping the entries. O(n).
