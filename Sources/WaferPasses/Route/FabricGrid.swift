@@ -162,36 +162,38 @@ extension FabricGrid {
             bits &= bits - 1
             guard c < colorCount else { break }
             states.setDistance(start * colorCount + c, 0, previous: -1)
-            heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c))
+            heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c), payload: UInt32(source.x << 16 | source.y))
         }
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
         var reached = -1
-        while let state = heap.popMin()?.node {
+        // Entries carry their PE's coordinates (as in `cheapestPath`): no division per pop.
+        while let (state, at) = heap.popMin() {
             if states.isClosed(state) { continue }
             states.close(state)
-            let node = state / colorCount, c = state % colorCount
+            let x = Int(at >> 16), y = Int(at & 0xFFFF)
+            let node = (y - y0) * ww + (x - x0), c = state - node * colorCount
             if node == goal { reached = state; break }
             let d = states.distance(state)
-            let x = x0 + node % ww, y = y0 + node / ww
-            func relax(_ next: Int, _ cost: Double, _ h: Double) {
+            @inline(__always) func relax(_ next: Int, _ cost: Double, _ h: Double, _ payload: UInt32) {
                 guard !states.isClosed(next), d + cost < states.distance(next) else { return }
                 states.setDistance(next, d + cost, previous: state)
-                heap.insert(OpenEntry(priority: d + cost + h, node: next))
+                heap.insert(OpenEntry(priority: d + cost + h, node: next), payload: payload)
             }
             // Relay: the same PE, another color free there.
+            let here = Double(abs(x - sink.x) + abs(y - sink.y))
             var others = mask(node) & ~(UInt64(1) << UInt64(c))
             while others != 0 {
                 let c2 = others.trailingZeroBitCount
                 others &= others - 1
                 guard c2 < colorCount else { break }
-                relax(node * colorCount + c2, relayCost, estimate(node))
+                relax(node * colorCount + c2, relayCost, here, at)
             }
             for (dx, dy) in steps {
                 let nx = x + dx, ny = y + dy
                 guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
                 let next = (ny - y0) * ww + (nx - x0)
                 guard mask(next) & (UInt64(1) << UInt64(c)) != 0 else { continue }
-                relax(next * colorCount + c, 1, estimate(next))
+                relax(next * colorCount + c, 1, Double(abs(nx - sink.x) + abs(ny - sink.y)), UInt32(nx << 16 | ny))
             }
         }
         guard reached >= 0 else { return nil }
