@@ -27,11 +27,12 @@ public struct RoutePass: Pass {
         var routing = Routing(colorBudget: min(target.routableColors - target.reservedColors, 64), fabricWidth: target.fabricWidth)
         var classes = builder.classes, bundles = builder.bundles
         // Wafers route independently: in parallel, each on its own copy of the class and bundle
-        // tables, merged back in wafer order (deterministic).
+        // tables, merged back in wafer order (deterministic), each with its part of the
+        // channel-dependency count (`DependencyCounts`).
         let wafers = layout.wafers
         let budget = routing.colorBudget
         let (baseClasses, baseBundles) = (classes, bundles)
-        typealias WaferResult = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle]), DiagnosticError>
+        typealias WaferResult = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle], DependencyCounts), DiagnosticError>
         let results = parallelMap(wafers.count) { index -> WaferResult in
             let tiling = wafers[index]
             guard let defects = context.effectiveDefects(forWafer: tiling.wafer) else {
@@ -40,7 +41,7 @@ public struct RoutePass: Pass {
             if let kept = context.pins?.keptRouting[tiling.wafer] {
                 do throws(DiagnosticError) {
                     let (classPart, bundlePart, exceptions) = try Self.adopt(kept, wafer: tiling.wafer, classes: baseClasses, bundles: baseBundles)
-                    return .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart))
+                    return .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart, DependencyCounts()))
                 } catch {
                     return .failure(error)
                 }
@@ -51,7 +52,8 @@ public struct RoutePass: Pass {
             var myClasses = baseClasses, myBundles = baseBundles
             do throws(DiagnosticError) {
                 let outcome = try router.route(classes: &myClasses, bundles: &myBundles)
-                return .success((outcome, myClasses.filter { $0.wafer == tiling.wafer }, myBundles.filter { $0.wafer == tiling.wafer }))
+                return .success((outcome, myClasses.filter { $0.wafer == tiling.wafer }, myBundles.filter { $0.wafer == tiling.wafer },
+                                 DependencyCounts(outcome)))
             } catch {
                 return .failure(error)
             }
@@ -60,10 +62,10 @@ public struct RoutePass: Pass {
         var outcomes: [WaferRouter.Outcome] = []
         for result in results {
             switch result {
-            case let .success((outcome, classPart, bundlePart)):
+            case let .success((outcome, classPart, bundlePart, waferCounts)):
                 for c in classPart { classes[c.id] = c }
                 for b in bundlePart { bundles[b.id] = b }
-                counts.add(DependencyCounts(outcome))
+                counts.add(waferCounts)
                 outcomes.append(outcome)
                 routing.exceptions += outcome.exceptions
                 routing.wafers.append(Self.summary(outcome.summary, repair: context.defects.repair(forWafer: outcome.summary.wafer)))
