@@ -133,8 +133,18 @@ struct ColoringRun {
 
     /// A route between `request`'s ends over (PE, colour) states, trying `margins` in order
     /// (`FabricGrid.colorablePath`), with `free` giving each PE's free colours; nil when none.
+    /// Each margin's search runs only when the window connects the ends at all
+    /// (`FabricGrid.colorableReachable`, a flood without costs): the search finds a route exactly
+    /// when one exists, so a window that cannot connect them is skipped without changing the
+    /// answer; such hopeless searches were most of the colouring's time.
     func colorable(_ request: WaferRouter.Request, margins: [Int], free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+        // Every window lies inside the widest one: when even that cannot connect the ends, none can.
+        guard let widest = margins.max(),
+              grid.colorableReachable(from: request.source, to: request.sink, margin: widest, colorCount: budget, free: free) else { return nil }
         for margin in margins {
+            guard margin == widest || grid.colorableReachable(from: request.source, to: request.sink, margin: margin, colorCount: budget, free: free) else {
+                continue
+            }
             if let found = grid.colorablePath(from: request.source, to: request.sink, margin: margin, colorCount: budget,
                                               relayCost: relayCost, scratch: colorableScratch, free: free) { return found }
         }

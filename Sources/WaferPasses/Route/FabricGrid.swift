@@ -218,4 +218,44 @@ extension FabricGrid {
         }
         return (path, runs)
     }
+
+    /// Whether `colorablePath` with these arguments finds its goal: the PEs its (PE, colour)
+    /// states can reach. A state reached at a PE reaches every colour free there (relays), so a
+    /// PE is reached when a neighbour is, over a live link, and the two share a free colour
+    /// below `colorCount`; the source needs one. Breadth-first flood of the window's PEs, no
+    /// costs and no heap: O(W) for W window PEs, against O(W x C log(W x C)) for the search.
+    func colorableReachable(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int, colorCount: Int,
+                            free: (Int) -> UInt64) -> Bool {
+        guard isLive(source.x, source.y), isLive(sink.x, sink.y), colorCount > 0 else { return false }
+        let limit: UInt64 = colorCount >= 64 ? ~0 : (UInt64(1) << UInt64(colorCount)) - 1
+        let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
+        let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
+        let ww = x1 - x0 + 1
+        var masks = [UInt64](repeating: 0, count: ww * (y1 - y0 + 1))
+        var reached = [Bool](repeating: false, count: masks.count)
+        let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
+        masks[start] = free(index(source.x, source.y)) & limit
+        guard masks[start] != 0 else { return false }
+        var known = [Bool](repeating: false, count: masks.count)
+        known[start] = true
+        reached[start] = true
+        var queue = [start]
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            if node == goal { return true }
+            let x = x0 + node % ww, y = y0 + node / ww
+            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] {
+                guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
+                let next = (ny - y0) * ww + (nx - x0)
+                guard !reached[next] else { continue }
+                if !known[next] { known[next] = true; masks[next] = free(index(nx, ny)) & limit }
+                guard masks[next] & masks[node] != 0 else { continue }
+                reached[next] = true
+                queue.append(next)
+            }
+        }
+        return false
+    }
 }
