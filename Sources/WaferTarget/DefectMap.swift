@@ -153,12 +153,13 @@ extension WaferDefects {
         @inline(__always) func linkLive(_ x: Int, _ y: Int, _ nx: Int, _ ny: Int) -> Bool {
             ny == y ? map[y * width + min(x, nx)] & 4 == 0 : map[min(y, ny) * width + x] & 8 == 0
         }
-        func neighbours(_ pe: Int) -> [Int] {
+        func neighbours(_ pe: Int) -> FourNeighbours {
             let x = pe % width, y = pe / width
-            var result: [Int] = []
-            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] where usable(nx, ny) && linkLive(x, y, nx, ny) {
-                result.append(ny * width + nx)
-            }
+            var result = FourNeighbours()
+            if usable(x, y - 1) && linkLive(x, y, x, y - 1) { result.append(pe - width) }
+            if usable(x + 1, y) && linkLive(x, y, x + 1, y) { result.append(pe + 1) }
+            if usable(x, y + 1) && linkLive(x, y, x, y + 1) { result.append(pe + width) }
+            if usable(x - 1, y) && linkLive(x, y, x - 1, y) { result.append(pe - 1) }
             return result
         }
         var sealedList: [Int32] = []
@@ -211,5 +212,34 @@ extension WaferDefects {
         }
         guard !sealedList.isEmpty else { return self }
         return WaferDefects(deadPEs: deadPEs + sealedList, deadLinks: deadLinks)
+    }
+}
+
+/// Up to four neighbouring PE ids in north, east, south, west order, without a heap
+/// allocation (`sealingPockets` asks for them hundreds of thousands of times a wafer).
+struct FourNeighbours: Sequence, IteratorProtocol {
+    private var items: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    private(set) var count = 0
+    private var position = 0
+
+    mutating func append(_ pe: Int) {
+        switch count {
+        case 0: items.0 = pe
+        case 1: items.1 = pe
+        case 2: items.2 = pe
+        default: items.3 = pe
+        }
+        count += 1
+    }
+
+    mutating func next() -> Int? {
+        guard position < count else { return nil }
+        defer { position += 1 }
+        switch position {
+        case 0: return items.0
+        case 1: return items.1
+        case 2: return items.2
+        default: return items.3
+        }
     }
 }

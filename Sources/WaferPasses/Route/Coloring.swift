@@ -79,6 +79,9 @@ struct ColoringRun {
     /// to `moved`; stale entries are skipped by checking the path).
     var start: [Int32] = [], users: [Int32] = []
     var moved: [Int32: [Int]] = [:]
+    /// The searches' scratch, reused across this run's searches.
+    let searchScratch = SearchScratch()
+    let colorableScratch = ColorableScratch()
 
     var grid: FabricGrid { router.grid }
     var budget: Int { router.budget }
@@ -109,13 +112,18 @@ struct ColoringRun {
             var runs = colors.assign(paths[index])
             if runs == nil {
                 let request = requests[index]
-                let snapshot = colors
-                if let retry = grid.cheapestPath(from: request.source, to: request.sink, margin: config.windowMarginsPEs[config.windowMarginsPEs.count - 1], cost: { pe in
-                    let free = snapshot.free(pe).nonzeroBitCount
-                    return free == 0 ? colorConfig.congestedCost : 1 + colorConfig.scarcityWeight / Double(free)
-                }) {
-                    paths[index] = retry; runs = colors.assign(retry)
+                var retry: [Int32]?
+                do {
+                    // The snapshot ends with this scope, so `assign` below marks the colours in
+                    // place instead of copying the wafer's colour map.
+                    let snapshot = colors
+                    retry = grid.cheapestPath(from: request.source, to: request.sink, margin: config.windowMarginsPEs[config.windowMarginsPEs.count - 1],
+                                              scratch: searchScratch, cost: { pe in
+                        let free = snapshot.free(pe).nonzeroBitCount
+                        return free == 0 ? colorConfig.congestedCost : 1 + colorConfig.scarcityWeight / Double(free)
+                    })
                 }
+                if let retry { paths[index] = retry; runs = colors.assign(retry) }
             }
             if let found = runs { runsOf[index] = found; colored[index] = true } else { failed.append(index) }
         }
@@ -125,10 +133,20 @@ struct ColoringRun {
 
     /// A route between `request`'s ends over (PE, colour) states, trying `margins` in order
     /// (`FabricGrid.colorablePath`), with `free` giving each PE's free colours; nil when none.
+    /// Each margin's search runs only when the window connects the ends at all
+    /// (`FabricGrid.colorableReachable`, a flood without costs): the search finds a route exactly
+    /// when one exists, so a window that cannot connect them is skipped without changing the
+    /// answer; such hopeless searches were most of the colouring's time.
     func colorable(_ request: WaferRouter.Request, margins: [Int], free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+        // Every window lies inside the widest one: when even that cannot connect the ends, none can.
+        guard let widest = margins.max(),
+              grid.colorableReachable(from: request.source, to: request.sink, margin: widest, colorCount: budget, free: free) else { return nil }
         for margin in margins {
+            guard margin == widest || grid.colorableReachable(from: request.source, to: request.sink, margin: margin, colorCount: budget, free: free) else {
+                continue
+            }
             if let found = grid.colorablePath(from: request.source, to: request.sink, margin: margin, colorCount: budget,
-                                              relayCost: relayCost, free: free) { return found }
+                                              relayCost: relayCost, scratch: colorableScratch, free: free) { return found }
         }
         return nil
     }

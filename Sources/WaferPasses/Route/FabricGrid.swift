@@ -1,4 +1,3 @@
-import HeapModule
 import WaferSupport
 import WaferTarget
 
@@ -78,90 +77,62 @@ struct FabricGrid {
     /// Returns PE ids from source to sink, or nil. O(W log W), W = window PEs, usually far fewer.
     func cheapestPath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int,
                       cost: (Int) -> Double) -> [Int32]? {
-        var scratch = SearchScratch()
-        return cheapestPath(from: source, to: sink, margin: margin, scratch: &scratch, cost: cost)
+        cheapestPath(from: source, to: sink, margin: margin, scratch: SearchScratch(), cost: cost)
     }
 
-    /// The same search on caller-owned scratch arrays, reused from call to call (the router
-    /// makes ~10,000 searches per wafer; fresh arrays per search cost a fifth of its time).
+    /// The same search on a caller-owned `SearchScratch`, reused from call to call. The
+    /// neighbour tests read the dead-PE and dead-link bytes directly (the window lies on the
+    /// fabric, so no bounds test is needed beyond the window's). O(W log W) as above.
     func cheapestPath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int,
-                      scratch: inout SearchScratch, cost: (Int) -> Double) -> [Int32]? {
+                      scratch: SearchScratch, cost: (Int) -> Double) -> [Int32]? {
         guard isLive(source.x, source.y), isLive(sink.x, sink.y) else { return nil }
         let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
         let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
-        let ww = x1 - x0 + 1, wh = y1 - y0 + 1
+        let ww = x1 - x0 + 1, wh = y1 - y0 + 1, width = self.width
         scratch.begin(ww * wh)
-        func local(_ x: Int, _ y: Int) -> Int { (y - y0) * ww + (x - x0) }
-        let start = local(source.x, source.y), goal = local(sink.x, sink.y)
+        let heap = scratch.heap
+        let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
         scratch.setDistance(start, 0, previous: -1)
-        func estimate(_ x: Int, _ y: Int) -> Double { Double(abs(x - sink.x) + abs(y - sink.y)) }
-        scratch.heap.insert(OpenEntry(priority: estimate(source.x, source.y), node: start))
-        let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
-        while let node = scratch.heap.popMin()?.node {
-            if scratch.isClosed(node) { continue }
-            scratch.close(node)
-            if node == goal { break }
-            let x = x0 + node % ww, y = y0 + node / ww
-            let d = scratch.distance(node)
-            for (dx, dy) in steps {
-                let nx = x + dx, ny = y + dy
-                guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
-                let next = local(nx, ny)
-                guard !scratch.isClosed(next) else { continue }
-                let nd = d + cost(index(nx, ny))
-                let known = scratch.distance(next)
-                if nd < known || (nd == known && node < scratch.previous(next)) {
-                    scratch.setDistance(next, nd, previous: node)
-                    scratch.heap.insert(OpenEntry(priority: nd + estimate(nx, ny), node: next))
+        @inline(__always) func estimate(_ x: Int, _ y: Int) -> Double { Double(abs(x - sink.x) + abs(y - sink.y)) }
+        // Each entry carries its PE's coordinates (x in the high 16 bits; sides are at most
+        // `TargetLimits.maxFabricSide`, 4,096): no division per pop.
+        heap.insert(OpenEntry(priority: estimate(source.x, source.y), node: start), payload: UInt32(source.x << 16 | source.y))
+        deadPE.withUnsafeBufferPointer { dead in
+            deadLink.withUnsafeBufferPointer { link in
+                while let (node, at) = heap.popMin() {
+                    if scratch.isClosed(node) { continue }
+                    scratch.close(node)
+                    if node == goal { break }
+                    let x = Int(at >> 16), y = Int(at & 0xFFFF), pe = y * width + x
+                    let d = scratch.distance(node)
+                    @inline(__always) func relax(_ next: Int, _ nx: Int, _ ny: Int, _ npe: Int) {
+                        guard !scratch.isClosed(next) else { return }
+                        let nd = d + cost(npe)
+                        let known = scratch.distance(next)
+                        if nd < known || (nd == known && node < scratch.previous(next)) {
+                            scratch.setDistance(next, nd, previous: node)
+                            heap.insert(OpenEntry(priority: nd + estimate(nx, ny), node: next), payload: UInt32(nx << 16 | ny))
+                        }
+                    }
+                    // North, east, south, west: the neighbour live and the link to it live.
+                    if y > y0, dead[pe - width] == 0, link[pe - width] & 2 == 0 { relax(node - ww, x, y - 1, pe - width) }
+                    if x < x1, dead[pe + 1] == 0, link[pe] & 1 == 0 { relax(node + 1, x + 1, y, pe + 1) }
+                    if y < y1, dead[pe + width] == 0, link[pe] & 2 == 0 { relax(node + ww, x, y + 1, pe + width) }
+                    if x > x0, dead[pe - 1] == 0, link[pe - 1] & 1 == 0 { relax(node - 1, x - 1, y, pe - 1) }
                 }
             }
         }
         guard scratch.distance(goal).isFinite else { return nil }
-        var path: [Int32] = []
-        var node = goal
-        while node != -1 {
-            path.append(Int32(index(x0 + node % ww, y0 + node / ww)))
-            if node == start { break }
+        var length = 1, node = goal
+        while node != start { node = scratch.previous(node); length += 1 }
+        var path = [Int32](repeating: 0, count: length)
+        node = goal
+        for i in stride(from: length - 1, through: 0, by: -1) {
+            path[i] = Int32(index(x0 + node % ww, y0 + node / ww))
             node = scratch.previous(node)
         }
-        return path.reversed()
+        return path
     }
-}
-
-/// Scratch arrays of one search window for `FabricGrid.cheapestPath`, reused across searches:
-/// entries count only when stamped with the current search's generation, so starting a search
-/// clears nothing. Grows to the largest window seen.
-struct SearchScratch {
-    private var distances: [Double] = []
-    private var previousNodes: [Int] = []
-    private var seen: [UInt32] = []
-    private var closed: [UInt32] = []
-    private var generation: UInt32 = 0
-    var heap = Heap<OpenEntry>()
-
-    /// Starts a search over `count` window nodes. O(1) amortised.
-    mutating func begin(_ count: Int) {
-        if seen.count < count {
-            distances = [Double](repeating: .infinity, count: count)
-            previousNodes = [Int](repeating: -1, count: count)
-            seen = [UInt32](repeating: 0, count: count)
-            closed = [UInt32](repeating: 0, count: count)
-            generation = 0
-        }
-        generation &+= 1
-        if generation == 0 {
-            for i in seen.indices { seen[i] = 0; closed[i] = 0 }
-            generation = 1
-        }
-        heap.removeAll(where: { _ in true })   // keeps the storage for the next search
-    }
-    @inline(__always) func distance(_ node: Int) -> Double { seen[node] == generation ? distances[node] : .infinity }
-    @inline(__always) func previous(_ node: Int) -> Int { seen[node] == generation ? previousNodes[node] : -1 }
-    @inline(__always) mutating func setDistance(_ node: Int, _ d: Double, previous: Int) {
-        distances[node] = d; previousNodes[node] = previous; seen[node] = generation
-    }
-    @inline(__always) func isClosed(_ node: Int) -> Bool { closed[node] == generation }
-    @inline(__always) mutating func close(_ node: Int) { closed[node] = generation }
 }
 
 extension FabricGrid {
@@ -174,60 +145,55 @@ extension FabricGrid {
     /// neighbours may each have free colors but none in common). Paths that would visit a PE
     /// twice are rejected (nil). O(W x C log(W x C)) for W window PEs and C colors.
     func colorablePath(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int, colorCount: Int,
-                       relayCost: Double, free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
+                       relayCost: Double, scratch: ColorableScratch = ColorableScratch(),
+                       free: (Int) -> UInt64) -> (path: [Int32], runs: [(start: Int, color: Int)])? {
         guard isLive(source.x, source.y), isLive(sink.x, sink.y), colorCount > 0 else { return nil }
         let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
         let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
-        let ww = x1 - x0 + 1, wh = y1 - y0 + 1, states = ww * wh * colorCount
-        var distance = [Double](repeating: .infinity, count: states)
-        var previous = [Int32](repeating: -1, count: states)
-        var closed = [Bool](repeating: false, count: states)
-        var freeMask = [UInt64](repeating: 0, count: ww * wh)
-        var known = [Bool](repeating: false, count: ww * wh)
-        func mask(_ node: Int) -> UInt64 {
-            if !known[node] { known[node] = true; freeMask[node] = free(index(x0 + node % ww, y0 + node / ww)) }
-            return freeMask[node]
-        }
+        let ww = x1 - x0 + 1, wh = y1 - y0 + 1
+        scratch.begin(nodes: ww * wh, colors: colorCount)
+        let states = scratch.states, heap = states.heap
+        func mask(_ node: Int) -> UInt64 { scratch.mask(node) { free(index(x0 + node % ww, y0 + node / ww)) } }
         func estimate(_ node: Int) -> Double { Double(abs(x0 + node % ww - sink.x) + abs(y0 + node / ww - sink.y)) }
         let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
-        var heap = Heap<OpenEntry>()
         var bits = mask(start)
         while bits != 0 {
             let c = bits.trailingZeroBitCount
             bits &= bits - 1
             guard c < colorCount else { break }
-            distance[start * colorCount + c] = 0
-            heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c))
+            states.setDistance(start * colorCount + c, 0, previous: -1)
+            heap.insert(OpenEntry(priority: estimate(start), node: start * colorCount + c), payload: UInt32(source.x << 16 | source.y))
         }
         let steps = [(0, -1), (1, 0), (0, 1), (-1, 0)]
         var reached = -1
-        while let state = heap.popMin()?.node {
-            if closed[state] { continue }
-            closed[state] = true
-            let node = state / colorCount, c = state % colorCount
+        // Entries carry their PE's coordinates (as in `cheapestPath`): no division per pop.
+        while let (state, at) = heap.popMin() {
+            if states.isClosed(state) { continue }
+            states.close(state)
+            let x = Int(at >> 16), y = Int(at & 0xFFFF)
+            let node = (y - y0) * ww + (x - x0), c = state - node * colorCount
             if node == goal { reached = state; break }
-            let d = distance[state]
-            let x = x0 + node % ww, y = y0 + node / ww
-            func relax(_ next: Int, _ cost: Double, _ h: Double) {
-                guard !closed[next], d + cost < distance[next] else { return }
-                distance[next] = d + cost
-                previous[next] = Int32(state)
-                heap.insert(OpenEntry(priority: d + cost + h, node: next))
+            let d = states.distance(state)
+            @inline(__always) func relax(_ next: Int, _ cost: Double, _ h: Double, _ payload: UInt32) {
+                guard !states.isClosed(next), d + cost < states.distance(next) else { return }
+                states.setDistance(next, d + cost, previous: state)
+                heap.insert(OpenEntry(priority: d + cost + h, node: next), payload: payload)
             }
             // Relay: the same PE, another color free there.
+            let here = Double(abs(x - sink.x) + abs(y - sink.y))
             var others = mask(node) & ~(UInt64(1) << UInt64(c))
             while others != 0 {
                 let c2 = others.trailingZeroBitCount
                 others &= others - 1
                 guard c2 < colorCount else { break }
-                relax(node * colorCount + c2, relayCost, estimate(node))
+                relax(node * colorCount + c2, relayCost, here, at)
             }
             for (dx, dy) in steps {
                 let nx = x + dx, ny = y + dy
                 guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
                 let next = (ny - y0) * ww + (nx - x0)
                 guard mask(next) & (UInt64(1) << UInt64(c)) != 0 else { continue }
-                relax(next * colorCount + c, 1, estimate(next))
+                relax(next * colorCount + c, 1, Double(abs(nx - sink.x) + abs(ny - sink.y)), UInt32(nx << 16 | ny))
             }
         }
         guard reached >= 0 else { return nil }
@@ -236,7 +202,7 @@ extension FabricGrid {
         var state = reached
         while state >= 0 {
             trail.append((state / colorCount, state % colorCount))
-            state = Int(previous[state])
+            state = states.previous(state)
         }
         trail.reverse()
         var path: [Int32] = [], runs: [(start: Int, color: Int)] = []
@@ -251,5 +217,45 @@ extension FabricGrid {
             path.append(Int32(index(x0 + step.node % ww, y0 + step.node / ww)))
         }
         return (path, runs)
+    }
+
+    /// Whether `colorablePath` with these arguments finds its goal: the PEs its (PE, colour)
+    /// states can reach. A state reached at a PE reaches every colour free there (relays), so a
+    /// PE is reached when a neighbour is, over a live link, and the two share a free colour
+    /// below `colorCount`; the source needs one. Breadth-first flood of the window's PEs, no
+    /// costs and no heap: O(W) for W window PEs, against O(W x C log(W x C)) for the search.
+    func colorableReachable(from source: (x: Int, y: Int), to sink: (x: Int, y: Int), margin: Int, colorCount: Int,
+                            free: (Int) -> UInt64) -> Bool {
+        guard isLive(source.x, source.y), isLive(sink.x, sink.y), colorCount > 0 else { return false }
+        let limit: UInt64 = colorCount >= 64 ? ~0 : (UInt64(1) << UInt64(colorCount)) - 1
+        let x0 = max(0, min(source.x, sink.x) - margin), x1 = min(width - 1, max(source.x, sink.x) + margin)
+        let y0 = max(0, min(source.y, sink.y) - margin), y1 = min(height - 1, max(source.y, sink.y) + margin)
+        let ww = x1 - x0 + 1
+        var masks = [UInt64](repeating: 0, count: ww * (y1 - y0 + 1))
+        var reached = [Bool](repeating: false, count: masks.count)
+        let start = (source.y - y0) * ww + (source.x - x0), goal = (sink.y - y0) * ww + (sink.x - x0)
+        masks[start] = free(index(source.x, source.y)) & limit
+        guard masks[start] != 0 else { return false }
+        var known = [Bool](repeating: false, count: masks.count)
+        known[start] = true
+        reached[start] = true
+        var queue = [start]
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            if node == goal { return true }
+            let x = x0 + node % ww, y = y0 + node / ww
+            for (nx, ny) in [(x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)] {
+                guard nx >= x0, nx <= x1, ny >= y0, ny <= y1, isLive(nx, ny), linkLive(x, y, nx, ny) else { continue }
+                let next = (ny - y0) * ww + (nx - x0)
+                guard !reached[next] else { continue }
+                if !known[next] { known[next] = true; masks[next] = free(index(nx, ny)) & limit }
+                guard masks[next] & masks[node] != 0 else { continue }
+                reached[next] = true
+                queue.append(next)
+            }
+        }
+        return false
     }
 }

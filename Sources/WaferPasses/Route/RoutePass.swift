@@ -27,11 +27,12 @@ public struct RoutePass: Pass {
         var routing = Routing(colorBudget: min(target.routableColors - target.reservedColors, 64), fabricWidth: target.fabricWidth)
         var classes = builder.classes, bundles = builder.bundles
         // Wafers route independently: in parallel, each on its own copy of the class and bundle
-        // tables, merged back in wafer order (deterministic).
+        // tables, merged back in wafer order (deterministic), each with its part of the
+        // channel-dependency count (`DependencyCounts`).
         let wafers = layout.wafers
         let budget = routing.colorBudget
         let (baseClasses, baseBundles) = (classes, bundles)
-        typealias WaferResult = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle]), DiagnosticError>
+        typealias WaferResult = Result<(WaferRouter.Outcome, [LineClass], [RouteBundle], DependencyCounts), DiagnosticError>
         let results = parallelMap(wafers.count) { index -> WaferResult in
             let tiling = wafers[index]
             guard let defects = context.effectiveDefects(forWafer: tiling.wafer) else {
@@ -40,7 +41,7 @@ public struct RoutePass: Pass {
             if let kept = context.pins?.keptRouting[tiling.wafer] {
                 do throws(DiagnosticError) {
                     let (classPart, bundlePart, exceptions) = try Self.adopt(kept, wafer: tiling.wafer, classes: baseClasses, bundles: baseBundles)
-                    return .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart))
+                    return .success((WaferRouter.Outcome(exceptions: exceptions, requests: [], summary: kept.summary), classPart, bundlePart, DependencyCounts()))
                 } catch {
                     return .failure(error)
                 }
@@ -51,43 +52,61 @@ public struct RoutePass: Pass {
             var myClasses = baseClasses, myBundles = baseBundles
             do throws(DiagnosticError) {
                 let outcome = try router.route(classes: &myClasses, bundles: &myBundles)
-                return .success((outcome, myClasses.filter { $0.wafer == tiling.wafer }, myBundles.filter { $0.wafer == tiling.wafer }))
+                return .success((outcome, myClasses.filter { $0.wafer == tiling.wafer }, myBundles.filter { $0.wafer == tiling.wafer },
+                                 DependencyCounts(outcome)))
             } catch {
                 return .failure(error)
             }
         }
-        var dependencies = DependencyGraph()
+        var counts = DependencyCounts()
+        var outcomes: [WaferRouter.Outcome] = []
         for result in results {
             switch result {
-            case let .success((outcome, classPart, bundlePart)):
+            case let .success((outcome, classPart, bundlePart, waferCounts)):
                 for c in classPart { classes[c.id] = c }
                 for b in bundlePart { bundles[b.id] = b }
-                Self.addDependencies(outcome, firstException: routing.exceptions.count, to: &dependencies)
+                counts.add(waferCounts)
+                outcomes.append(outcome)
                 routing.exceptions += outcome.exceptions
-                var summary = outcome.summary
-                if let repair = context.defects.repair(forWafer: summary.wafer) {
-                    (summary.bypassHopsRows, summary.bypassHopsColumns) = (repair.bypassHopsRows, repair.bypassHopsColumns)
-                    if !repair.rowWindows.isEmpty {
-                        summary.rowBypass = RowBypassProfile(windows: repair.rowWindows, windowColumns: repair.rowWindowColumns,
-                                                             windowsPerBlock: repair.rowWindowsPerBlock, blockRows: repair.blockRows,
-                                                             linkHops: repair.rowLinkHops, wholeWafer: repair.bypassHopsRows)
-                    }
-                }
-                routing.wafers.append(summary)
+                routing.wafers.append(Self.summary(outcome.summary, repair: context.defects.repair(forWafer: outcome.summary.wafer)))
             case let .failure(error):
                 throw error
             }
         }
-        if let cycle = dependencies.findCycle() {
-            throw DiagnosticError(Diagnostic(.error, PassFailure.routeDeadlock, "the routing can deadlock: its channel-dependency graph has a cycle", at: nil,
-                                             notes: [.note("cycle: \(cycle.joined(separator: " -> "))")]))
+        if !counts.acyclic {
+            // A cycle: build the labelled graph (as the counts assume) and report the cycle it finds.
+            var dependencies = DependencyGraph(), first = 0
+            for outcome in outcomes {
+                Self.addDependencies(outcome, firstException: first, to: &dependencies)
+                first += outcome.exceptions.count
+            }
+            if let cycle = dependencies.findCycle() {
+                throw DiagnosticError(Diagnostic(.error, PassFailure.routeDeadlock, "the routing can deadlock: its channel-dependency graph has a cycle", at: nil,
+                                                 notes: [.note("cycle: \(cycle.joined(separator: " -> "))")]))
+            }
+            counts = DependencyCounts(nodes: dependencies.labels.count, edges: dependencies.edgeCount)
         }
         routing.classes = classes
         routing.bundles = bundles
         routing.flows = builder.flows
-        routing.dependencyNodes = dependencies.labels.count
-        routing.dependencyEdges = dependencies.edgeCount
+        routing.dependencyNodes = counts.nodes
+        routing.dependencyEdges = counts.edges
         graph.routing = routing
+    }
+
+    /// A wafer's routing summary with the hardware repair's bypass figures, when the defect map
+    /// has a repair for it. O(repair windows).
+    static func summary(_ routed: WaferRoutingSummary, repair: RepairSummary?) -> WaferRoutingSummary {
+        var summary = routed
+        if let repair {
+            (summary.bypassHopsRows, summary.bypassHopsColumns) = (repair.bypassHopsRows, repair.bypassHopsColumns)
+            if !repair.rowWindows.isEmpty {
+                summary.rowBypass = RowBypassProfile(windows: repair.rowWindows, windowColumns: repair.rowWindowColumns,
+                                                     windowsPerBlock: repair.rowWindowsPerBlock, blockRows: repair.blockRows,
+                                                     linkHops: repair.rowLinkHops, wholeWafer: repair.bypassHopsRows)
+            }
+        }
+        return summary
     }
 
     /// A kept wafer's classes, bundles and exception routes (`LayoutPins.keptRouting`), checked

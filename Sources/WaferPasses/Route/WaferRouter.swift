@@ -476,56 +476,6 @@ struct WaferRouter {
         return requests
     }
 
-    // MARK: PathFinder
-
-    private func negotiate(_ requests: [Request], colors: ColorAllocator) throws(DiagnosticError) -> ([[Int32]], Int) {
-        // Flat per-PE maps (made once per attempt, dropped after it): routes through each PE,
-        // the PE's free colors (its capacity), and PathFinder's history cost.
-        let n = grid.width * grid.height
-        var occupancy = [Int32](repeating: 0, count: n)
-        var history = [Float](repeating: 0, count: n)
-        var capacity = [Int32](repeating: 0, count: n)
-        for pe in 0..<n { capacity[pe] = Int32(budget - colors.colorsUsed(pe) - config.relayReserveColors) }
-        var touched: [Int32] = []
-        var overused = Set<Int32>()
-        var paths = Array(repeating: [Int32](), count: requests.count)
-        var iterations = 0
-        var bestOverused = Int.max, stalled = 0
-        var scratch = SearchScratch()
-        for iteration in 0..<config.maxIterations {
-            iterations = iteration + 1
-            let present = config.presentFactor(iteration: iteration)
-            for (index, request) in requests.enumerated() {
-                if iteration > 0 && !paths[index].isEmpty && !paths[index].contains(where: { overused.contains($0) }) { continue }
-                for pe in paths[index] { occupancy[Int(pe)] -= 1 }
-                var found: [Int32]?
-                for margin in config.windowMarginsPEs.map({ $0 + config.marginGrowthPEs * iteration }) {
-                    found = grid.cheapestPath(from: request.source, to: request.sink, margin: margin, scratch: &scratch) { pe in
-                        let over = max(0, Int(occupancy[pe]) + 1 - Int(capacity[pe]))
-                        return Double(1 + history[pe] + present * Float(over))
-                    }
-                    if found != nil { break }
-                }
-                guard let path = found else {
-                    let what = request.bundle ? "lane \(request.line) of bundle \(request.owner)" : "a \(request.role.rawValue) transfer of line \(request.line) of class \(request.owner)"
-                    throw DiagnosticError(Diagnostic(.error, PassFailure.routeUnroutable, "wafer \(tiling.wafer): no route around the defects for \(what), from (\(request.source.x), \(request.source.y)) to (\(request.sink.x), \(request.sink.y))", at: nil))
-                }
-                paths[index] = path
-                for pe in path {
-                    occupancy[Int(pe)] += 1
-                    if occupancy[Int(pe)] == 1 { touched.append(pe) }
-                }
-            }
-            overused = Set(touched.filter { occupancy[Int($0)] > capacity[Int($0)] })
-            if overused.isEmpty { break }
-            // Stalled: no fewer overused PEs for two iterations; the colors must come from elsewhere.
-            if overused.count < bestOverused { bestOverused = overused.count; stalled = 0 } else { stalled += 1 }
-            if stalled >= config.stallIterations { break }
-            for pe in overused { history[Int(pe)] += Float(config.historyIncrement) }
-        }
-        return (paths, iterations)
-    }
-
     // MARK: Loads
 
     /// The most wavelets per decode step over any one link (both directions summed). O(wafer PEs).

@@ -35,7 +35,11 @@ public struct TilePass: Pass {
         var memo = Memo(graph: graph, config: context.options.tile)
         var waferTilings: [WaferTiling] = []
         var unitTilings: [UnitTiling] = []
-        for stage in partition.stages {
+        // The wafers' effective defects (sealed pockets: tens of ms a wafer with defects) on all
+        // cores first; the context caches them for the loop below and the later passes.
+        let stages = partition.stages
+        _ = parallelMap(stages.count) { context.effectiveDefects(forWafer: stages[$0].wafer) != nil }
+        for stage in stages {
             let defects = context.effectiveDefects(forWafer: stage.wafer) ?? .none
             let here = units.filter { $0.wafer == stage.wafer }
             if let pins = context.pins {
@@ -495,29 +499,39 @@ public struct TilePass: Pass {
         return (tiling, stacked.units)
     }
 
-    /// Dead PEs inside the program rectangle, as (column, row) relative to its corner. O(dead PEs).
-    static func programDead(_ defects: WaferDefects, target: Target) -> [(Int, Int)] {
-        defects.deadPEs.compactMap { index in
-            let i = Int(index), x = i % target.fabricWidth, y = i / target.fabricWidth
-            return target.inProgramArea(x: x, y: y) ? (x - target.halo.west, y - target.halo.north) : nil
-        }
-    }
+    /// Dead PEs inside the program rectangle. O(D log D) for D dead PEs.
+    static func programDead(_ defects: WaferDefects, target: Target) -> ProgramDead { ProgramDead(defects, target: target) }
 
-    /// Which slots have at most `spare` dead PEs in every row. O(dead PEs + slots).
-    static func usableSlots(_ dead: [(Int, Int)], columns: Int, rows: Int, width: Int, height: Int, spare: Int) -> [Bool] {
+    /// Which slots have at most `spare` dead PEs in every row: the dead PEs come sorted by row,
+    /// then column, so those of one slot row are consecutive and counted in one pass, without a
+    /// table. O(dead PEs + slots).
+    static func usableSlots(_ dead: ProgramDead, columns: Int, rows: Int, width: Int, height: Int, spare: Int) -> [Bool] {
         var usable = Array(repeating: true, count: columns * rows)
-        guard !dead.isEmpty else { return usable }
-        var perRow: [Int: Int] = [:]
-        let pitch = width + spare
-        for (x, y) in dead {
+        let points = dead.points, pitch = width + spare
+        var i = 0
+        while i < points.count {
+            let (x, y) = points[i]
             let column = x / pitch, row = y / height
-            guard column < columns, row < rows else { continue }
-            let slot = row * columns + column
-            let key = slot * height + (y - row * height)
-            let count = (perRow[key] ?? 0) + 1
-            perRow[key] = count
-            if count > spare { usable[slot] = false }
+            var j = i + 1
+            while j < points.count && points[j].y == y && points[j].x / pitch == column { j += 1 }
+            if column < columns, row < rows, j - i > spare { usable[row * columns + column] = false }
+            i = j
         }
         return usable
+    }
+}
+
+/// The dead PEs inside a wafer's program rectangle, as (column, row) relative to its corner,
+/// sorted by row, then column (duplicates kept), so that `TilePass.usableSlots` finds the dead
+/// PEs of each slot row side by side. Made once per wafer for its whole grid search.
+struct ProgramDead {
+    let points: [(x: Int, y: Int)]
+
+    /// O(D log D) for D dead PEs.
+    init(_ defects: WaferDefects, target: Target) {
+        points = defects.deadPEs.compactMap { index -> (x: Int, y: Int)? in
+            let i = Int(index), x = i % target.fabricWidth, y = i / target.fabricWidth
+            return target.inProgramArea(x: x, y: y) ? (x - target.halo.west, y - target.halo.north) : nil
+        }.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
     }
 }
