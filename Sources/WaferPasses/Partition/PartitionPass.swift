@@ -73,6 +73,8 @@ public struct PartitionPass: Pass {
         guard lowerBound <= most else {
             throw .error(PassFailure.waferLimit, "\(graph.name) needs more than \(most) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(most)\(why)", at: nil)
         }
+        // The wafers the packing will most likely look at, their defects sealed on all cores.
+        capacities.pieces?.prepare(0..<min(most, lowerBound + max(2, lowerBound / 10)))
         if let pins = context.pins {
             let pinned = try Self.pinned(pins, units: units)
             try Self.apply(pinned, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,

@@ -184,7 +184,7 @@ extension WaferFit {
     /// up to `config.maxGridSlots` slots per axis (or the fixed slot's grid), each with its
     /// spare-column counts in order up to the first that leaves every slot usable (wider ones
     /// only narrow the slots), those with no usable slot left out. O(grids x spares x dead PEs).
-    static func geometries(target: Target, dead: [(Int, Int)], config: TileConfig, fixedSlot: SlotShape?) -> [Geometry] {
+    static func geometries(target: Target, dead: ProgramDead, config: TileConfig, fixedSlot: SlotShape?) -> [Geometry] {
         let programWidth = target.programWidth, programHeight = target.programHeight
         let grids: [(Int, Int)] = fixedSlot == nil
             ? (1...min(config.maxGridSlots, programHeight)).flatMap { r in (1...min(config.maxGridSlots, programWidth)).map { ($0, r) } } : [(0, 0)]

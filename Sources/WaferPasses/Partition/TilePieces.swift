@@ -25,6 +25,8 @@ final class TilePieces {
     let tiedHead: (head: Int, owner: Int)?
     private var fits: [Int: WaferFit] = [:]
     private var defectFree: WaferFit?
+    /// The wafers whose fits `prepare` derived.
+    private var prepared = 0..<0
     /// Slot sizes met so far, each with its index in the byte tables.
     private var sizes: [Size: Int] = [:]
     private var sizeList: [Size] = []
@@ -89,21 +91,41 @@ final class TilePieces {
     /// An empty `WaferFit` for `wafer` (its effective defects; wafers beyond a map defect-free). O(1) when cached.
     func fit(forWafer wafer: Int) -> WaferFit {
         if let hit = fits[wafer] { return hit }
-        let defects = context.effectiveDefects(forWafer: wafer) ?? .none
-        let dead = TilePass.programDead(defects, target: target)
-        if dead.isEmpty, let shared = defectFree { return shared }
-        var geometries = WaferFit.geometries(target: target, dead: dead, config: context.options.tile, fixedSlot: context.deployment.slot)
-        for i in geometries.indices {
-            let size = Size(width: geometries[i].width, height: geometries[i].height)
-            if let known = sizes[size] { geometries[i].size = known } else {
-                geometries[i].size = sizeList.count
+        if wafer >= prepared.upperBound { prepare(wafer..<(wafer + max(prepared.count, 1))) }
+        return fits[wafer] ?? defectFree ?? WaferFit(geometries: [], budget: budget)
+    }
+
+    /// Derives the geometries of `wafers` on all cores (each wafer's effective defects, then the
+    /// slot grids they leave usable), in wafer order: the same fits whatever the thread count.
+    /// O(wafers x (sealing + grids x spares x dead PEs)) work.
+    func prepare(_ wafers: Range<Int>) {
+        let (target, context, config) = (self.target, self.context, self.config)
+        let lists = parallelMap(wafers.count) { i -> [WaferFit.Geometry]? in
+            let dead = TilePass.programDead(context.effectiveDefects(forWafer: wafers.lowerBound + i) ?? .none, target: target)
+            return dead.points.isEmpty ? nil : WaferFit.geometries(target: target, dead: dead, config: config, fixedSlot: context.deployment.slot)
+        }
+        for (i, list) in lists.enumerated() {
+            if let list { fits[wafers.lowerBound + i] = WaferFit(geometries: sized(list), budget: budget) } else if defectFree == nil {
+                let clean = WaferFit.geometries(target: target, dead: TilePass.programDead(.none, target: target), config: config, fixedSlot: context.deployment.slot)
+                defectFree = WaferFit(geometries: sized(clean), budget: budget)
+            }
+            if list == nil { fits[wafers.lowerBound + i] = defectFree }
+        }
+        prepared = prepared.lowerBound..<max(prepared.upperBound, wafers.upperBound)
+    }
+
+    /// `geometries` with each slot size's table index. O(geometries).
+    private func sized(_ geometries: [WaferFit.Geometry]) -> [WaferFit.Geometry] {
+        var result = geometries
+        for i in result.indices {
+            let size = Size(width: result[i].width, height: result[i].height)
+            if let known = sizes[size] { result[i].size = known } else {
+                result[i].size = sizeList.count
                 sizes[size] = sizeList.count
                 sizeList.append(size)
             }
         }
-        let fit = WaferFit(geometries: geometries, budget: target.dataBytesPerPE)
-        if dead.isEmpty { defectFree = fit } else { fits[wafer] = fit }
-        return fit
+        return result
     }
 
     /// Places unit `u`'s base (no experts yet) on `fit`, with the tied head's bytes reserved when
