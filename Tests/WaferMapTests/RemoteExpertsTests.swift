@@ -16,14 +16,19 @@ import WaferTestSupport
 /// max(local chain, every slice). Checked on the compiler's schedule, on the split, on the plan
 /// checks (which refuse a slice starting before the router), and against the executor's timing
 /// simulation, on two models that spill experts: the moe-spill fixture on small32 (two slices
-/// per layer, local experts too) and tiny on small32 with three wafers (one slice, no local experts).
+/// per layer, local experts too) and tiny on small32 with three wafers packed full
+/// (`partition.fill-steps=0`: one slice, no local experts; with its bytes spread over three wafers
+/// tiny spills no expert).
 @Suite struct RemoteExpertsTests {
     static let spill = "Tests/Fixtures/models/moe-spill.yaml"
 
     static func mapped(_ model: String, wafers: Int? = nil) throws -> (report: CountReport, graph: Graph) {
         var count = CountRequest(modelPath: TestPaths.root.appendingPathComponent(model).path)
         count.target = "small32"
-        if let wafers { count.deployment.wafers = .exactly(wafers) }
+        if let wafers {
+            count.deployment.wafers = .exactly(wafers)
+            count.passOptions.partition.fillSteps = 0
+        }
         let report = try Driver.count(count)
         return (report, try #require(report.results.first).graph)
     }
@@ -118,7 +123,7 @@ import WaferTestSupport
     /// `count --perf`: the text's `parallel` line and the JSON's `parallel_cycles` are the same
     /// figure, and the JSON split sums.
     @Test func countPerfPrintsTheParallelCycles() throws {
-        let args = ["count", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--perf"]
+        let args = ["count", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--pass-option", "partition.fill-steps=0", "--perf"]
         let text = try CLI.run(args), out = try CLI.run(args + ["--format", "json"])
         #expect(text.status == 0 && out.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
@@ -139,7 +144,7 @@ import WaferTestSupport
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let plan = dir.appendingPathComponent("tiny3.plan.json").path
-        let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "-o", plan])
+        let compile = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--pass-option", "partition.fill-steps=0", "-o", plan])
         #expect(compile.status == 0, "\(compile.stderr)")
         let out = try CLI.run(["check", plan, "--timing", "--format", "json"])
         #expect(out.status == 0)
