@@ -9,8 +9,9 @@ import WaferTestSupport
 /// The partition's tile fit: the byte figure it packs by is the tile pass's, its stacking follows
 /// the tile pass's rule, and the wafers it fills tile in one pipeline run.
 @Suite struct TileFitTests {
-    /// `TilePass.bytesPerPE` (what the fit packs by) equals the full evaluation's bytes, for
-    /// dense and MoE units, with and without experts kept beside the base, on several slots.
+    /// `TilePass.bytesPerPE` (what the fit packs by) equals the full evaluation's bytes, and the
+    /// raw bytes over the slot's PEs never exceed it, for dense and MoE units, with and without
+    /// experts kept beside the base, on several slots.
     @Test(arguments: ["kimi-k2", "llama-3.1-8b", "mixtral-8x7b"])
     func bytesPerPEEqualsTheEvaluation(_ model: String) throws {
         let graph = try ModelLoader.load(path: TestPaths.example(model))
@@ -34,6 +35,8 @@ import WaferTestSupport
                     for (w, h) in [(755, 1170), (377, 585), (251, 130), (47, 47)] {
                         let full = TilePass.evaluate(piece, graph: graph, width: w, height: h, model: costModel, kv: kv, config: config).bytes
                         #expect(TilePass.bytesPerPE(piece, graph: graph, width: w, height: h, kv: kv, config: config) == full, "\(piece.name) n=\(n) on \(w)x\(h)")
+                        // The raw bytes over the slot's PEs bound it from below (the prefilters' premise).
+                        #expect((TilePass.rawBytes(piece, graph: graph, kv: kv) + w * h - 1) / (w * h) <= full, "\(piece.name) n=\(n) on \(w)x\(h)")
                         checked += 1
                     }
                 }

@@ -310,9 +310,15 @@ public struct TilePass: Pass {
     }
 
     static func tileWafer(_ wafer: Int, units: [Unit], graph: Graph, target: Target, model: CostModel, defects: WaferDefects,
-                          kv: KVCacheShape, fixedSlot: SlotShape? = nil, memo: inout Memo) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
+                          kv: KVCacheShape, fixedSlot: SlotShape? = nil, memo: inout Memo,
+                          prefilter: Bool = true) throws(DiagnosticError) -> (WaferTiling, [UnitTiling]) {
         let config = memo.config  // the grid search's knobs (`TileConfig`)
         let signatures = units.map { memo.signature($0) }
+        let owners = tiedWeightOwners(units, graph: graph)
+        // A slot whose PEs cannot hold the largest unit's raw bytes even without padding makes
+        // `stack` fail at that unit: skipped without evaluating (exact; without the prefilter
+        // when nothing fits, so the error names the true need).
+        let largestRaw = prefilter ? units.map { rawBytes($0, graph: graph, kv: kv) }.max() ?? 0 : 0
         let programWidth = target.programWidth, programHeight = target.programHeight
         let budget = target.dataBytesPerPE
         let dead = programDead(defects, target: target)
@@ -336,8 +342,9 @@ public struct TilePass: Pass {
                     let usable = usableSlots(dead, columns: gridColumns, rows: gridRows, width: w, height: h, spare: spare)
                     let usableCount = usable.filter { $0 }.count
                     guard usableCount > 0 else { continue }
+                    if Checked.ceilDiv(largestRaw, w * h) > budget { break }  // as `stack` would below
                     guard let stacked = stack(units, signatures: signatures, wafer: wafer, width: w, height: h, model: model, kv: kv,
-                                              budget: budget, memo: &memo, smallestNeed: &smallestNeed) else { break }  // more spare columns only make slots narrower
+                                              budget: budget, memo: &memo, smallestNeed: &smallestNeed, owners: owners) else { break }  // more spare columns only make slots narrower
                     let (groups, tiled, cycles) = (stacked.groups, stacked.units, stacked.cycles)
                     if groups.count > usableCount { continue }
                     let pitch = min(w + spare, h)
@@ -353,6 +360,10 @@ public struct TilePass: Pass {
             }
         }
         guard let best else {
+            if prefilter {
+                return try tileWafer(wafer, units: units, graph: graph, target: target, model: model, defects: defects, kv: kv,
+                                     fixedSlot: fixedSlot, memo: &memo, prefilter: false)
+            }
             let need = smallestNeed == Int.max ? "more usable slots than the defects leave" : "\(Units.grouped(smallestNeed)) bytes per PE at best"
             throw DiagnosticError(Diagnostic(.error, PassFailure.tileCapacity, "wafer \(wafer)'s share of the model does not tile: it needs \(need), and a PE offers \(Units.grouped(budget)) bytes for weights and KV cache", at: nil,
                                              notes: [.note("the partition places a piece only where its wafer still tiles (WaferFit), so this means a pinned layout (repair) or defects the partition did not see")]))
@@ -373,11 +384,11 @@ public struct TilePass: Pass {
     /// unit does not fit (`smallestNeed` keeps the least such unit needed). O(units + ops),
     /// evaluations memoised.
     static func stack(_ units: [Unit], signatures: [Int], wafer: Int, width w: Int, height h: Int, model: CostModel, kv: KVCacheShape,
-                      budget: Int, memo: inout Memo, smallestNeed: inout Int) -> Stacking? {
+                      budget: Int, memo: inout Memo, smallestNeed: inout Int, owners: [Int: Int]? = nil) -> Stacking? {
         var groups: [Int] = []
         var tiled: [UnitTiling] = []
         var cycles = 0
-        let owners = tiedWeightOwners(units, graph: memo.graph)
+        let owners = owners ?? tiedWeightOwners(units, graph: memo.graph)
         for (unitIndex, unit) in units.enumerated() {
             let e = memo.evaluate(unit, signature: signatures[unitIndex], width: w, height: h, model: model, kv: kv)
             if e.bytes > budget { smallestNeed = min(smallestNeed, e.bytes); return nil }
@@ -455,6 +466,23 @@ public struct TilePass: Pass {
                                 modeledCycles: e.cycles, longestReduction: e.longest, holdsBase: unit.base, region: e.region)
         tiling.wholeSlotModeledCycles = e.wholeSlotCycles
         return tiling
+    }
+
+    /// The bytes `unit` holds before tiling (its weights, the routed experts it holds, its KV
+    /// cache): no slot of fewer than `raw / budget` PEs can hold it, whatever the padding (tiles
+    /// and expert cells cover their matrices). O(ops).
+    static func rawBytes(_ unit: Unit, graph: Graph, kv: KVCacheShape) -> Int {
+        var bytes = 0
+        for opIndex in unit.ops {
+            let op = graph.ops[opIndex]
+            if opIndex == unit.expertOp, case .moe = op.kind {
+                bytes += unit.experts.count * op.perExpert.bytes + (unit.base ? op.nonExpert.bytes : 0)
+            } else if unit.base {
+                bytes += op.weights.reduce(0) { $0 + $1.bytes }
+            }
+            if unit.base { bytes += op.kind.kvCacheBytes(kv) ?? 0 }
+        }
+        return bytes
     }
 
     /// For each unit with a tied op, the index among `units` of the earlier unit holding the
