@@ -473,14 +473,15 @@ public struct TilePass: Pass {
     /// and expert cells cover their matrices). O(ops).
     static func rawBytes(_ unit: Unit, graph: Graph, kv: KVCacheShape) -> Int {
         var bytes = 0
-        for opIndex in unit.ops {
+        // As `denseEvaluation` and `expertEvaluation` count them: the base's tensors that are not
+        // expert-stacked, and the experts of `expertOp` only.
+        for opIndex in unit.ops where unit.base {
             let op = graph.ops[opIndex]
-            if opIndex == unit.expertOp, case .moe = op.kind {
-                bytes += unit.experts.count * op.perExpert.bytes + (unit.base ? op.nonExpert.bytes : 0)
-            } else if unit.base {
-                bytes += op.weights.reduce(0) { $0 + $1.bytes }
-            }
-            if unit.base { bytes += op.kind.kvCacheBytes(kv) ?? 0 }
+            for tensor in op.weights where !tensor.expertStacked { bytes += tensor.bytes }
+            bytes += op.kind.kvCacheBytes(kv) ?? 0
+        }
+        if let moe = unit.expertOp, !unit.experts.isEmpty {
+            bytes += unit.experts.count * graph.ops[moe].perExpert.bytes
         }
         return bytes
     }
