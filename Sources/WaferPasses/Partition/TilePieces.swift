@@ -42,7 +42,6 @@ final class TilePieces {
         self.graph = graph
         config = context.options.tile
         self.kv = kv
-        rawBase = units.map(\.baseBytes)
         rawExpert = units.map(\.expertBytes)
         budget = target.dataBytesPerPE
         self.target = target
@@ -51,6 +50,8 @@ final class TilePieces {
         remotes = units.map { unit in
             unit.moeOp.map { TilePass.Unit(name: unit.name, ops: $0..<($0 + 1), wafer: 0, base: false, expertOp: $0, experts: 0..<0) }
         }
+        // Counted as the evaluation counts them (`TilePass.rawBytes`), so the prefilter below is a true lower bound.
+        rawBase = bases.map { TilePass.rawBytes($0, graph: graph, kv: kv) }
         let waferOf = PartitionPass.tiedHeadsHome(Array(units.indices), units: units, graph: graph)
         tiedHead = waferOf.indices.first { waferOf[$0] != $0 }.map { (head: $0, owner: waferOf[$0]) }
     }
