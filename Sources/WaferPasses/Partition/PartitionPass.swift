@@ -49,8 +49,8 @@ public struct PartitionPass: Pass {
         try deployment.slot?.checkFits(target)
         let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
         let units = try Self.units(graph, shape: shape)
-        var capacities = CapacityTable(target: target, defects: context.defects, slot: deployment.slot)
-        capacities.pieces = TilePieces(graph: graph, units: units, target: target, context: context, kv: shape)
+        var capacities = CapacityTable(target: target, defects: context.defects, slot: deployment.slot,
+                                       pieces: TilePieces(graph: graph, units: units, target: target, context: context, kv: shape))
 
         let limit: Int?
         switch deployment.wafers {
@@ -74,7 +74,7 @@ public struct PartitionPass: Pass {
             throw .error(PassFailure.waferLimit, "\(graph.name) needs more than \(most) \(target.name) wafers at context \(deployment.contextTokens) x batch \(deployment.batch) (\(Units.grouped(total)) bytes); WaferMap plans at most \(most)\(why)", at: nil)
         }
         // The wafers the packing will most likely look at, their defects sealed on all cores.
-        capacities.pieces?.prepare(0..<min(most, lowerBound + max(2, lowerBound / 10)))
+        capacities.pieces.prepare(0..<min(most, lowerBound + max(2, lowerBound / 10)))
         if let pins = context.pins {
             let pinned = try Self.pinned(pins, units: units)
             try Self.apply(pinned, units: units, to: &graph, target: target, shape: shape, capacities: &capacities,
@@ -208,7 +208,7 @@ public struct PartitionPass: Pass {
     /// single piece exceeds or does not tile on an empty wafer. O(units + expert splits x log experts) fit checks.
     static func greedy(_ units: [Unit], workCap: Double, capacities: inout CapacityTable, limit: Int?) throws(DiagnosticError) -> Assignment? {
         var bin = Bin(wafer: 0)
-        var fit = capacities.fit(forWafer: 0)
+        var fit = capacities.pieces.fit(forWafer: 0)
         var baseWafer: [Int] = []
         var slices: [[ExpertSlice]] = []
         baseWafer.reserveCapacity(units.count)
@@ -222,7 +222,7 @@ public struct PartitionPass: Pass {
             func tooBig(_ wafer: Int, _ capacity: Int) -> DiagnosticError {
                 .error(PassFailure.unitTooLarge, "\(unit.name) needs \(Units.grouped(unit.baseBytes)) bytes without its experts, more than wafer \(wafer)'s usable \(Units.grouped(capacity)) bytes; WaferMap does not split a layer's dense weights across wafers", at: nil)
             }
-            if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.placeBase(u, on: &fit) {
+            if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.pieces.placeBase(u, on: &fit) {
                 if bin.isEmpty {
                     if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
                     if unit.baseWork <= workCap + slack { throw capacities.doesNotTile(unit.name, wafer: bin.wafer) }
@@ -231,8 +231,8 @@ public struct PartitionPass: Pass {
                 bin = Bin(wafer: bin.wafer + 1)
                 if let limit, bin.wafer >= limit { return nil }
                 capacity = try capacities.capacity(bin.wafer)
-                fit = capacities.fit(forWafer: bin.wafer)
-                if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.placeBase(u, on: &fit) {
+                fit = capacities.pieces.fit(forWafer: bin.wafer)
+                if !fits(unit.baseBytes, unit.baseWork, bin, capacity) || !capacities.pieces.placeBase(u, on: &fit) {
                     if unit.baseBytes > capacity { throw tooBig(bin.wafer, capacity) }
                     if unit.baseWork <= workCap + slack { throw capacities.doesNotTile(unit.name, wafer: bin.wafer) }
                     return nil
@@ -254,7 +254,7 @@ public struct PartitionPass: Pass {
                 }
                 // One slice per wafer: after a slice, the wafer is full for this unit.
                 let local = bin.wafer == baseWafer[u]
-                n = bin.wafer == unitSlices.last?.wafer ? 0 : capacities.mostExperts(u, upTo: n, local: local, on: fit)
+                n = bin.wafer == unitSlices.last?.wafer ? 0 : capacities.pieces.mostExperts(u, upTo: n, local: local, on: fit)
                 if n == 0 {
                     if bin.isEmpty {
                         if unit.expertBytes > capacity {
@@ -266,10 +266,10 @@ public struct PartitionPass: Pass {
                     bin = Bin(wafer: bin.wafer + 1)
                     if let limit, bin.wafer >= limit { return nil }
                     capacity = try capacities.capacity(bin.wafer)
-                    fit = capacities.fit(forWafer: bin.wafer)
+                    fit = capacities.pieces.fit(forWafer: bin.wafer)
                     continue
                 }
-                capacities.placeExperts(u, n, local: local, on: &fit)
+                capacities.pieces.placeExperts(u, n, local: local, on: &fit)
                 unitSlices.append(ExpertSlice(wafer: bin.wafer, first: next, count: n))
                 bin.bytes += n * unit.expertBytes
                 bin.work += Double(n) * unit.expertWork
@@ -377,7 +377,7 @@ public struct PartitionPass: Pass {
             let capacity = try capacities.capacity(wafer)
             let share = remaining / Double(count - wafer)
             var bytes = 0, work = 0.0
-            var fit = capacities.fit(forWafer: wafer), baseHere: Int?
+            var fit = capacities.pieces.fit(forWafer: wafer), baseHere: Int?
             let last = wafer == count - 1
             // Take pieces while they fit and tile; stop at the share unless the rest would not fit.
             while position.unit < units.count {
@@ -385,7 +385,7 @@ public struct PartitionPass: Pass {
                 if position.expert == nil {
                     var placed = fit
                     let fits = bytes + unit.baseBytes <= capacity && work + unit.baseWork <= workCap + slack
-                        && capacities.placeBase(position.unit, on: &placed)
+                        && capacities.pieces.placeBase(position.unit, on: &placed)
                     if !fits { break }
                     let overShare = work + unit.baseWork > share && work > 0
                     if overShare && !last {
@@ -409,7 +409,7 @@ public struct PartitionPass: Pass {
                 if unit.expertBytes > 0 { n = min(n, max(0, capacity - bytes) / unit.expertBytes) }
                 if unit.expertWork > 0 { n = min(n, Int(max(0, ((workCap + slack - work) / unit.expertWork).rounded(.down)))) }
                 let local = baseHere == position.unit
-                n = capacities.mostExperts(position.unit, upTo: n, local: local, on: fit)
+                n = capacities.pieces.mostExperts(position.unit, upTo: n, local: local, on: fit)
                 if !last && unit.expertWork > 0 {
                     let toShare = Int(max(0, ((share - work) / unit.expertWork).rounded()))
                     var take = min(n, toShare)
@@ -423,7 +423,7 @@ public struct PartitionPass: Pass {
                     n = take
                 }
                 if n > 0 {
-                    capacities.placeExperts(position.unit, n, local: local, on: &fit)
+                    capacities.pieces.placeExperts(position.unit, n, local: local, on: &fit)
                     slices[position.unit].append(ExpertSlice(wafer: wafer, first: done, count: n))
                     bytes += n * unit.expertBytes; work += Double(n) * unit.expertWork
                 }
@@ -537,15 +537,16 @@ struct CapacityTable {
 
     /// A fixed slot shape (`DeploymentOptions.slot`): only the PEs of the slots that fit count.
     let slot: SlotShape?
-    /// The pieces as the tile pass sees them: with them, packing places a piece only where the
-    /// wafer still tiles (`WaferFit`); without, bytes alone.
-    var pieces: TilePieces?
+    /// The pieces as the tile pass sees them: packing places a piece only where the wafer still
+    /// tiles (`WaferFit`).
+    let pieces: TilePieces
 
-    init(target: Target, defects: DefectSource, fillLimit: Double = 1.0, slot: SlotShape? = nil) {
+    init(target: Target, defects: DefectSource, fillLimit: Double = 1.0, slot: SlotShape? = nil, pieces: TilePieces) {
         self.target = target
         self.defects = defects
         self.fillLimit = min(max(fillLimit, 0.01), 1.0)
         self.slot = slot
+        self.pieces = pieces
     }
 
     /// Live program-area PEs of `wafer`. Wafers beyond a defect map count as defect-free: they
@@ -579,22 +580,6 @@ struct CapacityTable {
         }
         return bytes
     }
-
-    /// An empty fit for `wafer` (one that accepts everything without `pieces`). O(1) when cached.
-    func fit(forWafer wafer: Int) -> WaferFit {
-        pieces?.fit(forWafer: wafer) ?? WaferFit(geometries: [], budget: 0)
-    }
-
-    /// `TilePieces.placeBase`, or true without pieces.
-    func placeBase(_ u: Int, on fit: inout WaferFit) -> Bool { pieces?.placeBase(u, on: &fit) ?? true }
-
-    /// `TilePieces.mostExperts`, or `most` without pieces.
-    func mostExperts(_ u: Int, upTo most: Int, local: Bool, on fit: WaferFit) -> Int {
-        pieces?.mostExperts(u, upTo: most, local: local, on: fit) ?? max(most, 0)
-    }
-
-    /// `TilePieces.placeExperts`, or nothing without pieces.
-    func placeExperts(_ u: Int, _ n: Int, local: Bool, on fit: inout WaferFit) { pieces?.placeExperts(u, n, local: local, on: &fit) }
 
     /// The error for a piece that does not tile on an empty wafer: on no slot grid the tile pass
     /// tries do its per-PE bytes, padding included, fit a PE's budget.

@@ -91,9 +91,8 @@ final class TilePieces {
 
     /// An empty `WaferFit` for `wafer` (its effective defects; wafers beyond a map defect-free). O(1) when cached.
     func fit(forWafer wafer: Int) -> WaferFit {
-        if let hit = fits[wafer] { return hit }
-        if wafer >= prepared.upperBound { prepare(wafer..<(wafer + max(prepared.count, 1))) }
-        return fits[wafer] ?? defectFree ?? WaferFit(geometries: [], budget: budget)
+        if fits[wafer] == nil { prepare(wafer..<(wafer + max(prepared.count, 1))) }
+        return fits[wafer] ?? defectFreeFit()
     }
 
     /// Derives the geometries of `wafers` on all cores (each wafer's effective defects, then the
@@ -106,13 +105,18 @@ final class TilePieces {
             return dead.points.isEmpty ? nil : WaferFit.geometries(target: target, dead: dead, config: config, fixedSlot: context.deployment.slot)
         }
         for (i, list) in lists.enumerated() {
-            if let list { fits[wafers.lowerBound + i] = WaferFit(geometries: sized(list), budget: budget) } else if defectFree == nil {
-                let clean = WaferFit.geometries(target: target, dead: TilePass.programDead(.none, target: target), config: config, fixedSlot: context.deployment.slot)
-                defectFree = WaferFit(geometries: sized(clean), budget: budget)
-            }
-            if list == nil { fits[wafers.lowerBound + i] = defectFree }
+            fits[wafers.lowerBound + i] = list.map { WaferFit(geometries: sized($0), budget: budget) } ?? defectFreeFit()
         }
         prepared = prepared.lowerBound..<max(prepared.upperBound, wafers.upperBound)
+    }
+
+    /// The fit of a wafer without defects, shared by every such wafer. O(grids) once.
+    private func defectFreeFit() -> WaferFit {
+        if let defectFree { return defectFree }
+        let clean = WaferFit.geometries(target: target, dead: TilePass.programDead(.none, target: target), config: config, fixedSlot: context.deployment.slot)
+        let fit = WaferFit(geometries: sized(clean), budget: budget)
+        defectFree = fit
+        return fit
     }
 
     /// `geometries` with each slot size's table index. O(geometries).

@@ -135,28 +135,36 @@ public struct TilePass: Pass {
         var bytes = 0
         if unit.base {
             for opIndex in unit.ops {
-                let op = graph.ops[opIndex]
-                for tensor in op.weights where !tensor.expertStacked { bytes += tileBytes(of: tensor, width: w, height: h) }
-                let values = op.kind.kvValuesPerToken()
-                if values > 0 {
-                    let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
-                    bytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * kv.batch * (kv.element.bits / 8)
-                }
+                let b = denseBytes(graph.ops[opIndex], width: w, height: h, kv: kv)
+                bytes += b.dense + b.kv
             }
         }
         guard let moe = unit.expertOp, !unit.experts.isEmpty else { return bytes }
         let stacked = graph.ops[moe].weights.filter(\.expertStacked)
-        let n = unit.experts.count
-        var best = Int.max / 8
-        for (columns, rows, depth) in expertCellGrids(n, width: w, height: h, config: config) {
-            var cell = 0
-            for tensor in stacked { cell += tileBytes(of: tensor, width: w / columns, height: h / rows) }
-            best = min(best, cell * depth)
-        }
-        return bytes + best
+        let grids = expertCellGrids(unit.experts.count, width: w, height: h, config: config)
+        return bytes + (grids.map { cellBytes(stacked, $0, width: w, height: h) }.min() ?? Int.max / 8)
     }
 
-    /// The expert cell grids `expertEvaluation` searches for `n` experts on a `w x h` slot:
+    /// Per-PE bytes of one op's dense weights (every tensor not stacked per expert) and of its
+    /// KV cache on a `w x h` region: the padding rule both evaluations share. O(weights).
+    static func denseBytes(_ op: Op, width w: Int, height h: Int, kv: KVCacheShape) -> (dense: Int, kv: Int) {
+        var dense = 0, kvBytes = 0
+        for tensor in op.weights where !tensor.expertStacked { dense += tileBytes(of: tensor, width: w, height: h) }
+        let values = op.kind.kvValuesPerToken()
+        if values > 0 {
+            let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
+            kvBytes = Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * kv.batch * (kv.element.bits / 8)
+        }
+        return (dense, kvBytes)
+    }
+
+    /// Per-PE bytes of the expert-stacked tensors on one cell grid of a `w x h` slot: a cell's
+    /// tiles times the experts stacked per cell. O(stacked tensors).
+    static func cellBytes(_ stacked: [Tensor], _ grid: (columns: Int, rows: Int, depth: Int), width w: Int, height h: Int) -> Int {
+        stacked.reduce(0) { $0 + tileBytes(of: $1, width: w / grid.columns, height: h / grid.rows) } * grid.depth
+    }
+
+    /// The expert cell grids both evaluations search for `n` experts on a `w x h` slot:
     /// columns over `config`'s aspect band, rows to hold them, experts per cell. O(band).
     static func expertCellGrids(_ n: Int, width w: Int, height h: Int, config: TileConfig) -> [(columns: Int, rows: Int, depth: Int)] {
         let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
@@ -179,14 +187,9 @@ public struct TilePass: Pass {
         let batch = kv.batch
         for opIndex in unit.ops {
             let op = graph.ops[opIndex]
-            for tensor in op.weights where !tensor.expertStacked {
-                dense += tileBytes(of: tensor, width: w, height: h)
-            }
-            let values = op.kind.kvValuesPerToken()
-            if values > 0 {
-                let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
-                kvBytes += Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * batch * (kv.element.bits / 8)
-            }
+            let bytes = denseBytes(op, width: w, height: h, kv: kv)
+            dense += bytes.dense
+            kvBytes += bytes.kv
             cycles += model.denseCycles(op, activation: graph.activation, width: w, height: h, context: kv.contextTokens, batch: batch)
             cycles += model.elementwiseCycles(op, width: w, height: h, context: kv.contextTokens, batch: batch, hidden: graph.hidden)
             let r = CostModel.reductions(op.kind)
@@ -217,24 +220,14 @@ public struct TilePass: Pass {
         guard let moe = unit.expertOp, !unit.experts.isEmpty else { return (0, 0, nil, 0) }
         let op = graph.ops[moe]
         let stacked = op.weights.filter(\.expertStacked)
-        let n = unit.experts.count
-        let aspect = (Double(n) * Double(w) / Double(h)).squareRoot()
-        let lowColumns = max(1, Int(aspect * config.expertAspectLow)), highColumns = min(w, max(1, Int(aspect * config.expertAspectHigh) + 1), n)
         var best: (bytes: Int, cycles: Int, cells: ExpertCells)?
-        if lowColumns <= highColumns {
-            for columns in lowColumns...highColumns {
-                let rows = min(h, Checked.ceilDiv(n, columns))
-                let depth = Checked.ceilDiv(n, columns * rows)
-                let cw = w / columns, ch = h / rows
-                guard cw >= 1, ch >= 1 else { continue }
-                var bytes = 0
-                for tensor in stacked { bytes += tileBytes(of: tensor, width: cw, height: ch) }
-                bytes *= depth
-                let c = model.expertCycles(op, cellWidth: cw, cellHeight: ch, batch: batch) + 2 * model.reduction(ch) + model.reduction(cw)
-                let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
-                if better {
-                    best = (bytes, c, ExpertCells(columns: columns, rows: rows, cellWidth: cw, cellHeight: ch, expertsPerCell: depth))
-                }
+        for grid in expertCellGrids(unit.experts.count, width: w, height: h, config: config) {
+            let cw = w / grid.columns, ch = h / grid.rows
+            let bytes = cellBytes(stacked, grid, width: w, height: h)
+            let c = model.expertCycles(op, cellWidth: cw, cellHeight: ch, batch: batch) + 2 * model.reduction(ch) + model.reduction(cw)
+            let better = best.map { bytes < $0.bytes || (bytes == $0.bytes && c < $0.cycles) } ?? true
+            if better {
+                best = (bytes, c, ExpertCells(columns: grid.columns, rows: grid.rows, cellWidth: cw, cellHeight: ch, expertsPerCell: grid.depth))
             }
         }
         guard let best else { return (Int.max / 8, 0, nil, 0) }
