@@ -55,11 +55,14 @@ let package = Package(
         .target(name: "WaferReport", dependencies: ["WaferPerf", "WaferPasses", "WaferIR", "WaferPlan", "WaferExec", "WaferTarget", "WaferSupport"]),
         // The driver: assembles pipelines, returns result values and renders them.
         .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferBackend", "WaferPerf", "WaferReport", "WaferYAML", "WaferSupport"]),
+        // Studies: many compiles behind one answer. Deployment sizing (`serve`), yield over defect
+        // maps (`yield`), sweeps (`sweep`), and the shard/merge format that spreads them over a cluster.
+        .target(name: "WaferStudy", dependencies: ["WaferMap", "WaferPerf", "WaferPasses", "WaferReport", "WaferPlan", "WaferTarget", "WaferIR", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",
             dependencies: [
-                "WaferMap", "WaferReport", "WaferFrontend", "WaferPasses", "WaferTarget", "WaferSupport",
+                "WaferMap", "WaferStudy", "WaferReport", "WaferFrontend", "WaferPasses", "WaferTarget", "WaferSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(name: "WaferPlanTests", dependencies: ["WaferPlan", "WaferSupport"]),
         .testTarget(name: "WaferExecTests", dependencies: ["WaferExec", "WaferPlan", "WaferMap", "WaferReport", "WaferSupport", "WaferTestSupport"]),
         // End-to-end: runs the built `wafermap` executable (the dependency makes SwiftPM build it).
-        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferBackend", "WaferPerf", "WaferReport", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
+        .testTarget(name: "WaferMapTests", dependencies: ["WaferMap", "WaferStudy", "WaferBackend", "WaferPerf", "WaferReport", "WaferFrontend", "WaferIR", "WaferPasses", "WaferPlan", "WaferTarget", "WaferExec", "WaferSupport", "wafermap", "WaferTestSupport"]),
         // Text-driven tests: each file under Tests/Fixtures/text is a command and its expected
         // output or diagnostics, run on the built `wafermap` (docs/testing.md).
         .testTarget(name: "WaferTextTests", dependencies: ["wafermap", "WaferTestSupport"]),

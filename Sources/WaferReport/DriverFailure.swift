@@ -27,6 +27,13 @@ public enum DriverFailure: String, DiagnosticKind {
     case sweepNothingCompiled = "sweep.nothing-compiled"
     /// A benchmark case's child process failed or printed no benchmark row.
     case benchmarkRun = "bench.run"
+    /// `--shard K/N` is malformed, or given where a study cannot shard.
+    case shardFlag = "study.shard"
+    /// A partial result file is not one `wafermap merge` reads (missing, malformed, another version).
+    case partialFile = "study.partial"
+    /// The partial results given to `wafermap merge` do not make one whole study (different
+    /// studies or requests, a shard missing or given twice).
+    case mergeMismatch = "study.merge"
     /// A repair would revive PEs or links the plan has dead.
     case repairRevive = "repair.revive"
     /// A repair did not reproduce the untouched part of the input plan.

@@ -329,45 +329,6 @@ struct TargetsCommand: ParsableCommand {
     }
 }
 
-struct SweepCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sweep",
-        abstract: "Compile a model's mappings across wafer counts, slot sizes and precisions; rank them by tokens/s and mark the Pareto front.")
-
-    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
-    var model: String
-
-    @OptionGroup var deployment: DeploymentFlags
-
-    @Option(name: .customLong("extra-wafers"), help: "Wafer counts to try beyond the fewest that fit.")
-    var extraWafers: Int = 3
-
-    @Option(help: ArgumentHelp("Fixed slot sizes to try besides the searched grid, comma-separated (P or WxH).", valueName: "list"))
-    var slots: String?
-
-    @Option(help: "Rows to print (Pareto rows are always printed).")
-    var top: Int = 10
-
-    @Option(parsing: .singleValue, help: ArgumentHelp("Vary an algorithm knob: SECTION.KNOB=V1,V2,... (list knobs: values separated by '/'). One row per value; several --vary cross.", valueName: "key=values"))
-    var vary: [String] = []
-
-    @OptionGroup var passOptions: PassOptionFlags
-
-    @Option(help: "Output format: table or json.")
-    var format: StatsCommand.Format = .table
-
-    func run() throws {
-        try runReportingErrors { () throws(DiagnosticError) in
-            var request = try SweepRequest(count: try deployment.request(model: model), fixedSlot: deployment.slot, slots: slots,
-                                           extraWafers: extraWafers, top: top)
-            request.count.passOptions = try passOptions.resolve()
-            for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
-            let report = try withProgress { progress throws(DiagnosticError) in try Driver.sweep(request, progress: progress) }
-            writeStdout(format == .json ? report.json() : report.text(top: top))
-        }
-    }
-}
-
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaferMap
+import WaferStudy
 import WaferPerf
 import WaferReport
 import WaferPasses

@@ -1,5 +1,6 @@
 import Testing
 import WaferMap
+import WaferStudy
 import WaferSupport
 import WaferTestSupport
 

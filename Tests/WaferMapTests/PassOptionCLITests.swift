@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaferMap
+import WaferStudy
 import WaferPasses
 import WaferSupport
 import WaferTestSupport

@@ -3,6 +3,7 @@ import Testing
 import WaferFrontend
 import WaferIR
 import WaferMap
+import WaferStudy
 import WaferPerf
 import WaferReport
 import WaferSupport

@@ -1,3 +1,4 @@
+import WaferMap
 import WaferReport
 import WaferPasses
 import WaferPerf

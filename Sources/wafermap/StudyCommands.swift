@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import WaferMap
+import WaferReport
+import WaferPasses
+import WaferStudy
+import WaferSupport
+
+/// `--shard K/N` and `-o`: what every shardable study takes (docs/studies.md).
+struct ShardFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Run one deterministic slice of the study, K of N, and write its partial result to -o (merge the N parts with 'wafermap merge').", valueName: "K/N"))
+    var shard: String?
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the output here (atomically) instead of standard output; with --shard, the partial result.", valueName: "file"))
+    var output: String?
+
+    /// The parsed shard, or nil for the whole study; a shard needs `-o`.
+    func spec() throws(DiagnosticError) -> ShardSpec? {
+        guard let shard else { return nil }
+        let spec = try ShardSpec(parsing: shard)
+        if output == nil { throw .error(DriverFailure.flagConflict, "--shard \(shard) writes a partial result: give it a file with -o", at: nil) }
+        return spec
+    }
+}
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Compile a model's mappings across wafer counts, slot sizes and precisions; rank them by tokens/s and mark the Pareto front.")
+
+    @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
+    var model: String
+
+    @OptionGroup var deployment: DeploymentFlags
+
+    @Option(name: .customLong("extra-wafers"), help: "Wafer counts to try beyond the fewest that fit.")
+    var extraWafers: Int = 3
+
+    @Option(help: ArgumentHelp("Fixed slot sizes to try besides the searched grid, comma-separated (P or WxH).", valueName: "list"))
+    var slots: String?
+
+    @Option(help: "Rows to print (Pareto rows are always printed).")
+    var top: Int = 10
+
+    @Option(parsing: .singleValue, help: ArgumentHelp("Vary an algorithm knob: SECTION.KNOB=V1,V2,... (list knobs: values separated by '/'). One row per value; several --vary cross.", valueName: "key=values"))
+    var vary: [String] = []
+
+    @OptionGroup var passOptions: PassOptionFlags
+
+    @Option(help: "Output format: table or json.")
+    var format: StatsCommand.Format = .table
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            var request = try SweepRequest(count: try deployment.request(model: model), fixedSlot: deployment.slot, slots: slots,
+                                           extraWafers: extraWafers, top: top)
+            request.count.passOptions = try passOptions.resolve()
+            for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
+            let report = try withProgress { progress throws(DiagnosticError) in try Driver.sweep(request, progress: progress) }
+            writeStdout(format == .json ? report.json() : report.text(top: top))
+        }
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the partial results of a sharded study (--shard K/N) into the output the unsharded run writes.",
+        discussion: """
+        The parts may come in any order; every shard 1/N ... N/N must be given once, all from one command line. \
+        The merged output is byte-identical to the unsharded command's -o output (docs/studies.md).
+        """)
+
+    @Argument(help: "The partial result files.")
+    var parts: [String]
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the merged output here (atomically) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        try runReportingErrors { () throws(DiagnosticError) in
+            if let output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: parts) {
+                throw .error(DriverFailure.outputPath, problem, at: nil)
+            }
+            let text = try StudyMerge.merge(paths: parts)
+            if let output {
+                do throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: output) } catch { throw .error(DriverFailure.write, error.description, at: nil) }
+            } else {
+                writeStdout(text)
+            }
+        }
+    }
+}
