@@ -109,10 +109,11 @@ public enum PlanBuilder {
                                   tokensPerS: schedule.tokensPerSecond, cyclesPerToken: schedule.cyclesPerToken, maxColorsPerPe: routing.maxColorsPerPE,
                                   exceptionRoutes: routing.exceptions.count, overlayRoutes: routing.overlayRoutes, unresolvedRoutes: routing.unresolved)
         let deployment = context.deployment
-        let inputs = PlanInputs(modelName: graph.name, modelPath: provenance.modelPath, modelSha256: SHA256.hex(provenance.modelBytes),
+        var inputs = PlanInputs(modelName: graph.name, modelPath: provenance.modelPath, modelSha256: SHA256.hex(provenance.modelBytes),
                                 targetSha256: try digest(planTarget), defectsSha256: try digest(defectLists), defects: provenance.defects,
                                 seed: deployment.seed, contextTokens: deployment.contextTokens, batch: deployment.batch,
                                 kvElement: deployment.kvElement.rawValue, wafersRequested: provenance.wafersRequested, precision: provenance.precision)
+        inputs.sequences = deployment.residentSequences > deployment.batch ? deployment.residentSequences : nil
         return Plan(compilerVersion: WaferMapVersion.string, inputs: inputs, target: planTarget, summary: summary, wafers: wafers, units: units,
                     routing: planRouting, schedule: planSchedule)
     }

@@ -1,12 +1,20 @@
 import WaferSupport
 
 /// How many tokens and sequences a KV cache holds, and in which element type.
+///
+/// `batch` is the micro-batch: the sequences one decode pass carries through a region together
+/// (what the cost model times). `sequences` is how many KV caches the plan places: the users a
+/// replica serves at once, at least `batch`; several micro-batches of them take turns in the
+/// pipeline (docs/performance-model.md, "Batching").
 public struct KVCacheShape: Sendable, Hashable {
     public var contextTokens: Int
     public var batch: Int
     public var element: ElementType
-    public init(contextTokens: Int, batch: Int, element: ElementType) {
+    /// KV caches placed (resident sequences); never below `batch`.
+    public var sequences: Int
+    public init(contextTokens: Int, batch: Int, element: ElementType, sequences: Int? = nil) {
         self.contextTokens = contextTokens; self.batch = batch; self.element = element
+        self.sequences = max(sequences ?? batch, batch)
     }
 }
 
@@ -36,7 +44,7 @@ extension OpKind {
     public func kvCacheBytes(_ shape: KVCacheShape) -> Int? {
         let values = kvValuesPerToken()
         guard values > 0 else { return 0 }
-        return Checked.product([values, kvTokensKept(context: shape.contextTokens), shape.batch, shape.element.bits / 8])
+        return Checked.product([values, kvTokensKept(context: shape.contextTokens), shape.sequences, shape.element.bits / 8])
     }
 
     /// Multiply-accumulates one decode step does in attention over the cache, per sequence:

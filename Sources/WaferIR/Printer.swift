@@ -25,7 +25,7 @@ public struct IRPrinter: Sendable {
         out.append("  passes = [\(graph.appliedPasses.joined(separator: ", "))]")
         if let partition = graph.partition {
             let kv = partition.kvCache
-            out.append("  partition = \(Units.count(partition.stages.count, "wafer")) of \(partition.targetName) (lower bound \(partition.lowerBoundWafers); context \(kv.contextTokens), batch \(kv.batch), kv \(kv.element.rawValue)) {")
+            out.append("  partition = \(Units.count(partition.stages.count, "wafer")) of \(partition.targetName) (lower bound \(partition.lowerBoundWafers); context \(kv.contextTokens), batch \(kv.batch)\(kv.sequences > kv.batch ? ", sequences \(kv.sequences)" : ""), kv \(kv.element.rawValue)) {")
             let holdings = graph.holdings()
             for stage in partition.stages {
                 out.append("    wafer \(stage.wafer): \(holdings[stage.wafer] ?? "-")  // \(Units.grouped(stage.weightBytes)) weight B, \(Units.grouped(stage.kvBytes)) KV B of \(Units.grouped(stage.usableBytes)) usable")

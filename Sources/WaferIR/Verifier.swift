@@ -190,7 +190,7 @@ public enum Verifier {
                     if values > 0 {
                         let tokens = op.kind.kvTokensKept(context: partition.kvCache.contextTokens)
                         kv += Checked.ceilDiv(tokens, shape.height) * Checked.ceilDiv(values, shape.width)
-                            * partition.kvCache.batch * (partition.kvCache.element.bits / 8)
+                            * partition.kvCache.sequences * (partition.kvCache.element.bits / 8)
                     }
                 }
             }

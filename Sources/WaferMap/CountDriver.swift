@@ -45,6 +45,9 @@ extension Driver {
         if deployment.batch < 1 || deployment.batch > 1 << 20 {
             throw .error(DriverFailure.flagValue, "--batch must be between 1 and \(Units.grouped(1 << 20))", at: nil)
         }
+        if let n = deployment.sequences, n < deployment.batch || n > 1 << 20 {
+            throw .error(DriverFailure.flagValue, "--sequences must be between --batch (\(deployment.batch)) and \(Units.grouped(1 << 20))", at: nil)
+        }
         if case let .exactly(n) = deployment.wafers, n < 1 || n > DefectMapIO.maxWafers {
             throw .error(DriverFailure.flagValue, "--wafers must be 'auto' or between 1 and \(DefectMapIO.maxWafers)", at: nil)
         }

@@ -19,6 +19,8 @@ public struct DeploymentArguments: Sendable {
     public var precision: String?
     public var context: Int = 8192
     public var batch: Int = 1
+    /// KV caches to place (`--sequences`); nil: `batch`.
+    public var sequences: Int?
     /// The KV cache's element type (`fp8` means `fp8_e4m3`).
     public var kvPrecision: String = "bf16"
     /// `auto` or a number.
@@ -64,7 +66,7 @@ public struct DeploymentArguments: Sendable {
             shape = parsed
         }
         request.deployment = DeploymentOptions(contextTokens: context, batch: batch, kvElement: kv, wafers: count, seed: seed, slot: shape,
-                                               promptTokens: prompt)
+                                               promptTokens: prompt, sequences: sequences)
         if let prompt, prompt < 1 || prompt > context {
             throw .error(DriverFailure.flagValue, "--prompt must be between 1 and the context (\(context) tokens), not \(prompt)", at: nil)
         }

@@ -113,7 +113,8 @@ extension Driver {
         let (graph, modelPath, modelBytes) = try step("front end (parse, lower, verify)") { () throws(DiagnosticError) in
             try repairModel(original, request: request)
         }
-        var deployment = DeploymentOptions(contextTokens: original.inputs.contextTokens, batch: original.inputs.batch, seed: original.inputs.seed)
+        var deployment = DeploymentOptions(contextTokens: original.inputs.contextTokens, batch: original.inputs.batch, seed: original.inputs.seed,
+                                           sequences: original.inputs.sequences)
         guard let kv = ElementType(rawValue: original.inputs.kvElement) else {
             throw .error(DriverFailure.repairInputs, "\(request.planPath): the KV element type '\(original.inputs.kvElement)' is not one this build knows", at: nil)
         }

@@ -50,14 +50,17 @@ public struct PerformanceEstimate: Sendable, Encodable {
     public var prefillChunkTokens: Int
     public var prefillSerialCycles: Int
     public var timeToFirstTokenSerialS: Double
-    /// Pipeline: regions (slots) in use; the busiest region's cycles per token; sequences in
-    /// flight (one per region at most, and as many as the spare SRAM holds KV caches for); the
-    /// aggregate tokens/s with them; the KV bytes each sequence needs; the spare SRAM bytes.
+    /// Pipeline: regions (slots) in use; the busiest region's cycles per pass; the batching model
+    /// (`PipelineBatching`) and its best load: sequences in flight (as many as saturate the busiest
+    /// region, or as the placed and spare KV caches allow), the aggregate tokens/s and each user's
+    /// tokens/s with them; the KV bytes each sequence needs; the spare SRAM bytes.
     public var pipelineRegions: Int
     public var bottleneckRegion: String
     public var bottleneckCycles: Int
+    public var batching: PipelineBatching
     public var sequencesInFlight: Int
     public var aggregateTokensPerS: Double
+    public var tokensPerSPerUserInFlight: Double
     public var kvBytesPerSequence: Int
     public var spareBytes: Int
 
@@ -117,13 +120,16 @@ public struct PerformanceEstimate: Sendable, Encodable {
         let busiest = regionCycles.max { ($0.value, $1.key) < ($1.value, $0.key) }
         bottleneckRegion = busiest?.key ?? "-"
         bottleneckCycles = busiest?.value ?? 0
-        kvBytesPerSequence = partition.stages.reduce(0) { $0 + $1.kvBytes } / max(partition.kvCache.batch, 1)
+        let resident = max(partition.kvCache.sequences, 1)
+        kvBytesPerSequence = partition.stages.reduce(0) { $0 + $1.kvBytes } / resident
         spareBytes = partition.stages.reduce(0) { $0 + max(0, $1.usableBytes - $1.weightBytes - $1.kvBytes) }
-        let extra = kvBytesPerSequence > 0 ? spareBytes / kvBytesPerSequence : pipelineRegions
-        sequencesInFlight = max(1, min(pipelineRegions, partition.kvCache.batch + extra))
-        let perSequence = cyclesPerToken > 0 ? Double(clockMhz * 1e6) / Double(cyclesPerToken) : 0
-        let ceiling = bottleneckCycles > 0 ? clockMhz * 1e6 / Double(bottleneckCycles) : 0
-        aggregateTokensPerS = min(Double(sequencesInFlight) * perSequence, ceiling)
+        let extra = kvBytesPerSequence > 0 ? spareBytes / kvBytesPerSequence : 1 << 20
+        batching = PipelineBatching(clockMhz: clockMhz, microBatch: partition.kvCache.batch, passCycles: cyclesPerToken, bottleneckCycles: bottleneckCycles,
+                                    regions: pipelineRegions, residentSequences: resident, spareSequences: extra)
+        let best = batching.best
+        sequencesInFlight = best.sequences
+        aggregateTokensPerS = best.aggregateTokensPerS
+        tokensPerSPerUserInFlight = best.tokensPerSPerUser
         let prompt = max(promptTokens ?? partition.kvCache.contextTokens, 1)
         self.promptTokens = prompt
         let prefill = PrefillPipeline(graph: graph, schedule: schedule, layout: layout, routing: routing, target: target, prompt: prompt,
@@ -169,8 +175,12 @@ public struct PerformanceEstimate: Sendable, Encodable {
         out += "layers      \(Units.count(decoderLayers, "decoder layer")) alone: \(us(decoderLayerCycles)) = \(Units.fixed(decoderLayerTokensPerS, digits: 1)) tokens/s (how WaferLLM counts)\n"
         out += "first token \(firstTokenRangeMs) ms for a \(Units.grouped(promptTokens))-token prompt (prefill estimate on this mapping: from the prompt "
         out += "pipelined in \(Units.count(prefillChunks, "chunk")) of \(Units.grouped(prefillChunkTokens)) tokens, a lower bound, to every unit in turn, an upper bound)\n"
-        out += "pipeline    \(Units.count(sequencesInFlight, "sequence")) in flight: \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate (\(Units.count(pipelineRegions, "region")), busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per token; "
-        out += "KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence, \(Units.gigabytes(spareBytes)) spare)\n"
+        let best = batching.best
+        out += "pipeline    \(Units.count(sequencesInFlight, "sequence")) in flight (\(Units.count(best.microBatches, "micro-batch", plural: "micro-batches")) of \(batching.microBatch)): \(Units.fixed(aggregateTokensPerS, digits: 1)) tokens/s aggregate, "
+        out += "\(Units.fixed(tokensPerSPerUserInFlight, digits: 1)) per user (\(Units.count(pipelineRegions, "region")), busiest \(bottleneckRegion) at \(us(bottleneckCycles)) per pass)\n"
+        out += "            KV cache \(Units.gigabytes(kvBytesPerSequence)) per sequence: \(Units.count(batching.residentSequences, "placed", plural: "placed")), \(Units.grouped(batching.spareSequences)) more fit in the \(Units.gigabytes(spareBytes)) spare; "
+        out += batching.capacity >= batching.saturatingSequences ? "more sequences would only slow each user (the busiest region is never idle)\n"
+            : "more sequences need KV caches placed (--sequences) or more wafers\n"
         return out
     }
 }

@@ -46,6 +46,9 @@ public struct PlanInputs: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var contextTokens: Int
     public var batch: Int
+    /// KV caches placed when more than `batch` (`--sequences`); absent when equal to it, so
+    /// plans that place one micro-batch's caches read and write as before.
+    public var sequences: Int?
     public var kvElement: String
     /// `auto` or the number asked for.
     public var wafersRequested: String
@@ -58,6 +61,9 @@ public struct PlanInputs: Codable, Sendable, Equatable {
         self.defectsSha256 = defectsSha256; self.defects = defects; self.seed = seed; self.contextTokens = contextTokens
         self.batch = batch; self.kvElement = kvElement; self.wafersRequested = wafersRequested; self.precision = precision
     }
+
+    /// The KV caches the plan placed: `sequences` when recorded, else `batch`.
+    public var residentSequences: Int { max(sequences ?? batch, batch, 1) }
 }
 
 /// The target the plan assumes, in full (docs/target-format.md has the meaning of each field).

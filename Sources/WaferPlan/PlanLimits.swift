@@ -92,6 +92,9 @@ public enum PlanLimits {
         if plan.inputs.batch < 1 || plan.inputs.batch > maxBatch {
             return ("batch must be between 1 and \(maxBatch)", [.key("inputs"), .key("batch")])
         }
+        if let n = plan.inputs.sequences, n < plan.inputs.batch || n > maxBatch {
+            return ("sequences must be between batch (\(plan.inputs.batch)) and \(maxBatch)", [.key("inputs"), .key("sequences")])
+        }
         for (key, value) in [("fabric_width", t.fabricWidth), ("fabric_height", t.fabricHeight)] where value < 1 || value > maxFabricSide {
             return ("\(key) must be between 1 and \(maxFabricSide) PEs", [.key("target"), .key(key)])
         }

@@ -24,7 +24,7 @@ extension CountReport {
             let bytes = op.kind.kvCacheBytes(kv) ?? 0
             if groups[key] == nil {
                 order.append(key)
-                groups[key] = (0, bytes, "\(kind) = \(values) values x \(Units.grouped(tokens)) tokens x \(kv.batch) seq x \(kv.element.bits / 8) B")
+                groups[key] = (0, bytes, "\(kind) = \(values) values x \(Units.grouped(tokens)) tokens x \(kv.sequences) seq x \(kv.element.bits / 8) B")
             }
             groups[key]?.count += 1
         }
@@ -41,7 +41,7 @@ extension CountReport {
         out += "target      \(t.name): \(t.fabricWidth)x\(t.fabricHeight) PEs, program area \(t.programWidth)x\(t.programHeight) = \(Units.grouped(t.programPEs)) PEs\n"
         out += "per PE      \(Units.grouped(t.sramBytesPerPE)) B SRAM - \(Units.grouped(t.runtimeReserveBytesPerPE)) B runtime reserve - \(Units.grouped(t.bufferBytesPerPE)) B buffers = \(Units.grouped(t.dataBytesPerPE)) B for weights and KV cache\n"
         out += "per wafer   \(Units.grouped(t.programPEs * t.dataBytesPerPE)) B usable without defects (\(Units.gigabytes(t.programPEs * t.dataBytesPerPE)))\n"
-        out += "deployment  context \(Units.grouped(deployment.contextTokens)) tokens x batch \(deployment.batch), KV cache \(deployment.kvElement.rawValue), wafers \(deployment.wafers)\n"
+        out += "deployment  context \(Units.grouped(deployment.contextTokens)) tokens x batch \(deployment.batch)\(deployment.residentSequences > deployment.batch ? ", \(deployment.residentSequences) sequences resident" : ""), KV cache \(deployment.kvElement.rawValue), wafers \(deployment.wafers)\n"
         out += "defects     \(defectSummary)\n"
         if let line = repairLine(wafers: first.partition.stages.map(\.wafer)) { out += line }
         if results.count > 1 {
@@ -148,6 +148,9 @@ extension CountReport {
             var sequencesInFlight: Int; var aggregateTokensPerS: Double; var regions: Int
             var busiestRegion: String; var busiestRegionCyclesPerToken: Int; var busiestRegionMicrosecondsPerToken: Double
             var kvBytesPerSequence: Int; var spareBytes: Int
+            /// The batching model's terms (docs/performance-model.md, "Batching").
+            var microBatch: Int; var microBatchesInFlight: Int; var tokensPerSPerUserInFlight: Double
+            var sequencesPlaced: Int; var sequencesSpare: Int; var sequencesSaturating: Int
         }
         var batch: Int
         var clockMhz: Double
@@ -198,7 +201,10 @@ extension CountReport {
                                     serialMilliseconds: Self.rounded(p.timeToFirstTokenSerialS * 1e3))
             pipeline = Pipeline(sequencesInFlight: p.sequencesInFlight, aggregateTokensPerS: Self.rounded(p.aggregateTokensPerS), regions: p.pipelineRegions,
                                 busiestRegion: p.bottleneckRegion, busiestRegionCyclesPerToken: p.bottleneckCycles,
-                                busiestRegionMicrosecondsPerToken: us(p.bottleneckCycles), kvBytesPerSequence: p.kvBytesPerSequence, spareBytes: p.spareBytes)
+                                busiestRegionMicrosecondsPerToken: us(p.bottleneckCycles), kvBytesPerSequence: p.kvBytesPerSequence, spareBytes: p.spareBytes,
+                                microBatch: p.batching.microBatch, microBatchesInFlight: p.batching.best.microBatches,
+                                tokensPerSPerUserInFlight: Self.rounded(p.tokensPerSPerUserInFlight), sequencesPlaced: p.batching.residentSequences,
+                                sequencesSpare: p.batching.spareSequences, sequencesSaturating: p.batching.saturatingSequences)
         }
     }
 
@@ -221,7 +227,7 @@ extension CountReport {
         }
         struct Report: Encodable {
             var model: String; var source: String; var target: TargetJSON
-            var contextTokens: Int; var batch: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
+            var contextTokens: Int; var batch: Int; var sequences: Int; var kvPrecision: String; var wafersRequested: String; var defects: String
             var precision: String; var wafers: Int; var lowerBoundWafers: Int; var weightBytes: Int; var kvBytes: Int
             var fillLimit: Double; var perWafer: [StageJSON]; var performance: PerformanceJSON?; var byPrecision: [ResultJSON]
             var speculative: SpeculativeEstimate?
@@ -247,7 +253,7 @@ extension CountReport {
             target: TargetJSON(name: t.name, fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight, programPes: t.programPEs,
                                sramBytesPerPe: t.sramBytesPerPE, runtimeReserveBytesPerPe: t.runtimeReserveBytesPerPE,
                                bufferBytesPerPe: t.bufferBytesPerPE, dataBytesPerPe: t.dataBytesPerPE),
-            contextTokens: deployment.contextTokens, batch: deployment.batch, kvPrecision: deployment.kvElement.rawValue,
+            contextTokens: deployment.contextTokens, batch: deployment.batch, sequences: deployment.residentSequences, kvPrecision: deployment.kvElement.rawValue,
             wafersRequested: deployment.wafers.description, defects: defectSummary,
             precision: head.precision, wafers: head.wafers, lowerBoundWafers: head.lowerBoundWafers,
             weightBytes: head.weightBytes, kvBytes: head.kvBytes, fillLimit: head.fillLimit, perWafer: head.perWafer,

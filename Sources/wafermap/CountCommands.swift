@@ -21,8 +21,11 @@ struct DeploymentFlags: ParsableArguments {
     @Option(help: "Tokens of context per sequence kept in the KV cache.")
     var context: Int = 8192
 
-    @Option(help: "Sequences decoded together, each with its own KV cache.")
+    @Option(help: "Sequences decoded together in one pass (the micro-batch), each with its own KV cache.")
     var batch: Int = 1
+
+    @Option(help: ArgumentHelp("KV caches to place: the sequences the deployment keeps resident, taking turns in the pipeline --batch at a time (default: --batch).", valueName: "n"))
+    var sequences: Int?
 
     @Option(name: .customLong("kv-precision"), help: "Element type of the KV cache: fp32, bf16, fp16, fp8_e4m3, fp8_e5m2.")
     var kvPrecision: String = "bf16"
@@ -65,7 +68,7 @@ struct DeploymentFlags: ParsableArguments {
     /// The flags as the library's `DeploymentArguments`, which checks them.
     var arguments: DeploymentArguments {
         var a = DeploymentArguments()
-        a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.kvPrecision = kvPrecision
+        a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.sequences = sequences; a.kvPrecision = kvPrecision
         a.wafers = wafers; a.defects = defects; a.defectRate = defectRate; a.seed = seed; a.clustered = clustered; a.repair = repair
         a.slot = slot; a.prompt = prompt
         a.speculative = speculative; a.draftTokens = draftTokens; a.acceptanceRate = acceptanceRate; a.threads = threads

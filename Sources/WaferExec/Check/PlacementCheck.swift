@@ -144,7 +144,7 @@ public enum PlacementCheck {
             let area = max(region.width * region.height, 1)
             var kv = 0
             for op in u.ops {
-                let tokens = (op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) : plan.inputs.contextTokens) * max(plan.inputs.batch, 1)
+                let tokens = (op["sliding_window"] > 0 ? min(op["sliding_window"], plan.inputs.contextTokens) : plan.inputs.contextTokens) * plan.inputs.residentSequences
                 let perToken: Int
                 switch op.kind {
                 case .attention: perToken = 2 * op["kv_heads"] * op["head_dim"]

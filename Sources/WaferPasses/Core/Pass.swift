@@ -30,8 +30,14 @@ public enum WaferCount: Sendable, Hashable, CustomStringConvertible {
 public struct DeploymentOptions: Sendable, Hashable {
     /// Tokens each sequence keeps in its KV cache (prompt plus generated). Default 8,192.
     public var contextTokens: Int
-    /// Sequences decoded together, each with its own KV cache. Default 1.
+    /// Sequences decoded together in one pass through a region (the micro-batch), each with its
+    /// own KV cache. Default 1.
     public var batch: Int
+    /// KV caches to place (`--sequences`): the sequences a replica keeps resident, taking turns
+    /// in the pipeline `batch` at a time. Nil (the default): `batch`. Never below `batch`.
+    public var sequences: Int?
+    /// The KV caches placed: `sequences`, at least `batch`.
+    public var residentSequences: Int { max(sequences ?? batch, batch) }
     /// Element type of the KV cache. Default bf16.
     public var kvElement: ElementType
     /// Wafer count: `auto` (the fewest that fit) or a fixed number. Default auto.
@@ -47,9 +53,10 @@ public struct DeploymentOptions: Sendable, Hashable {
     public var promptTokens: Int?
 
     public init(contextTokens: Int = 8192, batch: Int = 1, kvElement: ElementType = .bf16, wafers: WaferCount = .auto,
-                seed: UInt64 = 1, slot: SlotShape? = nil, promptTokens: Int? = nil) {
+                seed: UInt64 = 1, slot: SlotShape? = nil, promptTokens: Int? = nil, sequences: Int? = nil) {
         self.contextTokens = contextTokens
         self.batch = batch
+        self.sequences = sequences
         self.kvElement = kvElement
         self.wafers = wafers
         self.seed = seed

@@ -47,7 +47,7 @@ public struct PartitionPass: Pass {
         let target = try requireTarget(context)
         let deployment = context.deployment
         try deployment.slot?.checkFits(target)
-        let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement)
+        let shape = KVCacheShape(contextTokens: deployment.contextTokens, batch: deployment.batch, element: deployment.kvElement, sequences: deployment.sequences)
         let units = try Self.units(graph, shape: shape)
         var capacities = CapacityTable(target: target, defects: context.defects, slot: deployment.slot,
                                        pieces: TilePieces(graph: graph, units: units, target: target, context: context, kv: shape))

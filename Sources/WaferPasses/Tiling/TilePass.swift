@@ -153,7 +153,7 @@ public struct TilePass: Pass {
         let values = op.kind.kvValuesPerToken()
         if values > 0 {
             let tokens = op.kind.kvTokensKept(context: kv.contextTokens)
-            kvBytes = Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * kv.batch * (kv.element.bits / 8)
+            kvBytes = Checked.ceilDiv(tokens, h) * Checked.ceilDiv(values, w) * kv.sequences * (kv.element.bits / 8)
         }
         return (dense, kvBytes)
     }
