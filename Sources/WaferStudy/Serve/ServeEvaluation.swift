@@ -58,6 +58,20 @@ public struct ServeDeployment: Sendable, Encodable {
     public var flags: String
 }
 
+extension ServeDeployment {
+    /// Every figure to 3 decimals (what JSON prints; ranking is done before). O(1).
+    func rounded() -> ServeDeployment {
+        func r(_ x: Double) -> Double { x.isFinite ? (x * 1000).rounded() / 1000 : x }
+        var d = self
+        d.tokensPerSPerUser = r(d.tokensPerSPerUser); d.tokensPerSPerUserLow = r(d.tokensPerSPerUserLow); d.tokensPerSPerUserHigh = r(d.tokensPerSPerUserHigh)
+        d.aggregateTokensPerS = r(d.aggregateTokensPerS); d.aggregateTokensPerSLow = r(d.aggregateTokensPerSLow); d.aggregateTokensPerSHigh = r(d.aggregateTokensPerSHigh)
+        d.aggregateTokensPerSPerWafer = r(d.aggregateTokensPerSPerWafer); d.timeToFirstTokenMs = r(d.timeToFirstTokenMs); d.timeToFirstTokenMsHigh = r(d.timeToFirstTokenMsHigh)
+        d.prefillSharePercent = r(d.prefillSharePercent); d.requestsPerS = d.requestsPerS.map(r); d.waferHoursPerMillionTokens = r(d.waferHoursPerMillionTokens)
+        d.speculativeGain = d.speculativeGain.map(r)
+        return d
+    }
+}
+
 /// The serving model's arithmetic on compiled replicas (docs/serving.md): pure, O(1) per row.
 public enum ServeModel {
     /// Per-user decode tokens/s when each of `users` sequences also prefills `prefillSeconds`
@@ -175,8 +189,8 @@ public enum ServeModel {
             if a.wafersTotal != b.wafersTotal { return a.wafersTotal < b.wafersTotal }
             if a.tokensPerSPerUser != b.tokensPerSPerUser { return a.tokensPerSPerUser > b.tokensPerSPerUser }
             if a.waferHoursPerMillionTokens != b.waferHoursPerMillionTokens { return a.waferHoursPerMillionTokens < b.waferHoursPerMillionTokens }
-            return (a.flags, a.prefill) < (b.flags, b.prefill)
+            return (a.flags, a.prefill, a.precision) < (b.flags, b.prefill, b.precision)
         }
-        return rows
+        return rows.map { $0.rounded() }
     }
 }

@@ -14,11 +14,15 @@ extension ServeReport {
         out += "            \(Units.count(replicasCompiled.count, "replica")) compiled, \(Units.count(rows.count, "deployment")) priced, \(meeting) meet the targets; "
         out += "fewest wafers first; * = Pareto front (tokens/s per user, aggregate per wafer, wafers)\n\n"
         let shown = rows.enumerated().filter { ($0.offset < top || $0.element.pareto) && ($0.element.meetsTargets || meeting == 0) }
-        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("replicas", .right), ("seq", .right), ("batch", .right), ("prefill", .left),
+        let precisions = Set(rows.map(\.precision)).count > 1
+        var columns: [(String, TextTable.Alignment)] = [("rank", .right), ("", .left), ("wafers", .right), ("replicas", .right), ("seq", .right), ("batch", .right)]
+        if precisions { columns.append(("precision", .left)) }
+        var t = TextTable(columns + [("prefill", .left),
                            ("tokens/s/user (range)", .right), ("aggregate", .right), ("/wafer", .right), ("first token ms", .right), ("wafer-h/M", .right)])
         for (i, r) in shown {
             let replicas = r.prefillWafers > 0 ? "\(r.replicas)x\(r.wafersPerReplica)+\(r.prefillWafers)" : "\(r.replicas)x\(r.wafersPerReplica)"
-            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafersTotal)", replicas, "\(r.usersPerReplica)/\(r.sequencesPerReplica)", "\(r.microBatch)", r.prefill,
+            let precision = precisions ? [r.precision.hasPrefix("as in the model") ? "model" : String(r.precision.prefix(24))] : []
+            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafersTotal)", replicas, "\(r.usersPerReplica)/\(r.sequencesPerReplica)", "\(r.microBatch)"] + precision + [r.prefill,
                    "\(Units.fixed(r.tokensPerSPerUser, digits: 1)) (\(Units.fixed(r.tokensPerSPerUserLow, digits: 0))-\(Units.fixed(r.tokensPerSPerUserHigh, digits: 0)))",
                    Units.grouped(Int(r.aggregateTokensPerS.rounded())), Units.fixed(r.aggregateTokensPerSPerWafer, digits: 1),
                    "\(Units.grouped(Int(r.timeToFirstTokenMs.rounded())))-\(Units.grouped(Int(r.timeToFirstTokenMsHigh.rounded())))", Units.fixed(r.waferHoursPerMillionTokens, digits: 2)])
