@@ -60,7 +60,7 @@ public enum YieldStudy {
         let (rate, clustered, baseSeed) = (request.defectRate, request.clustered, request.seed)
         let outcomes = parallelMap(items.count, threads: outer) { k -> Result<YieldMapResult, DiagnosticError> in
             let i = items[k]
-            say("map \(i + 1) of \(request.maps) (\(k + 1) of this shard's \(items.count))")
+            say("map \(i + 1) of \(request.maps)" + (items.count == request.maps ? "" : " (\(k + 1) of shard \(request.shard)'s \(items.count))"))
             do throws(DiagnosticError) {
                 return .success(try map(base, nominal: nominal, rate: rate, clustered: clustered, seed: seed(base: baseSeed, map: i)))
             } catch { return .failure(error) }

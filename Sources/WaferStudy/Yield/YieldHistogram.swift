@@ -26,7 +26,9 @@ extension YieldReport {
         let binWidth = (high - low) / Double(bins)
         var counts = [Int](repeating: 0, count: bins)
         for v in values { counts[Swift.min(bins - 1, Swift.max(0, Int((v - low) / binWidth)))] += 1 }
-        let peak = Swift.max(counts.max() ?? 1, 1)
+        let most = Swift.max(counts.max() ?? 1, 1)
+        let step = Swift.max(1, Int((Double(most) / 4).rounded(.up)))
+        let peak = step * ((most + step - 1) / step)   // the count axis ends on a tick
         func x(_ v: Double) -> Double { Double(left) + (v - low) / (high - low) * Double(plotW) }
         func y(_ c: Int) -> Double { Double(top + plotH) - Double(c) / Double(peak) * Double(plotH) }
         func f(_ v: Double) -> String { Units.fixed(v, digits: 1) }
@@ -41,11 +43,10 @@ extension YieldReport {
             let v = low + (high - low) * Double(t) / 4
             svg += "<line x1=\"\(f(x(v)))\" y1=\"\(top + plotH)\" x2=\"\(f(x(v)))\" y2=\"\(top + plotH + 5)\" stroke=\"#000\"/><text x=\"\(f(x(v)))\" y=\"\(top + plotH + 20)\" font-size=\"12\" text-anchor=\"middle\">\(f(v))</text>\n"
         }
-        let step = Swift.max(1, Int((Double(peak) / 4).rounded(.up)))
         for c in stride(from: 0, through: peak, by: step) {
             svg += "<line x1=\"\(left - 5)\" y1=\"\(f(y(c)))\" x2=\"\(left)\" y2=\"\(f(y(c)))\" stroke=\"#000\"/><text x=\"\(left - 8)\" y=\"\(f(y(c) + 4))\" font-size=\"12\" text-anchor=\"end\">\(c)</text>\n"
         }
-        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 22)\" font-size=\"13\" text-anchor=\"middle\">tokens/s per user (decode, batch as compiled)</text>\n"
+        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 22)\" font-size=\"13\" text-anchor=\"middle\">tokens/s per user (decode estimate)</text>\n"
         svg += "<text x=\"18\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(top + plotH / 2))\">defect maps (count)</text>\n"
         // Percentile and reference lines, each with its own dash pattern and a legend entry.
         let marks: [(String, Double, String, String)] = [
