@@ -132,6 +132,9 @@ import WaferTestSupport
         #expect(rate.status != 0 && rate.stderr.contains("yield needs --defect-rate R"), "\(rate.stderr)")
         let wafers = try CLI.run(["yield", "examples/models/tiny.yaml", "--target", "small32", "--maps", "2", "--defect-rate", "0.01", "--wafers", "2"])
         #expect(wafers.status != 0 && wafers.stderr.contains("drop --wafers"), "\(wafers.stderr)")
+        // A rate the per-wafer cap refuses whatever the seed is refused once, before any compile, not recorded per map.
+        let cap = try CLI.run(["yield", "examples/models/kimi-k2.yaml", "--maps", "2", "--defect-rate", "0.01", "--repair", "none"])
+        #expect(cap.status == 1 && cap.stderr.contains("mapping a model accepts at most 2,000"), "\(cap.stderr)")
         let shard = try CLI.run(["yield", "examples/models/tiny.yaml", "--maps", "2", "--defect-rate", "0.01", "--shard", "4/3", "-o", "/tmp/x.json"])
         #expect(shard.status != 0 && shard.stderr.contains("need 1 <= K <= N"), "\(shard.stderr)")
     }

@@ -41,15 +41,20 @@ public enum YieldStudy {
         clean.passOptions = request.passOptions
         clean.defects = .none
         let base = clean
+        let target = try BuiltinTargets.resolve(base.target, kernels: base.kernels)
+        let repair = base.repair ?? .standard(for: target)
+        if repair == .none || target.redundancy == nil {
+            // Without repair the cap on dead PEs per wafer bounds the rate itself, whatever the seed: refuse it once, not per map.
+            _ = try DefectSources.source(.generate(rate: request.defectRate, seed: request.seed, clustered: request.clustered), target: target, repair: repair)
+        }
         progress("defect-free compile (the nominal wafer count)")
         let free = try compile(base)
         guard let nominal = free.wafers, let tokens = free.tokensPerS else {
             throw DiagnosticError(Diagnostic(.error, DriverFailure.invariant, "internal: the defect-free compile gave no figures", at: nil))
         }
-        let target = try BuiltinTargets.resolve(base.target, kernels: base.kernels)
         let header = YieldHeader(model: free.model, modelSha256: try modelHash(request.model), target: target.name, flags: canonicalFlags(a, options: request.passOptions),
                                  maps: request.maps, defectRate: request.defectRate, defectModel: request.clustered ? "clustered" : "uniform",
-                                 seed: String(request.seed), repair: (base.repair ?? .standard(for: target)).rawValue, format: request.format,
+                                 seed: String(request.seed), repair: repair.rawValue, format: request.format,
                                  nominalWafers: nominal, defectFreeTokensPerS: tokens,
                                  defectFreeTokensPerSLow: free.tokensPerSLow ?? tokens, defectFreeTokensPerSHigh: free.tokensPerSHigh ?? tokens)
         let items = request.shard.items(of: request.maps)

@@ -102,7 +102,7 @@ public struct YieldReport: Sendable, Encodable {
             out += "tokens/s    no map compiled\n"
         }
         if let d = deadPesPerMap {
-            out += "dead PEs    per map on the wafers its mapping used: min \(Units.fixed(d.min, digits: 0)), p50 \(Units.fixed(d.p50, digits: 0)), max \(Units.fixed(d.max, digits: 0)), mean \(Units.fixed(d.mean, digits: 1))\n"
+            out += "dead PEs    per map on the wafers its mapping used: min \(Units.grouped(Int(d.min))), p50 \(Units.grouped(Int(d.p50))), max \(Units.grouped(Int(d.max))), mean \(Units.fixed(d.mean, digits: 1))\n"
         }
         let slowest = maps.filter { $0.result.tokensPerS != nil }.sorted { ($0.result.tokensPerS ?? 0, $0.map) < ($1.result.tokensPerS ?? 0, $1.map) }.prefix(3)
         for (k, row) in slowest.enumerated() {
