@@ -125,6 +125,18 @@ import WaferTestSupport
         #expect(try Self.bytes(merged) == Self.bytes(whole))
     }
 
+    /// The documented methods, in-process: nearest-rank percentiles and the Wilson score interval.
+    @Test func percentilesAndWilsonIntervalFollowTheirDefinitions() {
+        let values = (1...20).map(Double.init)
+        #expect(YieldReport.percentile(5, of: values) == 1 && YieldReport.percentile(50, of: values) == 10 && YieldReport.percentile(95, of: values) == 19)
+        #expect(YieldReport.percentile(100, of: values) == 20 && YieldReport.percentile(0, of: values) == 1 && YieldReport.percentile(50, of: [7]) == 7)
+        let (low, high) = YieldReport.wilson(successes: 20, trials: 20)
+        #expect(abs(low - 0.8389) < 1e-4 && high == 1, "\(low) \(high)")
+        let (l2, h2) = YieldReport.wilson(successes: 7, trials: 12)
+        #expect(abs(l2 - 0.3195) < 1e-4 && abs(h2 - 0.8067) < 1e-4, "\(l2) \(h2)")
+        #expect(YieldStudy.seed(base: 1, map: 0) != YieldStudy.seed(base: 1, map: 1) && YieldStudy.seed(base: 1, map: 3) == YieldStudy.seed(base: 1, map: 3))
+    }
+
     @Test func badFlagsAreClearErrors() throws {
         let maps = try CLI.run(["yield", "examples/models/tiny.yaml", "--target", "small32", "--maps", "0", "--defect-rate", "0.01"])
         #expect(maps.status != 0 && maps.stderr.contains("--maps must be between 1 and 100,000, not 0"), "\(maps.stderr)")

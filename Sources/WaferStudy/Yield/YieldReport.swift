@@ -65,9 +65,10 @@ public struct YieldReport: Sendable, Encodable {
         return (Swift.max(0, center - half), Swift.min(1, center + half))
     }
 
-    /// The nearest-rank `p`-th percentile of `sorted` (ascending, non-empty): rank ceil(p/100 x n). O(1).
-    public static func percentile(_ p: Double, of sorted: [Double]) -> Double {
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+    /// The nearest-rank `p`-th percentile (0...100) of `sorted` (ascending, non-empty): the value
+    /// of rank ceil(p x n / 100), in integers so no rounding moves a rank. O(1).
+    public static func percentile(_ p: Int, of sorted: [Double]) -> Double {
+        let rank = (p * sorted.count + 99) / 100
         return sorted[Swift.min(Swift.max(rank, 1), sorted.count) - 1]
     }
 
