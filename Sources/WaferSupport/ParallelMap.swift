@@ -32,8 +32,16 @@ public enum Parallelism {
 /// per-wafer work: each call must touch only its own index's state. O(count) calls; results held
 /// once each.
 public func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    parallelMap(count, threads: Parallelism.threads, body)
+}
+
+/// `parallelMap` on up to `threads` threads, whatever `Parallelism.threads` says: for an outer
+/// loop whose calls set the process-wide count to 1 for their own inner work (a study running
+/// its compiles side by side). Same guarantees: results in index order, independent of
+/// `threads`. O(count) calls.
+public func parallelMap<T: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
     let count = max(count, 0)
-    let workers = min(Parallelism.threads, count)
+    let workers = min(max(threads, 1), count)
     if workers <= 1 { return (0..<count).map(body) }
     let box = IndexedResults<T>(count: count)
     DispatchQueue.concurrentPerform(iterations: workers) { _ in

@@ -77,12 +77,17 @@ struct MergeCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the merged output here (atomically) instead of standard output.", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Also write the study's histogram as SVG here (yield studies: what 'yield --svg' draws).", valueName: "file"))
+    var svg: String?
+
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
-            if let output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: parts) {
+            let outputs = [output.map { OutputPaths.Output(path: $0, flag: "-o") }, svg.map { OutputPaths.Output(path: $0, flag: "--svg") }].compactMap { $0 }
+            if let problem = OutputPaths.problem(outputs: outputs, inputs: parts) {
                 throw .error(DriverFailure.outputPath, problem, at: nil)
             }
             let text = try StudyMerge.merge(paths: parts)
+            if let svg { try writeAtomically(try YieldStudy.merge(paths: parts).histogramSVG(), to: svg) }
             if let output {
                 do throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: output) } catch { throw .error(DriverFailure.write, error.description, at: nil) }
             } else {

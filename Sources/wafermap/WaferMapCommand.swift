@@ -13,7 +13,7 @@ struct WaferMapCommand: ParsableCommand {
         abstract: "Map large language models onto wafer-scale accelerators.",
         version: WaferMapVersion.string,
         subcommands: [CompileCommand.self, CheckCommand.self, RepairPlanCommand.self, CheckPlanCommand.self, RenderCommand.self, IRCommand.self, StatsCommand.self, CountCommand.self, PlaceCommand.self, DefectsCommand.self, TargetsCommand.self,
-                      PassesCommand.self, PassOptionsCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ServeCommand.self, MergeCommand.self, ImportCommand.self]
+                      PassesCommand.self, PassOptionsCommand.self, BenchCommand.self, CalibrateCommand.self, SweepCommand.self, ServeCommand.self, YieldCommand.self, MergeCommand.self, ImportCommand.self]
     )
 
     /// swift-argument-parser suggests near misses for options but not for subcommands: a

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import WaferStudy
+import WaferTestSupport
+
+/// `wafermap yield` and its shards through the built executable (docs/studies.md): the report's
+/// figures, thread-count independence, and merges byte-identical to the unsharded run, locally
+/// and through GNU parallel.
+@Suite struct YieldCLITests {
+    /// tiny on small32 near a full wafer (context 113,000): at rate 0.02 clustered some maps fit on
+    /// the one nominal wafer and some need a second, in about a second per run.
+    static let study = ["yield", "examples/models/tiny.yaml", "--target", "small32", "--context", "113000", "--maps", "12", "--defect-rate", "0.02", "--clustered", "--seed", "7"]
+
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-yield-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func bytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
+
+    @Test func reportIsSaneAndThreadCountDoesNotChangeIt() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let one = dir.appendingPathComponent("t1.json"), two = dir.appendingPathComponent("t2.json")
+        let r1 = try CLI.run(Self.study + ["--format", "json", "--threads", "1", "-o", one.path])
+        let r2 = try CLI.run(Self.study + ["--format", "json", "--threads", "2", "-o", two.path])
+        #expect(r1.status == 0 && r2.status == 0, "\(r1.stderr)\(r2.stderr)")
+        #expect(try Self.bytes(one) == Self.bytes(two), "--threads 1 and 2 must write the same bytes")
+        let object = try #require(try JSONSerialization.jsonObject(with: Self.bytes(one)) as? [String: Any])
+        let fraction = try #require(object["fraction_fitting_nominal"] as? Double)
+        let low = try #require(object["fraction_fitting_nominal_wilson95_low"] as? Double)
+        let high = try #require(object["fraction_fitting_nominal_wilson95_high"] as? Double)
+        #expect(0 <= low && low <= fraction && fraction <= high && high <= 1, "\(low) \(fraction) \(high)")
+        let fits = try #require(object["maps_fitting_nominal"] as? Int)
+        #expect(fits > 0 && fits < 12, "the study should mix maps that fit and maps that need another wafer: \(fits)")
+        let extra = try #require(object["extra_wafers"] as? [[String: Int]])
+        #expect(fits + extra.reduce(0) { $0 + ($1["maps"] ?? 0) } + (object["maps_not_compiled"] as? Int ?? -1) == 12)
+        let t = try #require(object["tokens_per_s"] as? [String: Double])
+        let order = ["min", "p5", "p50", "p95", "max"].compactMap { t[$0] }
+        #expect(order.count == 5 && order == order.sorted(), "\(t)")
+        let header = try #require(object["header"] as? [String: Any])
+        #expect(header["nominal_wafers"] as? Int == 1 && header["model"] as? String == "tiny" && header["seed"] as? String == "7")
+        #expect((header["defect_free_tokens_per_s"] as? Double ?? 0) >= t["max"] ?? .infinity)
+        // Map i's seed is the documented rule's, so `compile --seed` reproduces it.
+        let maps = try #require(object["maps"] as? [[String: Any]])
+        #expect(maps.count == 12)
+        for (i, row) in maps.enumerated() {
+            let result = try #require(row["result"] as? [String: Any])
+            #expect(row["map"] as? Int == i && result["seed"] as? String == String(YieldStudy.seed(base: 7, map: i)))
+        }
+        // The table names its methods and units.
+        let table = try CLI.run(Self.study)
+        #expect(table.status == 0)
+        for phrase in ["95% Wilson score interval", "nearest-rank percentiles", "tokens/s per user", "fit on 1 wafer", "+1 wafer: "] {
+            #expect(table.stdout.contains(phrase), "missing '\(phrase)' in:\n\(table.stdout)")
+        }
+    }
+
+    @Test func threeShardsMergeToTheUnshardedBytes() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appendingPathComponent("whole.txt"), svg = dir.appendingPathComponent("whole.svg")
+        let run = try CLI.run(Self.study + ["-o", whole.path, "--svg", svg.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        var parts: [String] = []
+        for k in [3, 1, 2] {
+            let part = dir.appendingPathComponent("part\(k).json").path
+            let shard = try CLI.run(Self.study + ["--shard", "\(k)/3", "-o", part, "--threads", "\(k % 2 + 1)"])
+            #expect(shard.status == 0, "\(shard.stderr)")
+            parts.append(part)
+        }
+        let merged = dir.appendingPathComponent("merged.txt"), mergedSVG = dir.appendingPathComponent("merged.svg")
+        let merge = try CLI.run(["merge"] + parts + ["-o", merged.path, "--svg", mergedSVG.path])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(try Self.bytes(merged) == Self.bytes(whole), "merge must write the unsharded -o output, byte for byte")
+        #expect(try Self.bytes(mergedSVG) == Self.bytes(svg), "merge --svg must draw the unsharded --svg")
+        #expect(String(decoding: try Self.bytes(svg), as: UTF8.self).contains("p50"))
+        // Refusals, each exit 1 with the reason.
+        let missing = try CLI.run(["merge", parts[0], parts[1]])
+        #expect(missing.status == 1 && missing.stderr.contains("1 shard of 3 missing: 2/3"), "\(missing.stderr)")
+        let twice = try CLI.run(["merge"] + parts + [parts[0]])
+        #expect(twice.status == 1 && twice.stderr.contains("shard 3/3 is given twice"), "\(twice.stderr)")
+        let other = dir.appendingPathComponent("other1.json").path
+        #expect(try CLI.run(Self.study.dropLast(2) + ["--seed", "8", "--shard", "1/3", "-o", other]).status == 0)
+        let mixed = try CLI.run(["merge", parts[0], other, parts[2]])
+        #expect(mixed.status == 1 && mixed.stderr.contains("is a shard of another yield study"), "\(mixed.stderr)")
+        let corrupt = dir.appendingPathComponent("corrupt.json")
+        var text = String(decoding: try Self.bytes(URL(fileURLWithPath: parts[1])), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"items\" : 12", with: "\"items\" : 12,,")
+        try text.write(to: corrupt, atomically: true, encoding: .utf8)
+        let broken = try CLI.run(["merge", parts[0], corrupt.path, parts[2]])
+        #expect(broken.status == 1 && broken.stderr.contains("\(corrupt.path):") && broken.stderr.contains("not valid JSON"), "\(broken.stderr)")
+        #expect(broken.stderr.range(of: #"corrupt\.json:\d+:\d+: error"#, options: .regularExpression) != nil, "file:line:col: \(broken.stderr)")
+        let shardWithoutOutput = try CLI.run(Self.study + ["--shard", "1/3"])
+        #expect(shardWithoutOutput.status != 0 && shardWithoutOutput.stderr.contains("give it a file with -o"), "\(shardWithoutOutput.stderr)")
+        let shardSVG = try CLI.run(Self.study + ["--shard", "1/3", "-o", other, "--svg", svg.path])
+        #expect(shardSVG.status != 0 && shardSVG.stderr.contains("wafermap merge PART... --svg"), "\(shardSVG.stderr)")
+    }
+
+    /// The recipe of docs/studies.md, on this machine: GNU parallel runs the shards, merge joins them.
+    @Test func gnuParallelShardsMergeToTheUnshardedBytes() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let which = Process()
+        which.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        which.arguments = ["sh", "-c", "command -v parallel"]
+        which.standardOutput = FileHandle.nullDevice
+        try which.run(); which.waitUntilExit()
+        try #require(which.terminationStatus == 0, "GNU parallel is not installed: run scripts/ensure-deps.sh (Debian package 'parallel')")
+        let args = Self.study + ["--format", "json"]
+        let whole = dir.appendingPathComponent("whole.json")
+        #expect(try CLI.run(args + ["-o", whole.path]).status == 0)
+        let quoted = ([CLI.executable.path] + args).map { "'\($0)'" }.joined(separator: " ")
+        let script = "cd '\(TestPaths.root.path)' && parallel --will-cite --halt now,fail=1 -j 3 \(quoted) --threads 1 --shard {}/3 -o '\(dir.path)'/part{}.json ::: 1 2 3"
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", script]
+        shell.environment = ProcessInfo.processInfo.environment.merging(["WAFERMAP_PROGRESS_AFTER": "3600"]) { _, new in new }
+        try shell.run(); shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0, "parallel failed: \(script)")
+        let merged = dir.appendingPathComponent("merged.json")
+        let merge = try CLI.run(["merge"] + (1...3).map { dir.appendingPathComponent("part\($0).json").path } + ["-o", merged.path])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(try Self.bytes(merged) == Self.bytes(whole))
+    }
+
+    /// The documented methods, in-process: nearest-rank percentiles and the Wilson score interval.
+    @Test func percentilesAndWilsonIntervalFollowTheirDefinitions() {
+        let values = (1...20).map(Double.init)
+        #expect(YieldReport.percentile(5, of: values) == 1 && YieldReport.percentile(50, of: values) == 10 && YieldReport.percentile(95, of: values) == 19)
+        #expect(YieldReport.percentile(100, of: values) == 20 && YieldReport.percentile(0, of: values) == 1 && YieldReport.percentile(50, of: [7]) == 7)
+        let (low, high) = YieldReport.wilson(successes: 20, trials: 20)
+        #expect(abs(low - 0.8389) < 1e-4 && high == 1, "\(low) \(high)")
+        let (l2, h2) = YieldReport.wilson(successes: 7, trials: 12)
+        #expect(abs(l2 - 0.3195) < 1e-4 && abs(h2 - 0.8067) < 1e-4, "\(l2) \(h2)")
+        #expect(YieldStudy.seed(base: 1, map: 0) != YieldStudy.seed(base: 1, map: 1) && YieldStudy.seed(base: 1, map: 3) == YieldStudy.seed(base: 1, map: 3))
+    }
+
+    @Test func badFlagsAreClearErrors() throws {
+        let maps = try CLI.run(["yield", "examples/models/tiny.yaml", "--target", "small32", "--maps", "0", "--defect-rate", "0.01"])
+        #expect(maps.status != 0 && maps.stderr.contains("--maps must be between 1 and 100,000, not 0"), "\(maps.stderr)")
+        let rate = try CLI.run(["yield", "examples/models/tiny.yaml", "--target", "small32", "--maps", "2"])
+        #expect(rate.status != 0 && rate.stderr.contains("yield needs --defect-rate R"), "\(rate.stderr)")
+        let wafers = try CLI.run(["yield", "examples/models/tiny.yaml", "--target", "small32", "--maps", "2", "--defect-rate", "0.01", "--wafers", "2"])
+        #expect(wafers.status != 0 && wafers.stderr.contains("drop --wafers"), "\(wafers.stderr)")
+        // A rate the per-wafer cap refuses whatever the seed is refused once, before any compile, not recorded per map.
+        let cap = try CLI.run(["yield", "examples/models/kimi-k2.yaml", "--maps", "2", "--defect-rate", "0.01", "--repair", "none"])
+        #expect(cap.status == 1 && cap.stderr.contains("mapping a model accepts at most 2,000"), "\(cap.stderr)")
+        let shard = try CLI.run(["yield", "examples/models/tiny.yaml", "--maps", "2", "--defect-rate", "0.01", "--shard", "4/3", "-o", "/tmp/x.json"])
+        #expect(shard.status != 0 && shard.stderr.contains("need 1 <= K <= N"), "\(shard.stderr)")
+    }
+}
