@@ -81,12 +81,17 @@ extension SweepReport {
     }
 
     /// `line` broken at spaces into lines of at most `maxLineWidth` characters, later lines
-    /// indented by `indent`; a word longer than a line is cut. Each line ends in a newline. O(length).
+    /// indented by `indent`, a flag kept with its value; a word longer than a line is cut. Each line ends in a newline. O(length).
     static func wrap(_ line: String, indent: String) -> String {
         guard line.count > maxLineWidth else { return line + "\n" }
         let lead = line.prefix { $0 == " " }
         var out = "", current = String(lead), hasWord = false
-        for word in line.dropFirst(lead.count).split(separator: " ") {
+        // A flag and its value (`--pass-option place.steps=100`) stay on one line.
+        var words: [String] = []
+        for word in line.dropFirst(lead.count).split(separator: " ").map(String.init) {
+            if let last = words.last, last.hasPrefix("--"), !last.contains(" "), !word.hasPrefix("--") { words[words.count - 1] += " " + word } else { words.append(word) }
+        }
+        for word in words {
             if hasWord, current.count + 1 + word.count > maxLineWidth {
                 out += current + "\n"
                 current = indent
