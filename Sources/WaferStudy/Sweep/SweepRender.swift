@@ -32,7 +32,7 @@ extension SweepReport {
                    Units.fixed(r.aggregateTokensPerSPerWafer, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))"])
         }
         out += t.render(indent: "")
-        out += "\ntokens/s: all sequences in flight together (batch x pipeline stages); first token: pipelined-serial\n"
+        out += "\ntokens/s: aggregate over all sequences in flight (counted in the mapping lines); first token: pipelined-serial\n"
         if !legend.isEmpty {
             out += "\nprecision labels:\n" + legend.map { Self.wrap("  \($0.label) = \($0.precision)", indent: "    ") }.joined()
         }
@@ -81,30 +81,26 @@ extension SweepReport {
     }
 
     /// `line` broken at spaces into lines of at most `maxLineWidth` characters, later lines
-    /// indented by `indent`, a flag kept with its value; a word longer than a line is cut. Each line ends in a newline. O(length).
+    /// indented by `indent`, broken at a space (never between a flag and its value; a word longer
+    /// than a line is cut). Spaces inside a line are kept. Each line ends in a newline. O(length).
     static func wrap(_ line: String, indent: String) -> String {
-        guard line.count > maxLineWidth else { return line + "\n" }
-        let lead = line.prefix { $0 == " " }
-        var out = "", current = String(lead), hasWord = false
-        // A flag and its value (`--pass-option place.steps=100`) stay on one line.
-        var words: [String] = []
-        for word in line.dropFirst(lead.count).split(separator: " ").map(String.init) {
-            if let last = words.last, last.hasPrefix("--"), !last.contains(" "), !word.hasPrefix("--") { words[words.count - 1] += " " + word } else { words.append(word) }
-        }
-        for word in words {
-            if hasWord, current.count + 1 + word.count > maxLineWidth {
-                out += current + "\n"
-                current = indent
-                hasWord = false
+        var out = "", rest = Array(line)
+        let lead = rest.prefix { $0 == " " }.count
+        while rest.count > maxLineWidth {
+            // The last space that fits, past the indentation, not between a flag and its value.
+            let floor = out.isEmpty ? lead : indent.count
+            var cut = -1
+            for i in stride(from: maxLineWidth, to: floor, by: -1) where rest[i] == " " && rest[i - 1] != " " {
+                let before = rest[..<i].split(separator: " ").last, after = rest[(i + 1)...].prefix { $0 != " " }
+                if let before, before.starts(with: "--"), !after.starts(with: "--") { continue }
+                cut = i
+                break
             }
-            current += (hasWord ? " " : "") + word
-            hasWord = true
-            while current.count > maxLineWidth {
-                out += current.prefix(maxLineWidth) + "\n"
-                current = indent + current.dropFirst(maxLineWidth)
-            }
+            let head = cut > 0 ? rest[..<cut] : rest[..<maxLineWidth]
+            out += String(head) + "\n"
+            rest = Array(indent) + rest[(cut > 0 ? cut + 1 : maxLineWidth)...].drop { $0 == " " }
         }
-        return out + current + "\n"
+        return out + String(rest) + "\n"
     }
 
     /// Every line of `text` wrapped (`wrap`, continuation indented 13 columns like the notes). O(length).
