@@ -192,6 +192,14 @@ import WaferTestSupport
         #expect(loud.stderr.contains("wafermap sweep: config 1 of 2: model precision, slot searched, batch 1, wafers auto..."), "\(loud.stderr)")
         let quiet = try CLI.run(study)
         #expect(quiet.stdout == loud.stdout)
+        // Off a terminal with the default quiet period (1 s for a study; CLI.run turns the heartbeat
+        // off unless told): a run that took well
+        // over a second has said where it was. (Timing-dependent only in the direction that
+        // cannot fail falsely: a fast run asserts nothing.)
+        let start = Date()
+        let long = try CLI.run(["sweep"] + Self.tiny + ["--extra-wafers", "2", "--precision", "bf16,fp8_e4m3,fp16", "--batches", "1,2", "--contexts", "1024,8192"],
+                                environment: ["WAFERMAP_PROGRESS_AFTER": ""])  // not a number: the command's own default
+        if Date().timeIntervalSince(start) > 2.5 { #expect(long.stderr.contains("wafermap sweep: config "), "\(long.stderr)") }
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -1,5 +1,6 @@
 import Foundation
 import WaferFrontend
+import WaferIR
 import WaferMap
 import WaferReport
 import WaferPasses
@@ -43,7 +44,8 @@ extension Driver {
     /// O(model file + front end).
     public static func sweepHeader(_ request: SweepRequest) throws(DiagnosticError) -> SweepHeader {
         let c = request.count
-        let graph = try ModelLoader.load(path: c.modelPath)
+        let graph: Graph
+        if let model = c.model { graph = model } else { graph = try ModelLoader.load(path: c.modelPath) }
         let target = try BuiltinTargets.resolve(c.target, kernels: c.kernels)
         let d = c.deployment
         var wafers = "auto"
