@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "WaferMap", dependencies: ["WaferFrontend", "WaferPasses", "WaferTarget", "WaferIR", "WaferPlan", "WaferExec", "WaferBackend", "WaferPerf", "WaferReport", "WaferYAML", "WaferSupport"]),
         // Studies: many compiles behind one answer. Deployment sizing (`serve`), yield over defect
         // maps (`yield`), sweeps (`sweep`), and the shard/merge format that spreads them over a cluster.
-        .target(name: "WaferStudy", dependencies: ["WaferMap", "WaferPerf", "WaferPasses", "WaferReport", "WaferPlan", "WaferTarget", "WaferIR", "WaferSupport"]),
+        .target(name: "WaferStudy", dependencies: ["WaferMap", "WaferFrontend", "WaferPerf", "WaferPasses", "WaferReport", "WaferPlan", "WaferTarget", "WaferIR", "WaferSupport"]),
         // The thin command-line front.
         .executableTarget(
             name: "wafermap",

@@ -5,7 +5,7 @@ import WaferTarget
 
 /// What drafts the tokens a speculative decode verifies (docs/performance-model.md,
 /// "Speculative decoding"), with its literature defaults.
-public enum DraftKind: String, Sendable, Encodable, CaseIterable {
+public enum DraftKind: String, Sendable, Codable, CaseIterable {
     /// The target's own multi-token-prediction module (DeepSeek-V3, GLM-4.5): one decoder layer
     /// that shares the target's embedding and LM head.
     case mtp
@@ -148,9 +148,9 @@ public struct SpeculativeDrafts: Sendable {
 /// k + 1 positions in one pass streamed through its regions, and on average
 /// (1 - a^(k+1)) / (1 - a) tokens are kept (Leviathan et al., ICML 2023, eq. 1). Computed from
 /// the plain `PerformanceEstimate` and the draft's; the plain figure is unchanged.
-public struct SpeculativeEstimate: Sendable, Encodable {
+public struct SpeculativeEstimate: Sendable, Codable {
     /// Where the draft lives: in the target deployment's spare SRAM, or on wafers of its own.
-    public enum Location: String, Sendable, Encodable {
+    public enum Location: String, Sendable, Codable {
         case spareSram = "spare SRAM"
         case extraWafers = "extra wafers"
     }

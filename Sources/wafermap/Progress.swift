@@ -11,10 +11,22 @@ import Foundation
 final class StderrProgress: @unchecked Sendable {
     /// Seconds a run stays quiet off a terminal (`WAFERMAP_PROGRESS_AFTER` overrides it, for
     /// tests and for logs that want every stage), and between heartbeats after that.
-    static let quietSeconds: Double = {
-        guard let text = ProcessInfo.processInfo.environment["WAFERMAP_PROGRESS_AFTER"], let value = Double(text), value >= 0, value <= 3600 else { return 2 }
+    /// Studies (`sweep`, `yield`) say where they are after 1 s rather than 2: they run many
+    /// compiles, and a user waiting on one wants to see it counting (`config i of n`).
+    static let quietSeconds: Double = quietSeconds(command: commandName)
+
+    /// The quiet period of `command`: the `WAFERMAP_PROGRESS_AFTER` override (0...3600 s),
+    /// else 1 s for a study and 2 s for any other command. O(1).
+    static func quietSeconds(command: String) -> Double {
+        guard let text = ProcessInfo.processInfo.environment["WAFERMAP_PROGRESS_AFTER"], let value = Double(text), value >= 0, value <= 3600 else {
+            return studyCommands.contains(command) ? 1 : 2
+        }
         return value
-    }()
+    }
+    /// The commands that run a study of many compiles.
+    static let studyCommands: Set<String> = ["sweep", "yield"]
+    /// The subcommand this process runs (its first argument that is not a flag).
+    static let commandName = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "wafermap"
     static let heartbeatSeconds = 5.0
 
     private let lock = NSLock()
@@ -69,4 +81,4 @@ final class StderrProgress: @unchecked Sendable {
 
 /// The one progress reporter of this process, named after its subcommand; `main` touches it
 /// first, which starts the heartbeat.
-let processProgress = StderrProgress(command: CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "wafermap")
+let processProgress = StderrProgress(command: StderrProgress.commandName)

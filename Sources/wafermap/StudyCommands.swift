@@ -23,23 +23,36 @@ struct ShardFlags: ParsableArguments {
     }
 }
 
+extension SweepFormat: ExpressibleByArgument {}
+
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Compile a model's mappings across wafer counts, slot sizes and precisions; rank them by tokens/s and mark the Pareto front.")
+        abstract: "Compile a model's mappings across wafer counts, slot sizes, precisions, batches and contexts; rank them and mark the Pareto front.",
+        discussion: """
+        Rows are ranked by tokens/s per user. The Pareto front (*) is over tokens/s per user (max), aggregate tokens/s per \
+        wafer (max) and wafers (min). --shard K/N -o PART runs one slice; 'wafermap merge' combines the parts into exactly \
+        the output of the unsharded run with -o (docs/cli.md, "sweep").
+        """)
 
     @Argument(help: "The model: a model description (YAML) or a Hugging Face config.json.")
     var model: String
 
     @OptionGroup var deployment: DeploymentFlags
 
-    @Option(name: .customLong("extra-wafers"), help: "Wafer counts to try beyond the fewest that fit.")
+    @Option(name: .customLong("extra-wafers"), help: "Wafer counts to try beyond the fewest that fit (0-64).")
     var extraWafers: Int = 3
 
     @Option(help: ArgumentHelp("Fixed slot sizes to try besides the searched grid, comma-separated (P or WxH).", valueName: "list"))
     var slots: String?
 
-    @Option(help: "Rows to print (Pareto rows are always printed).")
+    @Option(help: ArgumentHelp("Batch sizes to try, comma-separated (at most 16, each 1-1,048,576); replaces --batch.", valueName: "list"))
+    var batches: String?
+
+    @Option(help: ArgumentHelp("Context lengths in tokens to try, comma-separated (at most 16, each 1-1,073,741,824); replaces --context.", valueName: "list"))
+    var contexts: String?
+
+    @Option(help: "Rows to print in the table (Pareto rows are always printed; JSON and CSV hold every row).")
     var top: Int = 10
 
     @Option(parsing: .singleValue, help: ArgumentHelp("Vary an algorithm knob: SECTION.KNOB=V1,V2,... (list knobs: values separated by '/'). One row per value; several --vary cross.", valueName: "key=values"))
@@ -47,17 +60,33 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var passOptions: PassOptionFlags
 
-    @Option(help: "Output format: table or json.")
-    var format: StatsCommand.Format = .table
+    @Option(help: "Output format: table, json or csv.")
+    var format: SweepFormat = .table
+
+    @OptionGroup var shardFlags: ShardFlags
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
             var request = try SweepRequest(count: try deployment.request(model: model), fixedSlot: deployment.slot, slots: slots,
-                                           extraWafers: extraWafers, top: top)
+                                           extraWafers: extraWafers, top: top, batches: batches, contexts: contexts, format: format)
             request.count.passOptions = try passOptions.resolve()
             for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
+            let shard = try shardFlags.spec()
+            if let output = shardFlags.output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: [model]) {
+                throw .error(DriverFailure.outputPath, problem, at: nil)
+            }
+            if let shard, let output = shardFlags.output {
+                let partial = try withProgress { progress throws(DiagnosticError) in try Driver.sweepPartial(request, shard: shard, progress: progress) }
+                try partial.write(to: output)
+                return
+            }
             let report = try withProgress { progress throws(DiagnosticError) in try Driver.sweep(request, progress: progress) }
-            writeStdout(format == .json ? report.json() : report.text(top: top))
+            let text = report.render()
+            if let output = shardFlags.output {
+                do throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: output) } catch { throw .error(DriverFailure.write, error.description, at: nil) }
+            } else {
+                writeStdout(text)
+            }
         }
     }
 }

@@ -7,150 +7,208 @@ import WaferTarget
 
 /// What `wafermap sweep` explores: the deployment of `count` (model, target, precisions,
 /// context, defects, pass options), crossed with wafer counts from the fewest that fit to
-/// `extraWafers` more, slot sizes (the searched grid, plus each fixed `--slot` given), and the
-/// values of each varied algorithm knob (`--vary`, crossed with each other).
+/// `extraWafers` more, slot sizes (the searched grid, plus each fixed `--slot` given), the
+/// values of each varied algorithm knob (`--vary`, crossed with each other), batch sizes
+/// (`--batches`) and context lengths (`--contexts`).
+///
+/// One configuration is one (knob values, precision, slot, batch, context): it compiles at the
+/// fewest wafers that fit, then at up to `extraWafers` more. Configurations are the work items
+/// a `--shard K/N` slice runs (`SweepConfiguration`).
 public struct SweepRequest: Sendable {
     public var count: CountRequest
     /// Wafer counts beyond the fewest that fit to try (0...64). Default 3.
     public var extraWafers = 3
     /// Fixed slot shapes to try besides the searched grid.
     public var slots: [SlotShape] = []
-    /// Rows to print (the whole front is always kept). Default 10.
+    /// Rows to print in the table (Pareto rows are always printed; JSON and CSV hold every row).
+    /// 1...100,000. Default 10.
     public var top = 10
     /// Knobs to vary (`--vary place.steps=100,200,400`), applied on `count.passOptions`; every
     /// combination of their values is a configuration. At most 64 combinations. Default none.
     public var variations: [PassOptionVariation] = []
+    /// Sequences decoded together (`--batches`), each a configuration, in 1...2^20, at most
+    /// `maxAxisValues`, no repeats. Empty: the deployment's one batch (`--batch`). Default empty.
+    public var batches: [Int] = []
+    /// Tokens of context per sequence (`--contexts`), each a configuration, in 1...2^30, at
+    /// most `maxAxisValues`, no repeats. Empty: the deployment's one context (`--context`).
+    public var contexts: [Int] = []
+    /// How the report is rendered (`--format`); part of a sharded study's identity. Default table.
+    public var format: SweepFormat = .table
+
+    /// The most values of `--batches` or `--contexts`.
+    public static let maxAxisValues = 16
+    /// The most configurations one sweep runs (split a larger study with more precise axes).
+    public static let maxConfigurations = 65_536
+
     public init(count: CountRequest) { self.count = count }
 }
 
-/// The mappings `wafermap sweep` compiled, best tokens/s first, with the Pareto front marked.
-public struct SweepReport: Sendable, Encodable {
-    public struct Row: Sendable, Encodable {
-        public var precision: String
-        public var wafers: Int
-        public var slot: String
-        public var mapping: String
-        public var tokensPerS: Double
-        /// The range the unpublished constants give (docs/performance-model.md, "Uncertainty").
-        public var tokensPerSLow: Double, tokensPerSHigh: Double
-        public var microsecondsPerToken: Double
-        /// Time to first token, pipelined (a lower bound) and serial (an upper bound).
-        public var timeToFirstTokenMs: Double, timeToFirstTokenSerialMs: Double
-        public var aggregateTokensPerS: Double
-        public var sequencesInFlight: Int
-        /// Shares of a token's time in allreduces and in MACs, in percent (for `WaferGainNote`).
-        public var allreducePercent: Double, macPercent: Double
-        public var speculative: SpeculativeEstimate?
-        /// No other row is at least as fast on no more wafers (and strictly better in one).
-        public var pareto: Bool
-        /// The flags that reproduce this mapping with `compile`.
-        public var flags: String
-        /// The knobs this row's compile changed from their defaults, as `SECTION.KNOB=VALUE`
-        /// (the base `--pass-option`s and this row's `--vary` values); empty at the defaults.
-        public var passOptions: [String]
+/// `--format` of `sweep`: the ranked table, a JSON report, or CSV (one row per mapping).
+public enum SweepFormat: String, Sendable, Codable, CaseIterable {
+    case table, json, csv
+}
+
+/// One work item of a sweep: knob values, precision, slot, batch and context. It runs its own
+/// wafer loop (the fewest wafers that fit, then `extraWafers` more), so its result does not
+/// depend on any other item's, and a shard can run it alone.
+public struct SweepConfiguration: Sendable {
+    public var options: PassOptions
+    /// The knobs changed from their defaults (`SECTION.KNOB=VALUE`).
+    public var changed: [String]
+    /// This configuration's `--vary` values, for progress and skip lines.
+    public var varied: [String]
+    /// nil: the model's own precision policy.
+    public var precision: NumberFormat?
+    /// nil: the searched grid.
+    public var slot: SlotShape?
+    /// From the `--batches` / `--contexts` axis; nil: the deployment's own (no flag in the row).
+    public var batch: Int?, context: Int?
+
+    /// `bf16, slot searched, batch 4, context 8192, tile.max-grid=1`.
+    public var label: String {
+        "\(precision?.description ?? "model precision"), slot \(slot?.description ?? "searched")"
+            + (batch.map { ", batch \($0)" } ?? "") + (context.map { ", context \($0)" } ?? "") + varied.map { ", \($0)" }.joined()
     }
-    public var model: String
-    public var target: String
-    public var rows: [Row]
-    /// Configurations that did not fit, with the reason.
+}
+
+/// One configuration's result: its rows (one per wafer count that compiled to a new mapping)
+/// and the wafer counts skipped, with the reason. What a shard records per work item.
+public struct SweepOutcome: Sendable, Codable {
+    public var rows: [SweepReport.Row]
     public var skipped: [String]
+    public init(rows: [SweepReport.Row], skipped: [String]) { self.rows = rows; self.skipped = skipped }
 }
 
 extension Driver {
-    /// Compiles (through `schedule`) every configuration of `request`, ranks them by tokens/s
-    /// per user and marks the Pareto front of (wafers, tokens/s). O(configurations x compile).
-    public static func sweep(_ request: SweepRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepReport {
+    /// Checks `request`'s bounds and lists its configurations in a fixed order (knob values,
+    /// precision, slot, batch, context; the last varies fastest). O(configurations).
+    public static func sweepConfigurations(_ request: SweepRequest) throws(DiagnosticError) -> [SweepConfiguration] {
         guard (0...64).contains(request.extraWafers) else { throw .error(DriverFailure.flagValue, "--extra-wafers must be between 0 and 64", at: nil) }
-        guard request.top >= 1 else { throw .error(DriverFailure.flagValue, "--top must be at least 1", at: nil) }
-        var base = request.count
-        base.lastPass = "schedule"
+        guard (1...100_000).contains(request.top) else { throw .error(DriverFailure.flagValue, "--top must be between 1 and 100,000", at: nil) }
+        try SweepRequest.checkAxis(request.batches, flag: "--batches", range: 1...(1 << 20))
+        try SweepRequest.checkAxis(request.contexts, flag: "--contexts", range: 1...(1 << 30))
+        if let prompt = request.count.deployment.promptTokens, let shortest = request.contexts.min(), prompt > shortest {
+            throw .error(DriverFailure.flagValue, "--prompt \(prompt) is longer than the shortest of --contexts (\(shortest) tokens)", at: nil)
+        }
+        let base = request.count
         let precisions: [NumberFormat?] = base.precisions.isEmpty ? [nil] : base.precisions
         let optionSets = try PassOptionVariation.combinations(request.variations, base: base.passOptions)
-        var rows: [SweepReport.Row] = []
-        var skipped: [String] = []
-        var modelName = "", targetName = base.target
-        for (options, precision) in optionSets.flatMap({ o in precisions.map { (o, $0) } }) {
+        let slots: [SlotShape?] = [nil] + request.slots.map(Optional.some)
+        let batches: [Int?] = request.batches.isEmpty ? [nil] : request.batches
+        let contexts: [Int?] = request.contexts.isEmpty ? [nil] : request.contexts
+        let total = [optionSets.count, precisions.count, slots.count, batches.count, contexts.count].reduce(1) { Checked.product([$0, $1]) ?? Int.max }
+        guard total <= SweepRequest.maxConfigurations else {
+            throw .error(DriverFailure.flagValue, "the sweep has \(Units.grouped(total)) configurations (knob values x precisions x slots x batches x contexts); give at most \(Units.grouped(SweepRequest.maxConfigurations))", at: nil)
+        }
+        var out: [SweepConfiguration] = []
+        out.reserveCapacity(total)
+        for options in optionSets {
             let changed = PassOptionReport.changedAssignments(options)
             let varied = request.variations.compactMap { v in options.value(of: v.key).map { "\(v.key)=\($0)" } }
-            for slot in [nil] + request.slots.map(Optional.some) {
-                var first: Int?
-                var extra = 0
-                var wafers: WaferCount = base.deployment.wafers
-                while true {
-                    var count = base
-                    count.precisions = precision.map { [$0] } ?? []
-                    count.deployment.slot = slot
-                    count.deployment.wafers = wafers
-                    count.passOptions = options
-                    let label = "\(precision?.description ?? "model precision"), slot \(slot?.description ?? "searched"), wafers \(first.map { "\($0 + extra)" } ?? "auto")" + varied.map { ", \($0)" }.joined()
-                    progress(label)
-                    do throws(DiagnosticError) {
-                        let report = try Driver.count(count)
-                        guard let result = report.results.first, let layout = result.graph.layout,
-                              let estimate = PerformanceEstimate(graph: result.graph, target: report.target, promptTokens: count.deployment.promptTokens)
-                        else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
-                        modelName = result.graph.name
-                        targetName = report.target.name
-                        let n = layout.wafers.count
-                        var flags = "--wafers \(n)"
-                        if let precision { flags += precision.description.contains("[") ? " --precision '\(precision.description)'" : " --precision \(precision.description)" }
-                        if let slot { flags += " --slot \(slot)" }
-                        for assignment in changed { flags += " --pass-option \(assignment)" }
-                        // A fixed count the partition does not fill repeats a row already there.
-                        if rows.contains(where: { $0.flags == flags }) {
-                            skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
-                        } else {
-                            let (shapes, grids) = (Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ","), Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ","))
-                            let share = { (cycles: Int) in 100 * Double(cycles) / Double(max(estimate.cyclesPerToken, 1)) }
-                            rows.append(.init(precision: precision?.description ?? result.graph.precision.description, wafers: n, slot: shapes,
-                                              mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
-                                              tokensPerSLow: estimate.tokensPerSLow, tokensPerSHigh: estimate.tokensPerSHigh,
-                                              microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
-                                              timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
-                                              aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
-                                              allreducePercent: share(estimate.allreduceCycles), macPercent: share(estimate.computeCycles), speculative: result.speculative, pareto: false, flags: flags, passOptions: changed))
-                        }
-                        if first == nil { first = n }
-                    } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
-                        skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
-                        if first == nil { break }
-                    }
-                    guard let f = first, extra < request.extraWafers, case .auto = base.deployment.wafers else { break }
-                    extra += 1
-                    wafers = .exactly(f + extra)
-                }
-            }
+            for precision in precisions { for slot in slots { for batch in batches { for context in contexts {
+                out.append(SweepConfiguration(options: options, changed: changed, varied: varied, precision: precision, slot: slot, batch: batch, context: context))
+            } } } }
         }
-        guard !rows.isEmpty else {
-            throw DiagnosticError(Diagnostic(.error, DriverFailure.sweepNothingCompiled, "no configuration of the sweep compiled", at: nil, notes: skipped.map { .note($0) }))
-        }
-        for i in rows.indices {
-            rows[i].pareto = !rows.indices.contains { j in
-                j != i && rows[j].wafers <= rows[i].wafers && rows[j].tokensPerS >= rows[i].tokensPerS
-                    && (rows[j].wafers < rows[i].wafers || rows[j].tokensPerS > rows[i].tokensPerS)
-            }
-        }
-        rows.sort { ($0.tokensPerS, -$0.wafers, $0.flags) > ($1.tokensPerS, -$1.wafers, $1.flags) }
-        return SweepReport(model: modelName, target: targetName, rows: rows, skipped: skipped)
-    }
-}
-
-extension SweepReport {
-    /// The ranked table: the best `top` rows and every Pareto row.
-    public func text(top: Int) -> String {
-        var out = "sweep       \(model) on \(target): \(Units.count(rows.count, "mapping")) compiled, best tokens/s per user first; * = Pareto front (wafers vs tokens/s)\n\n"
-        var t = TextTable([("rank", .right), ("", .left), ("wafers", .right), ("precision", .left), ("mapping", .left), ("tokens/s", .right), ("range", .right),
-                           ("us/token", .right), ("first token ms", .right), ("aggregate tokens/s", .right), ("flags", .left)])
-        for (i, r) in rows.enumerated() where i < top || r.pareto {
-            t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafers)", r.precision, r.mapping, Units.fixed(r.tokensPerS, digits: 1),
-                   "\(Units.fixed(r.tokensPerSLow, digits: 0))-\(Units.fixed(r.tokensPerSHigh, digits: 0))", Units.fixed(r.microsecondsPerToken, digits: 1), "\(Units.fixed(r.timeToFirstTokenMs, digits: 1))-\(Units.fixed(r.timeToFirstTokenSerialMs, digits: 1))",
-                   "\(Units.fixed(r.aggregateTokensPerS, digits: 1)) (\(r.sequencesInFlight) in flight)", r.flags])
-        }
-        out += t.render(indent: "") + SpeculativeEstimate.sweepLines(rows.enumerated().filter { $0.offset < top || $0.element.pareto }.map { ($0.offset + 1, $0.element.speculative) })
-        out += WaferGainNote.text(rows.map { .init(wafers: $0.wafers, tokensPerS: $0.tokensPerS, aggregateTokensPerS: $0.aggregateTokensPerS, mapping: $0.mapping, allreducePercent: $0.allreducePercent, macPercent: $0.macPercent) })
-        if !skipped.isEmpty { out += "\nskipped:\n" + skipped.map { "  \($0)\n" }.joined() }
         return out
     }
 
-    public func json() -> String { JSONOutput.render(self) }
+    /// Compiles (through `schedule`) one configuration at the fewest wafers that fit and up to
+    /// `request.extraWafers` more. A failure that is not a bug is a skipped line, never an
+    /// error. O((extraWafers + 1) x compile).
+    public static func sweepOutcome(_ request: SweepRequest, _ config: SweepConfiguration, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepOutcome {
+        var base = request.count
+        base.lastPass = "schedule"
+        var rows: [SweepReport.Row] = [], skipped: [String] = []
+        var first: Int?
+        var extra = 0
+        var wafers: WaferCount = base.deployment.wafers
+        while true {
+            var count = base
+            count.precisions = config.precision.map { [$0] } ?? []
+            count.deployment.slot = config.slot
+            count.deployment.wafers = wafers
+            if let batch = config.batch { count.deployment.batch = batch }
+            if let context = config.context { count.deployment.contextTokens = context }
+            count.passOptions = config.options
+            let label = config.label + ", wafers \(first.map { "\($0 + extra)" } ?? "auto")"
+            progress(label)
+            do throws(DiagnosticError) {
+                let report = try Driver.count(count)
+                guard let result = report.results.first, let layout = result.graph.layout,
+                      let estimate = PerformanceEstimate(graph: result.graph, target: report.target, promptTokens: count.deployment.promptTokens)
+                else { throw .error(DriverFailure.invariant, "internal: no schedule", at: nil) }
+                let n = layout.wafers.count
+                var flags = "--wafers \(n)"
+                if let precision = config.precision { flags += precision.description.contains("[") ? " --precision '\(precision.description)'" : " --precision \(precision.description)" }
+                if let slot = config.slot { flags += " --slot \(slot)" }
+                if let batch = config.batch { flags += " --batch \(batch)" }
+                if let context = config.context { flags += " --context \(context)" }
+                for assignment in config.changed { flags += " --pass-option \(assignment)" }
+                // A fixed count the partition does not fill repeats a row already there.
+                if rows.contains(where: { $0.flags == flags }) {
+                    skipped.append("\(label): the partition used \(Units.count(n, "wafer")), a mapping already listed")
+                } else {
+                    let (shapes, grids) = (Set(layout.wafers.map { "\($0.slotWidth)x\($0.slotHeight)" }).sorted().joined(separator: ","), Set(layout.wafers.map { "\($0.gridColumns)x\($0.gridRows)" }).sorted().joined(separator: ","))
+                    let share = { (cycles: Int) in 100 * Double(cycles) / Double(max(estimate.cyclesPerToken, 1)) }
+                    rows.append(.init(precision: config.precision?.description ?? result.graph.precision.description, wafers: n,
+                                      batch: count.deployment.batch, contextTokens: count.deployment.contextTokens, slot: shapes,
+                                      mapping: "\(grids) slots of \(shapes)", tokensPerS: estimate.tokensPerS,
+                                      tokensPerSLow: estimate.tokensPerSLow, tokensPerSHigh: estimate.tokensPerSHigh,
+                                      microsecondsPerToken: estimate.secondsPerToken * 1e6, timeToFirstTokenMs: estimate.timeToFirstTokenS * 1e3,
+                                      timeToFirstTokenSerialMs: estimate.timeToFirstTokenSerialS * 1e3,
+                                      aggregateTokensPerS: estimate.aggregateTokensPerS, sequencesInFlight: estimate.sequencesInFlight,
+                                      allreducePercent: share(estimate.allreduceCycles), macPercent: share(estimate.computeCycles),
+                                      speculative: result.speculative, flags: flags, passOptions: config.changed))
+                }
+                if first == nil { first = n }
+            } catch where !error.diagnostics.contains(where: ExitStatus.isInternal) {  // a bug is never a skipped configuration
+                skipped.append("\(label): \(error.diagnostics.first?.message ?? "failed")")
+                if first == nil { break }
+            }
+            guard let f = first, extra < request.extraWafers, case .auto = base.deployment.wafers else { break }
+            extra += 1
+            wafers = .exactly(f + extra)
+        }
+        return SweepOutcome(rows: rows, skipped: skipped)
+    }
+
+    /// The whole sweep: every configuration's outcome, then ranking, Pareto front and precision
+    /// labels from all rows (`SweepReport.assemble`), exactly as `wafermap merge` assembles the
+    /// shards' outcomes. Progress names `config i of n`. O(configurations x compiles).
+    public static func sweep(_ request: SweepRequest, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepReport {
+        let header = try sweepHeader(request)
+        let configurations = try sweepConfigurations(request)
+        var outcomes: [SweepOutcome] = []
+        for (i, config) in configurations.enumerated() {
+            outcomes.append(try sweepOutcome(request, config) { progress("config \(i + 1) of \(configurations.count): \($0)") })
+        }
+        return try SweepReport.assemble(header: header, outcomes: outcomes)
+    }
+
+    /// One slice of the sweep (`--shard K/N`): the outcomes of the configurations `shard` owns,
+    /// as the partial result `wafermap merge` reads. O(configurations / N x compiles).
+    public static func sweepPartial(_ request: SweepRequest, shard: ShardSpec, progress: (String) -> Void = { _ in }) throws(DiagnosticError) -> SweepPartial {
+        let header = try sweepHeader(request)
+        let configurations = try sweepConfigurations(request)
+        let mine = shard.items(of: configurations.count)
+        var entries: [SweepPartial.Entry] = []
+        for (done, i) in mine.enumerated() {
+            let outcome = try sweepOutcome(request, configurations[i]) { progress("shard \(shard): config \(done + 1) of \(mine.count) (item \(i + 1) of \(configurations.count)): \($0)") }
+            entries.append(.init(item: i, result: outcome))
+        }
+        return SweepPartial(study: SweepReport.studyKind, header: header, shard: shard, items: configurations.count, results: entries)
+    }
+}
+
+extension SweepRequest {
+    /// An axis list's values: each in `range`, at most `maxAxisValues`, none twice. O(values).
+    static func checkAxis(_ values: [Int], flag: String, range: ClosedRange<Int>) throws(DiagnosticError) {
+        guard values.count <= maxAxisValues else { throw .error(DriverFailure.flagValue, "\(flag) lists \(values.count) values; give at most \(maxAxisValues)", at: nil) }
+        for v in values where !range.contains(v) {
+            throw .error(DriverFailure.flagValue, "\(flag): \(v) is outside \(range.lowerBound)...\(Units.grouped(range.upperBound))", at: nil)
+        }
+        if let repeated = values.enumerated().first(where: { values[..<$0.offset].contains($0.element) })?.element {
+            throw .error(DriverFailure.flagValue, "\(flag) lists \(repeated) twice", at: nil)
+        }
+    }
 }
