@@ -11,7 +11,7 @@ import Foundation
 final class StderrProgress: @unchecked Sendable {
     /// Seconds a run stays quiet off a terminal (`WAFERMAP_PROGRESS_AFTER` overrides it, for
     /// tests and for logs that want every stage), and between heartbeats after that.
-    /// Studies (`sweep`, `yield`) say where they are after 1 s rather than 2: they run many
+    /// Studies (`sweep`, `yield`, `serve`) say where they are after 1 s rather than 2: they run many
     /// compiles, and a user waiting on one wants to see it counting (`config i of n`).
     static let quietSeconds: Double = quietSeconds(command: commandName)
 
@@ -24,7 +24,7 @@ final class StderrProgress: @unchecked Sendable {
         return value
     }
     /// The commands that run a study of many compiles.
-    static let studyCommands: Set<String> = ["sweep", "yield"]
+    static let studyCommands: Set<String> = ["sweep", "yield", "serve"]
     /// The subcommand this process runs (its first argument that is not a flag).
     static let commandName = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "wafermap"
     static let heartbeatSeconds = 5.0

@@ -21,6 +21,15 @@ public struct ServeReplica: Sendable {
     public var speculativeGain: Double?, draftWafers: Int
     /// The flags that compile this replica with `compile`.
     public var flags: String
+
+    public init(precision: String, wafers: Int, microBatch: Int, sequences: Int, batching: PipelineBatching, tokensPerS: Double, tokensPerSLow: Double,
+                tokensPerSHigh: Double, prefillSeconds: Double, prefillSerialSeconds: Double, kvBytesPerSequence: Int, contextTokens: Int,
+                speculativeGain: Double?, draftWafers: Int, flags: String) {
+        self.precision = precision; self.wafers = wafers; self.microBatch = microBatch; self.sequences = sequences; self.batching = batching
+        self.tokensPerS = tokensPerS; self.tokensPerSLow = tokensPerSLow; self.tokensPerSHigh = tokensPerSHigh; self.prefillSeconds = prefillSeconds
+        self.prefillSerialSeconds = prefillSerialSeconds; self.kvBytesPerSequence = kvBytesPerSequence; self.contextTokens = contextTokens
+        self.speculativeGain = speculativeGain; self.draftWafers = draftWafers; self.flags = flags
+    }
 }
 
 /// A deployment: `replicas` copies of one compiled replica, a prefill placement, and what the

@@ -25,7 +25,7 @@ extension ServeReport {
             t.add(["\(i + 1)", r.pareto ? "*" : "", "\(r.wafersTotal)", replicas, "\(r.usersPerReplica)/\(r.sequencesPerReplica)", "\(r.microBatch)"] + precision + [r.prefill,
                    "\(Units.fixed(r.tokensPerSPerUser, digits: 1)) (\(Units.fixed(r.tokensPerSPerUserLow, digits: 0))-\(Units.fixed(r.tokensPerSPerUserHigh, digits: 0)))",
                    Units.grouped(Int(r.aggregateTokensPerS.rounded())), Units.fixed(r.aggregateTokensPerSPerWafer, digits: 1),
-                   "\(Units.grouped(Int(r.timeToFirstTokenMs.rounded())))-\(Units.grouped(Int(r.timeToFirstTokenMsHigh.rounded())))", Units.fixed(r.waferHoursPerMillionTokens, digits: 2)])
+                   "\(Units.grouped(Int(r.timeToFirstTokenMs.rounded())))-\(Units.grouped(Int(r.timeToFirstTokenMsHigh.rounded())))", Units.decimal(r.waferHoursPerMillionTokens, significant: 3)])
         }
         out += t.render(indent: "")
         out += "\nwafers: in all (replicas x wafers per replica [+ prefill pool]); seq: users per replica / KV caches placed; batch: the micro-batch\n"
