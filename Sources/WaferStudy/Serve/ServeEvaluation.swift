@@ -112,7 +112,9 @@ public enum ServeModel {
         }
         let load = replica.batching.load(sequences: perUser)
         var v0 = load.tokensPerSPerUser
-        if let gain = replica.speculativeGain, !load.bottleneckBound { v0 *= gain }
+        // A server enables speculation only where it helps: a gain below 1 is left off.
+        let speculating = replica.speculativeGain.map { $0 > 1 && !load.bottleneckBound } ?? false
+        if speculating, let gain = replica.speculativeGain { v0 *= gain }
         let kvTransfer = Double(replica.kvBytesPerSequence) * Double(prompt) / Double(max(replica.contextTokens, 1)) * 8 / (linkGbps * 1e9)
         var ttft: (low: Double, high: Double)
         switch prefill {
@@ -160,7 +162,7 @@ public enum ServeModel {
             aggregateTokensPerSPerWafer: aggregate / Double(max(total, 1)), timeToFirstTokenMs: ttft.low * 1e3, timeToFirstTokenMsHigh: ttft.high * 1e3,
             prefillSharePercent: 100 * max(0, 1 - v / max(v0, 1e-12)), requestsPerS: requestsPerS,
             waferHoursPerMillionTokens: Double(total) / max(aggregate, 1e-12) * 1e6 / 3600,
-            speculativeGain: load.bottleneckBound ? nil : replica.speculativeGain, meetsTargets: true, misses: [], pareto: false,
+            speculativeGain: speculating ? replica.speculativeGain : nil, meetsTargets: true, misses: [], pareto: false,
             flags: replica.flags)
         row.misses = misses(row, request: request)
         row.meetsTargets = row.misses.isEmpty

@@ -37,8 +37,9 @@ extension ServeReport {
         out += "\nreplica flags (wafermap compile \(modelPath) ...):\n"
         var ranksByFlags: [(flags: String, ranks: [Int], saturated: Bool)] = []
         for (i, r) in shown {
-            if let k = ranksByFlags.firstIndex(where: { $0.flags == r.flags }) { ranksByFlags[k].ranks.append(i + 1) } else {
-                ranksByFlags.append((r.flags, [i + 1], r.boundBy == "busiest region"))
+            let flags = r.flags + (r.speculativeGain.map { "  (speculative decoding: x\(Units.fixed($0, digits: 2)) per user)" } ?? "")
+            if let k = ranksByFlags.firstIndex(where: { $0.flags == flags }) { ranksByFlags[k].ranks.append(i + 1) } else {
+                ranksByFlags.append((flags, [i + 1], r.boundBy == "busiest region"))
             }
         }
         for item in ranksByFlags {
