@@ -132,6 +132,21 @@ import WaferTestSupport
         #expect(picture.hasPrefix("<svg") && picture.contains("tokens/s per user") && picture.contains("<title>"))
     }
 
+    @Test func aPlanWithSequencesRecordsThemAndMatchesTheSchema() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-seq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("tiny.plan.json").path
+        let r = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small64", "--context", "32768", "--batch", "2", "--sequences", "6", "-o", plan])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan))) as? [String: Any])
+        let inputs = try #require(object["inputs"] as? [String: Any])
+        #expect(inputs["sequences"] as? Int == 6 && inputs["batch"] as? Int == 2)
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.root.appendingPathComponent("docs/plan.schema.json"))) as? [String: Any])
+        #expect(JSONSchemaValidator(schema: schema).errors(object) == [])
+        #expect(try CLI.run(["check-plan", plan]).status == 0)
+    }
+
     @Test func badServeFlagsAreClearErrors() throws {
         let cases: [([String], String)] = [
             (["--users", "0"], "--users must be between"),
