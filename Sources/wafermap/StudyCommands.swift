@@ -63,16 +63,23 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: SweepFormat = .table
 
+    @Option(help: ArgumentHelp("Also draw tokens/s per user against wafers as SVG here, the Pareto front joined (whole runs; for shards, 'wafermap merge --svg').", valueName: "file"))
+    var svg: String?
+
     @OptionGroup var shardFlags: ShardFlags
 
     func run() throws {
         try runReportingErrors { () throws(DiagnosticError) in
+            if shardFlags.shard != nil, svg != nil {
+                throw .error(DriverFailure.flagConflict, "--svg draws the whole sweep: give it to 'wafermap merge PART... --svg FILE', not to a shard", at: nil)
+            }
             var request = try SweepRequest(count: try deployment.request(model: model), fixedSlot: deployment.slot, slots: slots,
                                            extraWafers: extraWafers, top: top, batches: batches, contexts: contexts, format: format)
             request.count.passOptions = try passOptions.resolve()
             for item in vary { request.variations.append(try PassOptionVariation(parsing: item)) }
             let shard = try shardFlags.spec()
-            if let output = shardFlags.output, let problem = OutputPaths.problem(outputs: [.init(path: output, flag: "-o")], inputs: [model]) {
+            let outputs = [shardFlags.output.map { OutputPaths.Output(path: $0, flag: "-o") }, svg.map { OutputPaths.Output(path: $0, flag: "--svg") }].compactMap { $0 }
+            if let problem = OutputPaths.problem(outputs: outputs, inputs: [model]) {
                 throw .error(DriverFailure.outputPath, problem, at: nil)
             }
             if let shard, let output = shardFlags.output {
@@ -82,6 +89,7 @@ struct SweepCommand: ParsableCommand {
             }
             let report = try withProgress { progress throws(DiagnosticError) in try Driver.sweep(request, progress: progress) }
             let text = report.render()
+            if let svg { try writeAtomically(report.svg(), to: svg) }
             if let output = shardFlags.output {
                 do throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: output) } catch { throw .error(DriverFailure.write, error.description, at: nil) }
             } else {
@@ -106,7 +114,7 @@ struct MergeCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the merged output here (atomically) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Also write the study's histogram as SVG here (yield studies: what 'yield --svg' draws).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also draw the merged study as SVG here: what the unsharded command's --svg draws (yield's histogram, sweep's tokens/s against wafers).", valueName: "file"))
     var svg: String?
 
     func run() throws {
@@ -116,7 +124,7 @@ struct MergeCommand: ParsableCommand {
                 throw .error(DriverFailure.outputPath, problem, at: nil)
             }
             let text = try StudyMerge.merge(paths: parts)
-            if let svg { try writeAtomically(try YieldStudy.merge(paths: parts).histogramSVG(), to: svg) }
+            if let svg { try writeAtomically(try StudyPlot.svg(paths: parts), to: svg) }
             if let output {
                 do throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: output) } catch { throw .error(DriverFailure.write, error.description, at: nil) }
             } else {
