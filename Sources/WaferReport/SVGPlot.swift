@@ -30,6 +30,8 @@ public struct SVGPlot: Sendable {
     public let xDomain: ClosedRange<Double>, yDomain: ClosedRange<Double>
     public let xTicks: [Double], yTicks: [Double]
     let xDigits: Int, yDigits: Int
+    /// The x tick labels of a categorical axis (`xCategories`), else nil.
+    let xCategoryLabels: [String]?
     let title: String, subtitle: String?, xLabel: String, yLabel: String
     let legend: [LegendEntry]
     /// The legend laid out: each entry's row and x position.
@@ -42,9 +44,12 @@ public struct SVGPlot: Sendable {
 
     /// A plot `width` wide over the data `xs` and `ys` (the domains cover them on nice ticks;
     /// `yFromZero` starts the y axis at 0; `xIntegers` keeps x ticks on whole numbers and pads the
-    /// domain by half a step so points stay off the axes). O(data + legend).
+    /// domain by half a step so points stay off the axes). With `xCategories`, the x axis is
+    /// categorical: category i sits at x = i with its label as the tick (`xs` is ignored); use it
+    /// for ladders such as defect rates that a linear axis would crowd. O(data + legend).
     public init(title: String, subtitle: String? = nil, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
-                xIntegers: Bool = false, yFromZero: Bool = true, legend: [LegendEntry], width: Double = 760, plotHeight: Double = 340) {
+                xIntegers: Bool = false, xCategories: [String]? = nil, yFromZero: Bool = true, legend: [LegendEntry],
+                width: Double = 760, plotHeight: Double = 340) {
         self.width = width
         self.left = 84; self.right = 24
         self.title = title; self.subtitle = subtitle; self.xLabel = xLabel; self.yLabel = yLabel; self.legend = legend
@@ -66,7 +71,12 @@ public struct SVGPlot: Sendable {
         var (xLow, xHigh) = (finiteXs.min() ?? 0, finiteXs.max() ?? 1)
         var (yLow, yHigh) = (finiteYs.min() ?? 0, finiteYs.max() ?? 1)
         if yFromZero { yLow = Swift.min(yLow, 0); yHigh = Swift.max(yHigh, 0) }
-        if xIntegers {
+        self.xCategoryLabels = xCategories
+        if let xCategories {
+            self.xTicks = xCategories.indices.map(Double.init)
+            self.xDomain = -0.5...(Double(Swift.max(xCategories.count, 1)) - 0.5)
+            self.xDigits = 0
+        } else if xIntegers {
             let step = Swift.max(1, Self.niceStep(xHigh - xLow, count: 6))
             xLow -= step / 2; xHigh += step / 2
             self.xTicks = Self.ticks(from: (xLow / step).rounded(.up) * step, through: xHigh, step: step)
@@ -114,7 +124,7 @@ public struct SVGPlot: Sendable {
         out += "<line x1=\"\(f(left))\" y1=\"\(f(plotBottom))\" x2=\"\(f(plotRight))\" y2=\"\(f(plotBottom))\" stroke=\"#000000\"/>\n"
         out += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(plotBottom))\" stroke=\"#000000\"/>\n"
         // Tick labels are thinned (every 2nd, 3rd...) when they would touch.
-        let xLabels = xTicks.map { Self.tickLabel($0, digits: xDigits) }
+        let xLabels = xCategoryLabels.map { $0.map(Self.escape) } ?? xTicks.map { Self.tickLabel($0, digits: xDigits) }
         let widest = xLabels.map { Self.textWidth($0) }.max() ?? 0
         let spacing = xTicks.count > 1 ? abs(x(xTicks[1]) - x(xTicks[0])) : .infinity
         let every = Swift.max(1, Int(((widest + 8) / spacing).rounded(.up)))

@@ -242,10 +242,15 @@ struct DefectsCommand: ParsableCommand {
         var rates: String?
         @Option(help: "Output: text or json.")
         var format: String = "text"
+        @Option(help: ArgumentHelp("Also draw tokens/s per user against the defect rate as SVG here, one line per defect model.", valueName: "file"))
+        var svg: String?
 
         func run() throws {
             try runReportingErrors { () throws(DiagnosticError) in
                 let output = try OutputFormat(flag: format)
+                if let svg, let problem = OutputPaths.problem(outputs: [.init(path: svg, flag: "--svg")], inputs: [model]) {
+                    throw .error(DriverFailure.outputPath, problem, at: nil)
+                }
                 var a = DeploymentArguments()
                 a.target = target; a.kernels = kernels; a.precision = precision; a.context = context; a.batch = batch; a.seed = seed; a.repair = repair
                 var list: [Double]?
@@ -255,6 +260,7 @@ struct DefectsCommand: ParsableCommand {
                     list = items.compactMap { $0 }
                 }
                 let report = try Driver.defectCost(model: model, arguments: a, rates: list, progress: { writeStderr($0 + "\n") })
+                if let svg { try writeAtomically(report.svg(), to: svg) }
                 writeStdout(output == .json ? report.json() : report.table())
             }
         }

@@ -115,6 +115,43 @@ import WaferTestSupport
         #expect(svg == report.svg())
     }
 
+    /// `defects cost --svg`: one point per mapped row, one line per defect model, the legend's
+    /// line colours those of the points, texts inside the canvas, the same bytes every run, and
+    /// the output path checked before any compile.
+    @Test func defectCostPlot() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cost = ["defects", "cost", "examples/models/tiny.yaml", "--target", "small64", "--rates", "0,0.001,0.01"]
+        let one = dir.appendingPathComponent("one.svg"), two = dir.appendingPathComponent("two.svg")
+        let r1 = try CLI.run(cost + ["--svg", one.path, "--format", "json"])
+        let r2 = try CLI.run(cost + ["--svg", two.path])
+        #expect(r1.status == 0 && r2.status == 0, "\(r1.stderr)\(r2.stderr)")
+        let bytes = try Data(contentsOf: one)
+        #expect(try Data(contentsOf: two) == bytes, "two runs must write the same SVG bytes")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r1.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        let mapped = rows.filter { $0["tokens_per_s"] is Double && $0["error"] == nil }
+        let svg = String(decoding: bytes, as: UTF8.self)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.hasSuffix("</svg>\n"))
+        #expect(Self.matches("<circle ", in: svg).count == mapped.count)
+        let models = Set(mapped.map { $0["defect_model"] as? String ?? "" })
+        #expect(Self.matches("<polyline ", in: svg).count == models.count, "one line per defect model")
+        let box = Self.matches("viewBox=\"0 0 ([0-9.]+) ([0-9.]+)\"", in: svg)
+        let width = Double(box.first?[1] ?? "") ?? 0, height = Double(box.first?[2] ?? "") ?? 0
+        for t in Self.matches("<text x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>([^<]*)</text>", in: svg) {
+            let x = Double(t[1]) ?? -1, y = Double(t[2]) ?? -1
+            #expect(x >= 0 && x <= width && y >= 0 && y <= height, "text '\(t[3])' at \(x),\(y) outside the canvas")
+        }
+        let pointColours = Set(Self.matches("<circle [^>]*fill=\"(#[0-9A-F]{6})\"", in: svg).map { $0[1] })
+        let legendColours = Set(Self.matches("<line x1=\"[0-9.]+\" y1=\"[0-9.]+\" x2=\"[0-9.]+\" y2=\"[0-9.]+\" stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\"( stroke-dasharray=\"[0-9 ]+\")?/><text", in: svg).map { $0[1] })
+        #expect(pointColours == legendColours && pointColours.count == models.count, "points \(pointColours.sorted()), legend \(legendColours.sorted())")
+        for phrase in ["tiny.yaml on small64", ">0.001</text>", ">0.01</text>", "uniform</text>", "clustered</text>", "defect rate"] {
+            #expect(svg.contains(phrase), "missing '\(phrase)'")
+        }
+        let bad = try CLI.run(cost + ["--svg", dir.appendingPathComponent("no/such/dir.svg").path])
+        #expect(bad.status == 1 && bad.stderr.contains("--svg") && bad.stdout.isEmpty, "\(bad.stderr)")
+    }
+
     @Test func primitives() {
         #expect(SVGPlot.niceStep(100, count: 5) == 20)
         #expect(SVGPlot.niceStep(7, count: 5) == 2)
