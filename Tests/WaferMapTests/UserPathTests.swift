@@ -272,7 +272,7 @@ import WaferTestSupport
         #expect(svg.contains("tiny on 1 x wse3"))
         let viewBox = try #require(svg.firstMatch(of: #/viewBox="0 0 (\d+) (\d+)"/#))
         let width = try #require(Int(viewBox.output.1))
-        let title = try #require(svg.firstMatch(of: #/<text x="(\d+)" y="\d+" font-size="(\d+)">([^<]*)</text>/#))
+        let title = try #require(svg.firstMatch(of: #/<text x="(\d+)" y="\d+" font-size="(\d+)"[^>]*>([^<]*)</text>/#))
         let x = try #require(Double(title.output.1)), size = try #require(Double(title.output.2))
         let text = String(title.output.3)
         #expect(text.hasPrefix("tiny on 1 x wse3: ") && text.hasSuffix(" of weights"))
