@@ -177,6 +177,6 @@ import WaferTestSupport
             #expect(rects < 20_000 && data.count < 3_000_000, "\(name): \(rects) rectangles, \(data.count) bytes")
         }
         let wafer = String(decoding: try Data(contentsOf: URL(fileURLWithPath: svg).appendingPathComponent("wafer-00.svg")), as: UTF8.self)
-        #expect(wafer.contains("embed_tokens") && wafer.contains("#e74c3c"))  // a label, dead PEs drawn
+        #expect(wafer.contains("embed_tokens") && wafer.contains("fill=\"#000000\""))  // a tooltip, dead PEs drawn
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import WaferTestSupport
+
+/// `wafer-NN.svg` (docs/cli.md, "Pictures"): two panels (regions by kind, SRAM fill) with axes in
+/// PE coordinates, a scale bar, a `<title>` on every region, labels inside the canvas, a legend
+/// of exactly the colours drawn, dead PEs, spares and detours in colours no kind uses.
+@Suite struct WaferPictureTests {
+    @Test func everyWaferHasTitledRegionsAxesAScaleBarAndAHonestLegend() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = directory.appendingPathComponent("p.plan.json").path
+        let out = try CLI.run(["compile", "examples/models/tiny.yaml", "--target", "small32", "--wafers", "3", "--defect-rate", "0.02", "--clustered",
+                               "--repair", "none", "--seed", "3", "-o", plan, "--svg", directory.appendingPathComponent("a").path])
+        #expect(out.status == 0, "\(out.stderr)")
+        var sawDead = false, sawDetour = false, sawLabel = false
+        for k in 0..<3 {
+            let name = "wafer-0\(k).svg"
+            let data = try Data(contentsOf: directory.appendingPathComponent("a/\(name)"))
+            #expect(XMLParser(data: data).parse(), "\(name) is not well-formed XML")
+            let svg = String(decoding: data, as: UTF8.self)
+
+            // Every region (one per used slot, in both panels) carries its exact contents.
+            let regions = svg.components(separatedBy: "<g class=\"region\">").count - 1
+            let titled = svg.matches(of: #/<g class="region"><title>([^<]*)</title>/#)
+            #expect(regions > 0 && titled.count == regions && regions % 2 == 0, "\(name): \(regions) regions, \(titled.count) titled")
+            for t in titled {
+                let tip = String(t.output.1)
+                for part in ["slot ", "PEs x ", "holds: ", "data bytes per PE", "units ("] { #expect(tip.contains(part), "\(name): \(part) not in \(tip)") }
+            }
+            // Kinds in the overview's Okabe-Ito colours.
+            let okabeIto: Set = ["#0072B2", "#009E73", "#E69F00", "#56B4E9", "#CC79A7"]
+            let kinds = Set(svg.matches(of: #/<title>[^<]*</title><rect x="\d+" y="\d+" width="\d+" height="\d+" fill="(#[0-9A-Fa-f]{6})" stroke="#333"/#).map { String($0.output.1) })
+            #expect(!kinds.isEmpty && kinds.isSubset(of: okabeIto), "\(name): \(kinds)")
+
+            // The legend shows only what is drawn.
+            let split = try #require(svg.range(of: "<g id=\"legend\">"))
+            let body = String(svg[..<split.lowerBound]), legend = String(svg[split.lowerBound...])
+            let swatches = legend.matches(of: #/<rect x="\d+" y="\d+" width="16" height="16" fill="([^"]+)"/#).map { String($0.output.1) }
+                + legend.matches(of: #/<line x1="\d+" y1="\d+" x2="\d+" y2="\d+" stroke="(#[0-9A-Fa-f]{6})" stroke-width="2"/>/#).map { String($0.output.1) }
+            #expect(swatches.count >= 2)
+            #expect(Set(swatches).count == swatches.count, "\(name): a colour twice in the legend: \(swatches)")
+            for colour in swatches {
+                let used = body.contains("fill=\"\(colour)\"") || body.contains("stroke=\"\(colour)\"")
+                #expect(used, "\(name): legend colour \(colour) is not used")
+            }
+            // Dead PEs, detours and spares in colours that cannot be confused.
+            if svg.contains(">dead PE</text>") { sawDead = true; #expect(legend.contains("fill=\"#000000\"/><text") ) }
+            if svg.contains(">detour route</text>") { sawDetour = true; #expect(body.contains("stroke=\"#D55E00\"")) }
+            #expect(!svg.contains("#e74c3c") && !svg.contains("#1f618d"))
+            #expect(legend.contains("url(#viridis)") && legend.contains(">100%</text>"))
+
+            // Axes and the scale bar.
+            #expect(svg.contains("<g id=\"axes\"") && svg.contains(">x: PE column, y: PE row</text>") && svg.contains("<g id=\"scale-bar\">"))
+            #expect(svg.contains(">0</text>") && svg.contains(">30</text>"))
+
+            // Every text inside the viewBox; labels after the routes and the dead PEs.
+            let viewBox = try #require(svg.firstMatch(of: #/viewBox="0 0 (\d+) (\d+)"/#))
+            let width = Double(viewBox.output.1)!, height = Double(viewBox.output.2)!
+            let texts = svg.matches(of: #/<text x="(-?\d+)" y="(-?\d+)" font-size="(\d+)"[^>]*>([^<]*)</text>/#)
+            #expect(texts.count == svg.matches(of: #/<text /#).count)
+            for t in texts {
+                let x = Double(t.output.1)!, y = Double(t.output.2)!, size = Double(t.output.3)!
+                let right = x + Double(String(t.output.4).replacingOccurrences(of: "&amp;", with: "&").count) * size * 0.6
+                #expect(x >= 0 && right <= width && y - size >= 0 && y <= height, "\(name): \(t.output.4) at \(x),\(y) outside \(width) x \(height)")
+            }
+            let labels = try #require(svg.range(of: "<g id=\"labels\""))
+            if let path = svg.range(of: "<path id=\"detours\" d=\"M") { #expect(path.lowerBound < labels.lowerBound) }
+            if svg[labels.lowerBound...].contains("<text") { sawLabel = true }
+        }
+        #expect(sawDead && sawDetour && sawLabel)
+
+        // `render` draws the same bytes from the plan, every time.
+        for name in ["b", "c"] {
+            #expect(try CLI.run(["render", plan, "--svg", directory.appendingPathComponent(name).path]).status == 0)
+            for k in 0..<3 {
+                #expect(try Data(contentsOf: directory.appendingPathComponent("\(name)/wafer-0\(k).svg")) == Data(contentsOf: directory.appendingPathComponent("a/wafer-0\(k).svg")))
+            }
+        }
+    }
+}
