@@ -6,6 +6,7 @@ import WaferIR
 import WaferMap
 import WaferPasses
 import WaferPlan
+import WaferReport
 import WaferTestSupport
 
 /// The whole-zoo tier: every example model (examples/models/*.yaml; the synthetic stress models
@@ -139,6 +140,12 @@ import WaferTestSupport
         #expect(numeric.passed && numeric.comparedValues > 0, "\(model): \(numeric)")
         let timing = try #require(report.timing, "\(model): the timing simulation did not run")
         #expect(timing.cyclesPerToken > 0 && timing.tokensPerS > 0 && plan.summary.tokensPerS > 0)
+
+        // The pictures at this model's scale (Kimi K2: 32 WSE-3 wafers): every file bounded,
+        // a wafer's under 2 MB (docs/cli.md, "Pictures").
+        for (name, svg) in WaferPictures.render(plan) {
+            #expect(svg.utf8.count < 2_000_000, "\(model): \(name) is \(svg.utf8.count) bytes")
+        }
 
         let ratio = timing.tokensPerS / plan.summary.tokensPerS
         // The estimate and the simulation agree within 10% (docs/performance-model.md, "Estimate

@@ -5,9 +5,11 @@ import FoundationXML
 import Testing
 import WaferTestSupport
 
-/// `wafer-NN.svg` (docs/cli.md, "Pictures"): two panels (regions by kind, SRAM fill) with axes in
-/// PE coordinates, a scale bar, a `<title>` on every region, labels inside the canvas, a legend
-/// of exactly the colours drawn, dead PEs, spares and detours in colours no kind uses.
+/// `wafer-NN.svg` (docs/cli.md, "Pictures"): three panels (what each PE holds, SRAM fill, link
+/// load) with axes in PE coordinates, a scale bar and colour scales, a `<title>` on every slot and
+/// holding region, labels inside the canvas, a legend of exactly the colours drawn, dead PEs,
+/// spares and detours in colours no kind uses; holding regions against a per-PE oracle, and the
+/// link load against the route pass's `max_link_load_wavelets`.
 @Suite struct WaferPictureTests {
     @Test func everyWaferHasTitledRegionsAxesAScaleBarAndAHonestLegend() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wafermap-\(UUID().uuidString)")
@@ -24,22 +26,31 @@ import WaferTestSupport
             #expect(XMLParser(data: data).parse(), "\(name) is not well-formed XML")
             let svg = String(decoding: data, as: UTF8.self)
 
-            // Every region (one per used slot, in both panels) carries its exact contents.
-            let regions = svg.components(separatedBy: "<g class=\"region\">").count - 1
-            let titled = svg.matches(of: #/<g class="region"><title>([^<]*)</title>/#)
-            #expect(regions > 0 && titled.count == regions && regions % 2 == 0, "\(name): \(regions) regions, \(titled.count) titled")
-            for t in titled {
+            // Every used slot carries its exact contents; every holding region inside it what
+            // it holds and its bytes per PE, in a kind's Okabe-Ito colour (or white: unused).
+            let slots = svg.matches(of: #/<g class="slot"><title>([^<]*)</title>/#)
+            #expect(!slots.isEmpty, "\(name): no slot")
+            for t in slots {
                 let tip = String(t.output.1)
                 for part in ["slot ", "PEs x ", "holds: ", "data bytes per PE", "units ("] { #expect(tip.contains(part), "\(name): \(part) not in \(tip)") }
             }
-            // Kinds in the overview's Okabe-Ito colours.
-            let okabeIto: Set = ["#0072B2", "#009E73", "#E69F00", "#56B4E9", "#CC79A7"]
-            let kinds = Set(svg.matches(of: #/<title>[^<]*</title><rect x="\d+" y="\d+" width="\d+" height="\d+" fill="(#[0-9A-Fa-f]{6})" stroke="#333"/#).map { String($0.output.1) })
-            #expect(!kinds.isEmpty && kinds.isSubset(of: okabeIto), "\(name): \(kinds)")
+            let regions = svg.matches(of: #/<g class="region" fill="(#[0-9A-Fa-f]{6})"><title>([^<]*)</title>/#)
+            #expect(regions.count >= slots.count, "\(name): \(regions.count) regions in \(slots.count) slots")
+            let okabeIto: Set = ["#0072B2", "#009E73", "#E69F00", "#56B4E9", "#CC79A7", "#ffffff"]
+            for r in regions {
+                #expect(okabeIto.contains(String(r.output.1)), "\(name): region colour \(r.output.1)")
+                for part in ["PEs x ", "holds: ", "data bytes per PE"] { #expect(r.output.2.contains(part), "\(name): \(part) not in \(r.output.2)") }
+            }
+            // The fill panel draws the same regions, one viridis group each.
+            #expect(svg.matches(of: #/<g class="fill" fill="#[0-9a-f]{6}"><title>/#).count == regions.count)
+            // The link-load panel: its scale ends at the plan's busiest link, in magma.
+            #expect(svg.contains("<g id=\"link-load\"") && svg.contains("url(#magma)"))
 
             // The legend shows only what is drawn.
             let split = try #require(svg.range(of: "<g id=\"legend\">"))
-            let body = String(svg[..<split.lowerBound]), legend = String(svg[split.lowerBound...])
+            // The legend group has no group inside: it ends at the first `</g>`; the unit maps follow it.
+            let end = try #require(svg.range(of: "</g>", range: split.upperBound..<svg.endIndex))
+            let body = String(svg[..<split.lowerBound]) + String(svg[end.upperBound...]), legend = String(svg[split.lowerBound..<end.upperBound])
             let swatches = legend.matches(of: #/<rect x="\d+" y="\d+" width="16" height="16" fill="([^"]+)"/#).map { String($0.output.1) }
                 + legend.matches(of: #/<line x1="\d+" y1="\d+" x2="\d+" y2="\d+" stroke="(#[0-9A-Fa-f]{6})" stroke-width="2"/>/#).map { String($0.output.1) }
             #expect(swatches.count >= 2)
@@ -52,7 +63,7 @@ import WaferTestSupport
             if svg.contains(">dead PE</text>") { sawDead = true; #expect(legend.contains("fill=\"#000000\"/><text") ) }
             if svg.contains(">detour route</text>") { sawDetour = true; #expect(body.contains("stroke=\"#D55E00\"")) }
             #expect(!svg.contains("#e74c3c") && !svg.contains("#1f618d"))
-            #expect(legend.contains("url(#viridis)") && legend.contains(">100%</text>"))
+            #expect(svg.contains("<g id=\"colour-scales\">") && svg.contains("url(#viridis)") && svg.contains(">100%</text>"))
 
             // Axes and the scale bar.
             #expect(svg.contains("<g id=\"axes\"") && svg.contains(">x: PE column, y: PE row</text>") && svg.contains("<g id=\"scale-bar\">"))

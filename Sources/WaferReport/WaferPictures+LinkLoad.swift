@@ -1,0 +1,190 @@
+import WaferPlan
+import WaferSupport
+
+/// The link load of one wafer, from the plan alone, as the route pass counts it for
+/// `max_link_load_wavelets` (`WaferRouter.maxLinkLoad`): every link carries, per decode step,
+/// the load of each line class whose lines run over it (a row class on the east links of every
+/// PE of its span, a column class on the south links of its home columns; a folded class's load
+/// times its cell bands on its host's lines), of each hand-off bundle lane over it and of each
+/// exception route over it (its owner's load). Both directions of a link are summed.
+extension WaferPictures {
+    /// The loads, aggregated into `block x block` PE blocks (each the most loaded PE of the
+    /// block, a PE's load being the larger of its east and south links'), row-major.
+    struct LinkLoadMap: Sendable, Equatable {
+        var block: Int
+        var columns: Int, rows: Int
+        var values: [Int32]
+        /// The most wavelets per decode step over any one link of the wafer.
+        var maxWavelets: Int
+        /// PEs with a link at the maximum.
+        var pesAtMax: Int
+    }
+
+    /// Logical column -> offset in a slot `pitch` columns wide with `spares` spare columns:
+    /// spare column `k` sits at offset `((2k + 1) * pitch) / (2 * spares)`, logical column `c` is
+    /// the `c`-th offset that is not a spare (docs/plan-format.md, "Slots"). O(pitch).
+    static func homeOffsets(pitch: Int, spares: Int) -> [Int] {
+        let spare = Set((0..<max(spares, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(spares, 1)) })
+        return (0..<max(pitch, 0)).filter { !spare.contains($0) }
+    }
+
+    /// The spare columns' offsets in a slot, ascending. O(spares).
+    static func spareOffsets(pitch: Int, spares: Int) -> [Int] {
+        (0..<max(spares, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(spares, 1)) }
+    }
+
+    /// The block side for a `width x height` fabric: about 160 blocks along the longer side, so
+    /// a WSE-3 wafer is 8 x 8 PE blocks (96 x 147 of them). O(1).
+    static func loadBlock(width: Int, height: Int) -> Int { max(1, (max(width, height) + 159) / 160) }
+
+    /// Wafer `w`'s link loads. Rows and columns of line classes go through difference arrays, so
+    /// the cost is O(fabric PEs + classes x (rows + columns) + bundle lane hops + exception hops);
+    /// two `Int32` arrays of the fabric's size live while it runs (never an object per PE).
+    static func linkLoad(_ plan: Plan, _ w: PlanWafer) -> LinkLoadMap {
+        let fw = max(1, plan.target.fabricWidth), fh = max(1, plan.target.fabricHeight)
+        var east = [Int32](repeating: 0, count: fw * fh), south = [Int32](repeating: 0, count: fw * fh)
+        // East: per row, a difference array over x; south: per column, over y.
+        var rowDiff = [Int32](repeating: 0, count: (fw + 1) * fh), columnDiff = [Int32](repeating: 0, count: (fh + 1) * fw)
+        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        var byId: [Int: PlanClass] = [:]
+        for c in plan.routing.classes where c.wafer == w.index { byId[c.id] = c }
+        func clampLoad(_ v: Int) -> Int32 { Int32(clamping: v) }
+        for c0 in plan.routing.classes where c0.wafer == w.index {
+            var c = c0, load = c0.loadWavelets
+            if let host = c0.foldedInto, let h = byId[host] {
+                let range = c0.axis == .rows ? c0.columns : c0.rows
+                let length = range.count == 2 ? max(range[1] - range[0], 0) : 0
+                load = c0.loadWavelets * max(1, (length + max(c0.segment, 1) - 1) / max(c0.segment, 1))
+                c = h
+            }
+            guard c.columns.count == 2, c.rows.count == 2, c.columns[1] > c.columns[0], c.rows[1] > c.rows[0], !offsets.isEmpty else { continue }
+            let r = slotRect(w, c.slot)
+            let y0 = max(0, r.y + c.rows[0]), y1 = min(fh, r.y + c.rows[1])
+            let firstColumn = min(max(c.columns[0], 0), offsets.count - 1), endColumn = min(c.columns[1], offsets.count)
+            if c.axis == .rows {
+                let x0 = max(0, r.x + offsets[firstColumn]), x1 = min(fw - 1, r.x + offsets[endColumn - 1])
+                // The links between the span's PEs: east of x0 up to, not including, east of x1.
+                guard x1 > x0 else { continue }
+                for y in y0..<max(y0, y1) { rowDiff[y * (fw + 1) + x0] &+= clampLoad(load); rowDiff[y * (fw + 1) + x1] &-= clampLoad(load) }
+            } else {
+                guard y1 - 1 > y0 else { continue }
+                for column in firstColumn..<max(firstColumn, endColumn) {
+                    let x = r.x + offsets[column]
+                    guard x >= 0 && x < fw else { continue }
+                    columnDiff[x * (fh + 1) + y0] &+= clampLoad(load); columnDiff[x * (fh + 1) + y1 - 1] &-= clampLoad(load)
+                }
+            }
+        }
+        for y in 0..<fh {
+            var run: Int32 = 0
+            for x in 0..<fw { run &+= rowDiff[y * (fw + 1) + x]; east[y * fw + x] = run }
+        }
+        for x in 0..<fw {
+            var run: Int32 = 0
+            for y in 0..<fh { run &+= columnDiff[x * (fh + 1) + y]; south[y * fw + x] = run }
+        }
+        rowDiff = []; columnDiff = []
+        func add(_ ax: Int, _ ay: Int, _ bx: Int, _ by: Int, _ load: Int) {
+            guard ax >= 0, ay >= 0, bx >= 0, by >= 0, ax < fw, bx < fw, ay < fh, by < fh, abs(ax - bx) + abs(ay - by) == 1 else { return }
+            if ay == by { east[ay * fw + min(ax, bx)] &+= clampLoad(load) } else { south[min(ay, by) * fw + ax] &+= clampLoad(load) }
+        }
+        for b in plan.routing.bundles where b.wafer == w.index {
+            for lane in 0..<max(0, b.lanes) {
+                let path = b.lane(lane)
+                for (p, q) in zip(path, path.dropFirst()) { add(p.x, p.y, q.x, q.y, b.loadWavelets) }
+            }
+        }
+        let exceptions = plan.routing.exceptions
+        if exceptions.isRectangular {
+            var bundleLoad: [Int: Int] = [:]
+            for b in plan.routing.bundles where b.wafer == w.index { bundleLoad[b.id] = b.loadWavelets }
+            for k in 0..<exceptions.count where exceptions.wafer[k] == w.index {
+                let e = exceptions[k]
+                let load = e.ownerKind == .bundle ? bundleLoad[e.owner] ?? 0 : byId[e.owner]?.loadWavelets ?? 0
+                guard load > 0, let path = e.path(width: fw, height: fh) else { continue }
+                for (p, q) in zip(path, path.dropFirst()) { add(Int(p) % fw, Int(p) / fw, Int(q) % fw, Int(q) / fw, load) }
+            }
+        }
+        return blocks(east: east, south: south, width: fw, height: fh)
+    }
+
+    /// Block maxima of the larger of each PE's east and south loads. O(fabric PEs).
+    static func blocks(east: [Int32], south: [Int32], width fw: Int, height fh: Int) -> LinkLoadMap {
+        let block = loadBlock(width: fw, height: fh)
+        let columns = (fw + block - 1) / block, rows = (fh + block - 1) / block
+        var values = [Int32](repeating: 0, count: columns * rows)
+        var most: Int32 = 0, atMax = 0
+        for y in 0..<fh {
+            for x in 0..<fw {
+                let v = max(east[y * fw + x], south[y * fw + x])
+                if v > most { most = v; atMax = 0 }
+                if v == most && v > 0 { atMax += 1 }
+                let b = (y / block) * columns + x / block
+                if v > values[b] { values[b] = v }
+            }
+        }
+        return LinkLoadMap(block: block, columns: columns, rows: rows, values: values, maxWavelets: Int(most), pesAtMax: atMax)
+    }
+
+    /// Magma (perceptually uniform, colour-blind safe) from its 0.15 point up, so no load is
+    /// near the black of a dead PE, interpolated between six of its stops.
+    static let magmaStops: [(Double, Double, Double)] = [(44, 17, 95), (114, 31, 129), (183, 55, 121), (241, 96, 93), (254, 175, 119), (252, 253, 191)]
+    static func magma(_ v: Double) -> String {
+        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(magmaStops.count - 1)
+        let i = min(Int(x), magmaStops.count - 2), f = x - Double(i)
+        let a = magmaStops[i], b = magmaStops[i + 1]
+        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
+    }
+
+    /// Colour levels of the link-load map: 0 (no load, not drawn) and 1...`loadLevels`.
+    static let loadLevels = 16
+
+    /// The level of `v` wavelets against the wafer's maximum: 0 for no load, else 1...16. O(1).
+    static func loadLevel(_ v: Int32, max most: Int) -> Int {
+        guard v > 0, most > 0 else { return 0 }
+        return min(loadLevels, 1 + Int(Double(v) / Double(most) * Double(loadLevels - 1) + 0.5))
+    }
+
+    /// The map as SVG in PE coordinates: one `<g>` per colour level with a `<title>` naming its
+    /// load range, holding the level's blocks as rectangles (horizontal runs of a level merged,
+    /// and merged with identical runs of the rows below). O(blocks).
+    static func loadRects(_ m: LinkLoadMap, width fw: Int, height fh: Int) -> String {
+        var byLevel = [[(x: Int, y: Int, w: Int, h: Int)]](repeating: [], count: loadLevels + 1)
+        var open: [[Int]: (level: Int, index: Int)] = [:]
+        for j in 0..<m.rows {
+            var next: [[Int]: (level: Int, index: Int)] = [:]
+            var i = 0
+            while i < m.columns {
+                let level = loadLevel(m.values[j * m.columns + i], max: m.maxWavelets)
+                var e = i + 1
+                while e < m.columns && loadLevel(m.values[j * m.columns + e], max: m.maxWavelets) == level { e += 1 }
+                let key = [i, e, level]
+                let y0 = j * m.block, y1 = min(fh, (j + 1) * m.block)
+                if let o = open[key] {
+                    byLevel[level][o.index].h = y1 - byLevel[level][o.index].y
+                    next[key] = o
+                } else {
+                    let x0 = i * m.block, x1 = min(fw, e * m.block)
+                    byLevel[level].append((x0, y0, x1 - x0, y1 - y0))
+                    next[key] = (level, byLevel[level].count - 1)
+                }
+                i = e
+            }
+            open = next
+        }
+        var svg = ""
+        let step = Double(m.maxWavelets) / Double(loadLevels - 1)
+        // Level 0 (no load) is not drawn: the panel's frame shows through (program PEs white,
+        // the I/O halo grey).
+        for level in byLevel.indices where level > 0 && !byLevel[level].isEmpty {
+            let fill = magma(Double(level - 1) / Double(loadLevels - 1))
+            let low = level == 1 ? 1 : Int((Double(level - 1) - 0.5) * step) + 1
+            let high = min(m.maxWavelets, Int((Double(level - 1) + 0.5) * step))
+            let tip = "blocks of \(m.block) x \(m.block) PEs whose busiest link carries \(Units.grouped(low))-\(Units.grouped(high)) wavelets per decode step"
+            svg += "<g class=\"load\" fill=\"\(fill)\"><title>\(escape(tip))</title>"
+            for r in byLevel[level] { svg += "<rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.w)\" height=\"\(r.h)\"/>" }
+            svg += "</g>\n"
+        }
+        return svg
+    }
+}
