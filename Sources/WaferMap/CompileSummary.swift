@@ -36,7 +36,14 @@ public enum CompileSummary {
         out += "executor    \(verdict)\n"
         if let t = e.timing, let warning = TimingAgreement.warning(simulated: t.tokensPerS, predicted: p.schedule.tokensPerS) { out += warning + "\n" }
         if let reportPath, r.written { out += "report      \(reportPath)\n" }
-        if !r.pictures.isEmpty { out += "pictures    \(r.pictures.count) SVG files in \((r.pictures[0] as NSString).deletingLastPathComponent) (\(r.pictures.count - 1) wafer\(r.pictures.count == 2 ? "" : "s") and overview.svg)\n" }
+        if !r.pictures.isEmpty {
+            // The wafer pictures (`wafer-NN.svg`) by name; the rest named as they are.
+            let names = r.pictures.map { ($0 as NSString).lastPathComponent }
+            let wafers = names.filter { $0.hasPrefix("wafer-") }.count, others = names.filter { !$0.hasPrefix("wafer-") }
+            let parts = [Units.count(wafers, "wafer")] + others
+            let list = parts.count > 1 ? parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1] : parts[0]
+            out += "pictures    \(r.pictures.count) SVG files in \((r.pictures[0] as NSString).deletingLastPathComponent) (\(list))\n"
+        }
         return out
     }
 }

@@ -34,8 +34,8 @@ extension Driver {
         }
     }
 
-    /// Creates `directory` when missing and stages a picture of each wafer and the overview
-    /// into it; returns their paths (`wafer-00.svg`, ..., `overview.svg`).
+    /// Creates `directory` when missing and stages a picture of each wafer, the time split and the overview
+    /// into it; returns their paths (`wafer-00.svg`, ..., `time-split.svg`, `overview.svg`).
     static func stagePictures(_ plan: Plan, to directory: String, in staged: inout StagedFiles) throws(StagedFiles.Failure) -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

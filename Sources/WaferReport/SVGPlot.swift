@@ -8,7 +8,7 @@ import WaferSupport
 /// is a pure function of the inputs: equal inputs give equal bytes.
 ///
 /// Use: build a plot from the data's ranges and the legend, append marks to `body` placed with
-/// `x(_:)` and `y(_:)`, then `render()`.
+/// `x(_:)` and `y(_:)` (or built by `stackedBar`), then `render()`.
 public struct SVGPlot: Sendable {
     /// Okabe-Ito: blue, vermillion, green, orange, sky, purple, then grey.
     public static let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9", "#CC79A7"]
@@ -46,9 +46,10 @@ public struct SVGPlot: Sendable {
     /// `yFromZero` starts the y axis at 0; `xIntegers` keeps x ticks on whole numbers and pads the
     /// domain by half a step so points stay off the axes). With `xCategories`, the x axis is
     /// categorical: category i sits at x = i with its label as the tick (`xs` is ignored); use it
-    /// for ladders such as defect rates that a linear axis would crowd. O(data + legend).
+    /// for ladders such as defect rates that a linear axis would crowd. `yIntegers` keeps y ticks
+    /// on whole numbers (counts). O(data + legend).
     public init(title: String, subtitle: String? = nil, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
-                xIntegers: Bool = false, xCategories: [String]? = nil, yFromZero: Bool = true, legend: [LegendEntry],
+                xIntegers: Bool = false, xCategories: [String]? = nil, yFromZero: Bool = true, yIntegers: Bool = false, legend: [LegendEntry],
                 width: Double = 760, plotHeight: Double = 340) {
         self.width = width
         self.left = 84; self.right = 24
@@ -91,7 +92,7 @@ public struct SVGPlot: Sendable {
             self.xDigits = Self.digits(step)
         }
         if yHigh - yLow <= 0 { yHigh = yLow + Swift.max(abs(yLow), 1) }
-        let yStep = Self.niceStep(yHigh - yLow, count: 5)
+        let yStep = yIntegers ? Swift.max(1, Self.niceStep(yHigh - yLow, count: 5)) : Self.niceStep(yHigh - yLow, count: 5)
         let yLowTick = (yLow / yStep).rounded(.down) * yStep
         let yHighTick = (yHigh * 1.02 / yStep).rounded(.up) * yStep   // a little headroom above the highest mark
         self.yTicks = Self.ticks(from: yLowTick, through: yHighTick, step: yStep)
@@ -155,6 +156,42 @@ public struct SVGPlot: Sendable {
         }
         out += "</svg>\n"
         return out
+    }
+
+    // MARK: - Stacked bars
+
+    /// One segment of a stacked bar: its height in y data units, its fill and its tooltip.
+    public struct StackSegment: Sendable, Equatable {
+        public var value: Double, colour: String, tooltip: String
+        public init(value: Double, colour: String, tooltip: String) { self.value = value; self.colour = colour; self.tooltip = tooltip }
+    }
+
+    /// A bar centred on data x `at`, `barWidth` canvas units wide, its segments stacked upward
+    /// from y = `base` in the order given, as `<g class="stack"...>` holding one
+    /// `<rect class="segment">` with its `<title>` per segment of positive value (the others are
+    /// left out). With `outline`, a rectangle without fill in that colour is drawn around the
+    /// whole bar (to single one out). `id` and `tooltip` (the whole bar's) are optional. Each
+    /// segment starts where the previous one ends in canvas units, so the heights add up to the
+    /// bar's. Append the result to `body`. O(segments).
+    public func stackedBar(at position: Double, width barWidth: Double, segments: [StackSegment], base: Double = 0,
+                           outline: String? = nil, id: String? = nil, tooltip: String? = nil) -> String {
+        let f = Self.number
+        let left = x(position) - barWidth / 2
+        var out = "<g class=\"stack\"\(id.map { " id=\"\(Self.escape($0))\"" } ?? "")>"
+        if let tooltip { out += "<title>\(Self.escape(tooltip))</title>" }
+        var level = base, bottom = Double(f(y(base))) ?? y(base)
+        for s in segments where s.value > 0 {
+            level += s.value
+            let top = Double(f(y(level))) ?? y(level)
+            out += "<rect class=\"segment\" x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(bottom - top))\" fill=\"\(s.colour)\">"
+            out += "<title>\(Self.escape(s.tooltip))</title></rect>"
+            bottom = top
+        }
+        if let outline, level > base {
+            let top = Double(f(y(level))) ?? y(level), foot = Double(f(y(base))) ?? y(base)
+            out += "<rect class=\"outline\" x=\"\(f(left - 1.5))\" y=\"\(f(top - 1.5))\" width=\"\(f(barWidth + 3))\" height=\"\(f(foot - top + 1.5))\" fill=\"none\" stroke=\"\(outline)\" stroke-width=\"2\"/>"
+        }
+        return out + "</g>\n"
     }
 
     // MARK: - Primitives

@@ -22,6 +22,7 @@ public enum WaferPictures {
             let index = String(w.index)
             files.append(("wafer-\(String(repeating: "0", count: max(0, digits - index.count)) + index).svg", wafer(plan, w)))
         }
+        files.append(("time-split.svg", TimeSplitPlot.svg(plan)))
         files.append(("overview.svg", overview(plan)))
         return files
     }

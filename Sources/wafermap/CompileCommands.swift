@@ -20,7 +20,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a JSON report: resources used per wafer, quality figures, the check, wall time per stage.", valueName: "report.json"))
     var report: String?
 
-    @Option(help: ArgumentHelp("Also draw each wafer and an overview as SVG files into this directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Also draw each wafer, the time split per wafer and an overview as SVG files into this directory.", valueName: "dir"))
     var svg: String?
 
     @OptionGroup var pipeline: PipelineFlags
@@ -66,7 +66,7 @@ struct CheckPlanCommand: ParsableCommand {
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Draw a plan's wafers and an overview as SVG files.")
+        abstract: "Draw a plan's wafers, its time split per wafer and an overview as SVG files.")
 
     @Argument(help: "The plan (JSON).")
     var plan: String

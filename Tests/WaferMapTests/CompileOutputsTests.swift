@@ -82,7 +82,7 @@ import WaferTestSupport
         #expect(((json["executor"] as? [String: Any])?["passed"] as? Bool) == true)
         #expect(try PlanIO.read(path: plan).summary.wafers == 1)
         #expect(FileManager.default.fileExists(atPath: report))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: pictures).sorted() == ["overview.svg", "wafer-00.svg"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pictures).sorted() == ["overview.svg", "time-split.svg", "wafer-00.svg"])
         // The report on disk is the JSON on stdout but for the wall times.
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
         #expect((written["tokens_per_s"] as? Double) == (json["tokens_per_s"] as? Double))

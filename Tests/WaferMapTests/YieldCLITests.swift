@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaferReport
 import WaferStudy
 import WaferTestSupport
 
@@ -96,6 +97,44 @@ import WaferTestSupport
         #expect(shardWithoutOutput.status != 0 && shardWithoutOutput.stderr.contains("give it a file with -o"), "\(shardWithoutOutput.stderr)")
         let shardSVG = try CLI.run(Self.study + ["--shard", "1/3", "-o", other, "--svg", svg.path])
         #expect(shardSVG.status != 0 && shardSVG.stderr.contains("wafermap merge PART... --svg"), "\(shardSVG.stderr)")
+    }
+
+    /// `--svg`'s histogram on SVGPlot: one bar per bin (ceil(sqrt(n)) bins, at most 40, over the
+    /// n maps that compiled) whose counts add up to n, p5/p50/p95 and the defect-free figure
+    /// marked, the legend's colours exactly those drawn, every text inside the canvas.
+    @Test func histogramHasOneBarPerBinAndALegendOfWhatItDraws() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("y.json"), svgURL = dir.appendingPathComponent("y.svg")
+        let run = try CLI.run(Self.study + ["--format", "json", "-o", json.path, "--svg", svgURL.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Self.bytes(json)) as? [String: Any])
+        let maps = try #require(object["maps"] as? [[String: Any]])
+        let compiled = maps.filter { ($0["result"] as? [String: Any])?["tokens_per_s"] is Double }.count
+        let svg = String(decoding: try Self.bytes(svgURL), as: UTF8.self)
+        let m = SweepPlotTests.matches
+        let bars = m("<rect class=\"bin\" [^>]*fill=\"(#[0-9A-F]{6})\"><title>([0-9,]+) maps?: ", svg)
+        #expect(compiled > 0 && bars.count == min(40, Int(Double(compiled).squareRoot().rounded(.up))), "\(bars.count) bars for \(compiled) maps")
+        #expect(bars.reduce(0) { $0 + (Int($1[2].replacingOccurrences(of: ",", with: "")) ?? 0) } == compiled)
+        let lines = m("<line x1=\"[0-9.]+\" y1=\"[0-9.]+\" x2=\"[0-9.]+\" y2=\"[0-9.]+\" stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\" stroke-dasharray=\"([0-9 ]+)\"><title>([a-z0-9-]+): ", svg)
+        #expect(lines.map { $0[3] } == ["p5", "p50", "p95", "defect-free"])
+        #expect(Set(lines.map { $0[2] }).count == 4, "each mark its own dash pattern")
+        // The legend: the bars' swatch and one line sample per mark, in the colours drawn.
+        let swatches = m("<rect x=\"[0-9.]+\" y=\"[0-9.]+\" width=\"10\" height=\"10\" fill=\"(#[0-9A-F]{6})\"/>", svg).map { $0[1] }
+        let samples = m("<line [^>]*stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\" stroke-dasharray=\"([0-9 ]+)\"/><text [^>]*>([^<]*)</text>", svg)
+        #expect(Set(swatches) == Set(bars.map { $0[1] }) && swatches.count == 1)
+        #expect(samples.map { "\($0[1]) \($0[2])" } == lines.map { "\($0[1]) \($0[2])" })
+        #expect(zip(samples, lines).allSatisfy { $0.0[3].hasPrefix($0.1[3] + " ") && $0.0[3].hasSuffix(" tokens/s") })
+        // Every text inside the canvas, with its estimated width (the rotated axis label aside).
+        let box = m("viewBox=\"0 0 ([0-9.]+) ([0-9.]+)\"", svg)
+        let width = Double(box.first?[1] ?? "") ?? 0, height = Double(box.first?[2] ?? "") ?? 0
+        for t in m("<text x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"([^>]*)>([^<]*)</text>", svg) where !t[3].contains("transform") {
+            let x = Double(t[1]) ?? -1, y = Double(t[2]) ?? -1
+            let w = SVGPlot.textWidth(t[4], fontSize: t[3].contains("font-size=\"14\"") ? 14 : 12)
+            let (from, to) = t[3].contains("text-anchor=\"middle\"") ? (x - w / 2, x + w / 2) : t[3].contains("text-anchor") ? (x - w, x) : (x, x + w)
+            #expect(y >= 0 && y <= height && from >= 0 && to <= width + 1, "'\(t[4])' at \(x),\(y) outside \(width) x \(height)")
+        }
+        #expect(svg.contains("tokens/s per user (decode estimate)") && svg.contains("defect maps (count)"))
     }
 
     /// The recipe of docs/studies.md, on this machine: GNU parallel runs the shards, merge joins them.

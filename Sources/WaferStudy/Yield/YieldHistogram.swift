@@ -1,69 +1,63 @@
+import WaferReport
 import WaferSupport
 
 extension YieldReport {
-    /// The histogram of tokens/s per user over the maps that compiled, as a standalone SVG:
-    /// bars (ceil(sqrt(n)) equal bins from the minimum to the maximum, at most 40), the
-    /// axes labelled with their units, p5/p50/p95 as dashed lines and the defect-free figure as a
-    /// dotted one. Colours from the Okabe-Ito palette (colour-blind safe); every line also differs
-    /// by its dash pattern and is named in the legend. O(maps).
+    /// The histogram's bins: ceil(sqrt(n)) equal bins (at most 40) from the smallest to the
+    /// largest of `values` and `reference` (widened by 0.5 each way when they are all equal),
+    /// and the count in each. O(values).
+    static func bins(_ values: [Double], reference: Double) -> (low: Double, width: Double, counts: [Int]) {
+        var low = Swift.min(values.min() ?? reference, reference), high = Swift.max(values.max() ?? reference, reference)
+        if high - low < 1e-9 * Swift.max(abs(high), 1) { low -= 0.5; high += 0.5 }
+        let bins = Swift.min(40, Swift.max(1, Int(Double(values.count).squareRoot().rounded(.up))))
+        let width = (high - low) / Double(bins)
+        var counts = [Int](repeating: 0, count: bins)
+        for v in values { counts[Swift.min(bins - 1, Swift.max(0, Int((v - low) / width)))] += 1 }
+        return (low, width, counts)
+    }
+
+    /// The histogram of tokens/s per user over the maps that compiled, as a standalone SVG on
+    /// `SVGPlot`: one bar per bin (`bins`, each a `<rect class="bin">` with a tooltip of its count
+    /// and range, empty bins at zero height), the axes labelled with their units (counts on whole
+    /// ticks), p5/p50/p95 as dashed lines and the defect-free figure as a dotted one, each line
+    /// differing in colour (Okabe-Ito, black for the median) and dash pattern and named with its
+    /// value in the legend, with the bars' swatch. The title names model, target, maps and
+    /// defects; the subtitle how many maps fit the nominal wafer count. Deterministic: a merge
+    /// of the shards draws the same bytes as the unsharded study. O(maps).
     public func histogramSVG() -> String {
         let h = header
         let values = maps.compactMap(\.result.tokensPerS)
-        let (width, height) = (760, 440)
-        let (left, right, top, bottom) = (80, 30, 70, 70)
-        let plotW = width - left - right, plotH = height - top - bottom
         let title = "\(h.model) on \(h.target): tokens/s per user over \(Units.count(maps.count, "defect map")) (\(h.defectModel), rate \(Units.decimal(h.defectRate)))"
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\">\n"
-        svg += "<title>\(escape(title))</title>\n<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#fff\"/>\n"
-        svg += "<text x=\"\(left)\" y=\"26\" font-size=\"15\">\(escape(title))</text>\n"
-        svg += "<text x=\"\(left)\" y=\"46\" font-size=\"12\" fill=\"#444\">\(mapsFittingNominal) of \(maps.count) fit on \(Units.count(h.nominalWafers, "wafer")); \(Units.count(mapsNotCompiled, "map")) compiled on no wafer count</text>\n"
-        guard let spread = tokensPerS, !values.isEmpty else {
-            return svg + "<text x=\"\(left)\" y=\"\(top + plotH / 2)\" font-size=\"14\">no map compiled</text>\n</svg>\n"
-        }
-        var low = Swift.min(spread.min, h.defectFreeTokensPerS), high = Swift.max(spread.max, h.defectFreeTokensPerS)
-        if high - low < 1e-9 * Swift.max(abs(high), 1) { low -= 0.5; high += 0.5 }
-        let bins = Swift.min(40, Swift.max(1, Int(Double(values.count).squareRoot().rounded(.up))))
-        let binWidth = (high - low) / Double(bins)
-        var counts = [Int](repeating: 0, count: bins)
-        for v in values { counts[Swift.min(bins - 1, Swift.max(0, Int((v - low) / binWidth)))] += 1 }
-        let most = Swift.max(counts.max() ?? 1, 1)
-        let step = Swift.max(1, Int((Double(most) / 4).rounded(.up)))
-        let peak = step * ((most + step - 1) / step)   // the count axis ends on a tick
-        func x(_ v: Double) -> Double { Double(left) + (v - low) / (high - low) * Double(plotW) }
-        func y(_ c: Int) -> Double { Double(top + plotH) - Double(c) / Double(peak) * Double(plotH) }
+        let subtitle = "\(mapsFittingNominal) of \(maps.count) fit on \(Units.count(h.nominalWafers, "wafer")); \(Units.count(mapsNotCompiled, "map")) compiled on no wafer count"
+        let xLabel = "tokens/s per user (decode estimate)", yLabel = "defect maps (count)"
         func f(_ v: Double) -> String { Units.fixed(v, digits: 1) }
-        for (b, c) in counts.enumerated() where c > 0 {
-            let x0 = x(low + Double(b) * binWidth), x1 = x(low + Double(b + 1) * binWidth)
-            svg += "<rect x=\"\(f(x0))\" y=\"\(f(y(c)))\" width=\"\(f(Swift.max(x1 - x0 - 1, 1)))\" height=\"\(f(Double(top + plotH) - y(c)))\" fill=\"#0072B2\"><title>\(c) map\(c == 1 ? "" : "s"): \(f(low + Double(b) * binWidth))-\(f(low + Double(b + 1) * binWidth)) tokens/s</title></rect>\n"
+        guard let spread = tokensPerS, !values.isEmpty else {
+            var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: xLabel, yLabel: yLabel, xs: [], ys: [], yIntegers: true, legend: [])
+            plot.body += "<text x=\"\(SVGPlot.number(plot.x(0.5)))\" y=\"\(SVGPlot.number(plot.y(0.5)))\" text-anchor=\"middle\" font-size=\"14\">no map compiled</text>\n"
+            return plot.render()
         }
-        // Axes, ticks and their labels.
-        svg += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(left + plotW)\" y2=\"\(top + plotH)\" stroke=\"#000\"/>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotH)\" stroke=\"#000\"/>\n"
-        for t in 0...4 {
-            let v = low + (high - low) * Double(t) / 4
-            svg += "<line x1=\"\(f(x(v)))\" y1=\"\(top + plotH)\" x2=\"\(f(x(v)))\" y2=\"\(top + plotH + 5)\" stroke=\"#000\"/><text x=\"\(f(x(v)))\" y=\"\(top + plotH + 20)\" font-size=\"12\" text-anchor=\"middle\">\(f(v))</text>\n"
-        }
-        for c in stride(from: 0, through: peak, by: step) {
-            svg += "<line x1=\"\(left - 5)\" y1=\"\(f(y(c)))\" x2=\"\(left)\" y2=\"\(f(y(c)))\" stroke=\"#000\"/><text x=\"\(left - 8)\" y=\"\(f(y(c) + 4))\" font-size=\"12\" text-anchor=\"end\">\(c)</text>\n"
-        }
-        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 22)\" font-size=\"13\" text-anchor=\"middle\">tokens/s per user (decode estimate)</text>\n"
-        svg += "<text x=\"18\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(top + plotH / 2))\">defect maps (count)</text>\n"
-        // Percentile and reference lines, each with its own dash pattern and a legend entry.
-        let marks: [(String, Double, String, String)] = [
-            ("p5", spread.p5, "#D55E00", "6 3"), ("p50", spread.p50, "#000000", "10 4"), ("p95", spread.p95, "#009E73", "2 3"),
-            ("defect-free", h.defectFreeTokensPerS, "#CC79A7", "1 2"),
+        let (low, binWidth, counts) = Self.bins(values, reference: h.defectFreeTokensPerS)
+        let high = low + binWidth * Double(counts.count)
+        let barColour = SVGPlot.colour(0)
+        let marks: [(name: String, value: Double, colour: String, dash: String)] = [
+            ("p5", spread.p5, SVGPlot.colour(1), "6 3"), ("p50", spread.p50, "#000000", "10 4"), ("p95", spread.p95, SVGPlot.colour(2), "2 3"),
+            ("defect-free", h.defectFreeTokensPerS, SVGPlot.colour(5), "1 2"),
         ]
-        for (k, (name, v, colour, dash)) in marks.enumerated() {
-            svg += "<line x1=\"\(f(x(v)))\" y1=\"\(top)\" x2=\"\(f(x(v)))\" y2=\"\(top + plotH)\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\"/>\n"
-            let lx = left + k * 170
-            svg += "<line x1=\"\(lx)\" y1=\"\(height - 6)\" x2=\"\(lx + 24)\" y2=\"\(height - 6)\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\"/>"
-            svg += "<text x=\"\(lx + 30)\" y=\"\(height - 2)\" font-size=\"12\">\(name) \(f(v))</text>\n"
+        let legend = [SVGPlot.LegendEntry(colour: barColour, label: "defect maps per bin (hover for its range)")]
+            + marks.map { SVGPlot.LegendEntry(colour: $0.colour, label: "\($0.name) \(f($0.value)) tokens/s", mark: .line(dash: $0.dash)) }
+        var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: xLabel, yLabel: yLabel, xs: [low, high], ys: counts.map(Double.init),
+                           yIntegers: true, legend: legend)
+        let n = SVGPlot.number, foot = plot.y(0)
+        for (b, c) in counts.enumerated() {
+            let from = low + Double(b) * binWidth, to = from + binWidth
+            let x0 = plot.x(from), x1 = plot.x(to), top = plot.y(Double(c))
+            plot.body += "<rect class=\"bin\" x=\"\(n(x0))\" y=\"\(n(top))\" width=\"\(n(Swift.max(x1 - x0 - 1, 1)))\" height=\"\(n(foot - top))\" fill=\"\(barColour)\">"
+                + "<title>\(Units.count(c, "map")): \(f(from))-\(f(to)) tokens/s</title></rect>\n"
         }
-        svg += "</svg>\n"
-        return svg
-    }
-
-    private func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        for m in marks {
+            let x = n(plot.x(m.value))
+            plot.body += "<line x1=\"\(x)\" y1=\"\(n(plot.top))\" x2=\"\(x)\" y2=\"\(n(foot))\" stroke=\"\(m.colour)\" stroke-width=\"2\" stroke-dasharray=\"\(m.dash)\">"
+                + "<title>\(m.name): \(f(m.value)) tokens/s per user</title></line>\n"
+        }
+        return plot.render()
     }
 }
