@@ -145,7 +145,7 @@ extension WaferPictures {
         }
     }
 
-    /// The markers, spare hatch and colour scales every wafer picture defines.
+    /// The hand-off marker and the colour scales (viridis, magma) every wafer picture defines.
     static func waferDefs() -> String {
         var svg = "<defs><marker id=\"a\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"\(handOffColor)\"/></marker>"
         for (id, stops, colour) in [("viridis", viridisStops.count, viridis), ("magma", magmaStops.count, magma)] as [(String, Int, (Double) -> String)] {

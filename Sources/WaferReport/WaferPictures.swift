@@ -99,12 +99,11 @@ public enum WaferPictures {
 
     // MARK: - The wafer picture
 
-    /// Colours of the wafer picture beyond the kinds (Okabe-Ito, none a kind's colour): dead PEs
-    /// black, sealed PEs dark grey, overlay patches yellow, detour routes vermillion, spare
-    /// columns hatched in reddish purple (a hatch, never a solid fill, so no head slot is taken
-    /// for one).
+    /// Colours of the wafer picture beyond the kinds (none a kind's colour): dead PEs black,
+    /// sealed PEs dark grey, overlay patches yellow, detour routes vermillion (Okabe-Ito), spare
+    /// columns light grey (one PE wide; lighter than the halo's grey, darker than unused white).
     static let deadColor = "#000000", sealedColor = "#666666", overlayColor = "#F0E442", detourColor = "#D55E00"
-    static let spareColor = "#CC79A7", handOffColor = "#333333"
+    static let spareColor = "#d0d0d0", handOffColor = "#333333"
 
     /// A path's points with the interior points of straight runs dropped. O(points).
     static func corners(_ path: [Int32], width: Int) -> [(Int, Int)] {

@@ -65,6 +65,14 @@ import WaferTestSupport
         #expect(labels.contains("layer 6"))
     }
 
+    @Test func markColoursAreNeverAKindsColour() {
+        let marks = [WaferPictures.deadColor, WaferPictures.sealedColor, WaferPictures.overlayColor, WaferPictures.detourColor,
+                     WaferPictures.spareColor, WaferPictures.haloColor, WaferPictures.unusedColor].map { $0.lowercased() }
+        let kinds = WaferPictures.Kind.allCases.map { $0.safeColor.lowercased() }
+        #expect(Set(marks).count == marks.count && Set(kinds).count == kinds.count)
+        #expect(Set(marks).isDisjoint(with: kinds), "\(marks) against \(kinds)")
+    }
+
     @Test func aSlotTooStackedToCutIsDrawnWhole() {
         // 2,000 units each with its own band: 51 x 61 compressed cells times 2,000 parts, past the bound.
         let many = (0..<2_000).map { Self.unit("layer \($0)", band: PlanDenseRegion(width: 100 - $0 % 50, height: 1, row0: $0 % 59), dense: 1) }

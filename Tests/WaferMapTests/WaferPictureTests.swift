@@ -79,6 +79,20 @@ import WaferTestSupport
                 let right = x + Double(String(t.output.4).replacingOccurrences(of: "&amp;", with: "&").count) * size * 0.6
                 #expect(x >= 0 && right <= width && y - size >= 0 && y <= height, "\(name): \(t.output.4) at \(x),\(y) outside \(width) x \(height)")
             }
+            // No text overlaps another: boxes from the baseline up a font size, 0.6 font sizes
+            // per character (the same estimate the picture fits its labels with).
+            let boxes = texts.map { t -> (x0: Double, x1: Double, y0: Double, y1: Double, text: String) in
+                let x = Double(t.output.1)!, y = Double(t.output.2)!, size = Double(t.output.3)!
+                let chars = String(t.output.4).replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").count
+                return (x, x + Double(chars) * size * 0.6, y - size * 0.8, y, String(t.output.4))
+            }
+            for i in boxes.indices {
+                for j in boxes.indices where j > i {
+                    let a = boxes[i], b = boxes[j]
+                    let overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+                    #expect(!overlap, "\(name): '\(a.text)' overlaps '\(b.text)'")
+                }
+            }
             let labels = try #require(svg.range(of: "<g id=\"labels\""))
             if let path = svg.range(of: "<path id=\"detours\" d=\"M") { #expect(path.lowerBound < labels.lowerBound) }
             if svg[labels.lowerBound...].contains("<text") { sawLabel = true }
