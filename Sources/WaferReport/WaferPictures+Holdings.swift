@@ -73,7 +73,7 @@ extension WaferPictures {
     /// and cells with the same set form a region, drawn as horizontal runs merged with identical
     /// runs of the rows below. Regions are in scan order of their first cell. nil when cells
     /// times parts would pass `maxHoldingWork`. O(parts x cells), cells <= (4 x parts + 2)^2.
-    static func holdingRegions(_ parts: [SlotPart], width: Int, height: Int) -> [HoldingRegion]? {
+    static func holdingRegions(_ parts: [SlotPart], width: Int, height: Int) -> HoldingCut? {
         var xs = Set([0, width]), ys = Set([0, height])
         for p in parts { for r in p.rects { xs.formUnion([r.x0, r.x1]); ys.formUnion([r.y0, r.y1]) } }
         let sx = xs.sorted(), sy = ys.sorted()
@@ -90,6 +90,7 @@ extension WaferPictures {
             }
         }
         var regionOf: [[Int]: Int] = [:], regions: [HoldingRegion] = []
+        var cellRegion = [Int](repeating: 0, count: nx * ny)
         // Runs of the previous compressed row, keyed by (first column, end column, region).
         var open: [[Int]: Int] = [:]
         for j in 0..<ny {
@@ -105,6 +106,7 @@ extension WaferPictures {
                     regionOf[set] = region
                     regions.append(HoldingRegion(parts: set, rects: [], bytesPerPe: set.reduce(0) { $0 + parts[$1].bytesPerPe }))
                 }
+                for c in i..<e { cellRegion[j * nx + c] = region }
                 let key = [i, e, region]
                 if let rect = open[key] {
                     regions[region].rects[rect].y1 = sy[j + 1]
@@ -117,27 +119,70 @@ extension WaferPictures {
             }
             open = next
         }
-        return regions
+        return HoldingCut(regions: regions, boundaries: boundaries(cellRegion, sx: sx, sy: sy))
     }
 
-    /// A region's label: `layer 3`, `layers 26-27 + experts of layer 25`, `layer 25 experts
-    /// 112..383`, `experts of layers 25-27`, or `unused` for PEs no unit holds.
+    /// A slot cut into holding regions, and the lines between regions (each a `LogicalRect` of
+    /// zero width or height: vertical at `x0 == x1`, horizontal at `y0 == y1`).
+    struct HoldingCut: Sendable, Equatable {
+        var regions: [HoldingRegion]
+        var boundaries: [LogicalRect]
+    }
+
+    /// The edges between compressed cells of different regions, collinear neighbours merged.
+    /// O(cells).
+    static func boundaries(_ region: [Int], sx: [Int], sy: [Int]) -> [LogicalRect] {
+        let nx = sx.count - 1, ny = sy.count - 1
+        var out: [LogicalRect] = []
+        for i in 1..<max(1, nx) {
+            var j = 0
+            while j < ny {
+                guard region[j * nx + i - 1] != region[j * nx + i] else { j += 1; continue }
+                var e = j + 1
+                while e < ny && region[e * nx + i - 1] != region[e * nx + i] { e += 1 }
+                out.append(LogicalRect(x0: sx[i], y0: sy[j], x1: sx[i], y1: sy[e]))
+                j = e
+            }
+        }
+        for j in 1..<max(1, ny) {
+            var i = 0
+            while i < nx {
+                guard region[(j - 1) * nx + i] != region[j * nx + i] else { i += 1; continue }
+                var e = i + 1
+                while e < nx && region[(j - 1) * nx + e] != region[j * nx + e] { e += 1 }
+                out.append(LogicalRect(x0: sx[i], y0: sy[j], x1: sx[e], y1: sy[j]))
+                i = e
+            }
+        }
+        return out
+    }
+
+    /// A region's label: `layer 3`, `layers 26-27 + layer 25 experts 112..383`, `layer 25
+    /// experts 112..383 + layer 26 experts 0..383` (each expert range while there are at most
+    /// three), `experts of layers 25-28`, or `unused` for PEs no unit holds.
     static func holdingLabel(_ region: HoldingRegion, parts: [SlotPart], units: [PlanUnit]) -> String {
         let dense = region.parts.filter { !parts[$0].experts }.map { units[parts[$0].unit] }
         let experts = region.parts.filter { parts[$0].experts }.map { units[parts[$0].unit] }
         func expertWords(_ us: [PlanUnit]) -> String {
-            guard us.count == 1, let u = us.first, u.experts.count == 2 else { return "experts of " + holds(us) }
-            return "\(holds(us)) experts \(u.experts[0])..\(u.experts[1] - 1)"
+            guard us.count <= 3, us.allSatisfy({ $0.experts.count == 2 }) else { return "experts of " + holds(us) }
+            return us.map { "\(holds([$0])) experts \($0.experts[0])..\($0.experts[1] - 1)" }.joined(separator: " + ")
         }
         if dense.isEmpty { return experts.isEmpty ? "unused" : expertWords(experts) }
         return holds(dense) + (experts.isEmpty ? "" : " + " + expertWords(experts))
     }
 
-    /// The colour a holding region is drawn in: the kind of its first dense part's unit (the
-    /// layer whose attention and norms it holds), else the expert colour, else white (unused).
+    /// The colour a holding region is drawn in: the kind of the unit whose dense part holds the
+    /// most bytes per PE there (the first on a tie), else the expert colour, else white (unused).
     static func holdingColor(_ region: HoldingRegion, parts: [SlotPart], units: [PlanUnit]) -> String {
-        if let d = region.parts.first(where: { !parts[$0].experts }) { return kind(of: [units[parts[d].unit]]).safeColor }
+        if let d = densest(region, parts: parts) { return kind(of: [units[parts[d].unit]]).safeColor }
         return region.parts.isEmpty ? unusedColor : Kind.experts.safeColor
+    }
+
+    /// The region's dense part with the most bytes per PE (the first on a tie), if any. O(parts).
+    static func densest(_ region: HoldingRegion, parts: [SlotPart]) -> Int? {
+        var best: Int?
+        for p in region.parts where !parts[p].experts && best.map({ parts[p].bytesPerPe > parts[$0].bytesPerPe }) ?? true { best = p }
+        return best
     }
 
     /// White: PEs of a used slot that no unit holds anything on.

@@ -18,6 +18,8 @@ extension WaferPictures {
         var maxWavelets: Int
         /// PEs with a link at the maximum.
         var pesAtMax: Int
+        /// The blocks holding a link at the maximum, row-major.
+        var hottest: [Int]
     }
 
     /// Logical column -> offset in a slot `pitch` columns wide with `spares` spare columns:
@@ -114,26 +116,49 @@ extension WaferPictures {
         let columns = (fw + block - 1) / block, rows = (fh + block - 1) / block
         var values = [Int32](repeating: 0, count: columns * rows)
         var most: Int32 = 0, atMax = 0
+        var hottest: [Int] = []
         for y in 0..<fh {
             for x in 0..<fw {
                 let v = max(east[y * fw + x], south[y * fw + x])
-                if v > most { most = v; atMax = 0 }
-                if v == most && v > 0 { atMax += 1 }
                 let b = (y / block) * columns + x / block
+                if v > most { most = v; atMax = 0; hottest = [] }
+                if v == most && v > 0 { atMax += 1; if hottest.last != b { hottest.append(b) } }
                 if v > values[b] { values[b] = v }
             }
         }
-        return LinkLoadMap(block: block, columns: columns, rows: rows, values: values, maxWavelets: Int(most), pesAtMax: atMax)
+        return LinkLoadMap(block: block, columns: columns, rows: rows, values: values, maxWavelets: Int(most), pesAtMax: atMax, hottest: Array(Set(hottest)).sorted())
     }
 
-    /// Magma (perceptually uniform, colour-blind safe) from its 0.15 point up, so no load is
-    /// near the black of a dead PE, interpolated between six of its stops.
-    static let magmaStops: [(Double, Double, Double)] = [(44, 17, 95), (114, 31, 129), (183, 55, 121), (241, 96, 93), (254, 175, 119), (252, 253, 191)]
-    static func magma(_ v: Double) -> String {
-        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(magmaStops.count - 1)
-        let i = min(Int(x), magmaStops.count - 2), f = x - Double(i)
-        let a = magmaStops[i], b = magmaStops[i + 1]
+    /// Plasma (perceptually uniform, colour-blind safe) from its 1/7 point up, so no load looks
+    /// like a dead PE's black and the busiest links are a saturated yellow, never near white;
+    /// interpolated between seven of its stops.
+    static let plasmaStops: [(Double, Double, Double)] = [(83, 2, 163), (139, 10, 165), (184, 50, 137), (219, 92, 104), (244, 136, 73), (254, 189, 42), (240, 249, 33)]
+    static func plasma(_ v: Double) -> String {
+        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(plasmaStops.count - 1)
+        let i = min(Int(x), plasmaStops.count - 2), f = x - Double(i)
+        let a = plasmaStops[i], b = plasmaStops[i + 1]
         return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
+    }
+
+    /// Sky blue (Okabe-Ito): the spare-row bypass windows on the link-load panel, a colour plasma
+    /// never takes.
+    static let bypassColor = "#56B4E9"
+
+    /// The spare-row bypasses of wafer `w` (`redundancy.row_windows`): each window of
+    /// `row_window_columns` fabric columns and `block_rows` rows whose column boundaries add
+    /// bypass hops to a row line crossing it, outlined in sky blue with a tooltip of its hops;
+    /// empty without a windowed record. O(windows).
+    static func bypassWindows(_ w: PlanWafer, width fw: Int, height fh: Int, scale s: Int) -> String {
+        guard let r = w.redundancy, let windows = r.rowWindows, let columns = r.rowWindowColumns, let perBlock = r.rowWindowsPerBlock,
+              let blockRows = r.blockRows, columns > 0, perBlock > 0, blockRows > 0, windows.contains(where: { $0 > 0 }) else { return "" }
+        var svg = "<g id=\"bypasses\" fill=\"none\" stroke=\"\(bypassColor)\" stroke-width=\"\(SVGPlot.number(1.5 / Double(s)))\">"
+        for (k, hops) in windows.enumerated() where hops > 0 {
+            let x = (k % perBlock) * columns, y = (k / perBlock) * blockRows
+            guard x < fw, y < fh else { continue }
+            let width = min(columns, fw - x), height = min(blockRows, fh - y)
+            svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\"><title>PEs x \(x)..\(x + width - 1), y \(y)..\(y + height - 1): the spare rows' bypasses add \(hops) hop\(hops == 1 ? "" : "s") to a row line crossing these columns (of \(Units.grouped(r.absorbed)) physical dead PEs absorbed on the wafer)</title></rect>"
+        }
+        return svg + "</g>\n"
     }
 
     /// Colour levels of the link-load map: 0 (no load, not drawn) and 1...`loadLevels`.
@@ -177,7 +202,7 @@ extension WaferPictures {
         // Level 0 (no load) is not drawn: the panel's frame shows through (program PEs white,
         // the I/O halo grey).
         for level in byLevel.indices where level > 0 && !byLevel[level].isEmpty {
-            let fill = magma(Double(level - 1) / Double(loadLevels - 1))
+            let fill = plasma(Double(level - 1) / Double(loadLevels - 1))
             let low = level == 1 ? 1 : Int((Double(level - 1) - 0.5) * step) + 1
             let high = min(m.maxWavelets, Int((Double(level - 1) + 0.5) * step))
             let tip = "blocks of \(m.block) x \(m.block) PEs whose busiest link carries \(Units.grouped(low))-\(Units.grouped(high)) wavelets per decode step"
@@ -187,4 +212,22 @@ extension WaferPictures {
         }
         return svg
     }
+
+    /// Rings around the blocks holding the busiest link, with its load in their tooltip, when
+    /// there are at most `maxRings` of them (when more, the busiest links are everywhere and the
+    /// colour says so). O(rings).
+    static func hottestRings(_ m: LinkLoadMap, scale s: Int) -> String {
+        guard m.maxWavelets > 0, !m.hottest.isEmpty, m.hottest.count <= maxRings else { return "" }
+        var svg = "<g id=\"busiest\" fill=\"none\">"
+        for b in m.hottest {
+            let cx = (b % m.columns) * m.block + m.block / 2, cy = (b / m.columns) * m.block + m.block / 2
+            let r = SVGPlot.number(Double(max(6 * m.block, 12)) / Double(s))
+            svg += "<g><title>busiest link: \(Units.grouped(m.maxWavelets)) wavelets per decode step, in the \(m.block) x \(m.block) PEs from (\((b % m.columns) * m.block), \((b / m.columns) * m.block))</title>"
+            svg += "<circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"\(r)\" stroke=\"#ffffff\" stroke-width=\"\(SVGPlot.number(4 / Double(s)))\"/><circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"\(r)\" stroke=\"#000000\" stroke-width=\"\(SVGPlot.number(2 / Double(s)))\"/></g>"
+        }
+        return svg + "</g>\n"
+    }
+
+    /// The most rings `hottestRings` draws.
+    static let maxRings = 8
 }

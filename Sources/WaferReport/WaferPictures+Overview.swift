@@ -154,6 +154,7 @@ extension WaferPictures {
         let figures = waferFigures(plan)
         let slowest = bottleneck(figures)
         let maxShare = figures.map(\.share).max() ?? 0
+        let splits = TimeSplitPlot.splits(plan)
         let n = plan.wafers.count
         let perRow = min(8, max(1, n)), rows = max(1, (n + perRow - 1) / perRow)
         let gridW = perRow * cellWidth + (perRow - 1) * gapX
@@ -177,7 +178,7 @@ extension WaferPictures {
         let kinds = Set(plan.wafers.flatMap { w in w.groupSlots.indices.map { g in kind(of: plan.units.filter { $0.wafer == w.index && $0.group == g }) } })
         var keys: [(color: String, outline: Bool, name: String)] = Kind.allCases.filter(kinds.contains).map { ($0.safeColor, false, $0.rawValue) }
         keys.append((haloColor, false, "I/O halo (no program PEs)"))
-        if maxShare > 0 { keys.append((timeColor, false, "time per token (bar: share of the slowest)")) }
+        if maxShare > 0 { keys.append((timeColor, false, "busy share of each token (wafers overlap)")) }
         if slowest != nil { keys.append((bottleneckColor, true, "slowest wafer and its busiest slot")) }
         let keyLines = (keys.count + perLine - 1) / perLine
         let scaleTop = legendTop + 24 + keyLines * 22 + 6
@@ -205,7 +206,7 @@ extension WaferPictures {
         let tileW = Int((Double(t.fabricWidth) * scale).rounded(.down))
         for k in plan.wafers.indices {
             let x0 = margin + (k % perRow) * (cellWidth + gapX), y0 = gridTop + (k / perRow) * (cellHeight + gapY)
-            svg += card(plan, k, figures[k], slowest: slowest == k, maxShare: maxShare, scale: scale, tileW: tileW, at: x0, y0)
+            svg += card(plan, k, figures[k], slowest: slowest == k, maxShare: maxShare, scale: scale, tileW: tileW, splits: splits, at: x0, y0)
             // The hand-off to the next wafer in the same row.
             if k + 1 < n && (k + 1) % perRow != 0 {
                 let ay = y0 + 30 + tileBox / 2
@@ -220,7 +221,7 @@ extension WaferPictures {
     }
 
     /// Wafer `k`'s card, its top left corner at (x0, y0). O(its units + slots).
-    static func card(_ plan: Plan, _ k: Int, _ f: WaferFigures, slowest isSlowest: Bool, maxShare: Double, scale: Double, tileW: Int, at x0: Int, _ y0: Int) -> String {
+    static func card(_ plan: Plan, _ k: Int, _ f: WaferFigures, slowest isSlowest: Bool, maxShare: Double, scale: Double, tileW: Int, splits: [TimeSplitPlot.Split], at x0: Int, _ y0: Int) -> String {
         let t = plan.target, w = plan.wafers[k], n = plan.wafers.count
         var svg = ""
         let units = plan.units.filter { $0.wafer == w.index }
@@ -233,6 +234,12 @@ extension WaferPictures {
         if let r = w.redundancy { tip += "; \(Units.grouped(r.physicalDeadPes)) physical dead PEs, \(Units.grouped(r.absorbed)) absorbed by spare rows, \(Units.grouped(r.holes)) holes left" }
         tip += "\nslots: \(w.groupSlots.count) used of \(w.gridColumns * w.gridRows)"
         if let g = f.busiestGroup { tip += "\nbusiest slot: \(label(groups[g])) (\(Units.grouped(f.busiestCycles)) cycles)" }
+        let split = k < splits.count ? splits[k] : nil
+        if let split, split.busy > 0 {
+            tip += "\nbusy time by kind (each counted where no kind before it runs): " + TimeSplitPlot.kinds.indices.map {
+                "\(TimeSplitPlot.kinds[$0].name) \(Units.grouped(split.shown[$0])) cycles (\(percent(Double(split.shown[$0]) / Double(split.busy))))"
+            }.joined(separator: ", ")
+        }
         for (g, mine) in groups.enumerated() { tip += "\n  slot \(w.groupSlots[g]): \(label(mine))" }
         svg += "<g id=\"wafer-\(w.index)\" class=\"wafer\(isSlowest ? " bottleneck" : "")\"><title>\(escape(tip))</title>"
         svg += "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(cellWidth)\" height=\"\(cellHeight)\" rx=\"6\" fill=\"#f7f7f7\" stroke=\"\(isSlowest ? bottleneckColor : "#cccccc")\" stroke-width=\"\(isSlowest ? 4 : 1)\"/>"
@@ -273,8 +280,10 @@ extension WaferPictures {
         svg += text(x0 + 10, y0 + 184, holding.isEmpty ? "nothing placed" : holding, size: 12, width: cellWidth - 20)
         if isSlowest {
             svg += text(x0 + 10, y0 + 204, "slowest: \(percent(f.share)) of each token", size: 12, width: cellWidth - 20, fill: bottleneckColor, bold: true)
-            if let g = f.busiestGroup {
-                svg += text(x0 + 10, y0 + 222, "busiest slot: \(short(groups[g]))", size: 11, width: cellWidth - 20, fill: "#333")
+            // Why: the kind that takes most of its busy time.
+            if let split, split.busy > 0, let top = split.shown.indices.max(by: { split.shown[$0] < split.shown[$1] }) {
+                let names = ["compute", "elementwise work", "on-wafer communication", "wafer-to-wafer links"]
+                svg += text(x0 + 10, y0 + 222, "why: \(names[top]) \(percent(Double(split.shown[top]) / Double(split.busy), digits: 0))", size: 11, width: cellWidth - 20, fill: "#333")
             }
         }
         svg += "</g>\n"

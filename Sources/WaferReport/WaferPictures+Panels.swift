@@ -17,12 +17,13 @@ extension WaferPictures {
     /// with its tooltip, inside a `<g class="slot">` with the slot's), spare columns, overlay,
     /// detour routes (defined once, drawn again on the link-load panel), hand-off arrows, sealed
     /// and dead PEs. O(regions + spare columns x slots + overlay + route hops + dead PEs).
-    static func holdingsPanel(_ plan: Plan, _ w: PlanWafer, _ drawings: [SlotDrawing], _ l: WaferLayout, exceptionPaths: String, data: Int) -> String {
+    static func holdingsPanel(_ plan: Plan, _ w: PlanWafer, _ drawings: [SlotDrawing], _ l: WaferLayout, exceptionPaths: String, data: Int, busiestGroup: Int?) -> String {
         let f = { (v: Double) in SVGPlot.number(v) }
         let line = f(0.8 / Double(l.s))
         let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
         var classLoad: [Int: Int] = [:]
-        for c in plan.routing.classes where c.wafer == w.index && c.foldedInto == nil { classLoad[c.slot, default: 0] += c.loadWavelets }
+        // Per slot and axis (key 2 x slot for rows, 2 x slot + 1 for columns), folded classes on their hosts' lines.
+        for c in plan.routing.classes where c.wafer == w.index && c.foldedInto == nil { classLoad[2 * c.slot + (c.axis == .rows ? 0 : 1), default: 0] += c.loadWavelets }
         var svg = "<g id=\"kinds\" transform=\"translate(\(l.panelX[0]) \(l.top)) scale(\(l.s))\">" + frame(plan.target)
         for d in drawings {
             let r = slotRect(w, d.slot)
@@ -36,23 +37,37 @@ extension WaferPictures {
             } else {
                 svg += "<g class=\"region\" fill=\"\(kind(of: d.units).safeColor)\"><title>\(escape(slotTip(w, d, load: classLoad, data: data)))</title><rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.width)\" height=\"\(r.height)\"/></g>"
             }
+            if let cut = d.cut, !cut.boundaries.isEmpty {
+                // The lines between holding regions, so regions of one colour stay apart.
+                var path = ""
+                for b in cut.boundaries {
+                    let x0 = fabricX(w, offsets, slot: d.slot, logical: b.x0, end: true), x1 = fabricX(w, offsets, slot: d.slot, logical: b.x1, end: true)
+                    path += b.x0 == b.x1 ? "M\(x0) \(r.y + b.y0)V\(r.y + b.y1)" : "M\(x0) \(r.y + b.y0)H\(x1)"
+                }
+                svg += "<path class=\"boundaries\" d=\"\(path)\" fill=\"none\" stroke=\"#333\" stroke-width=\"\(f(0.6 / Double(l.s)))\"/>"
+            }
             svg += "<rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.width)\" height=\"\(r.height)\" fill=\"none\" stroke=\"#333\" stroke-width=\"\(line)\"/>"
             for o in spareOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns) {
                 svg += "<rect x=\"\(r.x + o)\" y=\"\(r.y)\" width=\"1\" height=\"\(r.height)\" fill=\"\(spareColor)\"/>"
             }
             svg += "</g>\n"
         }
-        svg += "<g stroke=\"#000000\" stroke-width=\"\(f(0.3 / Double(l.s)))\">" + runs(w.overlayPes, width: l.fw, fill: overlayColor) + "</g>\n"
         if !exceptionPaths.isEmpty {
             // Drawn twice from one path: a white casing under the vermillion, so it reads on every kind.
             svg += "<defs><path id=\"detours\" d=\"\(exceptionPaths)\" fill=\"none\" stroke-linejoin=\"round\"/></defs>"
             svg += "<use xlink:href=\"#detours\" href=\"#detours\" stroke=\"#ffffff\" stroke-width=\"\(f(3.2 / Double(l.s)))\"/>"
             svg += "<use xlink:href=\"#detours\" href=\"#detours\" stroke=\"\(detourColor)\" stroke-width=\"\(f(1.6 / Double(l.s)))\"/>\n"
         }
+        // The overlay after the detours: its patches carry routes, and must not hide under them.
+        svg += "<g stroke=\"#000000\" stroke-width=\"\(f(0.3 / Double(l.s)))\">" + runs(w.overlayPes, width: l.fw, fill: overlayColor) + "</g>\n"
         for (a, b) in zip(w.groupSlots, w.groupSlots.dropFirst()) {
             let ra = slotRect(w, a), rb = slotRect(w, b)
             let from = (ra.x + ra.width / 2, ra.y + ra.height * 3 / 4), to = (rb.x + rb.width / 2, rb.y + rb.height * 3 / 4)
             svg += "<line x1=\"\(from.0)\" y1=\"\(from.1)\" x2=\"\(to.0)\" y2=\"\(to.1)\" stroke=\"\(handOffColor)\" stroke-width=\"\(f(2.5 / Double(l.s)))\" marker-end=\"url(#a)\"/>"
+        }
+        if let g = busiestGroup, g < w.groupSlots.count {
+            let r = slotRect(w, w.groupSlots[g])
+            svg += "<rect id=\"busiest-slot\" x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.width)\" height=\"\(r.height)\" fill=\"none\" stroke=\"\(bottleneckColor)\" stroke-width=\"\(f(4 / Double(l.s)))\" stroke-dasharray=\"\(f(12 / Double(l.s))) \(f(6 / Double(l.s)))\"><title>the busiest slot of the slowest wafer: its phases run longest in the decode step</title></rect>"
         }
         let pad = l.s >= 3 ? 0 : 1
         svg += "\n" + runs(w.sealedPes, width: l.fw, fill: sealedColor, pad: pad) + "\n" + runs(w.deadPes, width: l.fw, fill: deadColor, pad: pad) + "\n</g>\n"
@@ -91,8 +106,10 @@ extension WaferPictures {
         var out = "slot \(d.slot) (group \(d.group)): \(kind(of: d.units).rawValue); PEs x \(r.x)..\(r.x + r.width - 1), y \(r.y)..\(r.y + r.height - 1) (\(w.slotWidth) x \(w.slotHeight)"
         out += w.spareColumns > 0 ? " + \(w.spareColumns) spare columns)" : ")"
         out += "\nholds: \(short(d.units))"
-        out += "\nSRAM: \(Units.grouped(bytes)) of \(Units.grouped(data)) data bytes per PE at the fullest (\(percent(Double(bytes) / Double(data), digits: 2)))"
-        out += "\nline classes: \(Units.grouped(load[d.slot] ?? 0)) wavelets per link per decode step"
+        out += "\nSRAM: the tiler reserves \(Units.grouped(bytes)) of \(Units.grouped(data)) data bytes per PE for the group (\(percent(Double(bytes) / Double(data), digits: 2)); its units' fullest PEs summed)"
+        if let fullest = d.regions?.map(\.bytesPerPe).max() { out += "; the fullest PE holds \(Units.grouped(fullest)) (\(percent(Double(fullest) / Double(data), digits: 2)))" }
+        let rows = load[2 * d.slot] ?? 0, columns = load[2 * d.slot + 1] ?? 0
+        out += "\nline classes: row classes \(Units.grouped(rows)), column classes \(Units.grouped(columns)) wavelets per decode step summed; a link carries those whose lines cross it (the link-load panel)"
         if d.regions == nil { out += "\n(\(d.units.count) units with \(d.parts.count) bands and cell blocks: too many to cut into regions; drawn whole)" }
         out += "\nunits (\(d.units.count)):"
         for u in d.units {

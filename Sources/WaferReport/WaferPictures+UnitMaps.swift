@@ -29,15 +29,15 @@ extension WaferPictures {
     /// expert cell in the expert colour with a tooltip of its experts and PE rectangle and, when
     /// it fits, its first expert's number. O(cells drawn).
     static func unitMap(_ w: PlanWafer, _ u: PlanUnit, at x0: Int, _ y0: Int, size: (scale: Double, width: Int, height: Int), tick: Int) -> String {
-        let f = { (v: Double) in SVGPlot.number(v) }
+        let f = { (v: Double) in Units.fixed(v, digits: 3) }
         let t = size.scale, mapTop = y0 + 2 * (tick + 4)
         let r = slotRect(w, u.slot)
         let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
         func px(_ logical: Int) -> Int { offsets.isEmpty ? logical : logical < offsets.count ? offsets[max(0, logical)] : offsets[offsets.count - 1] + 1 + logical - offsets.count }
         var svg = "<g class=\"unit-map\">"
         var detail: [String] = []
-        if let b = u.denseRegion { detail.append("band rows \(b.row0)..\(b.row0 + b.height - 1)") }
-        if let c = u.cells, u.experts.count == 2 { detail.append("experts \(u.experts[0])..\(u.experts[1] - 1) in \(c.columns) x \(c.rows) cells of \(c.cellWidth) x \(c.cellHeight)") }
+        if let b = u.denseRegion { detail.append("band y \(r.y + b.row0)..\(r.y + b.row0 + b.height - 1)") }
+        if let c = u.cells, u.experts.count == 2 { detail.append("experts \(u.experts[0])..\(u.experts[1] - 1) in \(c.columns) x \(c.rows) cells of \(c.cellWidth) x \(c.cellHeight) PEs\(w.spareColumns > 0 ? " (+ spare columns)" : "")") }
         svg += text(x0, y0 + tick + 2, u.name, size: tick, width: size.width, bold: true)
         svg += text(x0, y0 + 2 * tick + 6, detail.joined(separator: "; "), size: tick - 2, width: size.width, fill: "#333")
         svg += "<g transform=\"translate(\(x0) \(mapTop)) scale(\(Units.fixed(t, digits: 5)))\">"

@@ -35,7 +35,8 @@ extension WaferPictures {
         var group: Int, slot: Int
         var units: [PlanUnit]
         var parts: [SlotPart]
-        var regions: [HoldingRegion]?
+        var regions: [HoldingRegion]? { cut?.regions }
+        var cut: HoldingCut?
     }
 
     /// One wafer as three panels at one scale (one SVG unit per PE, whole multiples for small
@@ -49,7 +50,7 @@ extension WaferPictures {
     /// - *SRAM fill*: each holding region's bytes per PE over the target's data bytes per PE in
     ///   viridis, with its colour scale under the panel;
     /// - *link load*: the busiest link of each 8 x 8 PE block (WSE-3) in wavelets per decode step
-    ///   (`linkLoad`, as the route pass counts `max_link_load_wavelets`) in magma, with its scale.
+    ///   (`linkLoad`, as the route pass counts `max_link_load_wavelets`) in plasma, with its scale, the spare-row bypass windows outlined and the busiest link ringed.
     /// Below: a scale bar, a legend of exactly what is drawn, and a map of each unit with expert
     /// cells or a compact region (`unitMap`). Aggregated, never a shape per PE. O(fabric PEs +
     /// slots x holding cells + units + cells drawn + dead PEs + route hops).
@@ -60,7 +61,7 @@ extension WaferPictures {
         let drawings: [SlotDrawing] = w.groupSlots.enumerated().map { g, slot in
             let mine = units.filter { $0.group == g }
             let parts = parts(mine, width: w.slotWidth, height: w.slotHeight)
-            return SlotDrawing(group: g, slot: slot, units: mine, parts: parts, regions: holdingRegions(parts, width: w.slotWidth, height: w.slotHeight))
+            return SlotDrawing(group: g, slot: slot, units: mine, parts: parts, cut: holdingRegions(parts, width: w.slotWidth, height: w.slotHeight))
         }
         let data = max(1, t.dataBytesPerPe)
         let load = linkLoad(plan, w)
@@ -75,7 +76,7 @@ extension WaferPictures {
             for r in regions {
                 let c = holdingColor(r, parts: d.parts, units: d.units)
                 if c == unusedColor { colours[c] = "unused PEs of a slot"; continue }
-                let dense = r.parts.first { !d.parts[$0].experts }
+                let dense = densest(r, parts: d.parts)
                 colours[c] = dense.map { wafersKindName(kind(of: [d.units[d.parts[$0].unit]])) } ?? wafersKindName(.experts)
             }
         }
@@ -90,6 +91,14 @@ extension WaferPictures {
         if drawings.count > 1 { keys.append(("<line LINE stroke=\"\(handOffColor)\" stroke-width=\"3\"/>", "hand-off order")) }
         if !w.sealedPes.isEmpty { keys.append(("<rect WH fill=\"\(sealedColor)\"/>", "sealed PE")) }
         if !w.deadPes.isEmpty { keys.append(("<rect WH fill=\"\(deadColor)\"/>", "dead PE")) }
+        let bypasses = bypassWindows(w, width: l.fw, height: l.fh, scale: l.s)
+        if !bypasses.isEmpty { keys.append(("<rect WH fill=\"none\" stroke=\"\(bypassColor)\" stroke-width=\"2\"/>", "spare-row bypass window")) }
+        let rings = hottestRings(load, scale: l.s)
+        if !rings.isEmpty { keys.append(("<circle CIRCLE fill=\"none\" stroke=\"#000000\" stroke-width=\"2\"/>", "busiest link")) }
+        // The wafer that limits the speed (the overview's bottleneck), and its busiest slot.
+        let figures = waferFigures(plan)
+        let limiting = bottleneck(figures) == w.index ? figures[w.index] : nil
+        if limiting?.busiestGroup != nil { keys.append(("<rect WH fill=\"none\" stroke=\"\(bottleneckColor)\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/>", "busiest slot of the slowest wafer")) }
 
         let ui = l.tick + 2, row = l.tick + 12
         let entryW = 22 * ui, perLine = max(1, l.inner / entryW)
@@ -104,7 +113,7 @@ extension WaferPictures {
 
         let title = "\(plan.inputs.modelName) on \(t.name): wafer \(w.index) of \(plan.wafers.count)"
         let holding = holds(units)
-        let sub = "\(holding.isEmpty ? "nothing placed" : holding); \(w.groupSlots.count) of \(w.gridColumns * w.gridRows) slots; \(Units.grouped(w.deadPes.count)) dead, \(Units.grouped(w.sealedPes.count)) sealed PEs\(w.redundancy.map { " (\(Units.grouped($0.absorbed)) of \(Units.grouped($0.physicalDeadPes)) physical dead PEs absorbed by spare rows)" } ?? ""); \(w.maxColorsPerPe) colors/PE max; busiest link \(Units.grouped(w.maxLinkLoadWavelets)) wavelets per decode step"
+        let sub = "\(holding.isEmpty ? "nothing placed" : holding); \(w.groupSlots.count) of \(w.gridColumns * w.gridRows) slots; \(Units.grouped(w.deadPes.count)) dead, \(Units.grouped(w.sealedPes.count)) sealed PEs\(w.redundancy.map { " (\(Units.grouped($0.absorbed)) of \(Units.grouped($0.physicalDeadPes)) physical dead PEs absorbed by spare rows)" } ?? ""); \(w.maxColorsPerPe) colors/PE max; busiest link \(Units.grouped(w.maxLinkLoadWavelets)) wavelets per decode step\(limiting.map { "; the slowest wafer: it limits the speed, busy \(percent($0.share)) of each token" } ?? "")"
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"0 0 \(l.width) \(height)\" width=\"\(l.width)\" height=\"\(height)\" font-family=\"sans-serif\">\n"
         svg += "<title>\(escape(title)): \(escape(sub))</title>\n"
         svg += waferDefs()
@@ -114,10 +123,14 @@ extension WaferPictures {
         let headings = ["what each PE holds (hover for contents)", "SRAM fill: bytes per PE / data bytes per PE", "link load: busiest link per \(load.block) x \(load.block) PEs"]
         for (k, h) in headings.enumerated() { svg += text(l.panelX[k], l.top - 10, h, size: l.tick + 2, width: l.pw + 20, bold: true) + "\n" }
 
-        svg += holdingsPanel(plan, w, drawings, l, exceptionPaths: exceptionPaths, data: data)
+        svg += holdingsPanel(plan, w, drawings, l, exceptionPaths: exceptionPaths, data: data, busiestGroup: limiting?.busiestGroup)
         svg += fillPanel(plan, w, drawings, l, data: data)
         svg += "<g id=\"link-load\" transform=\"translate(\(l.panelX[2]) \(l.top)) scale(\(l.s))\">" + frame(t) + loadRects(load, width: l.fw, height: l.fh)
-        if !exceptionPaths.isEmpty { svg += "<use xlink:href=\"#detours\" href=\"#detours\" stroke=\"\(detourColor)\" stroke-width=\"\(SVGPlot.number(1.0 / Double(l.s)))\" fill=\"none\"/>" }
+        if !exceptionPaths.isEmpty {
+            svg += "<use xlink:href=\"#detours\" href=\"#detours\" stroke=\"#ffffff\" stroke-width=\"\(SVGPlot.number(2.6 / Double(l.s)))\" fill=\"none\"/>"
+            svg += "<use xlink:href=\"#detours\" href=\"#detours\" stroke=\"\(detourColor)\" stroke-width=\"\(SVGPlot.number(1.2 / Double(l.s)))\" fill=\"none\"/>"
+        }
+        svg += bypasses + rings
         svg += runs(w.deadPes, width: l.fw, fill: deadColor, pad: l.s >= 3 ? 0 : 1) + "\n</g>\n"
         svg += axes(panelX: l.panelX, top: l.top, pw: l.pw, ph: l.ph, fw: l.fw, fh: l.fh, s: l.s, step: l.step, tick: l.tick)
         svg += scales(l, load: load, data: data, top: scalesTop)
@@ -145,10 +158,10 @@ extension WaferPictures {
         }
     }
 
-    /// The hand-off marker and the colour scales (viridis, magma) every wafer picture defines.
+    /// The hand-off marker and the colour scales (viridis, plasma) every wafer picture defines.
     static func waferDefs() -> String {
         var svg = "<defs><marker id=\"a\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"\(handOffColor)\"/></marker>"
-        for (id, stops, colour) in [("viridis", viridisStops.count, viridis), ("magma", magmaStops.count, magma)] as [(String, Int, (Double) -> String)] {
+        for (id, stops, colour) in [("viridis", viridisStops.count, viridis), ("plasma", plasmaStops.count, plasma)] as [(String, Int, (Double) -> String)] {
             svg += "<linearGradient id=\"\(id)\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">"
             for k in 0..<stops {
                 let v = Double(k) / Double(stops - 1)

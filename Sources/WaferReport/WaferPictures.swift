@@ -7,7 +7,7 @@ import WaferSupport
 ///
 /// A wafer picture (`wafer(_:_:)`, WaferPictures+Wafer.swift) is three panels at one SVG unit
 /// per PE (762 x 1172 each for WSE-3): what each PE holds (holding regions, +Holdings.swift),
-/// the SRAM fill per holding region (viridis), the link load per PE block (magma, +LinkLoad.swift);
+/// the SRAM fill per holding region (viridis), the link load per PE block (plasma, +LinkLoad.swift);
 /// then a legend of exactly what is drawn and a map of each unit with expert cells or a compact
 /// band (+UnitMaps.swift). Aggregated, never a shape per PE, so a WSE-3 wafer of Kimi K2 at 128K
 /// context with a 0.1% clustered map of holes stays near 0.5 MB (docs/cli.md, "Pictures").
@@ -158,7 +158,7 @@ public enum WaferPictures {
     }
 
     /// The labels, drawn last so nothing covers them: in the left panel, each holding region
-    /// big enough gets what it holds on its largest rectangle, as large as fits (up to 28
+    /// whose largest rectangle is at least 1% of its slot gets what it holds there, as large as fits (up to 28
     /// units, cut with an ellipsis at 9); in the fill panel, the same place gets its fill in
     /// percent. O(regions).
     static func labels(_ drawings: [SlotDrawing], _ w: PlanWafer, _ l: WaferLayout, data: Int) -> String {
@@ -168,8 +168,10 @@ public enum WaferPictures {
             let r = slotRect(w, d.slot)
             let placed: [(rect: (x: Int, y: Int, w: Int, h: Int), text: String, bytes: Int)]
             if let regions = d.regions {
+                // Regions under 1% of the slot stay unlabelled (their tooltips say what they hold).
                 placed = regions.compactMap { region in
-                    guard let big = region.largest, let q = fabricRects(w, offsets, slot: d.slot, [big]).first else { return nil }
+                    guard let big = region.largest, 100 * (big.x1 - big.x0) * (big.y1 - big.y0) >= w.slotWidth * w.slotHeight,
+                          let q = fabricRects(w, offsets, slot: d.slot, [big]).first else { return nil }
                     return (q, holdingLabel(region, parts: d.parts, units: d.units), region.bytesPerPe)
                 }
             } else {
@@ -177,24 +179,38 @@ public enum WaferPictures {
             }
             for p in placed {
                 let rw = p.rect.w * l.s - 4, rh = p.rect.h * l.s
-                var size = min(28, rh / 3)
-                while size > 9 && textWidth(p.text, size: Double(size)) > Double(rw) { size -= 1 }
+                // One line, or one per ` + ` part when that lets the label be larger (at most 4).
+                let parts = p.text.components(separatedBy: " + ")
+                let one = fittedSize([p.text], width: rw, height: rh)
+                let many = parts.count > 1 && parts.count <= 4 ? fittedSize(parts, width: rw, height: rh) : 0
+                let lines = many > one ? parts : [p.text], size = max(one, many)
                 guard size >= 8 else { continue }
-                let label = fit(p.text, width: Double(rw), size: Double(size))
-                guard label.count >= 3 else { continue }
-                let x = l.panelX[0] + p.rect.x * l.s + (p.rect.w * l.s - Int(textWidth(label, size: Double(size)).rounded(.up))) / 2
-                let y = l.top + p.rect.y * l.s + rh / 2 + size / 3
-                svg += "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.8\">\(escape(label))</text>"
+                let texts = lines.map { fit($0, width: Double(rw), size: Double(size)) }
+                guard texts.allSatisfy({ $0.count >= 3 }) else { continue }
+                let lineHeight = size * 6 / 5
+                let firstY = l.top + p.rect.y * l.s + rh / 2 - (lines.count - 1) * lineHeight / 2 + size / 3
+                for (k, label) in texts.enumerated() {
+                    let x = l.panelX[0] + p.rect.x * l.s + (p.rect.w * l.s - Int(textWidth(label, size: Double(size)).rounded(.up))) / 2
+                    svg += "<text x=\"\(x)\" y=\"\(firstY + k * lineHeight)\" font-size=\"\(size)\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.8\">\(escape(label))</text>"
+                }
                 let v = percent(Double(p.bytes) / Double(data))
                 let pct = fit(v, width: Double(rw), size: Double(size))
                 if pct == v {
                     let px = l.panelX[1] + p.rect.x * l.s + (p.rect.w * l.s - Int(textWidth(pct, size: Double(size)).rounded(.up))) / 2
-                    svg += "<text x=\"\(px)\" y=\"\(y)\" font-size=\"\(size)\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.8\">\(pct)</text>"
+                    svg += "<text x=\"\(px)\" y=\"\(l.top + p.rect.y * l.s + rh / 2 + size / 3)\" font-size=\"\(size)\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.8\">\(pct)</text>"
                 }
             }
         }
         svg += "</g>\n"
         return svg
+    }
+
+    /// The largest font size (at most 28) at which `lines` fit a `width x height` box, stacked
+    /// at 1.2 line heights with a font size of margin; below 9 when they only fit cut. O(lines).
+    static func fittedSize(_ lines: [String], width: Int, height: Int) -> Int {
+        var size = min(28, height / (3 * max(1, lines.count)))
+        while size > 9 && lines.contains(where: { textWidth($0, size: Double(size)) > Double(width) }) { size -= 1 }
+        return size
     }
 
     /// Under the panels: the scale bar (left), the fill's colour scale (middle, 0-100% of the
@@ -207,7 +223,7 @@ public enum WaferPictures {
         let bars: [(id: String, x: Int, caption: String, ticks: [(Double, String)])] = [
             ("viridis", l.panelX[1], "bytes per PE (weights + KV) / \(Units.grouped(data)) data bytes per PE",
              [0, 25, 50, 75, 100].map { (Double($0) / 100, "\($0)%") }),
-            ("magma", l.panelX[2], load.maxWavelets > 0 ? "wavelets per decode step over a link (both ways; white: none)" : "no link carries a wavelet",
+            ("plasma", l.panelX[2], load.maxWavelets > 0 ? "wavelets per decode step over a link (both ways; none: white)" : "no link carries a wavelet",
              load.maxWavelets > 0 ? [(0, "1"), (0.5, Units.grouped(load.maxWavelets / 2)), (1, Units.grouped(load.maxWavelets))] : [])
         ]
         svg += "<g id=\"colour-scales\">"
@@ -225,8 +241,8 @@ public enum WaferPictures {
         return svg
     }
 
-    /// The wafer picture's legend: a swatch per key (`WH` and `LINE` in a key's mark are its
-    /// place). O(keys).
+    /// The wafer picture's legend: a swatch per key (`WH`, `LINE` and `CIRCLE` in a key's mark
+    /// are its place). O(keys).
     static func waferLegend(_ keys: [(mark: String, name: String)], legendTop: Int, inner: Int, perLine: Int, entryW: Int, ui: Int, row: Int) -> String {
         var svg = "<g id=\"legend\">"
         svg += text(16, legendTop + ui, "Legend (hover a region for what it holds and its bytes per PE, a slot's outline for its units)", size: ui + 1, width: inner, bold: true)
@@ -234,6 +250,7 @@ public enum WaferPictures {
             let x = 16 + (k % perLine) * entryW, y = legendTop + 10 + ui + (k / perLine) * row
             svg += key.mark.replacingOccurrences(of: "WH", with: "x=\"\(x)\" y=\"\(y)\" width=\"16\" height=\"16\"")
                 .replacingOccurrences(of: "LINE", with: "x1=\"\(x)\" y1=\"\(y + 8)\" x2=\"\(x + 16)\" y2=\"\(y + 8)\"")
+                .replacingOccurrences(of: "CIRCLE", with: "cx=\"\(x + 8)\" cy=\"\(y + 8)\" r=\"7\"")
             svg += text(x + 22, y + 14, key.name, size: ui, width: entryW - 28)
         }
         svg += "</g>\n"

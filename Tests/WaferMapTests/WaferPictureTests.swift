@@ -43,8 +43,8 @@ import WaferTestSupport
             }
             // The fill panel draws the same regions, one viridis group each.
             #expect(svg.matches(of: #/<g class="fill" fill="#[0-9a-f]{6}"><title>/#).count == regions.count)
-            // The link-load panel: its scale ends at the plan's busiest link, in magma.
-            #expect(svg.contains("<g id=\"link-load\"") && svg.contains("url(#magma)"))
+            // The link-load panel: its scale ends at the plan's busiest link, in plasma.
+            #expect(svg.contains("<g id=\"link-load\"") && svg.contains("url(#plasma)"))
 
             // The legend shows only what is drawn.
             let split = try #require(svg.range(of: "<g id=\"legend\">"))
