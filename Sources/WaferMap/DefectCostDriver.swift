@@ -13,7 +13,8 @@ extension Driver {
         var flags = arguments
         (flags.defects, flags.defectRate) = (nil, nil)
         var base = try flags.countRequest(model: model)
-        base.model = try ModelLoader.load(path: model)   // read once; an unreadable model fails here, located
+        let spec = try ModelLoader.load(path: model)   // read once; an unreadable model fails here, located
+        base.model = spec
 
         let rates = rates ?? DefectCostReport.defaultRates
         guard !rates.isEmpty, rates.count <= DefectCostReport.maxRates, rates.allSatisfy({ $0 >= 0 && $0 <= DefectGenerator.maxRate }) else {
@@ -22,7 +23,7 @@ extension Driver {
         let target = try BuiltinTargets.resolve(base.target, kernels: base.kernels)
         let mode = base.repair ?? .standard(for: target)
         let sorted = Array(Set(rates)).sorted(), top = sorted.last ?? 0
-        return DefectCostReport.run(model: model, target: target.name, seed: arguments.seed, repair: mode.rawValue, rates: sorted,
+        return DefectCostReport.run(model: model, modelName: spec.name, target: target.name, seed: arguments.seed, repair: mode.rawValue, rates: sorted,
                                     count: { (rate, clustered) throws(DiagnosticError) -> CountReport in
             var request = base
             request.defects = .generate(rate: rate, seed: arguments.seed, clustered: clustered)

@@ -39,7 +39,10 @@ public struct DefectCostRow: Sendable, Encodable {
 /// clustered, on nested maps from one seed (a higher rate's map contains a lower one's), and
 /// what each mechanism costs (docs/redundancy.md). O(rates x one `count --perf`).
 public struct DefectCostReport: Sendable, Encodable {
+    /// The model file as given on the command line.
     public var model: String
+    /// The model's name (its YAML `name`), as the plan, the report and the pictures call it.
+    public var modelName: String
     public var target: String
     public var seed: UInt64
     public var repair: String
@@ -53,8 +56,9 @@ public struct DefectCostReport: Sendable, Encodable {
     public static let maxRates = 32
 
     /// Runs `count(rate, clustered)` for every rate, uniform then clustered (the defect-free run
-    /// once, shared by both). `progress` gets a line per run. O(rates x a run).
-    public static func run(model: String, target: String, seed: UInt64, repair: String, rates: [Double],
+    /// once, shared by both). `model` is the file, `modelName` the model's own name. `progress`
+    /// gets a line per run. O(rates x a run).
+    public static func run(model: String, modelName: String, target: String, seed: UInt64, repair: String, rates: [Double],
                            count: (Double, Bool) throws(DiagnosticError) -> CountReport,
                            progress: (String) -> Void = { _ in }) -> DefectCostReport {
         var rows: [DefectCostRow] = []
@@ -91,7 +95,7 @@ public struct DefectCostReport: Sendable, Encodable {
             let speeds = rows.filter { $0.defectModel == name }.sorted { $0.rate < $1.rate }.compactMap(\.tokensPerS)
             monotone[name] = zip(speeds, speeds.dropFirst()).allSatisfy { $1 <= $0 * (1 + 1e-9) }
         }
-        return DefectCostReport(model: model, target: target, seed: seed, repair: repair, rows: rows, monotone: monotone)
+        return DefectCostReport(model: model, modelName: modelName, target: target, seed: seed, repair: repair, rows: rows, monotone: monotone)
     }
 
     /// One row's figures from a `count --perf` report (its first precision). O(wafers x defects).

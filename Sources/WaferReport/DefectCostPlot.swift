@@ -5,7 +5,9 @@ extension DefectCostReport {
     /// model (uniform solid, clustered dashed; Okabe-Ito colours), each mapped rate a point with
     /// its range (the unpublished constants' spread) as a vertical bar and a tooltip with its
     /// figures. The rates sit evenly spaced (a categorical axis: the default ladder spans two
-    /// decades). Rates that did not map have no point; the subtitle counts them. Deterministic.
+    /// decades). Rates that did not map have no point; the subtitle counts them. The title names
+    /// the model by its name (as the plan and the pictures do), the target, repair and seed.
+    /// Deterministic.
     /// O(rows log rows).
     public func svg() -> String {
         let rates = Array(Set(rows.map(\.rate))).sorted()
@@ -17,8 +19,7 @@ extension DefectCostReport {
         let legend = models.enumerated().map { SVGPlot.LegendEntry(colour: SVGPlot.colour($0.offset), label: $0.element, mark: .line(dash: dash($0.offset))) }
         let mapped = rows.filter { $0.tokensPerS != nil && $0.error == nil }
         let failed = rows.count - mapped.count
-        let name = model.split(separator: "/").last.map(String.init) ?? model
-        let title = "\(name) on \(target): repair \(repair), seed \(seed)"
+        let title = "\(modelName) on \(target): repair \(repair), seed \(seed)"
         let subtitle = "tokens/s per user against the dead-PE rate, nested maps; bars: low-high range" + (failed > 0 ? "; \(Units.count(failed, "run")) did not map (no point)" : "")
         let unit = repair == "spare-rows" ? "dead PEs per physical PE" : "dead PEs per logical PE"
         var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: "defect rate (\(unit); evenly spaced)", yLabel: "tokens/s per user (decode estimate)",

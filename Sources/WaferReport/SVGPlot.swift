@@ -18,9 +18,10 @@ public struct SVGPlot: Sendable {
     /// The colour of series `index` (0-based): the palette in order, grey past its end.
     public static func colour(_ index: Int) -> String { index >= 0 && index < palette.count ? palette[index] : grey }
 
-    /// A legend entry: a colour swatch (`swatch`) or a line sample (`line`) and its label.
+    /// A legend entry: a colour swatch (`swatch`), a line sample (`line`) or a point (`point`, a
+    /// circle filled with the colour, outlined in `stroke` when given) and its label.
     public struct LegendEntry: Sendable, Equatable {
-        public enum Mark: Sendable, Equatable { case swatch, line(dash: String?) }
+        public enum Mark: Sendable, Equatable { case swatch, line(dash: String?), point(stroke: String?) }
         public var colour: String, label: String, mark: Mark
         public init(colour: String, label: String, mark: Mark = .swatch) { self.colour = colour; self.label = label; self.mark = mark }
     }
@@ -32,6 +33,8 @@ public struct SVGPlot: Sendable {
     let xDigits: Int, yDigits: Int
     /// The x tick labels of a categorical axis (`xCategories`), else nil.
     let xCategoryLabels: [String]?
+    /// The x tick always labelled however the labels are thinned (`xKeepLabel`), else nil.
+    let xKeptLabel: Int?
     let title: String, subtitle: String?, xLabel: String, yLabel: String
     let legend: [LegendEntry]
     /// The legend laid out: each entry's row and x position.
@@ -46,10 +49,12 @@ public struct SVGPlot: Sendable {
     /// `yFromZero` starts the y axis at 0; `xIntegers` keeps x ticks on whole numbers and pads the
     /// domain by half a step so points stay off the axes). With `xCategories`, the x axis is
     /// categorical: category i sits at x = i with its label as the tick (`xs` is ignored); use it
-    /// for ladders such as defect rates that a linear axis would crowd. `yIntegers` keeps y ticks
-    /// on whole numbers (counts). O(data + legend).
+    /// for ladders such as defect rates that a linear axis would crowd. `xKeepLabel` is the index
+    /// of an x tick whose label is drawn even when the labels are thinned (the others that would
+    /// overlap it are dropped instead), to name a mark the plot singles out. `yIntegers` keeps y
+    /// ticks on whole numbers (counts). O(data + legend).
     public init(title: String, subtitle: String? = nil, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
-                xIntegers: Bool = false, xCategories: [String]? = nil, yFromZero: Bool = true, yIntegers: Bool = false, legend: [LegendEntry],
+                xIntegers: Bool = false, xCategories: [String]? = nil, xKeepLabel: Int? = nil, yFromZero: Bool = true, yIntegers: Bool = false, legend: [LegendEntry],
                 width: Double = 760, plotHeight: Double = 340) {
         self.width = width
         self.left = 84; self.right = 24
@@ -73,6 +78,7 @@ public struct SVGPlot: Sendable {
         var (yLow, yHigh) = (finiteYs.min() ?? 0, finiteYs.max() ?? 1)
         if yFromZero { yLow = Swift.min(yLow, 0); yHigh = Swift.max(yHigh, 0) }
         self.xCategoryLabels = xCategories
+        self.xKeptLabel = xKeepLabel
         if let xCategories {
             self.xTicks = xCategories.indices.map(Double.init)
             self.xDomain = -0.5...(Double(Swift.max(xCategories.count, 1)) - 0.5)
@@ -124,14 +130,11 @@ public struct SVGPlot: Sendable {
         out += "</g>\n"
         out += "<line x1=\"\(f(left))\" y1=\"\(f(plotBottom))\" x2=\"\(f(plotRight))\" y2=\"\(f(plotBottom))\" stroke=\"#000000\"/>\n"
         out += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(plotBottom))\" stroke=\"#000000\"/>\n"
-        // Tick labels are thinned (every 2nd, 3rd...) when they would touch.
         let xLabels = xCategoryLabels.map { $0.map(Self.escape) } ?? xTicks.map { Self.tickLabel($0, digits: xDigits) }
-        let widest = xLabels.map { Self.textWidth($0) }.max() ?? 0
-        let spacing = xTicks.count > 1 ? abs(x(xTicks[1]) - x(xTicks[0])) : .infinity
-        let every = Swift.max(1, Int(((widest + 8) / spacing).rounded(.up)))
+        let labelled = xLabelled(xLabels)
         for (i, t) in xTicks.enumerated() {
             out += "<line x1=\"\(f(x(t)))\" y1=\"\(f(plotBottom))\" x2=\"\(f(x(t)))\" y2=\"\(f(plotBottom + 5))\" stroke=\"#000000\"/>"
-            if i % every == 0 { out += "<text x=\"\(f(x(t)))\" y=\"\(f(plotBottom + 19))\" text-anchor=\"middle\">\(xLabels[i])</text>" }
+            if labelled[i] { out += "<text x=\"\(f(x(t)))\" y=\"\(f(plotBottom + 19))\" text-anchor=\"middle\">\(xLabels[i])</text>" }
             out += "\n"
         }
         for t in yTicks {
@@ -151,11 +154,30 @@ public struct SVGPlot: Sendable {
                 out += "<rect x=\"\(f(place.x + 8))\" y=\"\(f(cy - 5))\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
             case let .line(dash):
                 out += "<line x1=\"\(f(place.x))\" y1=\"\(f(cy))\" x2=\"\(f(place.x + 24))\" y2=\"\(f(cy))\" stroke=\"\(entry.colour)\" stroke-width=\"2\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>"
+            case let .point(stroke):
+                out += "<circle cx=\"\(f(place.x + 13))\" cy=\"\(f(cy))\" r=\"5\" fill=\"\(entry.colour)\"\(stroke.map { " stroke=\"\($0)\" stroke-width=\"2\"" } ?? "")/>"
             }
             out += "<text x=\"\(f(place.x + 30))\" y=\"\(f(cy + 4))\">\(Self.escape(entry.label))</text>\n"
         }
         out += "</svg>\n"
         return out
+    }
+
+    /// Which x ticks get their label: every one, or every 2nd, 3rd... when they would touch
+    /// (8 units apart at least); the kept tick (`xKeptLabel`) always, its neighbours' labels
+    /// dropped when they would come closer to it than that. O(ticks).
+    func xLabelled(_ labels: [String]) -> [Bool] {
+        let widest = labels.map { Self.textWidth($0) }.max() ?? 0
+        let spacing = xTicks.count > 1 ? abs(x(xTicks[1]) - x(xTicks[0])) : .infinity
+        let every = Swift.max(1, Int(((widest + 8) / spacing).rounded(.up)))
+        var shown = xTicks.indices.map { $0 % every == 0 }
+        guard let k = xKeptLabel, xTicks.indices.contains(k), labels.indices.contains(k) else { return shown }
+        for i in xTicks.indices where i != k && shown[i] {
+            let apart = abs(x(xTicks[i]) - x(xTicks[k])), room = (Self.textWidth(labels[i]) + Self.textWidth(labels[k])) / 2 + 8
+            if apart < room { shown[i] = false }
+        }
+        shown[k] = true
+        return shown
     }
 
     // MARK: - Stacked bars

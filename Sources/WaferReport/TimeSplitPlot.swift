@@ -14,7 +14,8 @@ import WaferSupport
 /// the bar exactly; the segment's tooltip gives its cycles, microseconds and share of the token,
 /// and the kind's own union when some of it is hidden under an earlier kind. The busiest wafer
 /// (the most busy cycles, the lowest index on a tie, as in the overview) is outlined in black
-/// and labelled `limits speed`. Colours are fixed per kind (Okabe-Ito); the legend names the
+/// and labelled `limits speed`, and its x label is always drawn (with many wafers only every
+/// k-th label is, and a neighbour's label that would overlap the bottleneck's is dropped). Colours are fixed per kind (Okabe-Ito); the legend names the
 /// kinds drawn. Deterministic: equal plans give equal bytes.
 public enum TimeSplitPlot {
     /// The kinds in stacking order with their legend names and colours.
@@ -77,7 +78,8 @@ public enum TimeSplitPlot {
         let width = Swift.max(760, SVGPlot.textWidth(subtitle) + 32, 108 + 24 * Double(n)).rounded(.up)
         var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: "wafer (pipeline order)",
                            yLabel: "busy time per token (microseconds)",
-                           xs: [], ys: splits.map { micro($0.busy) }, xCategories: plan.wafers.map { "wafer \($0.index)" }, legend: legend, width: width)
+                           xs: [], ys: splits.map { micro($0.busy) }, xCategories: plan.wafers.map { "wafer \($0.index)" }, xKeepLabel: busiest,
+                           legend: legend, width: width)
         let barWidth = Swift.min(80, Swift.max(1, (plot.x(1) - plot.x(0)) * 0.7))
         for (k, (w, split)) in zip(plan.wafers, splits).enumerated() {
             let segments = used.map { kind -> SVGPlot.StackSegment in

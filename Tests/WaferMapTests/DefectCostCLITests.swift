@@ -12,6 +12,7 @@ import WaferTestSupport
         #expect(run.stderr.contains("defects cost: clustered rate 0.02 (5/5)"), "progress on stderr: \(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["target"] as? String == "small64r" && object["repair"] as? String == "spare-rows")
+        #expect(object["model"] as? String == "examples/models/tiny.yaml" && object["model_name"] as? String == "tiny")
         let monotone = try #require(object["monotone"] as? [String: Bool])
         #expect(monotone == ["uniform": true, "clustered": true])
         let rows = try #require(object["rows"] as? [[String: Any]])

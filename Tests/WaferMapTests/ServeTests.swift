@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import WaferPerf
-import WaferStudy
+import WaferReport
+@testable import WaferStudy
 import WaferTestSupport
 
 /// The batching model, the serving model's arithmetic on hand-made replicas, and `wafermap
@@ -130,6 +131,59 @@ import WaferTestSupport
         #expect(deployment["replica_plan"] as? String == "replica.plan.json")
         let picture = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(picture.hasPrefix("<svg") && picture.contains("tokens/s per user") && picture.contains("<title>"))
+        Self.checkPlot(picture)
+    }
+
+    /// A step of 1, 2 or 5 times a power of ten.
+    static func nice(_ step: Double) -> Bool {
+        guard step > 0 else { return false }
+        let mantissa = step / pow(10, (log10(step) + 1e-9).rounded(.down))
+        return [1.0, 2, 5].contains { abs(mantissa - $0) < 1e-6 }
+    }
+
+    /// The checks every `serve --svg` passes: both axes' tick labels evenly spaced on a nice
+    /// step and multiples of it; the legend's swatches exactly the colours of the points drawn,
+    /// the target's line sample only with a target line. Returns the legend's labels.
+    @discardableResult
+    static func checkPlot(_ svg: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
+        let m = SweepPlotTests.matches
+        let xs = m("<text x=\"[0-9.]+\" y=\"[0-9.]+\" text-anchor=\"middle\">([-0-9.]+)</text>", svg).compactMap { Double($0[1]) }
+        let ys = m("<text x=\"[0-9.]+\" y=\"[0-9.]+\" text-anchor=\"end\">([-0-9.]+)</text>", svg).compactMap { Double($0[1]) }
+        for (axis, ticks) in [("x", xs), ("y", ys)] {
+            #expect(ticks.count >= 2, "\(axis) ticks \(ticks)", sourceLocation: sourceLocation)
+            let steps = zip(ticks, ticks.dropFirst()).map { $1 - $0 }
+            let step = steps.first ?? 0
+            #expect(nice(step) && steps.allSatisfy { abs($0 - step) < 1e-9 * max(1, step) }, "\(axis) ticks \(ticks) not on a nice step", sourceLocation: sourceLocation)
+            #expect(ticks.allSatisfy { abs(($0 / step).rounded() * step - $0) < 1e-6 * max(1, step) }, "\(axis) ticks \(ticks)", sourceLocation: sourceLocation)
+        }
+        let points = Set(m("<circle [^>]*fill=\"(#[0-9A-F]{6})\"/></g>", svg).map { $0[1] })
+        let swatches = m("<rect x=\"[0-9.]+\" y=\"[0-9.]+\" width=\"10\" height=\"10\" fill=\"(#[0-9A-F]{6})\"/><text [^>]*>([^<]*)</text>", svg)
+        #expect(Set(swatches.map { $0[1] }) == points && swatches.count == points.count, "legend \(swatches.map { $0[1] }), points \(points.sorted())", sourceLocation: sourceLocation)
+        let targetSample = m("<line [^>]*stroke-dasharray=\"6 4\"/><text [^>]*>(target [^<]*)</text>", svg)
+        let targetLine = m("<line [^>]*stroke-dasharray=\"6 4\"><title>target: ", svg)
+        #expect(targetSample.count == targetLine.count && targetLine.count <= 1, sourceLocation: sourceLocation)
+        return swatches.map { $0[2] } + targetSample.map { $0[1] }
+    }
+
+    /// The legend lists only what is drawn: no "misses a target" when every deployment meets
+    /// the targets, no joined front for a single point; the ticks are round.
+    @Test func servePlotLegendListsOnlyWhatIsDrawn() throws {
+        var request = ServeRequest(count: .init(modelPath: "m.yaml"))
+        request.traffic = .users(64)
+        request.minTokensPerSPerUser = 800
+        func report(_ replicas: [ServeReplica]) -> ServeReport {
+            let rows = ServeModel.rank(replicas.compactMap { ServeModel.deployment($0, prefill: .same, prefillReplica: nil, request: request, linkGbps: 1200) })
+            return ServeReport(model: "m", target: "t", traffic: "64 concurrent users", contextTokens: 8192, promptTokens: 0, outputTokens: nil,
+                               minTokensPerSPerUser: 800, maxTimeToFirstTokenMs: nil, rows: rows, replicasCompiled: [], skipped: [], assumptions: [])
+        }
+        let meeting = report([Self.replica(sequences: 8, wafers: 8), Self.replica(sequences: 4, wafers: 7)])
+        #expect(meeting.rows.allSatisfy(\.meetsTargets) && meeting.rows.filter(\.pareto).count == 1)
+        let svg = ServePlot.svg(meeting)
+        #expect(Self.checkPlot(svg) == ["Pareto front", "meets the targets", "target 800 tokens/s per user"])
+        #expect(!svg.contains(SVGPlot.grey) && !svg.contains("<polyline"))
+        #expect(svg == ServePlot.svg(meeting))
+        let mixed = report([Self.replica(sequences: 8, wafers: 8), Self.replica(sequences: 4, wafers: 7), Self.replica(sequences: 16, wafers: 10)])
+        #expect(Self.checkPlot(ServePlot.svg(mixed)) == ["Pareto front", "meets the targets", "misses a target", "target 800 tokens/s per user"])
     }
 
     @Test func aPlanWithSequencesRecordsThemAndMatchesTheSchema() throws {

@@ -38,7 +38,12 @@ import WaferTestSupport
         let box = matches("viewBox=\"0 0 ([0-9.]+) ([0-9.]+)\"", in: svg)
         let width = Double(box.first?[1] ?? "") ?? 0, height = Double(box.first?[2] ?? "") ?? 0
         #expect(width > 0 && height > 0, sourceLocation: sourceLocation)
-        #expect(matches("<circle ", in: svg).count == rows, "one circle per row", sourceLocation: sourceLocation)
+        #expect(matches("<circle [^>]*/></g>", in: svg).count == rows, "one circle per row", sourceLocation: sourceLocation)
+        // The front's legend entry: a line sample only when a line is drawn, else an outlined point.
+        let frontLine = matches("<line [^>]*/><text [^>]*>Pareto front[^<]*</text>", in: svg).count
+        let frontPoint = matches("<circle [^>]*stroke=\"#000000\"[^>]*/><text [^>]*>Pareto front[^<]*</text>", in: svg).count
+        #expect(frontLine == (front >= 2 ? 1 : 0) && frontPoint == (front == 1 ? 1 : 0), "front \(front): line \(frontLine), point \(frontPoint)", sourceLocation: sourceLocation)
+        #expect(matches("<circle ", in: svg).count == rows + frontPoint, sourceLocation: sourceLocation)
         #expect(matches("<polyline ", in: svg).count == (front >= 2 ? 1 : 0), "the front joined when it has 2+ points", sourceLocation: sourceLocation)
         // Every text inside the canvas, start-anchored ones with their estimated width too.
         let texts = matches("<text x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"([^>]*)>([^<]*)</text>", in: svg)
@@ -51,7 +56,7 @@ import WaferTestSupport
             }
         }
         // Legend swatches name exactly the colours the points use, all from the palette.
-        let pointColours = Set(matches("<circle [^>]*fill=\"(#[0-9A-F]{6})\"", in: svg).map { $0[1] })
+        let pointColours = Set(matches("<circle [^>]*fill=\"(#[0-9A-F]{6})\"[^>]*/></g>", in: svg).map { $0[1] })
         let legendColours = Set(matches("<rect x=\"[0-9.]+\" y=\"[0-9.]+\" width=\"10\" height=\"10\" fill=\"(#[0-9A-F]{6})\"", in: svg).map { $0[1] })
         #expect(pointColours == legendColours, "points \(pointColours.sorted()), legend \(legendColours.sorted())", sourceLocation: sourceLocation)
         #expect(pointColours.isSubset(of: Set(SVGPlot.palette + [SVGPlot.grey])), sourceLocation: sourceLocation)
@@ -145,7 +150,8 @@ import WaferTestSupport
         let pointColours = Set(Self.matches("<circle [^>]*fill=\"(#[0-9A-F]{6})\"", in: svg).map { $0[1] })
         let legendColours = Set(Self.matches("<line x1=\"[0-9.]+\" y1=\"[0-9.]+\" x2=\"[0-9.]+\" y2=\"[0-9.]+\" stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\"( stroke-dasharray=\"[0-9 ]+\")?/><text", in: svg).map { $0[1] })
         #expect(pointColours == legendColours && pointColours.count == models.count, "points \(pointColours.sorted()), legend \(legendColours.sorted())")
-        for phrase in ["tiny.yaml on small64", ">0.001</text>", ">0.01</text>", "uniform</text>", "clustered</text>", "defect rate"] {
+        #expect(!svg.contains("tiny.yaml"), "the title names the model, not its file")
+        for phrase in ["<title>tiny on small64: ", ">tiny on small64: ", ">0.001</text>", ">0.01</text>", "uniform</text>", "clustered</text>", "defect rate"] {
             #expect(svg.contains(phrase), "missing '\(phrase)'")
         }
         let bad = try CLI.run(cost + ["--svg", dir.appendingPathComponent("no/such/dir.svg").path])

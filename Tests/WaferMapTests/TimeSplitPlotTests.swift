@@ -64,6 +64,18 @@ import WaferTestSupport
         let outlined = groups.filter { $0[2].contains("class=\"outline\"") }.map { Int($0[1])! }
         #expect(outlined == (most > 0 ? [plan.wafers.first { busy[$0.index] == most }!.index] : []), sourceLocation: sourceLocation)
         #expect(m(">limits speed</text>", svg).count == (most > 0 ? 1 : 0), sourceLocation: sourceLocation)
+        // Whatever the thinning, the outlined bar has its x label under its centre, and no two
+        // x labels touch.
+        let labels = m("<text x=\"([0-9.]+)\" y=\"[0-9.]+\" text-anchor=\"middle\">(wafer [0-9]+)</text>", svg)
+        if let b = outlined.first {
+            let outline = m("<g class=\"stack\" id=\"wafer-\(b)\">.*?<rect class=\"outline\" x=\"([-0-9.]+)\" y=\"[-0-9.]+\" width=\"([0-9.]+)\"", svg)
+            let centre = outline.first.map { Double($0[1])! + Double($0[2])! / 2 } ?? -1
+            #expect(labels.contains { $0[2] == "wafer \(b)" && abs(Double($0[1])! - centre) <= 0.1 }, "no label under wafer \(b) at \(centre)", sourceLocation: sourceLocation)
+        }
+        for (a, b) in zip(labels, labels.dropFirst()) {
+            let room = (SVGPlot.textWidth(a[2]) + SVGPlot.textWidth(b[2])) / 2
+            #expect(Double(b[1])! - Double(a[1])! >= room, "\(a[2]) and \(b[2]) touch", sourceLocation: sourceLocation)
+        }
         // The legend's swatches are exactly the segments' colours, one per kind.
         let used = Set(bars.joined().map(\.fill))
         let swatches = m("<rect x=\"[0-9.]+\" y=\"[0-9.]+\" width=\"10\" height=\"10\" fill=\"(#[0-9A-F]{6})\"/><text x=\"[0-9.]+\" y=\"[0-9.]+\">([^<]*)</text>", svg)
@@ -131,5 +143,15 @@ import WaferTestSupport
         for (a, b) in zip(labels, labels.dropFirst()) {
             #expect(Double(b[1])! - Double(a[1])! >= SVGPlot.textWidth(a[2].count > b[2].count ? a[2] : b[2]), "\(a[2]) and \(b[2]) touch")
         }
+
+        // The bottleneck on wafer 13, between the thinned labels (every 3rd: 12 and 15): it
+        // keeps its label and the neighbour it would overlap loses its own.
+        for u in plan.units.indices { plan.units[u].wafer = 13 }
+        let thirteen = TimeSplitPlot.svg(plan)
+        Self.check(thirteen, plan: plan)
+        let shown = SweepPlotTests.matches("text-anchor=\"middle\">wafer ([0-9]+)</text>", in: thirteen).map { Int($0[1])! }
+        let thinned = labels.map { Int($0[2].dropFirst(6))! }
+        #expect(!thinned.contains(13) && shown.contains(13), "thinned \(thinned), with the bottleneck \(shown)")
+        #expect(Set(shown).subtracting([13]).isSubset(of: Set(thinned)) && shown.count >= thinned.count - 2, "\(shown)")
     }
 }

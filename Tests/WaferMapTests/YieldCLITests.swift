@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import WaferReport
-import WaferStudy
+@testable import WaferStudy
+import WaferSupport
 import WaferTestSupport
 
 /// `wafermap yield` and its shards through the built executable (docs/studies.md): the report's
@@ -116,6 +117,22 @@ import WaferTestSupport
         let bars = m("<rect class=\"bin\" [^>]*fill=\"(#[0-9A-F]{6})\"><title>([0-9,]+) maps?: ", svg)
         #expect(compiled > 0 && bars.count == min(40, Int(Double(compiled).squareRoot().rounded(.up))), "\(bars.count) bars for \(compiled) maps")
         #expect(bars.reduce(0) { $0 + (Int($1[2].replacingOccurrences(of: ",", with: "")) ?? 0) } == compiled)
+        // The bins span the maps' own range, not the defect-free figure beyond it; the x axis
+        // still takes in the defect-free line.
+        let t = try #require(object["tokens_per_s"] as? [String: Double])
+        let header = try #require(object["header"] as? [String: Any])
+        let defectFree = try #require(header["defect_free_tokens_per_s"] as? Double)
+        let (lowest, highest) = (try #require(t["min"]), try #require(t["max"]))
+        #expect(defectFree > highest + 1, "the fixture needs the defect-free figure beyond every map: \(defectFree) vs \(highest)")
+        let ranges = m("<rect class=\"bin\" [^>]*><title>[0-9,]+ maps?: ([0-9.]+)-([0-9.]+) tokens/s</title>", svg)
+        #expect(ranges.count == bars.count)
+        #expect(ranges.first?[1] == Units.fixed(lowest, digits: 1) && ranges.last?[2] == Units.fixed(highest, digits: 1),
+                "bins \(ranges.first?[1] ?? "?")-\(ranges.last?[2] ?? "?") over maps \(lowest)-\(highest)")
+        let axis = m("<line x1=\"([0-9.]+)\" y1=\"[0-9.]+\" x2=\"([0-9.]+)\" y2=\"([0-9.]+)\" stroke=\"#000000\"/>", svg)
+        let plotRight = axis.compactMap { Double($0[2]) }.max() ?? 0
+        let freeLine = try #require(m("<line x1=\"([0-9.]+)\" [^>]*><title>defect-free: ", svg).first.flatMap { Double($0[1]) })
+        let lastBin = try #require(m("<rect class=\"bin\" x=\"([0-9.]+)\" y=\"[0-9.]+\" width=\"([0-9.]+)\"", svg).last.flatMap { Double($0[1])! + Double($0[2])! })
+        #expect(freeLine > lastBin && freeLine <= plotRight, "defect-free line at \(freeLine): past the last bin (\(lastBin)), inside the axis (\(plotRight))")
         let lines = m("<line x1=\"[0-9.]+\" y1=\"[0-9.]+\" x2=\"[0-9.]+\" y2=\"[0-9.]+\" stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\" stroke-dasharray=\"([0-9 ]+)\"><title>([a-z0-9-]+): ", svg)
         #expect(lines.map { $0[3] } == ["p5", "p50", "p95", "defect-free"])
         #expect(Set(lines.map { $0[2] }).count == 4, "each mark its own dash pattern")
@@ -135,6 +152,17 @@ import WaferTestSupport
             #expect(y >= 0 && y <= height && from >= 0 && to <= width + 1, "'\(t[4])' at \(x),\(y) outside \(width) x \(height)")
         }
         #expect(svg.contains("tokens/s per user (decode estimate)") && svg.contains("defect maps (count)"))
+    }
+
+    /// The bins cover the maps' own range whatever the reference: close maps far from the
+    /// defect-free figure still spread over ceil(sqrt(n)) bins; equal maps get a bin 1 wide.
+    @Test func binsSpanTheMapsOwnRange() {
+        let close = [3384.6, 3390, 3400, 3410, 3420, 3425, 3429, 3429.5]
+        let (low, width, counts) = YieldReport.bins(close)
+        #expect(low == 3384.6 && abs(low + width * 3 - 3429.5) < 1e-9 && counts == [2, 2, 4], "\(low) \(width) \(counts)")
+        let equal = YieldReport.bins([100, 100, 100, 100, 100])
+        #expect(equal.low == 99.5 && abs(equal.width * 3 - 1) < 1e-12 && equal.counts == [0, 5, 0], "\(equal)")
+        #expect(YieldReport.bins(Array(repeating: 1, count: 2_000) + [2]).counts.count == 40)
     }
 
     /// The recipe of docs/studies.md, on this machine: GNU parallel runs the shards, merge joins them.

@@ -1,49 +1,59 @@
+import WaferReport
 import WaferSupport
 
-/// `serve --svg`: every priced deployment as a point, tokens/s per user against total wafers,
-/// the Pareto front joined, the per-user target as a dashed line. O(rows).
+/// `serve --svg`: every priced deployment as a point with its range (the estimate's low-high) as
+/// a vertical bar, tokens/s per user against wafers in all, on `SVGPlot` (axes on ticks of 1, 2
+/// or 5 times a power of ten, the legend in a band below them). Points on the Pareto front are
+/// blue and joined by a line when there are two or more; the others green when they meet the
+/// targets, grey when they miss one; the per-user target is a dashed vermillion line. The legend
+/// lists only what is drawn. Each point's tooltip gives its deployment and figures.
+/// Deterministic: equal reports give equal bytes. O(rows log rows).
 public enum ServePlot {
+    static let frontColour = SVGPlot.colour(0), meetsColour = SVGPlot.colour(2), missesColour = SVGPlot.grey
+    static let targetColour = SVGPlot.colour(1), targetDash = "6 4"
+
+    /// The colour of a deployment's point: front, meets the targets, or misses one. O(1).
+    static func colour(_ r: ServeDeployment) -> String { r.pareto ? frontColour : (r.meetsTargets ? meetsColour : missesColour) }
+
+    /// The legend of what `svg` draws for `rows` and the per-user `target`, in drawing order. O(rows).
+    static func legend(_ rows: [ServeDeployment], target: Double?) -> [SVGPlot.LegendEntry] {
+        var legend: [SVGPlot.LegendEntry] = []
+        let front = rows.filter(\.pareto).count
+        if front > 0 { legend.append(.init(colour: frontColour, label: front > 1 ? "Pareto front (joined)" : "Pareto front")) }
+        if rows.contains(where: { !$0.pareto && $0.meetsTargets }) { legend.append(.init(colour: meetsColour, label: "meets the targets")) }
+        if rows.contains(where: { !$0.pareto && !$0.meetsTargets }) { legend.append(.init(colour: missesColour, label: "misses a target")) }
+        if let target { legend.append(.init(colour: targetColour, label: "target \(SVGPlot.number(target)) tokens/s per user", mark: .line(dash: targetDash))) }
+        return legend
+    }
+
     public static func svg(_ report: ServeReport) -> String {
-        let width = 760.0, height = 480.0, left = 80.0, right = 30.0, topMargin = 50.0, bottom = 60.0
         let rows = report.rows
-        let maxWafers = Double(max(rows.map(\.wafersTotal).max() ?? 1, 1))
-        let maxSpeed = max(rows.map(\.tokensPerSPerUserHigh).max() ?? 1, report.minTokensPerSPerUser ?? 0, 1) * 1.05
-        func x(_ wafers: Int) -> Double { left + Double(wafers) / maxWafers * (width - left - right) }
-        func y(_ speed: Double) -> Double { height - bottom - speed / maxSpeed * (height - topMargin - bottom) }
-        func f(_ v: Double) -> String { Units.fixed(v, digits: 1) }
-        func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(f(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">\(esc("\(report.model) on \(report.target): \(report.traffic)"))</text>\n"
-        out += "<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - right))\" y2=\"\(f(height - bottom))\" stroke=\"black\"/>\n"
-        out += "<line x1=\"\(f(left))\" y1=\"\(f(topMargin))\" x2=\"\(f(left))\" y2=\"\(f(height - bottom))\" stroke=\"black\"/>\n"
-        for i in 0...5 {
-            let w = Int((maxWafers * Double(i) / 5).rounded()), s = maxSpeed * Double(i) / 5
-            out += "<text x=\"\(f(x(w)))\" y=\"\(f(height - bottom + 18))\" text-anchor=\"middle\">\(w)</text>\n"
-            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(s) + 4))\" text-anchor=\"end\">\(Units.fixed(s, digits: 0))</text>\n"
-        }
-        out += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 16))\" text-anchor=\"middle\">wafers in all</text>\n"
-        out += "<text x=\"18\" y=\"\(f((topMargin + height - bottom) / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f((topMargin + height - bottom) / 2)))\">tokens/s per user</text>\n"
+        let front = rows.filter(\.pareto).count
+        let subtitle = "tokens/s per user against wafers: \(Units.count(rows.count, "deployment")), \(front) on the Pareto front; bars: low-high range"
+        var plot = SVGPlot(title: "\(report.model) on \(report.target): \(report.traffic)", subtitle: subtitle,
+                           xLabel: "wafers in all", yLabel: "tokens/s per user (decode estimate)",
+                           xs: rows.map { Double($0.wafersTotal) },
+                           ys: rows.flatMap { [$0.tokensPerSPerUserLow, $0.tokensPerSPerUserHigh, $0.tokensPerSPerUser] } + [report.minTokensPerSPerUser].compactMap { $0 },
+                           xIntegers: true, legend: legend(rows, target: report.minTokensPerSPerUser))
+        let f = SVGPlot.number, fixed = { (v: Double) in Units.fixed(v, digits: 1) }
         if let target = report.minTokensPerSPerUser {
-            out += "<line x1=\"\(f(left))\" y1=\"\(f(y(target)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(target)))\" stroke=\"#D55E00\" stroke-dasharray=\"6 4\"/>\n"
-            out += "<text x=\"\(f(width - right - 4))\" y=\"\(f(y(target) - 6))\" text-anchor=\"end\" fill=\"#D55E00\">target \(Units.fixed(target, digits: 0)) tokens/s</text>\n"
+            let y = f(plot.y(target))
+            plot.body += "<line x1=\"\(f(plot.left))\" y1=\"\(y)\" x2=\"\(f(plot.width - plot.right))\" y2=\"\(y)\" stroke=\"\(targetColour)\" stroke-width=\"2\" stroke-dasharray=\"\(targetDash)\">"
+                + "<title>target: \(fixed(target)) tokens/s per user</title></line>\n"
         }
-        let front = rows.filter(\.pareto).sorted { ($0.wafersTotal, $0.tokensPerSPerUser) < ($1.wafersTotal, $1.tokensPerSPerUser) }
-        if front.count > 1 {
-            out += "<polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"1.5\" points=\"\(front.map { "\(f(x($0.wafersTotal))),\(f(y($0.tokensPerSPerUser)))" }.joined(separator: " "))\"/>\n"
+        let frontRows = rows.filter(\.pareto).sorted { ($0.wafersTotal, $0.tokensPerSPerUser) < ($1.wafersTotal, $1.tokensPerSPerUser) }
+        if frontRows.count > 1 {
+            plot.body += "<polyline fill=\"none\" stroke=\"\(frontColour)\" stroke-width=\"1.5\" points=\""
+                + frontRows.map { "\(f(plot.x(Double($0.wafersTotal)))),\(f(plot.y($0.tokensPerSPerUser)))" }.joined(separator: " ") + "\"/>\n"
         }
         for r in rows {
-            let colour = r.pareto ? "#0072B2" : (r.meetsTargets ? "#009E73" : "#999999")
-            out += "<g><title>\(esc("\(r.wafersTotal) wafers (\(r.replicas) x \(r.wafersPerReplica)\(r.prefillWafers > 0 ? " + \(r.prefillWafers) prefill" : "")), \(r.flags), prefill \(r.prefill): \(f(r.tokensPerSPerUser)) tokens/s per user (\(f(r.tokensPerSPerUserLow))-\(f(r.tokensPerSPerUserHigh))), \(f(r.aggregateTokensPerS)) aggregate"))</title>"
-            out += "<line x1=\"\(f(x(r.wafersTotal)))\" y1=\"\(f(y(r.tokensPerSPerUserLow)))\" x2=\"\(f(x(r.wafersTotal)))\" y2=\"\(f(y(r.tokensPerSPerUserHigh)))\" stroke=\"\(colour)\" stroke-opacity=\"0.4\"/>"
-            out += "<circle cx=\"\(f(x(r.wafersTotal)))\" cy=\"\(f(y(r.tokensPerSPerUser)))\" r=\"4\" fill=\"\(colour)\"/></g>\n"
+            let colour = colour(r), cx = f(plot.x(Double(r.wafersTotal)))
+            let tip = "\(r.wafersTotal) wafers (\(r.replicas) x \(r.wafersPerReplica)\(r.prefillWafers > 0 ? " + \(r.prefillWafers) prefill" : "")), \(r.flags), prefill \(r.prefill): "
+                + "\(fixed(r.tokensPerSPerUser)) tokens/s per user (\(fixed(r.tokensPerSPerUserLow))-\(fixed(r.tokensPerSPerUserHigh))), \(fixed(r.aggregateTokensPerS)) aggregate"
+            plot.body += "<g><title>\(SVGPlot.escape(tip))</title>"
+            plot.body += "<line x1=\"\(cx)\" y1=\"\(f(plot.y(r.tokensPerSPerUserLow)))\" x2=\"\(cx)\" y2=\"\(f(plot.y(r.tokensPerSPerUserHigh)))\" stroke=\"\(colour)\" stroke-opacity=\"0.4\"/>"
+            plot.body += "<circle cx=\"\(cx)\" cy=\"\(f(plot.y(r.tokensPerSPerUser)))\" r=\"4\" fill=\"\(colour)\"/></g>\n"
         }
-        let legend = [("#0072B2", "Pareto front"), ("#009E73", "meets the targets"), ("#999999", "misses a target")]
-        for (i, (colour, label)) in legend.enumerated() {
-            let lx = left + 12 + Double(i) * 170
-            out += "<circle cx=\"\(f(lx))\" cy=\"40\" r=\"4\" fill=\"\(colour)\"/><text x=\"\(f(lx + 8))\" y=\"44\">\(label)</text>\n"
-        }
-        out += "</svg>\n"
-        return out
+        return plot.render()
     }
 }

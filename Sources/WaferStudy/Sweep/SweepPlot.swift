@@ -4,10 +4,12 @@ import WaferSupport
 extension SweepReport {
     /// `sweep --svg` (and `merge --svg` of sweep parts): every mapping as a point, tokens/s per
     /// user against wafers, its range (the unpublished constants' spread) as a vertical bar; the
-    /// Pareto front joined by a line and its points outlined in black; one colour per series
-    /// (the precisions, batches and contexts the sweep varied; the Okabe-Ito palette, grey past
-    /// six series), named in the legend. The title names the model, target, context and batch;
-    /// each point's tooltip (`<title>`) gives its rank, figures and flags. Deterministic. O(rows log rows).
+    /// Pareto front's points outlined in black and joined by a line when there are two or more;
+    /// one colour per series (the precisions, batches and contexts the sweep varied; the
+    /// Okabe-Ito palette, grey past six series), named in the legend, with the front as a line
+    /// sample when joined, else as an outlined point. The title names the model, target,
+    /// context and batch; each point's tooltip (`<title>`) gives its rank, figures and flags.
+    /// Deterministic. O(rows log rows).
     public func svg() -> String {
         let precisions = Set(rows.map(\.precisionLabel)), batches = Set(rows.map(\.batch)), contexts = Set(rows.map(\.contextTokens))
         func list(_ values: Set<Int>) -> String { values.sorted().map(String.init).joined(separator: ", ") }
@@ -26,7 +28,12 @@ extension SweepReport {
         let shown = Swift.min(names.count, SVGPlot.palette.count)
         var legend = names.prefix(shown).enumerated().map { SVGPlot.LegendEntry(colour: SVGPlot.colour($0.offset), label: $0.element) }
         if names.count > shown { legend.append(.init(colour: SVGPlot.grey, label: "\(names.count - shown) more series")) }
-        legend.append(.init(colour: "#000000", label: "Pareto front (outlined points)", mark: .line(dash: nil)))
+        // The front's entry: a line sample only when a line joins its points.
+        switch rows.filter(\.pareto).count {
+        case 0: break
+        case 1: legend.append(.init(colour: "#ffffff", label: "Pareto front (outlined point)", mark: .point(stroke: "#000000")))
+        default: legend.append(.init(colour: "#000000", label: "Pareto front (outlined points)", mark: .line(dash: nil)))
+        }
 
         let fixed = [precisions.count == 1 ? precisions.first : nil, "context \(list(contexts)) tokens", "batch \(list(batches))"].compactMap { $0 }
         let title = "\(model) on \(target): " + fixed.joined(separator: ", ")

@@ -3,10 +3,11 @@ import WaferSupport
 
 extension YieldReport {
     /// The histogram's bins: ceil(sqrt(n)) equal bins (at most 40) from the smallest to the
-    /// largest of `values` and `reference` (widened by 0.5 each way when they are all equal),
-    /// and the count in each. O(values).
-    static func bins(_ values: [Double], reference: Double) -> (low: Double, width: Double, counts: [Int]) {
-        var low = Swift.min(values.min() ?? reference, reference), high = Swift.max(values.max() ?? reference, reference)
+    /// largest of `values` (the maps' own range, so their spread shows however far the
+    /// defect-free figure lies; widened by 0.5 each way when they are all equal), and the count
+    /// in each. O(values).
+    static func bins(_ values: [Double]) -> (low: Double, width: Double, counts: [Int]) {
+        var low = values.min() ?? 0, high = values.max() ?? 0
         if high - low < 1e-9 * Swift.max(abs(high), 1) { low -= 0.5; high += 0.5 }
         let bins = Swift.min(40, Swift.max(1, Int(Double(values.count).squareRoot().rounded(.up))))
         let width = (high - low) / Double(bins)
@@ -16,9 +17,10 @@ extension YieldReport {
     }
 
     /// The histogram of tokens/s per user over the maps that compiled, as a standalone SVG on
-    /// `SVGPlot`: one bar per bin (`bins`, each a `<rect class="bin">` with a tooltip of its count
-    /// and range, empty bins at zero height), the axes labelled with their units (counts on whole
-    /// ticks), p5/p50/p95 as dashed lines and the defect-free figure as a dotted one, each line
+    /// `SVGPlot`: one bar per bin (`bins`, over the maps' own range; each a `<rect class="bin">`
+    /// with a tooltip of its count and range, empty bins at zero height), the x axis widened
+    /// (not the bins) to take in the defect-free line, the axes labelled with their units
+    /// (counts on whole ticks), p5/p50/p95 as dashed lines and the defect-free figure as a dotted one, each line
     /// differing in colour (Okabe-Ito, black for the median) and dash pattern and named with its
     /// value in the legend, with the bars' swatch. The title names model, target, maps and
     /// defects; the subtitle how many maps fit the nominal wafer count. Deterministic: a merge
@@ -35,7 +37,7 @@ extension YieldReport {
             plot.body += "<text x=\"\(SVGPlot.number(plot.x(0.5)))\" y=\"\(SVGPlot.number(plot.y(0.5)))\" text-anchor=\"middle\" font-size=\"14\">no map compiled</text>\n"
             return plot.render()
         }
-        let (low, binWidth, counts) = Self.bins(values, reference: h.defectFreeTokensPerS)
+        let (low, binWidth, counts) = Self.bins(values)
         let high = low + binWidth * Double(counts.count)
         let barColour = SVGPlot.colour(0)
         let marks: [(name: String, value: Double, colour: String, dash: String)] = [
@@ -44,7 +46,7 @@ extension YieldReport {
         ]
         let legend = [SVGPlot.LegendEntry(colour: barColour, label: "defect maps per bin (hover for its range)")]
             + marks.map { SVGPlot.LegendEntry(colour: $0.colour, label: "\($0.name) \(f($0.value)) tokens/s", mark: .line(dash: $0.dash)) }
-        var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: xLabel, yLabel: yLabel, xs: [low, high], ys: counts.map(Double.init),
+        var plot = SVGPlot(title: title, subtitle: subtitle, xLabel: xLabel, yLabel: yLabel, xs: [low, high, h.defectFreeTokensPerS], ys: counts.map(Double.init),
                            yIntegers: true, legend: legend)
         let n = SVGPlot.number, foot = plot.y(0)
         for (b, c) in counts.enumerated() {
