@@ -47,6 +47,15 @@ import WaferTestSupport
         #expect(svg.matches(of: #/class="busiest"/#).count == 1)
         let all = Self.labels(svg)
         #expect(all.filter { $0.text.hasPrefix("slowest: ") && $0.text.hasSuffix(" of each token") }.count == 1)
+        // Why: the phase kind taking most of the slowest wafer's busy time, with its share, as
+        // the card's tooltip splits it.
+        let why = all.filter { $0.text.hasPrefix("why: ") }
+        #expect(why.count == 1, "\(why.map(\.text))")
+        if let w = why.first, let kind = ["compute", "elementwise work", "on-wafer communication", "wafer-to-wafer links"].first(where: { w.text.hasPrefix("why: \($0) ") }) {
+            let pct = Double(w.text.dropFirst("why: \(kind) ".count).dropLast()) ?? -1
+            #expect(pct >= 25 && pct <= 100, "\(w.text): the largest of four kinds is at least a quarter")
+        } else { Issue.record("no kind in \(why.map(\.text))") }
+        #expect(cards.allSatisfy { $0.output.3.contains("busy time by kind") })
         let shares = all.compactMap { l in l.text.hasPrefix("time ") ? Double(l.text.dropFirst(5).dropLast()) : nil }
         #expect(shares.count == 3)
         let slowest = try #require(cards.firstIndex { $0.output.2 != nil })

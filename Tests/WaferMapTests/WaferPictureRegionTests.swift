@@ -29,7 +29,8 @@ import WaferTestSupport
         let width = 100, height = 60
         let parts = WaferPictures.parts(Self.stacked, width: width, height: height)
         #expect(parts.map(\.unit) == [0, 0, 1, 2] && parts.map(\.experts) == [false, true, true, false])
-        let regions = try #require(WaferPictures.holdingRegions(parts, width: width, height: height))
+        let cut = try #require(WaferPictures.holdingRegions(parts, width: width, height: height))
+        let regions = cut.regions
 
         // The oracle: each PE's parts from the unit definitions directly.
         func oracle(_ x: Int, _ y: Int) -> [Int] {
@@ -55,14 +56,25 @@ import WaferTestSupport
             }
         }
         #expect(seen.allSatisfy { $0 == 1 }, "every PE in exactly one region")
+        // The boundaries: exactly the edges between PEs the oracle puts in different regions.
+        var vertical = Set<[Int]>(), horizontal = Set<[Int]>()
+        for b in cut.boundaries {
+            if b.x0 == b.x1 { for y in b.y0..<b.y1 { vertical.insert([b.x0, y]) } } else { for x in b.x0..<b.x1 { horizontal.insert([x, b.y0]) } }
+        }
+        for y in 0..<height { for x in 1..<width { #expect(vertical.contains([x, y]) == (oracle(x - 1, y) != oracle(x, y)), "edge left of (\(x), \(y))") } }
+        for y in 1..<height { for x in 0..<width { #expect(horizontal.contains([x, y]) == (oracle(x, y - 1) != oracle(x, y)), "edge above (\(x), \(y))") } }
         // One region per distinct set, and the labels say what the sets hold.
         #expect(Set(regions.map(\.parts)).count == regions.count)
         let labels = regions.map { WaferPictures.holdingLabel($0, parts: parts, units: Self.stacked) }
-        #expect(labels.contains("layer 6 + experts of layers 4-5"))
+        #expect(labels.contains("layer 6 + layer 4 experts 0..10 + layer 5 experts 3..7"))
         #expect(labels.contains("layers 4, 6"))  // a gap is never drawn over
         #expect(labels.contains("layer 6 + layer 5 experts 3..7"))
         #expect(labels.contains("layer 6 + layer 4 experts 0..10"))
         #expect(labels.contains("layer 6"))
+        // The band region is drawn in layer 6's colour: its 5,064 bytes per PE outweigh layer 4's 320.
+        let band = try #require(regions.first { $0.parts == [0, 3] })
+        #expect(WaferPictures.holdingColor(band, parts: parts, units: Self.stacked) == WaferPictures.Kind.dense.safeColor)
+        #expect(WaferPictures.densest(band, parts: parts) == 3)
     }
 
     @Test func markColoursAreNeverAKindsColour() {
@@ -79,7 +91,23 @@ import WaferTestSupport
         let parts = WaferPictures.parts(many, width: 100, height: 60)
         #expect(parts.count == 2_000)
         let regions = WaferPictures.holdingRegions(parts, width: 100, height: 60)
-        #expect(regions == nil, "cut into \(regions?.count ?? 0) regions")
+        #expect(regions == nil, "cut into \(regions?.regions.count ?? 0) regions")
+    }
+
+    @Test func spareRowBypassWindowsAreOutlinedWithTheirHops() {
+        var w = PlanWafer(index: 0, gridColumns: 1, gridRows: 1, slotWidth: 100, slotHeight: 100, spareColumns: 0, originX: 0, originY: 0,
+                          groupSlots: [0], groupBytesPerPe: [1], deadPes: [], sealedPes: [], deadLinks: [], paletteColors: 0, maxColorsPerPe: 0,
+                          maxLinkLoadWavelets: 0, overlayPes: [], overlayColors: [], unresolvedPes: [])
+        #expect(WaferPictures.bypassWindows(w, width: 100, height: 100, scale: 1).isEmpty)
+        var r = PlanRedundancy(physicalDeadPes: 9, absorbed: 9, holes: 0, bypassHopsRows: 5, bypassHopsColumns: 1)
+        // Two blocks of 60 rows, three windows of 40 columns each (the last cut to the fabric).
+        r.rowWindows = [0, 2, 0, 1, 0, 3]; r.rowWindowColumns = 40; r.rowWindowsPerBlock = 3; r.blockRows = 60
+        w.redundancy = r
+        let svg = WaferPictures.bypassWindows(w, width: 100, height: 100, scale: 1)
+        let rects = svg.matches(of: #/<rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"><title>[^<]*add (\d+) hops?/#).map {
+            [Int($0.output.1)!, Int($0.output.2)!, Int($0.output.3)!, Int($0.output.4)!, Int($0.output.5)!]
+        }
+        #expect(rects == [[40, 0, 40, 60, 2], [0, 60, 40, 40, 1], [80, 60, 20, 40, 3]])
     }
 
     @Test func linkLoadPeaksAtThePlansBusiestLink() throws {
