@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
   >/dev/null 2>"$tmp/compile.log" || { cat "$tmp/compile.log" >&2; exit 1; }
 mkdir -p docs/img
 rsvg-convert -w 1600 "$tmp/pictures/overview.svg" -o docs/img/kimi-k2-overview.png
-rsvg-convert -w 1600 "$tmp/pictures/wafer-13.svg" -o docs/img/kimi-k2-wafer-13.png
+rsvg-convert -w 2400 "$tmp/pictures/wafer-13.svg" -o docs/img/kimi-k2-wafer-13.png
 rsvg-convert -w 1400 "$tmp/pictures/time-split.svg" -o docs/img/kimi-k2-time-split.png
 for f in overview.svg wafer-13.svg time-split.svg; do
   printf '%-16s %8d bytes\n' "$f" "$(stat -c %s "$tmp/pictures/$f")"

@@ -171,43 +171,52 @@ extension WaferPictures {
     }
 
     /// The map as SVG in PE coordinates: one `<g>` per colour level with a `<title>` naming its
-    /// load range, holding the level's blocks as rectangles (horizontal runs of a level merged,
-    /// and merged with identical runs of the rows below). O(blocks).
+    /// load range (`levelRects`). O(blocks).
     static func loadRects(_ m: LinkLoadMap, width fw: Int, height fh: Int) -> String {
-        var byLevel = [[(x: Int, y: Int, w: Int, h: Int)]](repeating: [], count: loadLevels + 1)
-        var open: [[Int]: (level: Int, index: Int)] = [:]
-        for j in 0..<m.rows {
-            var next: [[Int]: (level: Int, index: Int)] = [:]
+        let step = Double(m.maxWavelets) / Double(loadLevels - 1)
+        return levelRects(m.values, columns: m.columns, rows: m.rows, block: m.block, width: fw, height: fh, levels: loadLevels, className: "load",
+                          level: { loadLevel($0, max: m.maxWavelets) },
+                          fill: { plasma(Double($0 - 1) / Double(loadLevels - 1)) },
+                          tip: { level in
+                              let low = level == 1 ? 1 : Int((Double(level - 1) - 0.5) * step) + 1
+                              let high = min(m.maxWavelets, Int((Double(level - 1) + 0.5) * step))
+                              return "blocks of \(m.block) x \(m.block) PEs whose busiest link carries \(Units.grouped(low))-\(Units.grouped(high)) wavelets per decode step"
+                          })
+    }
+
+    /// Block values drawn as one `<g class="CLASS">` per level 1...`levels` (level 0 is not
+    /// drawn: the panel's frame shows through, program PEs white, the I/O halo grey), each with
+    /// a `<title>` and its blocks as rectangles: horizontal runs of a level merged, and merged
+    /// with identical runs of the rows below. O(blocks).
+    static func levelRects(_ values: [Int32], columns: Int, rows: Int, block: Int, width fw: Int, height fh: Int, levels: Int, className: String,
+                           level: (Int32) -> Int, fill: (Int) -> String, tip: (Int) -> String) -> String {
+        var byLevel = [[(x: Int, y: Int, w: Int, h: Int)]](repeating: [], count: levels + 1)
+        var open: [[Int]: Int] = [:]
+        for j in 0..<rows {
+            var next: [[Int]: Int] = [:]
             var i = 0
-            while i < m.columns {
-                let level = loadLevel(m.values[j * m.columns + i], max: m.maxWavelets)
+            while i < columns {
+                let lv = min(levels, max(0, level(values[j * columns + i])))
                 var e = i + 1
-                while e < m.columns && loadLevel(m.values[j * m.columns + e], max: m.maxWavelets) == level { e += 1 }
-                let key = [i, e, level]
-                let y0 = j * m.block, y1 = min(fh, (j + 1) * m.block)
+                while e < columns && min(levels, max(0, level(values[j * columns + e]))) == lv { e += 1 }
+                let key = [i, e, lv]
+                let y0 = j * block, y1 = min(fh, (j + 1) * block)
                 if let o = open[key] {
-                    byLevel[level][o.index].h = y1 - byLevel[level][o.index].y
+                    byLevel[lv][o].h = y1 - byLevel[lv][o].y
                     next[key] = o
                 } else {
-                    let x0 = i * m.block, x1 = min(fw, e * m.block)
-                    byLevel[level].append((x0, y0, x1 - x0, y1 - y0))
-                    next[key] = (level, byLevel[level].count - 1)
+                    let x0 = i * block, x1 = min(fw, e * block)
+                    byLevel[lv].append((x0, y0, x1 - x0, y1 - y0))
+                    next[key] = byLevel[lv].count - 1
                 }
                 i = e
             }
             open = next
         }
         var svg = ""
-        let step = Double(m.maxWavelets) / Double(loadLevels - 1)
-        // Level 0 (no load) is not drawn: the panel's frame shows through (program PEs white,
-        // the I/O halo grey).
-        for level in byLevel.indices where level > 0 && !byLevel[level].isEmpty {
-            let fill = plasma(Double(level - 1) / Double(loadLevels - 1))
-            let low = level == 1 ? 1 : Int((Double(level - 1) - 0.5) * step) + 1
-            let high = min(m.maxWavelets, Int((Double(level - 1) + 0.5) * step))
-            let tip = "blocks of \(m.block) x \(m.block) PEs whose busiest link carries \(Units.grouped(low))-\(Units.grouped(high)) wavelets per decode step"
-            svg += "<g class=\"load\" fill=\"\(fill)\"><title>\(escape(tip))</title>"
-            for r in byLevel[level] { svg += "<rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.w)\" height=\"\(r.h)\"/>" }
+        for lv in byLevel.indices where lv > 0 && !byLevel[lv].isEmpty {
+            svg += "<g class=\"\(className)\" fill=\"\(fill(lv))\"><title>\(escape(tip(lv)))</title>"
+            for r in byLevel[lv] { svg += "<rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.w)\" height=\"\(r.h)\"/>" }
             svg += "</g>\n"
         }
         return svg

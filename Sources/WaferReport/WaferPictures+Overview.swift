@@ -312,7 +312,7 @@ extension WaferPictures {
             svg += text(max(margin, x - Int(textWidth(label, size: 11) / 2)), scaleTop + 54, label, size: 11, width: 40)
         }
         svg += text(margin, scaleTop + 74, "time: the cycles of one decode step in which a wafer's units are busy, over the cycles per token", size: 11, width: inner, fill: "#555")
-        svg += text(margin, scaleTop + 90, "dead PEs: the holes left in the program area; sealed: live PEs cut off by defects; spared: physical dead PEs the spare rows absorbed", size: 11, width: inner, fill: "#555")
+        svg += text(margin, scaleTop + 90, "dead PEs: the holes left after repair (I/O halo included); sealed: live PEs cut off by defects; spared: physical dead PEs the spare rows absorbed", size: 11, width: inner, fill: "#555")
         svg += "</g>\n"
         return svg
     }

@@ -21,8 +21,9 @@ extension WaferPictures {
             tick = max(fw, fh) > 400 ? 14 : 10
             let left = 16 + 5 * tick, gap = 30 + 5 * tick
             top = 84
-            panelX = [left, left + pw + gap, left + 2 * (pw + gap)]
-            width = max(panelX[2] + pw + 24, 720)
+            let pitch = pw + gap
+            panelX = (0..<4).map { left + $0 * pitch }
+            width = max(panelX[3] + pw + 24, 720)
             inner = width - 2 * 16
             step = Int(SVGPlot.niceStep(Double(max(fw, fh)), count: 12))
             axisBottom = top + ph + 16 + 2 * tick
@@ -39,7 +40,7 @@ extension WaferPictures {
         var cut: HoldingCut?
     }
 
-    /// One wafer as three panels at one scale (one SVG unit per PE, whole multiples for small
+    /// One wafer as four panels at one scale (one SVG unit per PE, whole multiples for small
     /// fabrics), each with axes in PE coordinates:
     /// - *what each PE holds*: every used slot (a `<g class="slot">` with a `<title>` of its
     ///   exact contents) cut into holding regions (`holdingRegions`: PEs holding the same units'
@@ -50,7 +51,9 @@ extension WaferPictures {
     /// - *SRAM fill*: each holding region's bytes per PE over the target's data bytes per PE in
     ///   viridis, with its colour scale under the panel;
     /// - *link load*: the busiest link of each 8 x 8 PE block (WSE-3) in wavelets per decode step
-    ///   (`linkLoad`, as the route pass counts `max_link_load_wavelets`) in plasma, with its scale, the spare-row bypass windows outlined and the busiest link ringed.
+    ///   (`linkLoad`, as the route pass counts `max_link_load_wavelets`) in plasma, with its scale, the spare-row bypass windows outlined and the busiest link ringed;
+    /// - *routing colors per PE*: the fullest PE of each block's colors out of the budget
+    ///   (`colorUse`, as the executor's route replay marks them) in cividis, with its scale.
     /// Below: a scale bar, a legend of exactly what is drawn, and a map of each unit with expert
     /// cells or a compact region (`unitMap`). Aggregated, never a shape per PE. O(fabric PEs +
     /// slots x holding cells + units + cells drawn + dead PEs + route hops).
@@ -65,6 +68,7 @@ extension WaferPictures {
         }
         let data = max(1, t.dataBytesPerPe)
         let load = linkLoad(plan, w)
+        let colors = colorUse(plan, w)
         let exceptionPaths = detourPath(plan, w)
         let maps = mappedUnits(units)
         let mapSize = unitMapSize(w, panelScale: l.s)
@@ -113,14 +117,15 @@ extension WaferPictures {
 
         let title = "\(plan.inputs.modelName) on \(t.name): wafer \(w.index) of \(plan.wafers.count)"
         let holding = holds(units)
-        let sub = "\(holding.isEmpty ? "nothing placed" : holding); \(w.groupSlots.count) of \(w.gridColumns * w.gridRows) slots; \(Units.grouped(w.deadPes.count)) dead, \(Units.grouped(w.sealedPes.count)) sealed PEs\(w.redundancy.map { " (\(Units.grouped($0.absorbed)) of \(Units.grouped($0.physicalDeadPes)) physical dead PEs absorbed by spare rows)" } ?? ""); \(w.maxColorsPerPe) colors/PE max; busiest link \(Units.grouped(w.maxLinkLoadWavelets)) wavelets per decode step\(limiting.map { "; the slowest wafer: it limits the speed, busy \(percent($0.share)) of each token" } ?? "")"
+        let sub = "\(holding.isEmpty ? "nothing placed" : holding); \(w.groupSlots.count) of \(w.gridColumns * w.gridRows) slots; \(Units.grouped(w.deadPes.count)) dead, \(Units.grouped(w.sealedPes.count)) sealed PEs\(w.redundancy.map { " (\(Units.grouped($0.absorbed)) of \(Units.grouped($0.physicalDeadPes)) physical dead PEs absorbed by spare rows)" } ?? ""); \(w.maxColorsPerPe) of \(plan.routing.colorBudget) colors/PE max; busiest link \(Units.grouped(w.maxLinkLoadWavelets)) wavelets per decode step\(limiting.map { "; the slowest wafer: it limits the speed, busy \(percent($0.share)) of each token" } ?? "")"
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"0 0 \(l.width) \(height)\" width=\"\(l.width)\" height=\"\(height)\" font-family=\"sans-serif\">\n"
         svg += "<title>\(escape(title)): \(escape(sub))</title>\n"
         svg += waferDefs()
         svg += "<rect x=\"0\" y=\"0\" width=\"\(l.width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
         svg += text(16, 26, title, size: 20, width: l.inner, bold: true) + "\n"
         svg += text(16, 50, sub, size: 14, width: l.inner, fill: "#333") + "\n"
-        let headings = ["what each PE holds (hover for contents)", "SRAM fill: bytes per PE / data bytes per PE", "link load: busiest link per \(load.block) x \(load.block) PEs"]
+        let headings = ["what each PE holds (hover for contents)", "SRAM fill: bytes per PE / data bytes per PE", "link load: busiest link per \(load.block) x \(load.block) PEs",
+                        "routing colors per PE (of \(colors.budget)): fullest per \(colors.block) x \(colors.block)"]
         for (k, h) in headings.enumerated() { svg += text(l.panelX[k], l.top - 10, h, size: l.tick + 2, width: l.pw + 20, bold: true) + "\n" }
 
         svg += holdingsPanel(plan, w, drawings, l, exceptionPaths: exceptionPaths, data: data, busiestGroup: limiting?.busiestGroup)
@@ -132,8 +137,10 @@ extension WaferPictures {
         }
         svg += bypasses + rings
         svg += runs(w.deadPes, width: l.fw, fill: deadColor, pad: l.s >= 3 ? 0 : 1) + "\n</g>\n"
+        svg += "<g id=\"colors\" transform=\"translate(\(l.panelX[3]) \(l.top)) scale(\(l.s))\">" + frame(t) + colorRects(colors, width: l.fw, height: l.fh)
+        svg += runs(w.deadPes, width: l.fw, fill: deadColor, pad: l.s >= 3 ? 0 : 1) + "\n</g>\n"
         svg += axes(panelX: l.panelX, top: l.top, pw: l.pw, ph: l.ph, fw: l.fw, fh: l.fh, s: l.s, step: l.step, tick: l.tick)
-        svg += scales(l, load: load, data: data, top: scalesTop)
+        svg += scales(l, load: load, colors: colors, data: data, top: scalesTop)
         svg += labels(drawings, w, l, data: data)
         svg += waferLegend(keys, legendTop: legendTop, inner: l.inner, perLine: perLine, entryW: entryW, ui: ui, row: row)
         if !maps.isEmpty {
@@ -161,7 +168,7 @@ extension WaferPictures {
     /// The hand-off marker and the colour scales (viridis, plasma) every wafer picture defines.
     static func waferDefs() -> String {
         var svg = "<defs><marker id=\"a\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"\(handOffColor)\"/></marker>"
-        for (id, stops, colour) in [("viridis", viridisStops.count, viridis), ("plasma", plasmaStops.count, plasma)] as [(String, Int, (Double) -> String)] {
+        for (id, stops, colour) in [("viridis", viridisStops.count, viridis), ("plasma", plasmaStops.count, plasma), ("cividis", cividisStops.count, cividis)] as [(String, Int, (Double) -> String)] {
             svg += "<linearGradient id=\"\(id)\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">"
             for k in 0..<stops {
                 let v = Double(k) / Double(stops - 1)

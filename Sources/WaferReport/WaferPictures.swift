@@ -213,9 +213,10 @@ public enum WaferPictures {
         return size
     }
 
-    /// Under the panels: the scale bar (left), the fill's colour scale (middle, 0-100% of the
-    /// data bytes per PE) and the link load's (right, 0 to the wafer's busiest link). O(1).
-    static func scales(_ l: WaferLayout, load: LinkLoadMap, data: Int, top: Int) -> String {
+    /// Under the panels: the scale bar, the fill's colour scale (0-100% of the data bytes per
+    /// PE), the link load's (1 to the wafer's busiest link) and the colors' (0 to the budget).
+    /// O(1).
+    static func scales(_ l: WaferLayout, load: LinkLoadMap, colors: ColorMap, data: Int, top: Int) -> String {
         let ui = l.tick
         var svg = "<g id=\"scale-bar\"><rect x=\"\(l.panelX[0])\" y=\"\(top)\" width=\"\(l.step * l.s)\" height=\"5\" fill=\"#000000\"/>"
         svg += text(l.panelX[0] + l.step * l.s + 6, top + 7, "\(l.step) PEs", size: ui, width: max(60, l.pw - l.step * l.s)) + "</g>\n"
@@ -224,7 +225,9 @@ public enum WaferPictures {
             ("viridis", l.panelX[1], "bytes per PE (weights + KV) / \(Units.grouped(data)) data bytes per PE",
              [0, 25, 50, 75, 100].map { (Double($0) / 100, "\($0)%") }),
             ("plasma", l.panelX[2], load.maxWavelets > 0 ? "wavelets per decode step over a link (both ways; none: white)" : "no link carries a wavelet",
-             load.maxWavelets > 0 ? [(0, "1"), (0.5, Units.grouped(load.maxWavelets / 2)), (1, Units.grouped(load.maxWavelets))] : [])
+             load.maxWavelets > 0 ? [(0, "1"), (0.5, Units.grouped(load.maxWavelets / 2)), (1, Units.grouped(load.maxWavelets))] : []),
+            ("cividis", l.panelX[3], "colors a PE holds, of the \(colors.budget) the program may use (most: \(colors.maxColors))",
+             [(0, "0"), (0.5, "\(max(1, max(colors.budget, colors.maxColors)) / 2)"), (1, "\(max(1, max(colors.budget, colors.maxColors)))")])
         ]
         svg += "<g id=\"colour-scales\">"
         for b in bars {

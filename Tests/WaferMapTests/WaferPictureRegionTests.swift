@@ -5,9 +5,9 @@ import WaferPlan
 import WaferTestSupport
 
 /// What the wafer picture computes before it draws (docs/cli.md, "Pictures"): the holding
-/// regions of a slot against a per-PE oracle, and the link-load map against the route pass's
-/// own count of the busiest link (`max_link_load_wavelets`), on plans with defects, detours and
-/// hand-off bundles.
+/// regions of a slot against a per-PE oracle, the link-load map against the route pass's own
+/// count of the busiest link (`max_link_load_wavelets`) and the colors per PE against the
+/// plan's `max_colors_per_pe`, on plans with defects, detours and hand-off bundles.
 @Suite struct WaferPictureRegionTests {
     static func unit(_ name: String, experts: [Int] = [0, 0], cells: PlanCells? = nil, band: PlanDenseRegion? = nil, dense: Int, expert: Int = 0, kv: Int = 0) -> PlanUnit {
         PlanUnit(name: name, wafer: 0, group: 0, slot: 0, experts: experts, cells: cells, denseBytesPerPe: dense, expertBytesPerPe: expert,
@@ -126,6 +126,11 @@ import WaferTestSupport
             #expect(map.maxWavelets == w.maxLinkLoadWavelets, "wafer \(w.index): picture \(map.maxWavelets), route pass \(w.maxLinkLoadWavelets)")
             #expect(map.pesAtMax > 0 && map.values.max().map(Int.init) == map.maxWavelets)
             #expect(map.block == 1 && map.columns == plan.target.fabricWidth && map.rows == plan.target.fabricHeight)
+            // Colors per PE, marked as the executor's route replay marks them: the same most.
+            let colors = WaferPictures.colorUse(plan, w)
+            #expect(colors.maxColors == w.maxColorsPerPe, "wafer \(w.index): picture \(colors.maxColors), plan \(w.maxColorsPerPe)")
+            #expect(colors.budget == plan.routing.colorBudget && colors.maxColors <= colors.budget)
+            #expect(colors.values.max().map(Int.init) == colors.maxColors)
         }
         // WSE-3's blocks: 8 x 8 PEs, 96 x 147 of them.
         #expect(WaferPictures.loadBlock(width: 762, height: 1172) == 8)

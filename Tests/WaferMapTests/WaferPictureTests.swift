@@ -5,8 +5,8 @@ import FoundationXML
 import Testing
 import WaferTestSupport
 
-/// `wafer-NN.svg` (docs/cli.md, "Pictures"): three panels (what each PE holds, SRAM fill, link
-/// load) with axes in PE coordinates, a scale bar and colour scales, a `<title>` on every slot and
+/// `wafer-NN.svg` (docs/cli.md, "Pictures"): four panels (what each PE holds, SRAM fill, link
+/// load, colors per PE) with axes in PE coordinates, a scale bar and colour scales, a `<title>` on every slot and
 /// holding region, labels inside the canvas, a legend of exactly the colours drawn, dead PEs,
 /// spares and detours in colours no kind uses; holding regions against a per-PE oracle, and the
 /// link load against the route pass's `max_link_load_wavelets`.
@@ -45,6 +45,8 @@ import WaferTestSupport
             #expect(svg.matches(of: #/<g class="fill" fill="#[0-9a-f]{6}"><title>/#).count == regions.count)
             // The link-load panel: its scale ends at the plan's busiest link, in plasma.
             #expect(svg.contains("<g id=\"link-load\"") && svg.contains("url(#plasma)"))
+            // The colors panel: cividis up to the routing budget.
+            #expect(svg.contains("<g id=\"colors\"") && svg.contains("url(#cividis)") && svg.contains("<g class=\"colors\" fill=\"#"))
 
             // The legend shows only what is drawn.
             let split = try #require(svg.range(of: "<g id=\"legend\">"))

@@ -1,0 +1,100 @@
+import WaferPlan
+import WaferSupport
+
+/// The routing colors each PE holds, from the plan alone, marked as the executor's route replay
+/// marks them (`WaferRouteReplay`): a row class's colors on every PE of its span, a column
+/// class's on its home columns, a folded class none (it runs on its host's), a bundle's color on
+/// the live PEs of its lanes, the overlay's colors on its PEs, an exception route's colors on the
+/// PEs of its path where it holds them (`PlanException.colorMask`). Where a PE holds all the
+/// program's colors (`routing.color_budget`), no further route can pass: the router's
+/// congestion, as VPR's routing-utilisation view shows it.
+extension WaferPictures {
+    /// The colors, aggregated into `block x block` PE blocks (each the PE of the block holding
+    /// the most), row-major; the wafer's most and the budget.
+    struct ColorMap: Sendable, Equatable {
+        var block: Int
+        var columns: Int, rows: Int
+        var values: [Int32]
+        var maxColors: Int
+        var budget: Int
+        /// PEs holding the full budget.
+        var pesAtBudget: Int
+    }
+
+    /// Wafer `w`'s colors per PE. One `UInt64` mask per fabric PE lives while it runs (a flat
+    /// array, never an object per PE). O(fabric PEs + class spans + lane hops + exception hops).
+    static func colorUse(_ plan: Plan, _ w: PlanWafer) -> ColorMap {
+        let fw = max(1, plan.target.fabricWidth), fh = max(1, plan.target.fabricHeight)
+        var mask = [UInt64](repeating: 0, count: fw * fh)
+        var dead = [Bool](repeating: false, count: fw * fh)
+        for pe in w.deadPes + w.sealedPes where pe >= 0 && Int(pe) < dead.count { dead[Int(pe)] = true }
+        func bits(_ colors: [Int]) -> UInt64 { colors.reduce(0) { $1 >= 0 && $1 < 64 ? $0 | (UInt64(1) << UInt64($1)) : $0 } }
+        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        for c in plan.routing.classes where c.wafer == w.index && c.foldedInto == nil && !c.colors.isEmpty {
+            guard c.columns.count == 2, c.rows.count == 2, c.columns[0] >= 0, c.columns[1] <= offsets.count, c.columns[1] > c.columns[0], c.rows[1] > c.rows[0] else { continue }
+            let r = slotRect(w, c.slot), b = bits(c.colors)
+            let ys = max(0, r.y + c.rows[0])..<min(fh, r.y + c.rows[1])
+            if c.axis == .rows {
+                let x0 = max(0, r.x + offsets[c.columns[0]]), x1 = min(fw - 1, r.x + offsets[c.columns[1] - 1])
+                for y in ys { for x in x0...max(x0, x1) { mask[y * fw + x] |= b } }
+            } else {
+                for column in c.columns[0]..<c.columns[1] {
+                    let x = r.x + offsets[column]
+                    guard x >= 0 && x < fw else { continue }
+                    for y in ys { mask[y * fw + x] |= b }
+                }
+            }
+        }
+        for b in plan.routing.bundles where b.wafer == w.index && b.color >= 0 && b.color < 64 {
+            let bit = UInt64(1) << UInt64(b.color)
+            for lane in 0..<max(0, b.lanes) {
+                for p in b.lane(lane) where p.x >= 0 && p.y >= 0 && p.x < fw && p.y < fh && !dead[p.y * fw + p.x] { mask[p.y * fw + p.x] |= bit }
+            }
+        }
+        let overlay = bits(w.overlayColors)
+        for pe in w.overlayPes where pe >= 0 && Int(pe) < mask.count { mask[Int(pe)] |= overlay }
+        let exceptions = plan.routing.exceptions
+        if exceptions.isRectangular {
+            for k in 0..<exceptions.count where exceptions.wafer[k] == w.index {
+                let e = exceptions[k]
+                guard let path = e.path(width: fw, height: fh) else { continue }
+                for (i, pe) in path.enumerated() { mask[Int(pe)] |= e.colorMask(at: i, pathCount: path.count) }
+            }
+        }
+        let block = loadBlock(width: fw, height: fh)
+        let columns = (fw + block - 1) / block, rows = (fh + block - 1) / block
+        var values = [Int32](repeating: 0, count: columns * rows)
+        var most = 0, atBudget = 0
+        let budget = plan.routing.colorBudget
+        for y in 0..<fh {
+            for x in 0..<fw {
+                let n = mask[y * fw + x].nonzeroBitCount
+                most = max(most, n)
+                if n >= budget && budget > 0 { atBudget += 1 }
+                let b = (y / block) * columns + x / block
+                if Int32(n) > values[b] { values[b] = Int32(n) }
+            }
+        }
+        return ColorMap(block: block, columns: columns, rows: rows, values: values, maxColors: most, budget: budget, pesAtBudget: atBudget)
+    }
+
+    /// Cividis (designed for colour-vision deficiency, perceptually uniform), dark blue to
+    /// yellow, interpolated between six of its stops.
+    static let cividisStops: [(Double, Double, Double)] = [(0, 34, 78), (49, 68, 107), (102, 105, 112), (149, 143, 120), (203, 186, 105), (254, 232, 56)]
+    static func cividis(_ v: Double) -> String {
+        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(cividisStops.count - 1)
+        let i = min(Int(x), cividisStops.count - 2), f = x - Double(i)
+        let a = cividisStops[i], b = cividisStops[i + 1]
+        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
+    }
+
+    /// The map as SVG: a level per color count 1...budget in cividis (the budget itself, a full
+    /// PE, the yellow end), each level's tooltip its count. O(blocks).
+    static func colorRects(_ m: ColorMap, width fw: Int, height fh: Int) -> String {
+        let top = max(1, max(m.budget, m.maxColors))
+        return levelRects(m.values, columns: m.columns, rows: m.rows, block: m.block, width: fw, height: fh, levels: top, className: "colors",
+                          level: { Int($0) },
+                          fill: { cividis(Double($0) / Double(top)) },
+                          tip: { "blocks of \(m.block) x \(m.block) PEs whose fullest PE holds \($0) of the \(m.budget) routing colors\($0 >= m.budget ? ": full, no further route can pass" : "")" })
+    }
+}
