@@ -81,12 +81,7 @@ extension WaferPictures {
     /// Cividis (designed for colour-vision deficiency, perceptually uniform), dark blue to
     /// yellow, interpolated between six of its stops.
     static let cividisStops: [(Double, Double, Double)] = [(0, 34, 78), (49, 68, 107), (102, 105, 112), (149, 143, 120), (203, 186, 105), (254, 232, 56)]
-    static func cividis(_ v: Double) -> String {
-        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(cividisStops.count - 1)
-        let i = min(Int(x), cividisStops.count - 2), f = x - Double(i)
-        let a = cividisStops[i], b = cividisStops[i + 1]
-        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
-    }
+    static func cividis(_ v: Double) -> String { interpolate(cividisStops, v) }
 
     /// The map as SVG: a level per color count 1...budget in cividis (the budget itself, a full
     /// PE, the yellow end), each level's tooltip its count. O(blocks).

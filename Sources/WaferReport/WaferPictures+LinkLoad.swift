@@ -133,12 +133,7 @@ extension WaferPictures {
     /// like a dead PE's black and the busiest links are a saturated yellow, never near white;
     /// interpolated between seven of its stops.
     static let plasmaStops: [(Double, Double, Double)] = [(83, 2, 163), (139, 10, 165), (184, 50, 137), (219, 92, 104), (244, 136, 73), (254, 189, 42), (240, 249, 33)]
-    static func plasma(_ v: Double) -> String {
-        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(plasmaStops.count - 1)
-        let i = min(Int(x), plasmaStops.count - 2), f = x - Double(i)
-        let a = plasmaStops[i], b = plasmaStops[i + 1]
-        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
-    }
+    static func plasma(_ v: Double) -> String { interpolate(plasmaStops, v) }
 
     /// Sky blue (Okabe-Ito): the spare-row bypass windows on the link-load panel, a colour plasma
     /// never takes.

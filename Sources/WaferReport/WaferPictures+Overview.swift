@@ -94,10 +94,15 @@ extension WaferPictures {
     /// Viridis (perceptually uniform, colour-blind safe) at `v` in 0...1, interpolated between
     /// five of its stops.
     static let viridisStops: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
-    static func viridis(_ v: Double) -> String {
-        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(viridisStops.count - 1)
-        let i = min(Int(x), viridisStops.count - 2), f = x - Double(i)
-        let a = viridisStops[i], b = viridisStops[i + 1]
+    static func viridis(_ v: Double) -> String { interpolate(viridisStops, v) }
+
+    /// The colour at `v` in 0...1 (clamped; not finite: 0) along `stops`, evenly spaced, linear
+    /// in RGB between neighbours: how every sequential map of the pictures is sampled. O(1).
+    static func interpolate(_ stops: [(Double, Double, Double)], _ v: Double) -> String {
+        guard stops.count > 1 else { return stops.first.map { hex($0.0, $0.1, $0.2) } ?? "#000000" }
+        let x = min(1, max(0, v.isFinite ? v : 0)) * Double(stops.count - 1)
+        let i = min(Int(x), stops.count - 2), f = x - Double(i)
+        let a = stops[i], b = stops[i + 1]
         return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
     }
 
