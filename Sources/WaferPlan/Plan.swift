@@ -230,6 +230,23 @@ public struct PlanRedundancy: Codable, Sendable, Equatable {
     }
 }
 
+extension PlanWafer {
+    /// The offsets of the spare columns in a slot, ascending: spare column `k` of a slot
+    /// `W = slot_width + spare_columns` wide sits at `((2k + 1) * W) / (2 * spare_columns)`
+    /// (docs/plan-format.md, "Slots"). O(spare columns).
+    public var spareOffsets: [Int] {
+        let pitch = slotWidth + spareColumns
+        return (0..<max(spareColumns, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(spareColumns, 1)) }
+    }
+
+    /// Logical column -> offset in its slot: logical column `c` is the `c`-th offset that is not
+    /// a spare. O(slot width + spare columns).
+    public var homeOffsets: [Int] {
+        let spare = Set(spareOffsets)
+        return (0..<max(slotWidth + spareColumns, 0)).filter { !spare.contains($0) }
+    }
+}
+
 /// An expert-cell grid inside a slot: each routed expert gets a `cell_width x cell_height` cell.
 public struct PlanCells: Codable, Sendable, Equatable {
     public var columns: Int

@@ -62,8 +62,7 @@ public enum TimeSplitPlot {
         let clock = s.clockMhz > 0 ? s.clockMhz : 1
         func micro(_ cycles: Int) -> Double { Double(cycles) / clock }
         let splits = splits(plan)
-        var busiest: Int?
-        for (k, split) in splits.enumerated() where split.busy > 0 && busiest.map({ split.busy > splits[$0].busy }) ?? true { busiest = k }
+        let busiest = WaferPictures.bottleneck(busy: splits.map(\.busy))
         let used = kinds.indices.filter { k in splits.contains { $0.shown[k] > 0 } }
         var legend = used.map { SVGPlot.LegendEntry(colour: kinds[$0].colour, label: kinds[$0].name) }
         if busiest != nil { legend.append(.init(colour: "#000000", label: "limits speed: the busiest wafer (outlined)", mark: .line(dash: nil))) }

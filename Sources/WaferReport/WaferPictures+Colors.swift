@@ -9,16 +9,13 @@ import WaferSupport
 /// program's colors (`routing.color_budget`), no further route can pass: the router's
 /// congestion, as VPR's routing-utilisation view shows it.
 extension WaferPictures {
-    /// The colors, aggregated into `block x block` PE blocks (each the PE of the block holding
-    /// the most), row-major; the wafer's most and the budget.
+    /// The colors as block maxima (each block the PE of it holding the most), and the budget.
     struct ColorMap: Sendable, Equatable {
-        var block: Int
-        var columns: Int, rows: Int
-        var values: [Int32]
-        var maxColors: Int
+        var blocks: BlockMaxima
         var budget: Int
-        /// PEs holding the full budget.
-        var pesAtBudget: Int
+        /// The most colors any PE of the wafer holds.
+        var maxColors: Int { blocks.most }
+        var values: [Int32] { blocks.values }
     }
 
     /// Wafer `w`'s colors per PE. One `UInt64` mask per fabric PE lives while it runs (a flat
@@ -29,7 +26,7 @@ extension WaferPictures {
         var dead = [Bool](repeating: false, count: fw * fh)
         for pe in w.deadPes + w.sealedPes where pe >= 0 && Int(pe) < dead.count { dead[Int(pe)] = true }
         func bits(_ colors: [Int]) -> UInt64 { colors.reduce(0) { $1 >= 0 && $1 < 64 ? $0 | (UInt64(1) << UInt64($1)) : $0 } }
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         for c in plan.routing.classes where c.wafer == w.index && c.foldedInto == nil && !c.colors.isEmpty {
             guard c.columns.count == 2, c.rows.count == 2, c.columns[0] >= 0, c.columns[1] <= offsets.count, c.columns[1] > c.columns[0], c.rows[1] > c.rows[0] else { continue }
             let r = slotRect(w, c.slot), b = bits(c.colors)
@@ -61,21 +58,7 @@ extension WaferPictures {
                 for (i, pe) in path.enumerated() { mask[Int(pe)] |= e.colorMask(at: i, pathCount: path.count) }
             }
         }
-        let block = loadBlock(width: fw, height: fh)
-        let columns = (fw + block - 1) / block, rows = (fh + block - 1) / block
-        var values = [Int32](repeating: 0, count: columns * rows)
-        var most = 0, atBudget = 0
-        let budget = plan.routing.colorBudget
-        for y in 0..<fh {
-            for x in 0..<fw {
-                let n = mask[y * fw + x].nonzeroBitCount
-                most = max(most, n)
-                if n >= budget && budget > 0 { atBudget += 1 }
-                let b = (y / block) * columns + x / block
-                if Int32(n) > values[b] { values[b] = Int32(n) }
-            }
-        }
-        return ColorMap(block: block, columns: columns, rows: rows, values: values, maxColors: most, budget: budget, pesAtBudget: atBudget)
+        return ColorMap(blocks: BlockMaxima(mask.map { Int32($0.nonzeroBitCount) }, width: fw, height: fh), budget: plan.routing.colorBudget)
     }
 
     /// Cividis (designed for colour-vision deficiency, perceptually uniform), dark blue to
@@ -86,10 +69,10 @@ extension WaferPictures {
     /// The map as SVG: a level per color count 1...budget in cividis (the budget itself, a full
     /// PE, the yellow end), each level's tooltip its count. O(blocks).
     static func colorRects(_ m: ColorMap, width fw: Int, height fh: Int) -> String {
-        let top = max(1, max(m.budget, m.maxColors))
-        return levelRects(m.values, columns: m.columns, rows: m.rows, block: m.block, width: fw, height: fh, levels: top, className: "colors",
+        let top = max(1, max(m.budget, m.maxColors)), b = m.blocks
+        return levelRects(b.values, columns: b.columns, rows: b.rows, block: b.block, width: fw, height: fh, levels: top, className: "colors",
                           level: { Int($0) },
                           fill: { cividis(Double($0) / Double(top)) },
-                          tip: { "blocks of \(m.block) x \(m.block) PEs whose fullest PE holds \($0) of the \(m.budget) routing colors\($0 >= m.budget ? ": full, no further route can pass" : "")" })
+                          tip: { "blocks of \(b.block) x \(b.block) PEs whose fullest PE holds \($0) of the \(m.budget) routing colors\($0 >= m.budget ? ": full, no further route can pass" : "")" })
     }
 }

@@ -8,34 +8,11 @@ import WaferSupport
 /// times its cell bands on its host's lines), of each hand-off bundle lane over it and of each
 /// exception route over it (its owner's load). Both directions of a link are summed.
 extension WaferPictures {
-    /// The loads, aggregated into `block x block` PE blocks (each the most loaded PE of the
-    /// block, a PE's load being the larger of its east and south links'), row-major.
-    struct LinkLoadMap: Sendable, Equatable {
-        var block: Int
-        var columns: Int, rows: Int
-        var values: [Int32]
-        /// The most wavelets per decode step over any one link of the wafer.
-        var maxWavelets: Int
-        /// PEs with a link at the maximum.
-        var pesAtMax: Int
-        /// The blocks holding a link at the maximum, row-major.
-        var hottest: [Int]
-    }
+    /// The loads as block maxima (a PE's load being the larger of its east and south links'):
+    /// `most` is the most wavelets per decode step over any one link of the wafer.
+    typealias LinkLoadMap = BlockMaxima
 
-    /// Logical column -> offset in a slot `pitch` columns wide with `spares` spare columns:
-    /// spare column `k` sits at offset `((2k + 1) * pitch) / (2 * spares)`, logical column `c` is
-    /// the `c`-th offset that is not a spare (docs/plan-format.md, "Slots"). O(pitch).
-    static func homeOffsets(pitch: Int, spares: Int) -> [Int] {
-        let spare = Set((0..<max(spares, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(spares, 1)) })
-        return (0..<max(pitch, 0)).filter { !spare.contains($0) }
-    }
-
-    /// The spare columns' offsets in a slot, ascending. O(spares).
-    static func spareOffsets(pitch: Int, spares: Int) -> [Int] {
-        (0..<max(spares, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(spares, 1)) }
-    }
-
-    /// The block side for a `width x height` fabric: about 160 blocks along the longer side, so
+    /// The block side for a `width x height` fabric (`BlockMaxima`): about 160 blocks along the longer side, so
     /// a WSE-3 wafer is 8 x 8 PE blocks (96 x 147 of them). O(1).
     static func loadBlock(width: Int, height: Int) -> Int { max(1, (max(width, height) + 159) / 160) }
 
@@ -47,7 +24,7 @@ extension WaferPictures {
         var east = [Int32](repeating: 0, count: fw * fh), south = [Int32](repeating: 0, count: fw * fh)
         // East: per row, a difference array over x; south: per column, over y.
         var rowDiff = [Int32](repeating: 0, count: (fw + 1) * fh), columnDiff = [Int32](repeating: 0, count: (fh + 1) * fw)
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         var byId: [Int: PlanClass] = [:]
         for c in plan.routing.classes where c.wafer == w.index { byId[c.id] = c }
         func clampLoad(_ v: Int) -> Int32 { Int32(clamping: v) }
@@ -107,26 +84,8 @@ extension WaferPictures {
                 for (p, q) in zip(path, path.dropFirst()) { add(Int(p) % fw, Int(p) / fw, Int(q) % fw, Int(q) / fw, load) }
             }
         }
-        return blocks(east: east, south: south, width: fw, height: fh)
-    }
-
-    /// Block maxima of the larger of each PE's east and south loads. O(fabric PEs).
-    static func blocks(east: [Int32], south: [Int32], width fw: Int, height fh: Int) -> LinkLoadMap {
-        let block = loadBlock(width: fw, height: fh)
-        let columns = (fw + block - 1) / block, rows = (fh + block - 1) / block
-        var values = [Int32](repeating: 0, count: columns * rows)
-        var most: Int32 = 0, atMax = 0
-        var hottest: [Int] = []
-        for y in 0..<fh {
-            for x in 0..<fw {
-                let v = max(east[y * fw + x], south[y * fw + x])
-                let b = (y / block) * columns + x / block
-                if v > most { most = v; atMax = 0; hottest = [] }
-                if v == most && v > 0 { atMax += 1; if hottest.last != b { hottest.append(b) } }
-                if v > values[b] { values[b] = v }
-            }
-        }
-        return LinkLoadMap(block: block, columns: columns, rows: rows, values: values, maxWavelets: Int(most), pesAtMax: atMax, hottest: Array(Set(hottest)).sorted())
+        for i in east.indices where south[i] > east[i] { east[i] = south[i] }
+        return BlockMaxima(east, width: fw, height: fh)
     }
 
     /// Plasma (perceptually uniform, colour-blind safe) from its 1/7 point up, so no load looks

@@ -83,11 +83,12 @@ extension WaferPictures {
         }
     }
 
-    /// The wafer with the largest share of the time per token (the lowest index on a tie); nil
-    /// when no wafer has any. O(wafers).
-    static func bottleneck(_ figures: [WaferFigures]) -> Int? {
+    /// The wafer with the most busy cycles per decode step (the lowest index on a tie): the one
+    /// that limits the speed, for the overview, the wafer pictures and the time split; nil when
+    /// no wafer is busy. O(wafers).
+    static func bottleneck(busy: [Int]) -> Int? {
         var best: Int?
-        for (i, f) in figures.enumerated() where f.busyCycles > 0 && best.map({ f.busyCycles > figures[$0].busyCycles }) ?? true { best = i }
+        for (i, b) in busy.enumerated() where b > 0 && best.map({ b > busy[$0] }) ?? true { best = i }
         return best
     }
 
@@ -153,11 +154,11 @@ extension WaferPictures {
     /// deployment (model, target, context, batch, defects, precision, predicted tokens/s per
     /// user), a legend explains every colour and a scale bar the fill. Fixed cells and font sizes,
     /// labels cut with an ellipsis: no text overlaps another or leaves the canvas.
-    /// O(wafers + slots + phases log phases).
-    static func overview(_ plan: Plan) -> String {
+    /// `figures` are `waferFigures(plan)`, computed once for all pictures. O(wafers + slots +
+    /// phases log phases).
+    static func overview(_ plan: Plan, _ figures: [WaferFigures]) -> String {
         let t = plan.target
-        let figures = waferFigures(plan)
-        let slowest = bottleneck(figures)
+        let slowest = bottleneck(busy: figures.map(\.busyCycles))
         let maxShare = figures.map(\.share).max() ?? 0
         let splits = TimeSplitPlot.splits(plan)
         let n = plan.wafers.count

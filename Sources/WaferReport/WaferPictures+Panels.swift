@@ -20,7 +20,7 @@ extension WaferPictures {
     static func holdingsPanel(_ plan: Plan, _ w: PlanWafer, _ drawings: [SlotDrawing], _ l: WaferLayout, exceptionPaths: String, data: Int, busiestGroup: Int?) -> String {
         let f = { (v: Double) in SVGPlot.number(v) }
         let line = f(0.8 / Double(l.s))
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         var classLoad: [Int: Int] = [:]
         // Per slot and axis (key 2 x slot for rows, 2 x slot + 1 for columns), folded classes on their hosts' lines.
         for c in plan.routing.classes where c.wafer == w.index && c.foldedInto == nil { classLoad[2 * c.slot + (c.axis == .rows ? 0 : 1), default: 0] += c.loadWavelets }
@@ -47,7 +47,7 @@ extension WaferPictures {
                 svg += "<path class=\"boundaries\" d=\"\(path)\" fill=\"none\" stroke=\"#333\" stroke-width=\"\(f(0.6 / Double(l.s)))\"/>"
             }
             svg += "<rect x=\"\(r.x)\" y=\"\(r.y)\" width=\"\(r.width)\" height=\"\(r.height)\" fill=\"none\" stroke=\"#333\" stroke-width=\"\(line)\"/>"
-            for o in spareOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns) {
+            for o in w.spareOffsets {
                 svg += "<rect x=\"\(r.x + o)\" y=\"\(r.y)\" width=\"1\" height=\"\(r.height)\" fill=\"\(spareColor)\"/>"
             }
             svg += "</g>\n"
@@ -78,7 +78,7 @@ extension WaferPictures {
     /// viridis (a slot too stacked to cut: its group's bytes per PE), dead PEs black.
     /// O(regions + dead PEs).
     static func fillPanel(_ plan: Plan, _ w: PlanWafer, _ drawings: [SlotDrawing], _ l: WaferLayout, data: Int) -> String {
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         var svg = "<g id=\"fill\" transform=\"translate(\(l.panelX[1]) \(l.top)) scale(\(l.s))\">" + frame(plan.target)
         for d in drawings {
             let r = slotRect(w, d.slot)

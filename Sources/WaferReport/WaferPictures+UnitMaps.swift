@@ -32,7 +32,7 @@ extension WaferPictures {
         let f = { (v: Double) in Units.fixed(v, digits: 3) }
         let t = size.scale, mapTop = y0 + 2 * (tick + 4)
         let r = slotRect(w, u.slot)
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         func px(_ logical: Int) -> Int { offsets.isEmpty ? logical : logical < offsets.count ? offsets[max(0, logical)] : offsets[offsets.count - 1] + 1 + logical - offsets.count }
         var svg = "<g class=\"unit-map\">"
         var detail: [String] = []

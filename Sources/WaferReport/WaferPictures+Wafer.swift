@@ -54,10 +54,11 @@ extension WaferPictures {
     ///   (`linkLoad`, as the route pass counts `max_link_load_wavelets`) in plasma, with its scale, the spare-row bypass windows outlined and the busiest link ringed;
     /// - *routing colors per PE*: the fullest PE of each block's colors out of the budget
     ///   (`colorUse`, as the executor's route replay marks them) in cividis, with its scale.
-    /// Below: a scale bar, a legend of exactly what is drawn, and a map of each unit with expert
+    /// `limiting`: this wafer's figures when it is the slowest (the overview's bottleneck), to
+    /// name it and outline its busiest slot. Below: a scale bar, a legend of exactly what is drawn, and a map of each unit with expert
     /// cells or a compact region (`unitMap`). Aggregated, never a shape per PE. O(fabric PEs +
     /// slots x holding cells + units + cells drawn + dead PEs + route hops).
-    static func wafer(_ plan: Plan, _ w: PlanWafer) -> String {
+    static func wafer(_ plan: Plan, _ w: PlanWafer, limiting: WaferFigures?) -> String {
         let t = plan.target
         let l = WaferLayout(fabricWidth: t.fabricWidth, fabricHeight: t.fabricHeight)
         let units = plan.units.filter { $0.wafer == w.index }
@@ -99,9 +100,6 @@ extension WaferPictures {
         if !bypasses.isEmpty { keys.append(("<rect WH fill=\"none\" stroke=\"\(bypassColor)\" stroke-width=\"2\"/>", "spare-row bypass window")) }
         let rings = hottestRings(load, scale: l.s)
         if !rings.isEmpty { keys.append(("<circle CIRCLE fill=\"none\" stroke=\"#000000\" stroke-width=\"2\"/>", "busiest link")) }
-        // The wafer that limits the speed (the overview's bottleneck), and its busiest slot.
-        let figures = waferFigures(plan)
-        let limiting = bottleneck(figures) == w.index ? figures[w.index] : nil
         if limiting?.busiestGroup != nil { keys.append(("<rect WH fill=\"none\" stroke=\"\(bottleneckColor)\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/>", "busiest slot of the slowest wafer")) }
 
         let ui = l.tick + 2, row = l.tick + 12
@@ -125,7 +123,7 @@ extension WaferPictures {
         svg += text(16, 26, title, size: 20, width: l.inner, bold: true) + "\n"
         svg += text(16, 50, sub, size: 14, width: l.inner, fill: "#333") + "\n"
         let headings = ["what each PE holds (hover for contents)", "SRAM fill: bytes per PE / data bytes per PE", "link load: busiest link per \(load.block) x \(load.block) PEs",
-                        "routing colors per PE (of \(colors.budget)): fullest per \(colors.block) x \(colors.block)"]
+                        "routing colors per PE (of \(colors.budget)): fullest per \(colors.blocks.block) x \(colors.blocks.block)"]
         for (k, h) in headings.enumerated() { svg += text(l.panelX[k], l.top - 10, h, size: l.tick + 2, width: l.pw + 20, bold: true) + "\n" }
 
         svg += holdingsPanel(plan, w, drawings, l, exceptionPaths: exceptionPaths, data: data, busiestGroup: limiting?.busiestGroup)

@@ -18,12 +18,16 @@ public enum WaferPictures {
     public static func render(_ plan: Plan) -> [(name: String, svg: String)] {
         var files: [(String, String)] = []
         let digits = max(2, String(max(plan.wafers.count - 1, 0)).count)
+        // Each wafer's busy time, fill and busiest slot, once for every picture that names the slowest.
+        let figures = waferFigures(plan)
+        let slowest = bottleneck(busy: figures.map(\.busyCycles))
         for w in plan.wafers {
             let index = String(w.index)
-            files.append(("wafer-\(String(repeating: "0", count: max(0, digits - index.count)) + index).svg", wafer(plan, w)))
+            let limiting = slowest == w.index ? figures[w.index] : nil
+            files.append(("wafer-\(String(repeating: "0", count: max(0, digits - index.count)) + index).svg", wafer(plan, w, limiting: limiting)))
         }
         files.append(("time-split.svg", TimeSplitPlot.svg(plan)))
-        files.append(("overview.svg", overview(plan)))
+        files.append(("overview.svg", overview(plan, figures)))
         return files
     }
 
@@ -162,7 +166,7 @@ public enum WaferPictures {
     /// units, cut with an ellipsis at 9); in the fill panel, the same place gets its fill in
     /// percent. O(regions).
     static func labels(_ drawings: [SlotDrawing], _ w: PlanWafer, _ l: WaferLayout, data: Int) -> String {
-        let offsets = homeOffsets(pitch: w.slotWidth + w.spareColumns, spares: w.spareColumns)
+        let offsets = w.homeOffsets
         var svg = "<g id=\"labels\" fill=\"#000\">"
         for d in drawings {
             let r = slotRect(w, d.slot)

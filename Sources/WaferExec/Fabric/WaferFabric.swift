@@ -36,9 +36,9 @@ public struct WaferFabric: Sendable {
         program = (t.haloWest..<max(t.haloWest, t.fabricWidth - t.haloEast), t.haloNorth..<max(t.haloNorth, t.fabricHeight - t.haloSouth))
         state = [UInt8](repeating: 0, count: width * height)
         let pitch = max(w.slotWidth + w.spareColumns, 1)
-        let spares = Set((0..<max(w.spareColumns, 0)).map { ((2 * $0 + 1) * pitch) / (2 * max(w.spareColumns, 1)) })
-        var offsets: [Int] = [], inverse = [Int?](repeating: nil, count: pitch)
-        for o in 0..<pitch where !spares.contains(o) { inverse[o] = offsets.count; offsets.append(o) }
+        let offsets = w.homeOffsets
+        var inverse = [Int?](repeating: nil, count: pitch)
+        for (c, o) in offsets.enumerated() where o < pitch { inverse[o] = c }
         homeOffsets = offsets; logicalOfOffset = inverse
         for pe in w.deadPes where pe >= 0 && Int(pe) < state.count { state[Int(pe)] = 1 }
         for pe in w.sealedPes where pe >= 0 && Int(pe) < state.count && state[Int(pe)] == 0 { state[Int(pe)] = 2 }
